@@ -1,0 +1,229 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormLab.Kernels;
+
+/// <summary>
+/// The one moments kernel shared by every normalization layer: mean and biased variance.
+/// </summary>
+/// <remarks>
+/// The input is viewed as a contiguous <c>[B, O, K, I]</c> array; one statistic is computed per
+/// (b, k) over the (o, i) elements. That view covers every norm:
+/// <list type="bullet">
+/// <item>BN channels-last: <c>[1, N*H*W, C, 1]</c> (rows of a matrix, vector accumulators per channel);</item>
+/// <item>BN channels-first: <c>[1, N, C, H*W]</c>;</item>
+/// <item>LN over trailing axes: <c>[rows, 1, 1, L]</c> (contiguous row segments);</item>
+/// <item>GN channels-last: <c>[N, H*W, G, C/G]</c>; GN channels-first: <c>[N, 1, G, C/G*H*W]</c>; IN = GN with G = C.</item>
+/// </list>
+/// Stability: the data is cut into cache-sized blocks; each block gets the corrected two-pass
+/// treatment in float32 (a block mean, then the sums of d and d² for d = x - blockMean, which stay
+/// small even when the mean is 1e6), and blocks and threads are merged in double with Chan's
+/// parallel formula. Results are double so that a mean of 1e6 keeps its fraction.
+/// NaN or infinity in a group makes that group's mean and variance NaN (no clamping hides it).
+/// </remarks>
+internal static class Moments
+{
+    /// <summary>Floats per block of the two-pass scheme (fits in L1 with its accumulators).</summary>
+    private const int BlockFloats = 4096;
+
+    /// <summary>Computes <paramref name="mean"/> and biased <paramref name="variance"/> (length B*K).</summary>
+    internal static void Compute(float[] x, int B, int O, int K, int I, double[] mean, double[] variance)
+    {
+        long groupSize = (long)O * I;
+        if ((long)B * O * K * I > x.Length) throw new ArgumentException("Moments: view larger than the data.");
+        if (mean.Length < B * K || variance.Length < B * K) throw new ArgumentException("Moments: output too small.");
+        if (groupSize == 0)
+        {
+            Array.Fill(mean, double.NaN, 0, B * K);
+            Array.Fill(variance, double.NaN, 0, B * K);
+            return;
+        }
+        if (I == 1) ComputeColumns(x, B, O, K, mean, variance);
+        else ComputeSegments(x, B, O, K, I, mean, variance);
+    }
+
+    /// <summary>Chan's pairwise merge of (nb, meanB, m2B) into (n, mean, m2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Merge(ref double n, ref double mean, ref double m2, double nb, double meanB, double m2B)
+    {
+        if (nb == 0) return;
+        if (n == 0) { n = nb; mean = meanB; m2 = m2B; return; }
+        double nn = n + nb, d = meanB - mean;
+        mean += d * (nb / nn);
+        m2 += m2B + d * d * (n * nb / nn);
+        n = nn;
+    }
+
+    // ---------------------------------------------------------------- columns (I == 1)
+
+    private static void ComputeColumns(float[] x, int B, int O, int K, double[] mean, double[] variance)
+    {
+        int chunks = NormParallel.Chunks(O, (long)B * K);
+        if (B >= chunks || chunks == 1)
+        {
+            // Enough samples to keep every thread busy: one (b) per work item, rows in order.
+            int bChunks = NormParallel.Chunks(B, (long)O * K);
+            NormParallel.For(B, bChunks, (_, b0, b1) =>
+            {
+                var n = new double[K]; var m2 = new double[K];
+                var scratch = new float[4 * K];
+                for (int b = b0; b < b1; b++)
+                {
+                    Array.Clear(n);
+                    var mu = new Span<double>(mean, b * K, K);
+                    mu.Clear(); Array.Clear(m2);
+                    ColumnRange(x, (long)b * O * K, 0, O, K, n, mean, b * K, m2, scratch);
+                    for (int k = 0; k < K; k++) variance[b * K + k] = Math.Max(0, m2[k] / n[k]);
+                }
+            });
+            return;
+        }
+        for (int b = 0; b < B; b++)
+        {
+            var pn = new double[chunks][]; var pm = new double[chunks][]; var pm2 = new double[chunks][];
+            long baseOff = (long)b * O * K;
+            NormParallel.For(O, chunks, (t, r0, r1) =>
+            {
+                var n = new double[K]; var m = new double[K]; var m2 = new double[K];
+                ColumnRange(x, baseOff, r0, r1, K, n, m, 0, m2, new float[4 * K]);
+                pn[t] = n; pm[t] = m; pm2[t] = m2;
+            });
+            for (int k = 0; k < K; k++)
+            {
+                double n = 0, m = 0, m2 = 0;
+                for (int t = 0; t < chunks; t++) Merge(ref n, ref m, ref m2, pn[t][k], pm[t][k], pm2[t][k]);
+                mean[b * K + k] = m;
+                variance[b * K + k] = Math.Max(0, m2 / n);
+            }
+        }
+    }
+
+    /// <summary>Accumulates rows [r0, r1) of a [rows, K] matrix at <paramref name="baseOff"/> into
+    /// per-channel (n, mean, m2); the means live at <paramref name="mean"/>[meanOff + k].</summary>
+    private static void ColumnRange(float[] x, long baseOff, int r0, int r1, int K,
+        double[] n, double[] mean, int meanOff, double[] m2, float[] scratch)
+    {
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        ref float sum = ref scratch[0];
+        ref float bm = ref scratch[K];
+        ref float s1 = ref scratch[2 * K];
+        ref float s2 = ref scratch[3 * K];
+        int blockRows = Math.Max(16, BlockFloats / Math.Max(1, K));
+        int kv = Vector256.IsHardwareAccelerated ? K - K % 8 : 0;
+        for (int rb = r0; rb < r1; rb += blockRows)
+        {
+            int re = Math.Min(r1, rb + blockRows), nr = re - rb;
+            float inv = 1f / nr;
+            new Span<float>(scratch, 0, K).Clear();
+            for (int r = rb; r < re; r++)
+            {
+                nuint off = (nuint)(baseOff + (long)r * K);
+                // Scalar math: sum[k] += x[r, k]
+                for (int k = 0; k < kv; k += 8)
+                    (Vector256.LoadUnsafe(ref sum, (nuint)k) + Vector256.LoadUnsafe(ref xr, off + (nuint)k)).StoreUnsafe(ref sum, (nuint)k);
+                for (int k = kv; k < K; k++) Unsafe.Add(ref sum, k) += Unsafe.Add(ref xr, off + (nuint)k);
+            }
+            for (int k = 0; k < K; k++) Unsafe.Add(ref bm, k) = Unsafe.Add(ref sum, k) * inv;
+            new Span<float>(scratch, 2 * K, 2 * K).Clear();
+            for (int r = rb; r < re; r++)
+            {
+                nuint off = (nuint)(baseOff + (long)r * K);
+                // Scalar math: d = x[r, k] - blockMean[k]; s1[k] += d; s2[k] += d * d
+                for (int k = 0; k < kv; k += 8)
+                {
+                    var d = Vector256.LoadUnsafe(ref xr, off + (nuint)k) - Vector256.LoadUnsafe(ref bm, (nuint)k);
+                    (Vector256.LoadUnsafe(ref s1, (nuint)k) + d).StoreUnsafe(ref s1, (nuint)k);
+                    Vector256.FusedMultiplyAdd(d, d, Vector256.LoadUnsafe(ref s2, (nuint)k)).StoreUnsafe(ref s2, (nuint)k);
+                }
+                for (int k = kv; k < K; k++)
+                {
+                    float d = Unsafe.Add(ref xr, off + (nuint)k) - Unsafe.Add(ref bm, k);
+                    Unsafe.Add(ref s1, k) += d;
+                    Unsafe.Add(ref s2, k) = MathF.FusedMultiplyAdd(d, d, Unsafe.Add(ref s2, k));
+                }
+            }
+            for (int k = 0; k < K; k++)
+            {
+                double d1 = Unsafe.Add(ref s1, k);
+                double bmean = Unsafe.Add(ref bm, k) + d1 / nr;
+                double bm2 = Math.Max(0, Unsafe.Add(ref s2, k) - d1 * d1 / nr);
+                Merge(ref n[k], ref mean[meanOff + k], ref m2[k], nr, bmean, bm2);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- segments (I > 1)
+
+    private static void ComputeSegments(float[] x, int B, int O, int K, int I, double[] mean, double[] variance)
+    {
+        int units = B * K;
+        int chunks = NormParallel.Chunks(units, (long)O * I);
+        NormParallel.For(units, chunks, (_, u0, u1) =>
+        {
+            for (int u = u0; u < u1; u++)
+            {
+                int b = u / K, k = u % K;
+                double n = 0, m = 0, m2 = 0;
+                for (int o = 0; o < O; o++)
+                {
+                    long off = (((long)b * O + o) * K + k) * I;
+                    for (int i0 = 0; i0 < I; i0 += BlockFloats)
+                    {
+                        int len = Math.Min(BlockFloats, I - i0);
+                        SegmentBlock(x, off + i0, len, out double bmean, out double bm2);
+                        Merge(ref n, ref m, ref m2, len, bmean, bm2);
+                    }
+                }
+                mean[u] = m;
+                variance[u] = Math.Max(0, m2 / n);
+            }
+        });
+    }
+
+    /// <summary>Corrected two-pass mean and M2 of one contiguous block (in cache for the second pass).</summary>
+    internal static void SegmentBlock(float[] x, long off, int len, out double mean, out double m2)
+    {
+        ref float xr = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
+        int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
+        // Scalar math: sum += x[i]
+        var a0 = Vector256<float>.Zero; var a1 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 16 <= iv; i += 16)
+        {
+            a0 += Vector256.LoadUnsafe(ref xr, (nuint)i);
+            a1 += Vector256.LoadUnsafe(ref xr, (nuint)(i + 8));
+        }
+        for (; i < iv; i += 8) a0 += Vector256.LoadUnsafe(ref xr, (nuint)i);
+        float sum = Vector256.Sum(a0 + a1);
+        for (; i < len; i++) sum += Unsafe.Add(ref xr, i);
+        float bm = sum / len;
+
+        // Scalar math: d = x[i] - blockMean; s1 += d; s2 += d * d
+        var vm = Vector256.Create(bm);
+        var p1 = Vector256<float>.Zero; var p2 = Vector256<float>.Zero;
+        var q1 = Vector256<float>.Zero; var q2 = Vector256<float>.Zero;
+        i = 0;
+        for (; i + 16 <= iv; i += 16)
+        {
+            var d0 = Vector256.LoadUnsafe(ref xr, (nuint)i) - vm;
+            var d1 = Vector256.LoadUnsafe(ref xr, (nuint)(i + 8)) - vm;
+            p1 += d0; q1 += d1;
+            p2 = Vector256.FusedMultiplyAdd(d0, d0, p2);
+            q2 = Vector256.FusedMultiplyAdd(d1, d1, q2);
+        }
+        for (; i < iv; i += 8)
+        {
+            var d0 = Vector256.LoadUnsafe(ref xr, (nuint)i) - vm;
+            p1 += d0; p2 = Vector256.FusedMultiplyAdd(d0, d0, p2);
+        }
+        double s1 = Vector256.Sum(p1 + q1), s2 = Vector256.Sum(p2 + q2);
+        for (; i < len; i++)
+        {
+            double d = Unsafe.Add(ref xr, i) - bm;
+            s1 += d; s2 += d * d;
+        }
+        mean = bm + s1 / len;
+        m2 = Math.Max(0, s2 - s1 * s1 / len);
+    }
+}

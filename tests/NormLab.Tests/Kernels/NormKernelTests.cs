@@ -1,0 +1,244 @@
+using NormLab.Kernels;
+using Xunit;
+
+namespace NormLab.Tests.Kernels;
+
+/// <summary>The moments and normalize kernels against naive double-precision loops.</summary>
+public class NormKernelTests
+{
+    private static float[] Rand(int n, int seed, float scale = 1f, float shift = 0f)
+    {
+        var r = new Random(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = shift + scale * (float)(r.NextDouble() * 2 - 1);
+        return a;
+    }
+
+    private static int Idx(int b, int o, int k, int i, int O, int K, int I) => ((b * O + o) * K + k) * I + i;
+
+    private static (double[] mean, double[] var) NaiveMoments(float[] x, int B, int O, int K, int I)
+    {
+        var mean = new double[B * K]; var v = new double[B * K];
+        for (int b = 0; b < B; b++)
+            for (int k = 0; k < K; k++)
+            {
+                double s = 0;
+                for (int o = 0; o < O; o++) for (int i = 0; i < I; i++) s += x[Idx(b, o, k, i, O, K, I)];
+                double m = s / (O * I), q = 0;
+                for (int o = 0; o < O; o++) for (int i = 0; i < I; i++) { double d = x[Idx(b, o, k, i, O, K, I)] - m; q += d * d; }
+                mean[b * K + k] = m; v[b * K + k] = q / (O * I);
+            }
+        return (mean, v);
+    }
+
+    private static void Close(double expected, double actual, double rtol, double atol, string what)
+        => Assert.True(Math.Abs(expected - actual) <= atol + rtol * Math.Abs(expected), $"{what}: expected {expected}, got {actual}");
+
+    public static TheoryData<int, int, int, int, int> Views => new()
+    {
+        { 1, 37, 5, 1, 1 },       // BN rank 2, odd channel count (scalar tail)
+        { 1, 4000, 64, 1, 2 },    // BN NHWC, threaded over rows
+        { 1, 8, 16, 49, 1 },      // BN NCHW
+        { 33, 1, 1, 128, 1 },     // LN rows
+        { 4, 49, 4, 8, 2 },       // GN NHWC
+        { 4, 1, 4, 5000, 1 },     // GN NCHW, segments longer than one block
+        { 3, 7, 3, 1, 1 },        // IN NHWC
+        { 64, 100, 16, 1, 2 },    // many samples, threaded over b
+    };
+
+    [Theory]
+    [MemberData(nameof(Views))]
+    public void MomentsMatchNaive(int B, int O, int K, int I, int threads)
+    {
+        var x = Rand(B * O * K * I, 1, 3f, 0.5f);
+        int old = KernelThreads.Max;
+        KernelThreads.Max = threads;
+        try
+        {
+            var mean = new double[B * K]; var v = new double[B * K];
+            Moments.Compute(x, B, O, K, I, mean, v);
+            var (em, ev) = NaiveMoments(x, B, O, K, I);
+            for (int j = 0; j < B * K; j++)
+            {
+                Close(em[j], mean[j], 1e-6, 1e-6, $"mean[{j}]");
+                Close(ev[j], v[j], 1e-5, 1e-6, $"var[{j}]");
+            }
+        }
+        finally { KernelThreads.Max = old; }
+    }
+
+    [Theory]
+    [InlineData(1, 3000, 8, 1)]
+    [InlineData(4, 1, 1, 10000)]
+    public void MomentsStableForLargeMean(int B, int O, int K, int I)
+    {
+        // mean 1e6, std ~1: E[x^2] - E[x]^2 in float would give garbage.
+        var r = new Random(5);
+        var x = new float[B * O * K * I];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(1e6 + NextGaussian(r));
+        var mean = new double[B * K]; var v = new double[B * K];
+        Moments.Compute(x, B, O, K, I, mean, v);
+        var (em, ev) = NaiveMoments(x, B, O, K, I);
+        for (int j = 0; j < B * K; j++)
+        {
+            Close(em[j], mean[j], 1e-12, 1e-6, "mean");
+            Close(ev[j], v[j], 1e-5, 0, "var");
+        }
+    }
+
+    [Fact]
+    public void MomentsPropagateNaN()
+    {
+        var x = Rand(40, 2); x[7] = float.NaN; // channel 7 % 4 = 3
+        var mean = new double[4]; var v = new double[4];
+        Moments.Compute(x, 1, 10, 4, 1, mean, v);
+        Assert.True(double.IsNaN(mean[3]) && double.IsNaN(v[3]));
+        Assert.False(double.IsNaN(mean[0]) || double.IsNaN(v[0]));
+    }
+
+    private static double NextGaussian(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+
+    public static TheoryData<int, int, int, int, int, bool> ChannelViews => new()
+    {
+        { 1, 50, 6, 1, 6, true },     // BN NHWC
+        { 1, 3000, 16, 1, 16, true }, // BN NHWC threaded
+        { 1, 5, 3, 20, 3, true },     // BN NCHW
+        { 3, 10, 8, 1, 4, true },     // GN NHWC
+        { 2, 1, 8, 9, 2, true },      // GN NCHW
+        { 2, 6, 5, 1, 5, true },      // IN
+        { 1, 50, 6, 1, 6, false },    // BN inference (constant statistics)
+    };
+
+    [Theory]
+    [MemberData(nameof(ChannelViews))]
+    public void ChannelForwardBackwardMatchNaive(int B, int O, int C, int I, int G, bool batchStats)
+    {
+        int n = B * O * C * I, cg = C / G;
+        var x = Rand(n, 3, 2f, 1f); var dy = Rand(n, 4);
+        var gamma = Rand(C, 5, 1f, 1f); var beta = Rand(C, 6);
+        var mean = new double[B * G]; var v = new double[B * G];
+        Moments.Compute(x, B, O, G, cg * I, mean, v);
+        if (!batchStats) for (int j = 0; j < B * G; j++) { mean[j] += 0.3; v[j] *= 1.7; }
+        const double eps = 1e-3;
+        var invstd = v.Select(q => (float)(1 / Math.Sqrt(q + eps))).ToArray();
+        var y = new float[n];
+        Normalize.ChannelForward(x, y, B, O, C, I, G, mean, invstd, gamma, beta);
+        var dx = new float[n]; var dg = new float[C]; var db = new float[C];
+        Normalize.ChannelBackward(x, dy, B, O, C, I, G, mean, invstd, gamma, batchStats, dx, dg, db);
+
+        // Naive: double loops over each group with the textbook formulas.
+        var edx = new double[n]; var edg = new double[C]; var edb = new double[C];
+        double gsz = O * I * cg;
+        for (int b = 0; b < B; b++)
+            for (int g = 0; g < G; g++)
+            {
+                double m = mean[b * G + g], s = 1 / Math.Sqrt(v[b * G + g] + eps);
+                double sg = 0, sgx = 0;
+                foreach (var (j, c) in GroupElems(b, g, O, C, I, cg))
+                {
+                    double xh = (x[j] - m) * s;
+                    Close(gamma[c] * xh + beta[c], y[j], 1e-5, 1e-5, "y");
+                    edg[c] += dy[j] * xh; edb[c] += dy[j];
+                    sg += dy[j] * gamma[c]; sgx += dy[j] * gamma[c] * xh;
+                }
+                foreach (var (j, c) in GroupElems(b, g, O, C, I, cg))
+                {
+                    double xh = (x[j] - m) * s;
+                    edx[j] = batchStats ? s * (dy[j] * gamma[c] - sg / gsz - xh * sgx / gsz) : s * dy[j] * gamma[c];
+                }
+            }
+        for (int j = 0; j < n; j++) Close(edx[j], dx[j], 1e-4, 1e-5, $"dx[{j}]");
+        for (int c = 0; c < C; c++) { Close(edg[c], dg[c], 1e-4, 1e-4, "dgamma"); Close(edb[c], db[c], 1e-4, 1e-4, "dbeta"); }
+    }
+
+    private static IEnumerable<(int j, int c)> GroupElems(int b, int g, int O, int C, int I, int cg)
+    {
+        for (int o = 0; o < O; o++)
+            for (int c = g * cg; c < (g + 1) * cg; c++)
+                for (int i = 0; i < I; i++) yield return (Idx(b, o, c, i, O, C, I), c);
+    }
+
+    public static TheoryData<int, int, int, int, int> RowCases => new()
+    {
+        // B, O, K, I, mode (0 = layer norm, 1 = rms_scaling, 2 = rms)
+        { 20, 1, 1, 37, 0 },
+        { 640, 1, 1, 128, 0 },
+        { 4, 5, 3, 1, 0 },     // normalized axis in the middle
+        { 3, 4, 2, 6, 0 },     // normalized axes [1, 3]
+        { 20, 1, 1, 37, 1 },
+        { 20, 1, 1, 37, 2 },
+        { 640, 1, 1, 128, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(RowCases))]
+    public void RowForwardBackwardMatchNaive(int B, int O, int K, int I, int mode)
+    {
+        int n = B * O * K * I, L = O * I;
+        var x = Rand(n, 7, 2f, 0.7f); var dy = Rand(n, 8);
+        var gamma = Rand(L, 9, 1f, 1f); var beta = mode == 0 ? Rand(L, 10) : null;
+        var mean = new double[B * K]; var v = new double[B * K];
+        Moments.Compute(x, B, O, K, I, mean, v);
+        double eps = mode == 2 ? 1e-6 : 1e-3;
+        var stat = new double[B * K];
+        for (int u = 0; u < B * K; u++)
+        {
+            stat[u] = mode == 2 ? v[u] + mean[u] * mean[u] : v[u];
+            if (mode == 2) mean[u] = 0;
+        }
+        var invstd = stat.Select(q => (float)(1 / Math.Sqrt(q + eps))).ToArray();
+        bool center = mode == 0;
+        var y = new float[n];
+        Normalize.RowForward(x, y, B, O, K, I, mean, invstd, gamma, beta, center);
+        var dx = new float[n]; var dg = new float[L]; var db = new float[L];
+        Normalize.RowBackward(x, dy, B, O, K, I, mean, invstd, gamma, center, dx, dg, db);
+
+        var edg = new double[L]; var edb = new double[L];
+        for (int b = 0; b < B; b++)
+            for (int k = 0; k < K; k++)
+            {
+                double m = 0, q = 0;
+                var idx = new List<(int j, int p)>();
+                for (int o = 0; o < O; o++) for (int i = 0; i < I; i++) idx.Add((Idx(b, o, k, i, O, K, I), o * I + i));
+                foreach (var (j, _) in idx) m += x[j];
+                m /= L;
+                foreach (var (j, _) in idx) q += mode == 2 ? (double)x[j] * x[j] : (x[j] - m) * (x[j] - m);
+                q /= L;
+                double s = 1 / Math.Sqrt(q + eps);
+                double sg = 0, sgx = 0;
+                foreach (var (j, p) in idx)
+                {
+                    double xh = center ? (x[j] - m) * s : x[j] * s;
+                    Close(xh * gamma[p] + (beta?[p] ?? 0), y[j], 1e-5, 1e-5, "y");
+                    edg[p] += dy[j] * xh; edb[p] += dy[j];
+                    double g = dy[j] * gamma[p];
+                    sg += g; sgx += g * (center ? x[j] - m : x[j]);
+                }
+                double mc = mode == 2 ? 0 : m;
+                foreach (var (j, p) in idx)
+                {
+                    double g = dy[j] * gamma[p];
+                    double e = s * g - (center ? s * sg / L : 0) - s * s * s / L * (x[j] - mc) * sgx;
+                    Close(e, dx[j], 1e-4, 1e-5, $"dx[{j}]");
+                }
+            }
+        for (int p = 0; p < L; p++) { Close(edg[p], dg[p], 1e-4, 1e-4, "dgamma"); Close(edb[p], db[p], 1e-4, 1e-4, "dbeta"); }
+    }
+
+    [Fact]
+    public void ChannelForwardExactForLargeMean()
+    {
+        var r = new Random(11);
+        int rows = 2000, C = 8;
+        var x = new float[rows * C];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(1e6 + NextGaussian(r));
+        var mean = new double[C]; var v = new double[C];
+        Moments.Compute(x, 1, rows, C, 1, mean, v);
+        var invstd = v.Select(q => (float)(1 / Math.Sqrt(q + 1e-3))).ToArray();
+        var y = new float[x.Length];
+        Normalize.ChannelForward(x, y, 1, rows, C, 1, C, mean, invstd, null, null);
+        var (em, ev) = NaiveMoments(x, 1, rows, C, 1);
+        for (int i = 0; i < x.Length; i++)
+            Close((x[i] - em[i % C]) / Math.Sqrt(ev[i % C] + 1e-3), y[i], 0, 2e-5, "y");
+    }
+}
