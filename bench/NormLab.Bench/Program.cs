@@ -1,0 +1,21 @@
+using NormLab.Bench;
+using NormLab.Kernels;
+
+// Each subcommand lives in its own file and registers one line here.
+var commands = new Dictionary<string, (string Help, Action<string[]> Run)>(StringComparer.OrdinalIgnoreCase)
+{
+    ["gemm"] = ("peak FP32 FLOP rate and GEMM GFLOP/s for square sizes", GemmBench.Run),
+};
+
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
+{
+    Console.WriteLine("usage: NormLab.Bench <command> [--threads N] [options]");
+    foreach (var (name, (help, _)) in commands) Console.WriteLine($"  {name,-8} {help}");
+    return args.Length == 0 ? 0 : 1;
+}
+
+var rest = args[1..];
+int t = Array.IndexOf(rest, "--threads");
+if (t >= 0 && t + 1 < rest.Length) KernelThreads.Max = int.Parse(rest[t + 1]);
+command.Run(rest);
+return 0;
