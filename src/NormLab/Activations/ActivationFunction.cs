@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using NormLab.Saving;
+
+namespace NormLab.Activations;
+
+/// <summary>
+/// An activation function by its Keras name. Anywhere NormLab takes an activation, a string works:
+/// <c>activation: "relu"</c>. Valid names: relu, tanh, sigmoid, softmax, linear, elu, gelu,
+/// leaky_relu, swish (alias silu).
+/// </summary>
+public sealed class ActivationFunction
+{
+    private static readonly Dictionary<string, Func<Tensor, Tensor>> Functions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["linear"] = x => x,
+        ["relu"] = Ops.Relu,
+        ["tanh"] = Ops.Tanh,
+        ["sigmoid"] = Ops.Sigmoid,
+        ["softmax"] = Ops.Softmax,
+        ["elu"] = Ops.Elu,
+        ["gelu"] = Ops.Gelu,
+        ["leaky_relu"] = Ops.LeakyRelu,
+        ["swish"] = Ops.Swish,
+        ["silu"] = Ops.Swish,
+    };
+
+    private static readonly NamedRegistry<ActivationFunction> Registry = new("activation",
+        Functions.Keys.ToDictionary(name => name, name => (Func<JsonObject, ActivationFunction>)(_ => new ActivationFunction(name))));
+
+    private readonly Func<Tensor, Tensor> function;
+
+    private ActivationFunction(string name)
+    {
+        Name = name.ToLowerInvariant();
+        function = Functions[name];
+    }
+
+    /// <summary>The Keras name.</summary>
+    public string Name { get; }
+
+    /// <summary>Whether this is the identity (nothing to compute).</summary>
+    public bool IsLinear => Name == "linear";
+
+    /// <summary>Applies the function (differentiable).</summary>
+    public Tensor Apply(Tensor x) => function(x);
+
+    /// <summary>The activation with this Keras name; unknown names list the valid ones.</summary>
+    public static ActivationFunction Get(string name) => Registry.Get(name);
+
+    /// <summary>Lets <c>activation: "relu"</c> be written where an activation is expected.</summary>
+    public static implicit operator ActivationFunction(string name) => Get(name);
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}

@@ -1,0 +1,105 @@
+namespace NormLab.Autograd;
+
+/// <summary>
+/// Reverse-mode autograd: operations record a <see cref="Node"/> on their output, and
+/// <see cref="Backward"/> walks the recorded graph from a tensor back to the leaves.
+/// </summary>
+internal static class Tape
+{
+    [ThreadStatic] private static int noGradDepth;
+
+    /// <summary>Whether operations are being recorded on this thread.</summary>
+    internal static bool IsRecording => noGradDepth == 0;
+
+    /// <summary>Stops recording until the returned scope is disposed (inference paths).</summary>
+    internal static IDisposable NoGrad()
+    {
+        noGradDepth++;
+        return new Scope();
+    }
+
+    /// <summary>
+    /// Attaches <paramref name="backward"/> to <paramref name="output"/> when any input requires a gradient.
+    /// The rule receives d output and returns d input for each input (null where not required).
+    /// </summary>
+    internal static Tensor Record(Tensor output, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        if (!IsRecording) return output;
+        foreach (var input in inputs)
+            if (input.RequiresGrad)
+            {
+                output.RequiresGrad = true;
+                output.GradFn = new Node(inputs, backward);
+                return output;
+            }
+        return output;
+    }
+
+    internal static void Backward(Tensor root, Tensor seed)
+    {
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("Tensor.Backward: this tensor does not require a gradient (no input with RequiresGrad = true was used to compute it).");
+        var order = TopologicalOrder(root);
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
+        using var _ = NoGrad();
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var tensor = order[i];
+            if (!grads.Remove(tensor, out var grad)) continue;
+            if (tensor.GradFn == null)
+            {
+                tensor.Grad = tensor.Grad == null ? grad : Accumulate(tensor.Grad, grad);
+                continue;
+            }
+            var inputs = tensor.GradFn.Inputs;
+            var inputGrads = tensor.GradFn.Backward(grad);
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                var g = inputGrads[k];
+                if (g == null || !inputs[k].RequiresGrad) continue;
+                if (!Shapes.Equal(g.Dims, inputs[k].Dims))
+                    throw new InvalidOperationException($"Autograd: a backward rule produced a gradient of shape {Shapes.Format(g.Dims)} for an input of shape {Shapes.Format(inputs[k].Dims)}.");
+                grads[inputs[k]] = grads.TryGetValue(inputs[k], out var existing) ? Accumulate(existing, g) : g;
+            }
+        }
+    }
+
+    /// <summary>Inputs before outputs; iterative so that long recurrent chains do not overflow the stack.</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor tensor, bool expanded)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
+        {
+            var (tensor, expanded) = stack.Pop();
+            if (expanded) { order.Add(tensor); continue; }
+            if (!visited.Add(tensor)) continue;
+            stack.Push((tensor, true));
+            if (tensor.GradFn == null) continue;
+            foreach (var input in tensor.GradFn.Inputs)
+                if (input.RequiresGrad && !visited.Contains(input)) stack.Push((input, false));
+        }
+        return order;
+    }
+
+    /// <summary>Adds <paramref name="addend"/> into a fresh tensor (gradients may be shared by reference).</summary>
+    private static Tensor Accumulate(Tensor existing, Tensor addend)
+    {
+        var sum = new float[existing.Size];
+        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, addend.Data, sum);
+        return new Tensor(sum, existing.Shape);
+    }
+
+    private sealed class Scope : IDisposable
+    {
+        private bool disposed;
+        public void Dispose()
+        {
+            if (disposed) return;
+            disposed = true;
+            noGradDepth--;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System.Text.Json.Nodes;
+using NormLab.Activations;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>Applies an activation function: <c>new Activation("tanh")</c>.</summary>
+public sealed class Activation(ActivationFunction activation, int[]? inputShape = null, string? name = null) : Layer(name, inputShape)
+{
+    /// <summary>The function applied.</summary>
+    public ActivationFunction Function { get; } = activation ?? throw new ArgumentNullException(nameof(activation));
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training) => Function.Apply(x);
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["activation"] = Function.Name;
+        return config;
+    }
+
+    internal static Activation FromConfig(JsonObject c) => new(c.GetString("activation", "linear")!, name: c.GetString("name"));
+}

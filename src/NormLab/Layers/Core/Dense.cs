@@ -1,0 +1,101 @@
+using System.Text.Json.Nodes;
+using NormLab.Activations;
+using NormLab.Constraints;
+using NormLab.Initializers;
+using NormLab.Regularizers;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// A fully connected layer: <c>activation(x @ kernel + bias)</c> over the last axis.
+/// Weights: kernel (in, units), bias (units).
+/// </summary>
+/// <example><code>new Dense(64, activation: "relu", inputShape: [784])</code></example>
+public sealed class Dense : Layer
+{
+    private readonly Initializer kernelInitializer, biasInitializer;
+    private readonly Regularizer? kernelRegularizer, biasRegularizer;
+    private readonly Constraint? kernelConstraint, biasConstraint;
+    private Tensor? kernel, bias;
+
+    /// <summary>Creates the layer; arguments and defaults follow keras.layers.Dense.</summary>
+    public Dense(int units, ActivationFunction? activation = null, bool useBias = true,
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null,
+        int[]? inputShape = null, int? inputDim = null, string? name = null)
+        : base(name, inputShape, inputDim)
+    {
+        if (units < 1) throw new ArgumentException($"{Describe()}: units must be >= 1, received {units}.");
+        Units = units;
+        Activation = activation ?? "linear";
+        UseBias = useBias;
+        this.kernelInitializer = kernelInitializer ?? "glorot_uniform";
+        this.biasInitializer = biasInitializer ?? "zeros";
+        this.kernelRegularizer = kernelRegularizer;
+        this.biasRegularizer = biasRegularizer;
+        this.kernelConstraint = kernelConstraint;
+        this.biasConstraint = biasConstraint;
+    }
+
+    /// <summary>The number of output units.</summary>
+    public int Units { get; }
+
+    /// <summary>The activation applied to the output.</summary>
+    public ActivationFunction Activation { get; }
+
+    /// <summary>Whether a bias is added.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The (in, units) kernel, once built.</summary>
+    public Tensor? Kernel => kernel;
+
+    /// <summary>The bias, once built (null without one).</summary>
+    public Tensor? Bias => bias;
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        if (inputShape.Length < 2)
+            throw new ArgumentException($"{Describe()}: expected input of rank >= 2 (batch, ..., features), received shape {Shapes.Format(inputShape)}.");
+        kernel = AddWeight("kernel", [inputShape[^1], Units], kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint);
+        if (UseBias) bias = AddWeight("bias", [Units], biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        RequireRank(x, 2);
+        RequireLastDim(x, kernel!.Dims[0]);
+        return Activation.Apply(Ops.Linear(x, kernel, bias));
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => [.. inputShape[..^1], Units];
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["units"] = Units;
+        config["activation"] = Activation.Name;
+        config["use_bias"] = UseBias;
+        config["kernel_initializer"] = kernelInitializer.GetConfig();
+        config["bias_initializer"] = biasInitializer.GetConfig();
+        config["kernel_regularizer"] = kernelRegularizer?.GetConfig();
+        config["bias_regularizer"] = biasRegularizer?.GetConfig();
+        config["kernel_constraint"] = kernelConstraint?.GetConfig();
+        config["bias_constraint"] = biasConstraint?.GetConfig();
+        return config;
+    }
+
+    internal static Dense FromConfig(JsonObject c) => new(
+        c.GetInt("units", 1), c.GetString("activation", "linear"), c.GetBool("use_bias", true),
+        Initializer.FromConfig(c["kernel_initializer"]), Initializer.FromConfig(c["bias_initializer"]),
+        c["kernel_regularizer"] is null ? null : Regularizer.FromConfig(c["kernel_regularizer"]),
+        c["bias_regularizer"] is null ? null : Regularizer.FromConfig(c["bias_regularizer"]),
+        c["kernel_constraint"] is null ? null : Constraint.FromConfig(c["kernel_constraint"]),
+        c["bias_constraint"] is null ? null : Constraint.FromConfig(c["bias_constraint"]),
+        name: c.GetString("name"));
+}

@@ -1,0 +1,17 @@
+namespace NormLab.Layers;
+
+/// <summary>Flattens every axis after the batch axis: (batch, a, b, c) → (batch, a*b*c).</summary>
+public sealed class Flatten(int[]? inputShape = null, string? name = null) : Layer(name, inputShape)
+{
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        RequireRank(x, 1);
+        return Ops.Reshape(x, x.Dims[0], x.Size / Math.Max(1, x.Dims[0]));
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => [inputShape[0], Shapes.SizeOf(inputShape.AsSpan(1))];
+
+    internal static Flatten FromConfig(System.Text.Json.Nodes.JsonObject c) => new(name: Saving.ConfigReader.GetString(c, "name"));
+}

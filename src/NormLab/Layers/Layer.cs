@@ -1,0 +1,203 @@
+using System.Text.Json.Nodes;
+using NormLab.Constraints;
+using NormLab.Initializers;
+using NormLab.Regularizers;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// The base of every layer, written the Keras way: the constructor stores configuration,
+/// <see cref="BuildCore"/> creates weights through <see cref="AddWeight"/> on the first call,
+/// <see cref="Forward"/> computes with ops, and <see cref="GetConfig"/> returns what rebuilds it.
+/// </summary>
+public abstract partial class Layer
+{
+    private static readonly Dictionary<string, int> NameCounters = new();
+    private readonly List<WeightSlot> slots = new();
+    private readonly List<Layer> sublayers = new();
+    private int[]? builtInputShape;
+
+    /// <summary>Stores the name (unique per class by default, like Keras) and the optional input shape.</summary>
+    /// <param name="name">The layer's name; "dense", "dense_1", ... when omitted.</param>
+    /// <param name="inputShape">The shape of one sample (no batch dimension), for the first layer of a model.</param>
+    /// <param name="inputDim">Shorthand for <c>inputShape: [inputDim]</c> (Keras's input_dim).</param>
+    protected Layer(string? name = null, int[]? inputShape = null, int? inputDim = null)
+    {
+        Name = name ?? UniqueName(SnakeCase(GetType().Name));
+        if (inputShape != null && inputDim != null)
+            throw new ArgumentException($"{GetType().Name} '{Name}': give either inputShape or inputDim, not both.");
+        if (inputDim is int dim && dim < 1)
+            throw new ArgumentException($"{GetType().Name} '{Name}': inputDim must be >= 1, received {dim}.");
+        InputShape = inputShape != null ? (int[])inputShape.Clone() : inputDim is int d ? [d] : null;
+        if (InputShape != null && InputShape.Any(v => v < 1))
+            throw new ArgumentException($"{GetType().Name} '{Name}': inputShape dimensions must be >= 1, received {Shapes.Format(InputShape)}.");
+    }
+
+    /// <summary>The layer's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Whether the optimizer updates this layer's weights (false also puts normalization layers in inference mode, as in Keras 3).</summary>
+    public virtual bool Trainable { get; set; } = true;
+
+    /// <summary>Whether the weights exist (after the first call or <see cref="Build"/>).</summary>
+    public bool Built => builtInputShape != null;
+
+    /// <summary>The declared shape of one sample, when given to the constructor.</summary>
+    public int[]? InputShape { get; }
+
+    /// <summary>The full input shape (batch first) the layer was built for.</summary>
+    public int[]? BuiltInputShape => builtInputShape?.ToArray();
+
+    /// <summary>All weights in Keras order: trainable and non-trainable, sublayers after own.</summary>
+    public IReadOnlyList<Tensor> Weights => AllSlots().Select(s => s.Value).ToList();
+
+    /// <summary>The weights the optimizer updates (none when <see cref="Trainable"/> is false).</summary>
+    public IReadOnlyList<Tensor> TrainableWeights => AllSlots().Where(s => s.Trainable).Select(s => s.Value).ToList();
+
+    /// <summary>State that is saved but not trained (moving statistics, frozen weights).</summary>
+    public IReadOnlyList<Tensor> NonTrainableWeights => AllSlots().Where(s => !s.Trainable).Select(s => s.Value).ToList();
+
+    /// <summary>
+    /// Runs the layer. Builds it on the first call; <paramref name="training"/> selects training
+    /// behaviour (dropout, batch statistics). A bare <c>Call(x)</c> is inference.
+    /// </summary>
+    public Tensor Call(Tensor x, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!Built) Build(x.Shape);
+        return Forward(x, training);
+    }
+
+    /// <summary>Creates the weights for a full input shape (batch dimension first). Does nothing when already built.</summary>
+    public void Build(int[] inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        if (Built) return;
+        if (InputShape != null && !inputShape.Skip(1).SequenceEqual(InputShape))
+            throw new ArgumentException($"{Describe()}: declared inputShape {Shapes.FormatBatched(InputShape)} but received input of shape {Shapes.Format(inputShape)}.");
+        BuildCore(inputShape);
+        builtInputShape = (int[])inputShape.Clone();
+    }
+
+    /// <summary>Creates the weights; <paramref name="inputShape"/> has the batch dimension first.</summary>
+    protected virtual void BuildCore(int[] inputShape) { }
+
+    /// <summary>The computation, with ops only.</summary>
+    protected abstract Tensor Forward(Tensor x, bool training);
+
+    /// <summary>
+    /// The output shape for an input shape (batch first). By default the layer is run on a batch of one
+    /// zero sample in inference mode; layers whose shape arithmetic is simple may override this.
+    /// </summary>
+    public virtual int[] ComputeOutputShape(int[] inputShape)
+    {
+        var probe = (int[])inputShape.Clone();
+        probe[0] = 1;
+        using var _ = Autograd.Tape.NoGrad();
+        var shape = Call(Tensor.Zeros(probe), training: false).Shape;
+        shape[0] = inputShape[0];
+        return shape;
+    }
+
+    /// <summary>Creates and registers a weight (the single place weights come from).</summary>
+    protected Tensor AddWeight(string name, int[] shape, Initializer initializer, bool trainable = true,
+        Regularizer? regularizer = null, Constraint? constraint = null)
+    {
+        var value = initializer.Create(shape);
+        value.Name = $"{Name}/{name}";
+        value.RequiresGrad = trainable;
+        slots.Add(new WeightSlot(this, value, trainable, regularizer, constraint));
+        return value;
+    }
+
+    /// <summary>Registers a layer whose weights belong to this one (wrappers, recurrent cells).</summary>
+    protected T AddSublayer<T>(T layer) where T : Layer
+    {
+        sublayers.Add(layer);
+        return layer;
+    }
+
+    /// <summary>Copies of the weights in Keras order.</summary>
+    public Tensor[] GetWeights() => Weights.Select(w => w.Detach()).ToArray();
+
+    /// <summary>Replaces the weights' values (Keras order and shapes; checked).</summary>
+    public void SetWeights(IReadOnlyList<Tensor> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var own = Weights;
+        if (weights.Count != own.Count)
+            throw new ArgumentException($"You called SetWeights(weights) on layer '{Name}' with a weight list of length {weights.Count}, but the layer was expecting {own.Count} weights.");
+        for (int i = 0; i < own.Count; i++)
+            if (!Shapes.Equal(own[i].Dims, weights[i].Dims))
+                throw new ArgumentException($"Layer {Name} weight shape {Shapes.Format(own[i].Dims)} is not compatible with provided weight shape {Shapes.Format(weights[i].Dims)}.");
+        for (int i = 0; i < own.Count; i++) weights[i].Data.CopyTo(own[i].Data, 0);
+    }
+
+    /// <summary>The number of values in all weights.</summary>
+    public int CountParams() => Weights.Sum(w => w.Size);
+
+    /// <summary>The constructor arguments, with Keras's snake_case keys, so the layer can be rebuilt.</summary>
+    public virtual JsonObject GetConfig() => new() { ["name"] = Name, ["trainable"] = Trainable };
+
+    /// <summary>Projects every constrained weight (called after each optimizer step).</summary>
+    internal void ApplyConstraints()
+    {
+        foreach (var slot in AllSlots())
+            slot.Constraint?.Apply(slot.Value);
+    }
+
+    /// <summary>The regularization penalties of the trainable weights, to add to the loss.</summary>
+    internal IEnumerable<Tensor> RegularizationPenalties() =>
+        AllSlots().Where(s => s.Trainable && s.Regularizer != null).Select(s => s.Regularizer!.Penalty(s.Value));
+
+    /// <summary>"Dense 'dense_1'", for error messages.</summary>
+    protected string Describe() => $"{GetType().Name} '{Name}'";
+
+    /// <summary>Throws unless <paramref name="x"/> has a rank in [min, max].</summary>
+    protected void RequireRank(Tensor x, int min, int max = int.MaxValue)
+    {
+        if (x.Rank < min || x.Rank > max)
+        {
+            string expected = min == max ? $"rank {min}" : max == int.MaxValue ? $"rank >= {min}" : $"rank {min} to {max}";
+            throw new ArgumentException($"{Describe()}: expected input of {expected}, received shape {Shapes.Format(x.Dims)}.");
+        }
+    }
+
+    /// <summary>Throws unless the last axis of <paramref name="x"/> has the size the layer was built for.</summary>
+    protected void RequireLastDim(Tensor x, int expected)
+    {
+        if (x.Dims[^1] != expected)
+            throw new ArgumentException($"{Describe()}: expected the last axis of the input to have size {expected}, received input of shape {Shapes.Format(x.Dims)}.");
+    }
+
+    private IEnumerable<WeightSlot> AllSlots()
+    {
+        foreach (var slot in slots) yield return slot with { Trainable = slot.Trainable && Trainable };
+        foreach (var layer in sublayers)
+            foreach (var slot in layer.AllSlots()) yield return slot with { Trainable = slot.Trainable && Trainable };
+    }
+
+    private static string UniqueName(string prefix)
+    {
+        lock (NameCounters)
+        {
+            NameCounters.TryGetValue(prefix, out int count);
+            NameCounters[prefix] = count + 1;
+            return count == 0 ? prefix : $"{prefix}_{count}";
+        }
+    }
+
+    /// <summary>Keras's naming: BatchNormalization → batch_normalization, Conv2D → conv2d.</summary>
+    internal static string SnakeCase(string name)
+    {
+        var builder = new System.Text.StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0 && char.IsLower(name[i - 1])) builder.Append('_');
+            builder.Append(char.ToLowerInvariant(name[i]));
+        }
+        return builder.ToString();
+    }
+
+    private sealed record WeightSlot(Layer Owner, Tensor Value, bool Trainable, Regularizer? Regularizer, Constraint? Constraint);
+}

@@ -1,0 +1,60 @@
+using System.Numerics.Tensors;
+using NormLab.Autograd;
+using NormLab.Kernels;
+
+namespace NormLab;
+
+public static partial class Ops
+{
+    /// <summary>The matrix product of two rank-2 tensors.</summary>
+    public static Tensor MatMul(Tensor a, Tensor b)
+    {
+        if (a.Rank != 2 || b.Rank != 2 || a.Dims[1] != b.Dims[0])
+            throw new ArgumentException($"MatMul: expected (m, k) x (k, n) matrices, received {Shapes.Format(a.Dims)} and {Shapes.Format(b.Dims)}.");
+        return Linear(a, b, null);
+    }
+
+    /// <summary>
+    /// x @ kernel + bias over the last axis of x (rank >= 2), as Keras's Dense computes it.
+    /// One GEMM forward, two GEMMs and a column sum backward.
+    /// </summary>
+    public static Tensor Linear(Tensor x, Tensor kernel, Tensor? bias)
+    {
+        int inFeatures = kernel.Dims[0], units = kernel.Dims[1];
+        int rows = x.Size / Math.Max(1, inFeatures);
+        var shape = x.Shape;
+        shape[^1] = units;
+        var y = new float[rows * units];
+        if (bias != null)
+            for (int r = 0; r < rows; r++) bias.Data.CopyTo(y, r * units);
+        Gemm.Multiply(x.Data, kernel.Data, y, rows, units, inFeatures, accumulate: bias != null);
+        Tensor[] inputs = bias == null ? [x, kernel] : [x, kernel, bias];
+        return Tape.Record(new Tensor(y, shape), inputs, g =>
+        {
+            Tensor? dx = null, dk = null, db = null;
+            if (x.RequiresGrad)
+            {
+                var data = new float[x.Size];
+                Gemm.Multiply(g.Data, kernel.Data, data, rows, inFeatures, units, transB: true);
+                dx = new Tensor(data, x.Shape);
+            }
+            if (kernel.RequiresGrad)
+            {
+                var data = new float[kernel.Size];
+                Gemm.Multiply(x.Data, g.Data, data, inFeatures, units, rows, transA: true);
+                dk = new Tensor(data, kernel.Shape);
+            }
+            if (bias != null && bias.RequiresGrad) db = new Tensor(ColumnSums(g.Data, rows, units), bias.Shape);
+            return bias == null ? [dx, dk] : [dx, dk, db];
+        });
+    }
+
+    /// <summary>Sums a [rows, columns] matrix over its rows (bias gradients).</summary>
+    internal static float[] ColumnSums(float[] data, int rows, int columns)
+    {
+        var sums = new float[columns];
+        for (int r = 0; r < rows; r++)
+            TensorPrimitives.Add(sums, data.AsSpan(r * columns, columns), sums);
+        return sums;
+    }
+}

@@ -1,0 +1,37 @@
+using NormLab.Autograd;
+
+namespace NormLab;
+
+/// <summary>An elementwise function and its derivative, specialised by the JIT per rule (no delegate calls).</summary>
+internal interface IUnaryRule<TSelf> where TSelf : IUnaryRule<TSelf>
+{
+    /// <summary>Scalar math: y = f(x).</summary>
+    static abstract float Forward(float x);
+
+    /// <summary>Scalar math: dy/dx, given x and y = f(x).</summary>
+    static abstract float Derivative(float x, float y);
+
+    /// <summary>The whole forward pass; rules override it with a vectorized version.</summary>
+    static virtual void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = TSelf.Forward(x[i]);
+    }
+}
+
+public static partial class Ops
+{
+    /// <summary>Applies an elementwise rule and records its backward: dx = g * f'(x).</summary>
+    internal static Tensor Unary<TRule>(Tensor x) where TRule : struct, IUnaryRule<TRule>
+    {
+        var y = new float[x.Size];
+        TRule.Forward(x.Data, y);
+        return Tape.Record(new Tensor(y, x.Shape), [x], g =>
+        {
+            var dx = new float[x.Size];
+            var xs = x.Data;
+            var gs = g.Data;
+            for (int i = 0; i < dx.Length; i++) dx[i] = gs[i] * TRule.Derivative(xs[i], y[i]);
+            return [new Tensor(dx, x.Shape)];
+        });
+    }
+}
