@@ -1,0 +1,259 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using NormLab.Constraints;
+using NormLab.Initializers;
+using NormLab.Kernels;
+using NormLab.Regularizers;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Keras's BatchNormalization: normalizes each feature over the batch (and every other axis).
+/// </summary>
+/// <remarks>
+/// <para>Training (<c>training: true</c> and <see cref="Layer.Trainable"/>): batch mean and biased
+/// variance; <c>moving = moving * momentum + batch * (1 - momentum)</c> after every training call.
+/// Inference, or <c>Trainable = false</c> (frozen, as in Keras 3): the moving statistics, no update.</para>
+/// <para><b>One value per channel.</b> Training on a batch where each feature has a single value
+/// (e.g. a (1, C) batch) throws <see cref="InvalidOperationException"/>: its variance is 0 by
+/// definition and the output would be beta whatever the input (PyTorch raises the same way).</para>
+/// <para><b>NaN and infinity.</b> In inference, non-finite inputs simply propagate to the outputs.
+/// In training, a batch whose statistics are not finite for some feature throws
+/// <see cref="InvalidOperationException"/> naming the features, <i>before</i> any moving statistic
+/// is touched: the moving mean and variance (and the renorm statistics) keep their previous values,
+/// so one bad batch cannot silently poison inference (Keras would store NaN).</para>
+/// <para>Masks are not supported (the layer API has none); <c>synchronized: true</c> is accepted and
+/// computes the local statistics until cross-replica statistics exist.</para>
+/// </remarks>
+/// <example><code>var bn = new BatchNormalization(momentum: 0.9);
+/// var y = bn.Call(x, training: true);</code></example>
+public sealed class BatchNormalization : Layer
+{
+    private static readonly string[] ClippingKeys = ["rmax", "rmin", "dmax"];
+    private readonly Initializer betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer;
+    private readonly Regularizer? betaRegularizer, gammaRegularizer;
+    private readonly Constraint? betaConstraint, gammaConstraint;
+    private readonly Dictionary<string, double>? renormClipping;
+    private int axis = -1, channels, rank;
+
+    /// <summary>Creates the layer; arguments and defaults follow keras.layers.BatchNormalization.</summary>
+    /// <param name="renormClipping">Keys "rmax", "rmin", "dmax" (each optional), used when <paramref name="renorm"/>.</param>
+    public BatchNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
+        Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        bool renorm = false, IDictionary<string, double>? renormClipping = null, double renormMomentum = 0.99,
+        bool synchronized = false, bool trainable = true, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        Axis = axis;
+        Momentum = momentum;
+        Epsilon = epsilon;
+        Center = center;
+        Scale = scale;
+        this.betaInitializer = betaInitializer ?? "zeros";
+        this.gammaInitializer = gammaInitializer ?? "ones";
+        this.movingMeanInitializer = movingMeanInitializer ?? "zeros";
+        this.movingVarianceInitializer = movingVarianceInitializer ?? "ones";
+        this.betaRegularizer = betaRegularizer;
+        this.gammaRegularizer = gammaRegularizer;
+        this.betaConstraint = betaConstraint;
+        this.gammaConstraint = gammaConstraint;
+        Renorm = renorm;
+        RenormMomentum = renormMomentum;
+        Synchronized = synchronized;
+        Trainable = trainable;
+        if (renormClipping != null) this.renormClipping = new Dictionary<string, double>(renormClipping);
+        if (renorm && renormClipping != null)
+        {
+            var bad = renormClipping.Keys.Where(k => !ClippingKeys.Contains(k)).ToList();
+            if (bad.Count > 0)
+                throw new ArgumentException($"{Describe()}: Received invalid keys for `renorm_clipping` argument: {FormatClipping(renormClipping)}. Supported values: ['rmax', 'rmin', 'dmax'].");
+            double rmax = renormClipping.TryGetValue("rmax", out var a) ? a : double.PositiveInfinity;
+            double rmin = renormClipping.TryGetValue("rmin", out var b) ? b : 0;
+            double dmax = renormClipping.TryGetValue("dmax", out var d) ? d : double.PositiveInfinity;
+            if (rmax < rmin)
+                throw new ArgumentException($"{Describe()}: rmax should be greater than rmin in the `renorm_clipping` argument. Received: rmax={Fmt(rmax)}, rmin={Fmt(rmin)}.");
+            if (dmax < 0)
+                throw new ArgumentException($"{Describe()}: dmax should be non-negative in the `renorm_clipping` argument. Received: dmax={Fmt(dmax)}.");
+        }
+    }
+
+    /// <summary>The feature axis (as given; may be negative).</summary>
+    public int Axis { get; }
+    /// <summary>Weight of the old value in the moving averages.</summary>
+    public double Momentum { get; }
+    /// <summary>Added to the variance inside the square root.</summary>
+    public double Epsilon { get; }
+    /// <summary>Whether beta exists.</summary>
+    public bool Center { get; }
+    /// <summary>Whether gamma exists.</summary>
+    public bool Scale { get; }
+    /// <summary>Whether batch renormalization is used in training.</summary>
+    public bool Renorm { get; }
+    /// <summary>Momentum of renorm_mean and renorm_stddev.</summary>
+    public double RenormMomentum { get; }
+    /// <summary>Accepted for Keras compatibility; the statistics are local for now.</summary>
+    public bool Synchronized { get; }
+
+    /// <summary>gamma (null when <c>scale: false</c> or before build).</summary>
+    public Tensor? Gamma { get; private set; }
+    /// <summary>beta (null when <c>center: false</c> or before build).</summary>
+    public Tensor? Beta { get; private set; }
+    /// <summary>The moving mean (null before build).</summary>
+    public Tensor? MovingMean { get; private set; }
+    /// <summary>The moving variance (null before build).</summary>
+    public Tensor? MovingVariance { get; private set; }
+    /// <summary>Renorm only: moving_stddev, renorm_mean, renorm_stddev.</summary>
+    public Tensor? MovingStddev { get; private set; }
+    /// <inheritdoc cref="MovingStddev"/>
+    public Tensor? RenormMean { get; private set; }
+    /// <inheritdoc cref="MovingStddev"/>
+    public Tensor? RenormStddev { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        rank = inputShape.Length;
+        axis = Axis < 0 ? Axis + rank : Axis;
+        if (axis < 0 || axis >= rank)
+            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        channels = inputShape[axis];
+        int[] shape = [channels];
+        if (Scale) Gamma = AddWeight("gamma", shape, gammaInitializer, true, gammaRegularizer, gammaConstraint);
+        if (Center) Beta = AddWeight("beta", shape, betaInitializer, true, betaRegularizer, betaConstraint);
+        MovingMean = AddWeight("moving_mean", shape, movingMeanInitializer, trainable: false);
+        MovingVariance = AddWeight("moving_variance", shape, movingVarianceInitializer, trainable: false);
+        if (Renorm)
+        {
+            MovingStddev = AddWeight("moving_stddev", shape, movingVarianceInitializer, trainable: false);
+            SqrtInPlace(MovingStddev);
+            RenormMean = AddWeight("renorm_mean", shape, movingMeanInitializer, trainable: false);
+            RenormStddev = AddWeight("renorm_stddev", shape, movingVarianceInitializer, trainable: false);
+            SqrtInPlace(RenormStddev);
+        }
+    }
+
+    private static void SqrtInPlace(Tensor t)
+    {
+        for (int i = 0; i < t.Size; i++) t.Data[i] = MathF.Sqrt(t.Data[i]);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        NormViews.CheckInput(Name, x, rank, axis, channels);
+        int O = NormViews.Prod(x.Dims, 0, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
+        if (!(training && Trainable))
+        {
+            var mm = NormViews.ToDouble(MovingMean!.Data);
+            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
+            return Ops.ChannelNorm(x, 1, O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
+        }
+
+        if ((long)O * I <= 1)
+            throw new InvalidOperationException($"{Describe()}: cannot train on a batch with one value per channel (input shape {Shapes.Format(x.Dims)}, axis {Axis}): the batch variance would be 0 and the output would not depend on the input. Use a batch of at least 2 values per channel, or call with training: false.");
+        var mean = new double[C]; var variance = new double[C];
+        Moments.Compute(x.Data, 1, O, C, I, mean, variance);
+        var bad = Enumerable.Range(0, C).Where(c => !double.IsFinite(mean[c]) || !double.IsFinite(variance[c])).ToList();
+        if (bad.Count > 0)
+            throw new InvalidOperationException($"{Describe()}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.");
+        var invstd = NormViews.InvStd(variance, Epsilon);
+
+        Tensor y;
+        if (Renorm)
+        {
+            var r = new float[C]; var d = new float[C];
+            double rmax = Clip("rmax", double.PositiveInfinity), rmin = Clip("rmin", double.NegativeInfinity), dmax = Clip("dmax", double.PositiveInfinity);
+            double sqrtEps = Math.Sqrt(Epsilon);
+            for (int c = 0; c < C; c++)
+            {
+                double std = Math.Sqrt(variance[c] + Epsilon);
+                double rs = Math.Max(RenormStddev!.Data[c], sqrtEps);
+                double rc = std / rs, dc = (mean[c] - RenormMean!.Data[c]) / rs;
+                rc = Math.Min(Math.Max(rc, rmin), rmax);
+                dc = Math.Min(Math.Max(dc, -dmax), dmax);
+                r[c] = (float)rc; d[c] = (float)dc;
+            }
+            y = Ops.ChannelNorm(x, 1, O, C, I, C, mean, invstd, Gamma, Beta, batchStats: true, r, d);
+            for (int c = 0; c < C; c++)
+            {
+                double std = Math.Sqrt(variance[c] + Epsilon);
+                RenormMean!.Data[c] = (float)(RenormMean.Data[c] * RenormMomentum + mean[c] * (1 - RenormMomentum));
+                RenormStddev!.Data[c] = (float)(RenormStddev.Data[c] * RenormMomentum + std * (1 - RenormMomentum));
+                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));
+                double ms = MovingStddev!.Data[c] * Momentum + std * (1 - Momentum);
+                MovingStddev.Data[c] = (float)ms;
+                MovingVariance!.Data[c] = (float)Math.Max(ms * ms - Epsilon, 0);
+            }
+            return y;
+        }
+
+        y = Ops.ChannelNorm(x, 1, O, C, I, C, mean, invstd, Gamma, Beta, batchStats: true);
+        for (int c = 0; c < C; c++)
+        {
+            MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));
+            MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + variance[c] * (1 - Momentum));
+        }
+        return y;
+    }
+
+    private double Clip(string key, double fallback) =>
+        renormClipping != null && renormClipping.TryGetValue(key, out var v) ? v : fallback;
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        int a = Axis < 0 ? Axis + inputShape.Length : Axis;
+        if (a < 0 || a >= inputShape.Length)
+            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        return (int[])inputShape.Clone();
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = Axis;
+        config["momentum"] = Momentum;
+        config["epsilon"] = Epsilon;
+        config["center"] = Center;
+        config["scale"] = Scale;
+        config["beta_initializer"] = betaInitializer.GetConfig();
+        config["gamma_initializer"] = gammaInitializer.GetConfig();
+        config["moving_mean_initializer"] = movingMeanInitializer.GetConfig();
+        config["moving_variance_initializer"] = movingVarianceInitializer.GetConfig();
+        config["beta_regularizer"] = betaRegularizer?.GetConfig();
+        config["gamma_regularizer"] = gammaRegularizer?.GetConfig();
+        config["beta_constraint"] = betaConstraint?.GetConfig();
+        config["gamma_constraint"] = gammaConstraint?.GetConfig();
+        config["synchronized"] = Synchronized;
+        config["renorm"] = Renorm;
+        config["renorm_clipping"] = renormClipping == null ? null : new JsonObject(renormClipping.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+        config["renorm_momentum"] = RenormMomentum;
+        return config;
+    }
+
+    internal static BatchNormalization FromConfig(JsonObject c) => new(
+        c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3),
+        c.GetBool("center", true), c.GetBool("scale", true),
+        OptInit(c["beta_initializer"]), OptInit(c["gamma_initializer"]),
+        OptInit(c["moving_mean_initializer"]), OptInit(c["moving_variance_initializer"]),
+        c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
+        c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
+        c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
+        c["gamma_constraint"] is null ? null : Constraint.FromConfig(c["gamma_constraint"]),
+        c.GetBool("renorm", false),
+        c["renorm_clipping"] is JsonObject clip ? clip.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()) : null,
+        c.GetDouble("renorm_momentum", 0.99), c.GetBool("synchronized", false), c.GetBool("trainable", true),
+        name: c.GetString("name"));
+
+    internal static Initializer? OptInit(JsonNode? node) => node is null ? null : Initializer.FromConfig(node);
+
+    private static string Fmt(double v) => double.IsPositiveInfinity(v) ? "inf" : v.ToString(CultureInfo.InvariantCulture);
+
+    private static string FormatClipping(IDictionary<string, double> d) =>
+        "{" + string.Join(", ", d.Select(kv => $"'{kv.Key}': {Fmt(kv.Value)}")) + "}";
+}

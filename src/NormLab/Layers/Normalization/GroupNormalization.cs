@@ -1,0 +1,130 @@
+using System.Text.Json.Nodes;
+using NormLab.Constraints;
+using NormLab.Initializers;
+using NormLab.Kernels;
+using NormLab.Regularizers;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Keras's GroupNormalization: per sample, the channels are split into <c>groups</c> groups and each
+/// group is normalized over its channels and every non-batch axis; gamma and beta are per channel.
+/// <c>groups: -1</c> means one group per channel (instance normalization). Same in training and inference.
+/// </summary>
+/// <remarks>NaN or infinity in a group makes that group's output NaN; the layer has no state.</remarks>
+/// <example><code>new GroupNormalization(groups: 4)</code></example>
+public sealed class GroupNormalization : Layer
+{
+    private readonly Initializer betaInitializer, gammaInitializer;
+    private readonly Regularizer? betaRegularizer, gammaRegularizer;
+    private readonly Constraint? betaConstraint, gammaConstraint;
+    private int axis, channels, rank;
+
+    /// <summary>Creates the layer; arguments and defaults follow keras.layers.GroupNormalization.</summary>
+    public GroupNormalization(int groups = 32, int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
+        Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        bool trainable = true, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (groups <= 0 && groups != -1)
+            throw new ArgumentException($"{Describe()}: Received an invalid value for argument `groups`, expected a positive integer (or `-1` for instance normalization). Received: groups={groups}");
+        Groups = groups;
+        Axis = axis;
+        Epsilon = epsilon;
+        Center = center;
+        Scale = scale;
+        this.betaInitializer = betaInitializer ?? "zeros";
+        this.gammaInitializer = gammaInitializer ?? "ones";
+        this.betaRegularizer = betaRegularizer;
+        this.gammaRegularizer = gammaRegularizer;
+        this.betaConstraint = betaConstraint;
+        this.gammaConstraint = gammaConstraint;
+        Trainable = trainable;
+    }
+
+    /// <summary>The number of groups (-1 until build replaces it by the channel count).</summary>
+    public int Groups { get; private set; }
+    /// <summary>The channel axis.</summary>
+    public int Axis { get; }
+    /// <summary>Added to the variance inside the square root.</summary>
+    public double Epsilon { get; }
+    /// <summary>Whether beta exists.</summary>
+    public bool Center { get; }
+    /// <summary>Whether gamma exists.</summary>
+    public bool Scale { get; }
+    /// <summary>gamma (null when absent).</summary>
+    public Tensor? Gamma { get; private set; }
+    /// <summary>beta (null when absent).</summary>
+    public Tensor? Beta { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        rank = inputShape.Length;
+        axis = Axis < 0 ? Axis + rank : Axis;
+        if (axis < 0 || axis >= rank)
+            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        if (axis == 0)
+            throw new ArgumentException($"{Describe()}: axis {Axis} is the batch axis of input shape {Shapes.Format(inputShape)}; the channel axis must be another axis.");
+        channels = inputShape[axis];
+        int groups = Groups == -1 ? channels : Groups;
+        if (channels < groups)
+            throw new ArgumentException($"{Describe()}: Number of groups ({groups}) cannot be more than the number of channels ({channels}).");
+        if (channels % groups != 0)
+            throw new ArgumentException($"{Describe()}: Number of groups ({groups}) must be a multiple of the number of channels ({channels}).");
+        Groups = groups;
+        if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer, true, gammaRegularizer, gammaConstraint);
+        if (Center) Beta = AddWeight("beta", [channels], betaInitializer, true, betaRegularizer, betaConstraint);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        NormViews.CheckInput(Name, x, rank, axis, channels);
+        int B = x.Dims[0], O = NormViews.Prod(x.Dims, 1, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
+        int G = Groups;
+        var mean = new double[B * G]; var variance = new double[B * G];
+        Moments.Compute(x.Data, B, O, G, C / G * I, mean, variance);
+        var invstd = NormViews.InvStd(variance, Epsilon);
+        return Ops.ChannelNorm(x, B, O, C, I, G, mean, invstd, Gamma, Beta, batchStats: true);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        int a = Axis < 0 ? Axis + inputShape.Length : Axis;
+        if (a < 0 || a >= inputShape.Length)
+            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        return (int[])inputShape.Clone();
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["groups"] = Groups;
+        config["axis"] = Axis;
+        config["epsilon"] = Epsilon;
+        config["center"] = Center;
+        config["scale"] = Scale;
+        config["beta_initializer"] = betaInitializer.GetConfig();
+        config["gamma_initializer"] = gammaInitializer.GetConfig();
+        config["beta_regularizer"] = betaRegularizer?.GetConfig();
+        config["gamma_regularizer"] = gammaRegularizer?.GetConfig();
+        config["beta_constraint"] = betaConstraint?.GetConfig();
+        config["gamma_constraint"] = gammaConstraint?.GetConfig();
+        return config;
+    }
+
+    internal static GroupNormalization FromConfig(JsonObject c) => new(
+        c.GetInt("groups", 32), c.GetInt("axis", -1), c.GetDouble("epsilon", 1e-3), c.GetBool("center", true), c.GetBool("scale", true),
+        BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
+        c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
+        c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
+        c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
+        c["gamma_constraint"] is null ? null : Constraint.FromConfig(c["gamma_constraint"]),
+        c.GetBool("trainable", true), name: c.GetString("name"));
+}

@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using NormLab.Constraints;
+using NormLab.Initializers;
+using NormLab.Kernels;
+using NormLab.Regularizers;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Keras's LayerNormalization: per sample, normalize over <c>axis</c> (an int or a list), then
+/// scale by gamma and shift by beta, which span the normalized axes. Same in training and inference.
+/// </summary>
+/// <remarks>
+/// The deprecated <c>rmsScaling: true</c> behaves exactly as Keras's: <c>y = x * rsqrt(var + eps) * gamma</c>
+/// (the variance, not the mean square; no beta). Use <see cref="RMSNormalization"/> for real RMS normalization.
+/// NaN or infinity in a sample makes that sample's output NaN; there is no state to corrupt.
+/// </remarks>
+/// <example><code>new LayerNormalization(axis: new[] { 1, 2 })</code></example>
+public sealed class LayerNormalization : Layer
+{
+    private readonly Initializer betaInitializer, gammaInitializer;
+    private readonly Regularizer? betaRegularizer, gammaRegularizer;
+    private readonly Constraint? betaConstraint, gammaConstraint;
+    private readonly Axes axisArg;
+    private int[]? axes;
+    private int rank;
+    private int[]? builtDims;
+
+    /// <summary>Creates the layer; arguments and defaults follow keras.layers.LayerNormalization.</summary>
+    public LayerNormalization(Axes axis = default, double epsilon = 1e-3, bool center = true, bool scale = true,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
+        Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        bool rmsScaling = false, bool trainable = true, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (axis.IsNone)
+            throw new ArgumentException($"{Describe()}: Expected an int or a list/tuple of ints for the argument 'axis', but received: None");
+        axisArg = axis;
+        Epsilon = epsilon;
+        Center = center;
+        Scale = scale;
+        RmsScaling = rmsScaling;
+        this.betaInitializer = betaInitializer ?? "zeros";
+        this.gammaInitializer = gammaInitializer ?? "ones";
+        this.betaRegularizer = betaRegularizer;
+        this.gammaRegularizer = gammaRegularizer;
+        this.betaConstraint = betaConstraint;
+        this.gammaConstraint = gammaConstraint;
+        Trainable = trainable;
+        if (rmsScaling)
+            Console.Error.WriteLine("Warning: You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the input by the variance, not the root mean square. To correctly use RMS Normalization, please use `keras.layers.RMSNormalization` instead.");
+    }
+
+    /// <summary>The normalized axes: as given before build, sorted and non-negative after.</summary>
+    public int[] Axis => axes != null ? (int[])axes.Clone() : axisArg.Values;
+    /// <summary>Added to the variance inside the square root.</summary>
+    public double Epsilon { get; }
+    /// <summary>Whether beta exists (and is used).</summary>
+    public bool Center { get; }
+    /// <summary>Whether gamma exists.</summary>
+    public bool Scale { get; }
+    /// <summary>The deprecated Keras rms_scaling flag.</summary>
+    public bool RmsScaling { get; }
+    /// <summary>gamma (null when absent).</summary>
+    public Tensor? Gamma { get; private set; }
+    /// <summary>beta (null when absent).</summary>
+    public Tensor? Beta { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        rank = inputShape.Length;
+        axes = NormViews.CanonicalAxes(axisArg.Values, rank, Describe());
+        builtDims = (int[])inputShape.Clone();
+        int[] shape = axes.Select(a => inputShape[a]).ToArray();
+        if (Scale || RmsScaling) Gamma = AddWeight("gamma", shape, gammaInitializer, true, gammaRegularizer, gammaConstraint);
+        if (Center && !RmsScaling) Beta = AddWeight("beta", shape, betaInitializer, true, betaRegularizer, betaConstraint);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        NormViews.CheckInput(Name, x, rank, -1, 0);
+        foreach (int a in axes!)
+            if (x.Dims[a] != builtDims![a])
+                throw new ArgumentException($"Input 0 of layer '{Name}' is incompatible with the layer: expected axis {a} of input shape to have value {builtDims[a]}, but received input with shape {Shapes.Format(x.Dims)}");
+        return RowNormalize(x, axes, Epsilon, Gamma, Beta, RmsScaling ? RowMode.VarianceScaling : RowMode.Center);
+    }
+
+    internal enum RowMode { Center, VarianceScaling, RootMeanSquare }
+
+    /// <summary>Shared by LayerNormalization and RMSNormalization: the fused row kernels over sorted axes.</summary>
+    internal static Tensor RowNormalize(Tensor x, int[] axes, double epsilon, Tensor? gamma, Tensor? beta, RowMode mode)
+    {
+        var view = NormViews.RowView(x.Dims, axes);
+        if (view == null)
+        {
+            // Axes alternate too often for one strided view: move the normalized axes last and back.
+            var kept = Enumerable.Range(0, x.Rank).Where(d => Array.IndexOf(axes, d) < 0);
+            int[] perm = [.. kept, .. axes];
+            var inverse = new int[perm.Length];
+            for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
+            var moved = Ops.Transpose(x, perm);
+            int k = x.Rank - axes.Length;
+            var result = RowNormalize(moved, Enumerable.Range(k, axes.Length).ToArray(), epsilon, gamma, beta, mode);
+            return Ops.Transpose(result, inverse);
+        }
+        var (B, O, K, I) = view.Value;
+        var mean = new double[B * K]; var variance = new double[B * K];
+        Moments.Compute(x.Data, B, O, K, I, mean, variance);
+        if (mode == RowMode.RootMeanSquare)
+            for (int u = 0; u < mean.Length; u++) { variance[u] += mean[u] * mean[u]; mean[u] = 0; }
+        var invstd = NormViews.InvStd(variance, epsilon);
+        return Ops.RowNorm(x, B, O, K, I, mean, invstd, gamma, beta, center: mode == RowMode.Center);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        NormViews.CanonicalAxes(axisArg.Values, inputShape.Length, Describe());
+        return (int[])inputShape.Clone();
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = axes != null ? new JsonArray(axes.Select(a => (JsonNode)a).ToArray()) : axisArg.ToJson();
+        config["epsilon"] = Epsilon;
+        config["center"] = Center;
+        config["scale"] = Scale;
+        config["rms_scaling"] = RmsScaling;
+        config["beta_initializer"] = betaInitializer.GetConfig();
+        config["gamma_initializer"] = gammaInitializer.GetConfig();
+        config["beta_regularizer"] = betaRegularizer?.GetConfig();
+        config["gamma_regularizer"] = gammaRegularizer?.GetConfig();
+        config["beta_constraint"] = betaConstraint?.GetConfig();
+        config["gamma_constraint"] = gammaConstraint?.GetConfig();
+        return config;
+    }
+
+    internal static LayerNormalization FromConfig(JsonObject c) => new(
+        Axes.FromJson(c["axis"], nullIsNone: false), c.GetDouble("epsilon", 1e-3), c.GetBool("center", true), c.GetBool("scale", true),
+        BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
+        c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
+        c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
+        c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
+        c["gamma_constraint"] is null ? null : Constraint.FromConfig(c["gamma_constraint"]),
+        c.GetBool("rms_scaling", false), c.GetBool("trainable", true), name: c.GetString("name"));
+}

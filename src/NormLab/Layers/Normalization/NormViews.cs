@@ -1,0 +1,73 @@
+namespace NormLab.Layers;
+
+/// <summary>How the normalization layers map an input shape and their axes onto the kernels' views.</summary>
+internal static class NormViews
+{
+    /// <summary>Product of dims[from..to).</summary>
+    internal static int Prod(ReadOnlySpan<int> dims, int from, int to)
+    {
+        int p = 1;
+        for (int i = from; i < to; i++) p *= dims[i];
+        return p;
+    }
+
+    /// <summary>
+    /// The [B, O, K, I] view of a row normalization over the sorted axes <paramref name="axes"/>:
+    /// kept axes (B), normalized axes (O), kept axes (K), normalized axes (I). Null when the axes
+    /// alternate more often than that (the caller then transposes the normalized axes to the end).
+    /// </summary>
+    internal static (int B, int O, int K, int I)? RowView(ReadOnlySpan<int> dims, int[] axes)
+    {
+        int rank = dims.Length;
+        var runs = new List<(bool norm, int size)>();
+        for (int d = 0; d < rank; d++)
+        {
+            bool norm = Array.IndexOf(axes, d) >= 0;
+            if (runs.Count > 0 && runs[^1].norm == norm) runs[^1] = (norm, runs[^1].size * dims[d]);
+            else runs.Add((norm, dims[d]));
+        }
+        if (runs.Count > 0 && !runs[0].norm) { }
+        else runs.Insert(0, (false, 1));
+        // Now runs = kept, norm, [kept, [norm]]
+        if (runs.Count > 4) return null;
+        int B = runs[0].size;
+        if (runs.Count == 2) return (B, 1, 1, runs[1].size);
+        if (runs.Count == 3) return (B, runs[1].size, runs[2].size, 1);
+        return (B, runs[1].size, runs[2].size, runs[3].size);
+    }
+
+    /// <summary>Sorted, non-negative, duplicate-free axes (Keras's LayerNormalization build rules).</summary>
+    internal static int[] CanonicalAxes(int[] axes, int rank, string layer)
+    {
+        var result = new int[axes.Length];
+        for (int i = 0; i < axes.Length; i++)
+        {
+            int a = axes[i] < 0 ? axes[i] + rank : axes[i];
+            if (a < 0 || a >= rank)
+                throw new ArgumentException($"{layer}: axis {axes[i]} is out of bounds for an array with dimension {rank}.");
+            result[i] = a;
+        }
+        if (result.Distinct().Count() != result.Length)
+            throw new ArgumentException($"{layer}: Duplicate axes are not allowed. Received: axis=[{string.Join(", ", axes)}]");
+        Array.Sort(result);
+        return result;
+    }
+
+    /// <summary>The InputSpec checks Keras runs when a built layer is called again.</summary>
+    internal static void CheckInput(string layer, Tensor x, int rank, int axis, int size)
+    {
+        if (x.Rank != rank)
+            throw new ArgumentException($"Input 0 of layer '{layer}' is incompatible with the layer: expected ndim={rank}, found ndim={x.Rank}. Full shape received: {Shapes.Format(x.Dims)}");
+        if (axis >= 0 && x.Dims[axis] != size)
+            throw new ArgumentException($"Input 0 of layer '{layer}' is incompatible with the layer: expected axis {axis} of input shape to have value {size}, but received input with shape {Shapes.Format(x.Dims)}");
+    }
+
+    internal static double[] ToDouble(float[] a) => a.Select(v => (double)v).ToArray();
+
+    internal static float[] InvStd(double[] variance, double epsilon)
+    {
+        var s = new float[variance.Length];
+        for (int i = 0; i < s.Length; i++) s[i] = (float)(1.0 / Math.Sqrt(variance[i] + epsilon));
+        return s;
+    }
+}

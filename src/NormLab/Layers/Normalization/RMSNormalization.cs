@@ -1,0 +1,70 @@
+using System.Text.Json.Nodes;
+using NormLab.Initializers;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Keras's RMSNormalization: <c>y = x * rsqrt(mean(x², axis) + epsilon) * scale</c>, one trainable
+/// <c>scale</c> over the normalized axes. Same in training and inference; no state.
+/// </summary>
+/// <example><code>new RMSNormalization(epsilon: 1e-6)</code></example>
+public sealed class RMSNormalization : Layer
+{
+    private readonly Axes axisArg;
+    private int[]? axes;
+    private int rank;
+    private int[]? builtDims;
+
+    /// <summary>Creates the layer; arguments and defaults follow keras.layers.RMSNormalization.</summary>
+    public RMSNormalization(Axes axis = default, double epsilon = 1e-6, bool trainable = true, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (axis.IsNone)
+            throw new ArgumentException($"{Describe()}: Expected an int or a list/tuple of ints for the argument 'axis', but received: None");
+        axisArg = axis;
+        Epsilon = epsilon;
+        Trainable = trainable;
+    }
+
+    /// <summary>The normalized axes.</summary>
+    public int[] Axis => axes != null ? (int[])axes.Clone() : axisArg.Values;
+    /// <summary>Added to the mean square.</summary>
+    public double Epsilon { get; }
+    /// <summary>The learned scale (null before build).</summary>
+    public Tensor? Scale { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        rank = inputShape.Length;
+        axes = NormViews.CanonicalAxes(axisArg.Values, rank, Describe());
+        builtDims = (int[])inputShape.Clone();
+        Scale = AddWeight("scale", axes.Select(a => inputShape[a]).ToArray(), "ones");
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        NormViews.CheckInput(Name, x, rank, -1, 0);
+        foreach (int a in axes!)
+            if (x.Dims[a] != builtDims![a])
+                throw new ArgumentException($"Input 0 of layer '{Name}' is incompatible with the layer: expected axis {a} of input shape to have value {builtDims[a]}, but received input with shape {Shapes.Format(x.Dims)}");
+        return LayerNormalization.RowNormalize(x, axes, Epsilon, Scale, null, LayerNormalization.RowMode.RootMeanSquare);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = axisArg.ToJson();
+        config["epsilon"] = Epsilon;
+        return config;
+    }
+
+    internal static RMSNormalization FromConfig(JsonObject c) =>
+        new(Axes.FromJson(c["axis"], nullIsNone: false), c.GetDouble("epsilon", 1e-6), c.GetBool("trainable", true), name: c.GetString("name"));
+}

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Keras's UnitNormalization: <c>y = x / max(||x||₂ over axis, 1e-12)</c>, computed as
+/// <c>x * rsqrt(max(sum(x²), 1e-24))</c>. No weights; built at construction.
+/// </summary>
+/// <remarks>A zero vector maps to zero; NaN or infinity in a vector makes that vector NaN.</remarks>
+public sealed class UnitNormalization : Layer
+{
+    private readonly Axes axisArg;
+
+    /// <summary>Creates the layer; <paramref name="axis"/> is an int or a list (default -1).</summary>
+    public UnitNormalization(Axes axis = default, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (axis.IsNone)
+            throw new ArgumentException($"{Describe()}: Invalid value for `axis` argument: expected an int or a list/tuple of ints. Received: axis=None");
+        axisArg = axis;
+    }
+
+    /// <summary>The normalized axes, as given.</summary>
+    public int[] Axis => axisArg.Values;
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        var axes = Canonical(x.Dims);
+        var sumSq = Ops.Sum(Ops.Square(x), axes, keepDims: true);
+        var inv = Ops.Div(Tensor.Scalar(1f), Ops.Sqrt(Ops.Clip(sumSq, 1e-24, float.MaxValue)));
+        return Ops.Mul(x, inv);
+    }
+
+    private int[] Canonical(ReadOnlySpan<int> dims)
+    {
+        var result = new List<int>();
+        foreach (int a in axisArg.Values)
+        {
+            int c = a < 0 ? a + dims.Length : a;
+            if (c < 0 || c >= dims.Length)
+                throw new ArgumentException($"{Describe()}: Axis {axisArg} is out of bounds for input shape {Shapes.Format(dims)}.");
+            result.Add(c);
+        }
+        return result.Distinct().Order().ToArray();
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        Canonical(inputShape);
+        return (int[])inputShape.Clone();
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = axisArg.ToJson();
+        return config;
+    }
+
+    internal static UnitNormalization FromConfig(JsonObject c) => new(Axes.FromJson(c["axis"], nullIsNone: false), name: c.GetString("name"));
+}
