@@ -389,6 +389,7 @@ internal static class Gemm
                 float* src = b + (long)pc * n + col0;
                 if (nr == NR)
                 {
+                    // Scalar math: dst[p, j] = b[pc + p, col0 + j] for j < 16.
                     for (int p = 0; p < kc; p++, src += n, dst += NR)
                     {
                         Vector256.Load(src).Store(dst);
