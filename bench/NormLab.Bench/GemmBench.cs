@@ -20,6 +20,12 @@ internal static class GemmBench
         int s = Array.IndexOf(args, "--sizes");
         if (s >= 0 && s + 1 < args.Length) sizes = args[s + 1].Split(',').Select(int.Parse).ToArray();
         int maxThreads = KernelThreads.Max;
+        int shapeAt = Array.IndexOf(args, "--shape");
+        if (shapeAt >= 0 && shapeAt + 1 < args.Length)
+        {
+            Shape(args[shapeAt + 1]);
+            return;
+        }
         int[] threadCounts = maxThreads > 1 ? [1, maxThreads] : [1];
 
         Console.WriteLine($"FMA: {Fma.IsSupported}, AVX2: {Avx2.IsSupported}, processors: {Environment.ProcessorCount}, KernelThreads.Max: {maxThreads}");
@@ -49,6 +55,21 @@ internal static class GemmBench
             }
             KernelThreads.Max = maxThreads;
         }
+    }
+
+    /// <summary>`--shape m,n,k[,tA,tB]`: one GEMM shape, single-threaded and on all threads (tA/tB are 0 or 1).</summary>
+    private static void Shape(string spec)
+    {
+        int[] v = spec.Split(',').Select(int.Parse).ToArray();
+        int m = v[0], n = v[1], k = v[2];
+        bool ta = v.Length > 3 && v[3] != 0, tb = v.Length > 4 && v[4] != 0;
+        var a = new float[m * k];
+        var b = new float[k * n];
+        var c = new float[m * n];
+        double flops = 2.0 * m * n * k;
+        double one = Time(() => Gemm.MultiplySingleThreaded(a, b, c, m, n, k, ta, tb), 0.5);
+        double all = Time(() => Gemm.Multiply(a, b, c, m, n, k, ta, tb), 0.5);
+        Console.WriteLine($"m={m} n={n} k={k} tA={ta} tB={tb}: 1 thread {flops / one / 1e9:F1} GFLOP/s, {KernelThreads.Max} threads {flops / all / 1e9:F1} GFLOP/s");
     }
 
     /// <summary>Best-of time in seconds, after one warm-up call, repeating for at least <paramref name="minSeconds"/>.</summary>

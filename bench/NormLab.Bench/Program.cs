@@ -5,6 +5,7 @@ using NormLab.Kernels;
 var commands = new Dictionary<string, (string Help, Action<string[]> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = ("peak FP32 FLOP rate and GEMM GFLOP/s for square sizes", GemmBench.Run),
+    ["conv"] = ("Conv2DKernel timings on the MNIST CNN layers", ConvBench.Run),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -33,6 +33,12 @@ internal static class Gemm
     /// <summary>Columns of B packed at once; KC·NC floats fit the shared L3.</summary>
     private const int NC = 4096;
 
+    /// <summary>
+    /// Widest column block whose A block is read in place instead of packed: with few NR panels
+    /// the packing of A is reused too rarely to pay for itself (the im2col GEMMs of convolution).
+    /// </summary>
+    private const int DirectAMaxColumns = 128;
+
     /// <summary>Below this many multiply-adds (m·n·k) one thread is faster than waking others.</summary>
     internal const long ParallelThreshold = 64L * 64 * 64;
 
@@ -110,7 +116,8 @@ internal static class Gemm
         int kcMax = Math.Min(KC, p.K);
         int ncMax = Math.Min(NC, RoundUp(cols, NR));
         int mcMax = Math.Min(MC, RoundUp(rows, MR));
-        float[] bufA = ArrayPool<float>.Shared.Rent(kcMax * mcMax);
+        // The direct-A path needs two MR panels of scratch even for tiny blocks.
+        float[] bufA = ArrayPool<float>.Shared.Rent(kcMax * Math.Max(mcMax, 2 * MR));
         float[] bufB = ArrayPool<float>.Shared.Rent(kcMax * ncMax);
         try
         {
@@ -129,8 +136,17 @@ internal static class Gemm
                         for (int ic = i0; ic < i1; ic += MC)
                         {
                             int mc = Math.Min(MC, i1 - ic);
+                            float* cBlock = cBase + (long)ic * p.N + jc;
+                            if (nc <= DirectAMaxColumns)
+                            {
+                                // Element (i, p) of op(A) sits at i·rowStride + p·depthStride.
+                                long rowStride = p.TransA ? 1 : p.K, depthStride = p.TransA ? p.M : 1;
+                                float* aBlock = aBase + ic * rowStride + pc * depthStride;
+                                DirectMacroKernel(mc, nc, kc, aBlock, (nint)rowStride, (nint)depthStride, packA, packB, cBlock, p.N, addToC);
+                                continue;
+                            }
                             PackA(aBase, p.TransA, p.M, p.K, ic, mc, pc, kc, packA);
-                            MacroKernel(mc, nc, kc, packA, packB, cBase + (long)ic * p.N + jc, p.N, addToC);
+                            MacroKernel(mc, nc, kc, packA, packB, cBlock, p.N, addToC);
                         }
                     }
                 }
@@ -171,6 +187,87 @@ internal static class Gemm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="MacroKernel"/> reading full MR-row panels of A in place; only a trailing partial
+    /// panel is packed (into <paramref name="packA"/>) so no row past mc is read.
+    /// </summary>
+    private static unsafe void DirectMacroKernel(int mc, int nc, int kc, float* a, nint rowStride, nint depthStride,
+        float* packA, float* packB, float* c, int ldc, bool addToC)
+    {
+        int fullRows = mc / MR * MR;
+        if (fullRows < mc)
+        {
+            // Pack the row tail as panel 0 of packA and let the packed path handle its edge tiles.
+            int tail = mc - fullRows;
+            float* src = a + fullRows * rowStride;
+            for (int p = 0; p < kc; p++)
+                for (int i = 0; i < MR; i++)
+                    packA[p * MR + i] = i < tail ? src[i * rowStride + p * depthStride] : 0f;
+        }
+        int doneColumns = nc / NR * NR;
+        for (int jr = 0; jr < doneColumns; jr += NR)
+        {
+            float* panelB = packB + (long)jr * kc;
+            for (int ir = 0; ir < fullRows; ir += MR)
+                StridedMicroKernel(kc, a + ir * rowStride, rowStride, depthStride, panelB, c + (long)ir * ldc + jr, ldc, addToC);
+        }
+        if (doneColumns < nc)
+        {
+            // The column tail, over every row, through the packed path (small: fewer than NR columns).
+            for (int ir = 0; ir < fullRows; ir += MR)
+            {
+                float* panel = packA + (long)MR * kc; // after the row-tail panel
+                float* src = a + ir * rowStride;
+                for (int p = 0; p < kc; p++)
+                    for (int i = 0; i < MR; i++)
+                        panel[p * MR + i] = src[i * rowStride + p * depthStride];
+                MacroKernel(MR, nc - doneColumns, kc, panel, packB + (long)doneColumns * kc, c + (long)ir * ldc + doneColumns, ldc, addToC);
+            }
+        }
+        if (fullRows < mc)
+            MacroKernel(mc - fullRows, nc, kc, packA, packB, c + (long)fullRows * ldc, ldc, addToC);
+    }
+
+    /// <summary>
+    /// The 6×16 register tile with A read in place: row i of the tile at depth p is
+    /// a[i·rowStride + p·depthStride]. Same arithmetic as <see cref="MicroKernel"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void StridedMicroKernel(int kc, float* a, nint rowStride, nint depthStride, float* pb, float* c, int ldc, bool addToC)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // Two base pointers, each with offsets 0, rowStride, 2·rowStride, cover the six rows.
+        float* top = a, bottom = a + 3 * rowStride;
+        nint twoRows = 2 * rowStride;
+        // Scalar math: c[i, j] += a[i, p] * b[p, j] for i < 6, j < 16, p < kc.
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(pb), b1 = Vector256.Load(pb + 8);
+            Vector256<float> ai = Broadcast(top);
+            c00 = MulAdd(ai, b0, c00); c01 = MulAdd(ai, b1, c01);
+            ai = Broadcast(top + rowStride);
+            c10 = MulAdd(ai, b0, c10); c11 = MulAdd(ai, b1, c11);
+            ai = Broadcast(top + twoRows);
+            c20 = MulAdd(ai, b0, c20); c21 = MulAdd(ai, b1, c21);
+            ai = Broadcast(bottom);
+            c30 = MulAdd(ai, b0, c30); c31 = MulAdd(ai, b1, c31);
+            ai = Broadcast(bottom + rowStride);
+            c40 = MulAdd(ai, b0, c40); c41 = MulAdd(ai, b1, c41);
+            ai = Broadcast(bottom + twoRows);
+            c50 = MulAdd(ai, b0, c50); c51 = MulAdd(ai, b1, c51);
+            top += depthStride;
+            bottom += depthStride;
+            pb += NR;
+        }
+        StoreRow(c, c00, c01, addToC);
+        StoreRow(c + ldc, c10, c11, addToC);
+        StoreRow(c + 2 * ldc, c20, c21, addToC);
+        StoreRow(c + 3 * ldc, c30, c31, addToC);
+        StoreRow(c + 4 * ldc, c40, c41, addToC);
+        StoreRow(c + 5 * ldc, c50, c51, addToC);
     }
 
     /// <summary>
@@ -292,6 +389,7 @@ internal static class Gemm
                 float* src = b + (long)pc * n + col0;
                 if (nr == NR)
                 {
+                    // Scalar math: dst[p, j] = b[pc + p, col0 + j] for j < 16.
                     for (int p = 0; p < kc; p++, src += n, dst += NR)
                     {
                         Vector256.Load(src).Store(dst);

@@ -18,4 +18,21 @@ internal static class KernelThreads
 
     /// <summary>Parallel options capped at <paramref name="threads"/> workers.</summary>
     internal static ParallelOptions Options(int threads) => new() { MaxDegreeOfParallelism = Math.Max(1, threads) };
+
+    /// <summary>
+    /// Splits [0, <paramref name="total"/>) into one contiguous range per thread and runs
+    /// <paramref name="body"/>(start, end) on each; runs inline when <paramref name="work"/> (roughly,
+    /// elements touched) is too small to pay for waking other threads.
+    /// </summary>
+    internal static void ForRanges(int total, long work, long minWorkToThread, Action<int, int> body)
+    {
+        int workers = work > minWorkToThread ? Math.Min(Max, total) : 1;
+        if (workers <= 1)
+        {
+            if (total > 0) body(0, total);
+            return;
+        }
+        Parallel.For(0, workers, Options(workers),
+            w => body((int)((long)total * w / workers), (int)((long)total * (w + 1) / workers)));
+    }
 }

@@ -98,6 +98,21 @@ public class GemmTests
         Check(301, 259, 530, transA, transB, accumulate: true, threads: 3);
     }
 
+    [Theory]
+    [InlineData(13, 150, 270)]
+    [InlineData(7, 131, 5)]
+    [InlineData(20, 257, 300)]
+    public void WideBlocksUsePackedPanelsOfA(int m, int n, int k)
+    {
+        // One thread keeps the column block wider than the read-A-in-place limit.
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+            {
+                Check(m, n, k, ta, tb, accumulate: false, threads: 1);
+                Check(m, n, k, ta, tb, accumulate: true, threads: 1);
+            }
+    }
+
     [Fact]
     public void ZeroDepthClearsOrKeeps()
     {

@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Every layer class that can be saved, by its class name, with the function that rebuilds it from
+/// <see cref="Layer.GetConfig"/>. Listed explicitly (no reflection); a new layer adds its line here.
+/// </summary>
+internal static class LayerRegistry
+{
+    private static readonly Dictionary<string, Func<JsonObject, Layer>> Factories = new()
+    {
+        ["Dense"] = Dense.FromConfig,
+        ["Activation"] = Activation.FromConfig,
+        ["Dropout"] = Dropout.FromConfig,
+        ["Flatten"] = Flatten.FromConfig,
+        ["Embedding"] = Embedding.FromConfig,
+        ["Conv2D"] = Conv2D.FromConfig,
+        ["LSTM"] = LSTM.FromConfig,
+        ["MaxPooling2D"] = MaxPooling2D.FromConfig,
+        ["MaxPool2D"] = MaxPooling2D.FromConfig,
+        ["AveragePooling2D"] = AveragePooling2D.FromConfig,
+        ["GlobalAveragePooling2D"] = GlobalAveragePooling2D.FromConfig,
+        ["Add"] = Add.FromConfig,
+        ["Concatenate"] = Concatenate.FromConfig,
+        ["Sequential"] = Sequential.FromConfig,
+        ["Model"] = Model.FunctionalFromConfig,
+    };
+
+    /// <summary><c>{"class_name": ..., "config": ...}</c> for a layer.</summary>
+    internal static JsonObject ToConfig(Layer layer)
+    {
+        string className = layer.GetType().Name;
+        if (!Factories.ContainsKey(className))
+            throw new NotSupportedException($"Layer '{layer.Name}' of type {className} cannot be saved: it is not in NormLab's layer registry.");
+        return new JsonObject { ["class_name"] = className, ["config"] = layer.GetConfig() };
+    }
+
+    /// <summary>Rebuilds a layer from <see cref="ToConfig"/>'s output.</summary>
+    internal static Layer FromConfig(JsonObject node)
+    {
+        var className = node["class_name"]?.GetValue<string>()
+            ?? throw new FormatException("A saved layer has no class_name.");
+        if (!Factories.TryGetValue(className, out var factory))
+            throw new FormatException($"Unknown layer class '{className}' in the saved model. Known: {string.Join(", ", Factories.Keys.Order())}.");
+        var config = node["config"] as JsonObject ?? throw new FormatException($"Saved layer '{className}' has no config.");
+        var layer = factory(config);
+        layer.Trainable = config["trainable"]?.GetValue<bool>() ?? true;
+        return layer;
+    }
+}

@@ -1,0 +1,59 @@
+namespace NormLab.Layers;
+
+/// <summary>A layer that combines several inputs (functional API): <c>new Add().Call([a, b])</c>.</summary>
+public abstract partial class MergeLayer(string? name) : Layer(name)
+{
+    /// <summary>Combines the inputs; they are checked for compatible shapes.</summary>
+    public Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count < 2)
+            throw new ArgumentException($"{Describe()}: expects at least 2 inputs, received {inputs.Count}.");
+        return Merge(inputs);
+    }
+
+    /// <summary>The combination itself.</summary>
+    protected abstract Tensor Merge(IReadOnlyList<Tensor> inputs);
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training) =>
+        throw new InvalidOperationException($"{Describe()}: a merge layer takes a list of inputs: Call([a, b]).");
+}
+
+/// <summary>The elementwise sum of equally shaped inputs.</summary>
+public sealed class Add(string? name = null) : MergeLayer(name)
+{
+    /// <inheritdoc/>
+    protected override Tensor Merge(IReadOnlyList<Tensor> inputs)
+    {
+        foreach (var t in inputs)
+            if (!Shapes.Equal(t.Dims, inputs[0].Dims))
+                throw new ArgumentException($"{Describe()}: inputs must have equal shapes, received {string.Join(", ", inputs.Select(i => Shapes.Format(i.Dims)))}.");
+        var sum = inputs[0];
+        for (int i = 1; i < inputs.Count; i++) sum = Ops.Add(sum, inputs[i]);
+        return sum;
+    }
+
+    internal static Add FromConfig(System.Text.Json.Nodes.JsonObject c) => new(Saving.ConfigReader.GetString(c, "name"));
+}
+
+/// <summary>Joins inputs along <c>axis</c> (default -1, the channels).</summary>
+public sealed class Concatenate(int axis = -1, string? name = null) : MergeLayer(name)
+{
+    /// <summary>The axis joined along.</summary>
+    public int Axis { get; } = axis;
+
+    /// <inheritdoc/>
+    protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Ops.Concat(inputs, Axis);
+
+    /// <inheritdoc/>
+    public override System.Text.Json.Nodes.JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = Axis;
+        return config;
+    }
+
+    internal static Concatenate FromConfig(System.Text.Json.Nodes.JsonObject c) =>
+        new(Saving.ConfigReader.GetInt(c, "axis", -1), Saving.ConfigReader.GetString(c, "name"));
+}

@@ -1,0 +1,27 @@
+namespace NormLab;
+
+/// <summary>Slicing datasets into batches along the first axis.</summary>
+internal static class Batches
+{
+    /// <summary>Rows [start, start + count) of x.</summary>
+    internal static Tensor Rows(Tensor x, int start, int count)
+    {
+        int width = x.Size / x.Dims[0];
+        var data = new float[count * width];
+        Array.Copy(x.Data, start * width, data, 0, data.Length);
+        var shape = x.Shape;
+        shape[0] = count;
+        return new Tensor(data, shape);
+    }
+
+    /// <summary>The rows order[start..start + count) of x.</summary>
+    internal static Tensor Gather(Tensor x, int[] order, int start, int count)
+    {
+        int width = x.Size / x.Dims[0];
+        var data = new float[count * width];
+        for (int i = 0; i < count; i++) Array.Copy(x.Data, order[start + i] * width, data, i * width, width);
+        var shape = x.Shape;
+        shape[0] = count;
+        return new Tensor(data, shape);
+    }
+}

@@ -1,0 +1,181 @@
+using NormLab.Autograd;
+using NormLab.Callbacks;
+using NormLab.Losses;
+using NormLab.Metrics;
+using NormLab.Optimizers;
+
+namespace NormLab;
+
+public partial class Model
+{
+    private Optimizer? optimizer;
+    private Loss? loss;
+    private List<Metric> metrics = new();
+
+    /// <summary>The optimizer set by <see cref="Compile"/>.</summary>
+    public Optimizer? Optimizer => optimizer;
+
+    /// <summary>The loss set by <see cref="Compile"/>.</summary>
+    public Loss? Loss => loss;
+
+    /// <summary>Configures training: <c>Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])</c>.</summary>
+    public void Compile(Optimizer? optimizer = null, Loss? loss = null, IEnumerable<Metric>? metrics = null)
+    {
+        this.optimizer = optimizer ?? "rmsprop";
+        this.loss = loss ?? throw new ArgumentException($"Model '{Name}': Compile needs a loss, e.g. loss: \"sparse_categorical_crossentropy\".");
+        this.metrics = (metrics ?? []).Select(m => m.ResolveFor(this.loss)).ToList();
+    }
+
+    /// <summary>
+    /// Trains for <paramref name="epochs"/> passes over (x, y) in batches, with layers in training mode.
+    /// Returns the loss and metrics per epoch (and val_* with validationSplit or validationData).
+    /// </summary>
+    public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, bool shuffle = true,
+        double validationSplit = 0, (Tensor x, Tensor y)? validationData = null,
+        IEnumerable<Callback>? callbacks = null, int verbose = 1)
+    {
+        RequireCompiled("Fit");
+        CheckData(x, y, batchSize, "Fit");
+        if (epochs < 0) throw new ArgumentException($"Model '{Name}': epochs must be >= 0, received {epochs}.");
+        if (validationSplit < 0 || validationSplit >= 1)
+            throw new ArgumentException($"Model '{Name}': validationSplit must be in [0, 1), received {validationSplit}.");
+        if (validationSplit > 0)
+        {
+            // As Keras: the last fraction of the samples, taken before shuffling.
+            int n = x.Dims[0], validation = (int)Math.Floor(n * validationSplit);
+            if (validation == 0 || validation == n)
+                throw new ArgumentException($"Model '{Name}': validationSplit {validationSplit} of {n} samples leaves an empty training or validation set.");
+            validationData = (Batches.Rows(x, n - validation, validation), Batches.Rows(y, n - validation, validation));
+            (x, y) = (Batches.Rows(x, 0, n - validation), Batches.Rows(y, 0, n - validation));
+        }
+        var callbackList = (callbacks ?? []).ToList();
+        foreach (var callback in callbackList) callback.Model = this;
+        var history = new History();
+        StopTraining = false;
+        callbackList.ForEach(c => c.OnTrainBegin());
+        for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
+        {
+            callbackList.ForEach(c => c.OnEpochBegin(epoch));
+            var logs = TrainEpoch(x, y, batchSize, shuffle, epoch, epochs, verbose, callbackList);
+            if (validationData is var (vx, vy))
+                foreach (var (key, value) in Evaluate(vx, vy, batchSize, verbose: 0)) logs["val_" + key] = value;
+            history.Append(logs);
+            callbackList.ForEach(c => c.OnEpochEnd(epoch, logs));
+        }
+        callbackList.ForEach(c => c.OnTrainEnd());
+        return history;
+    }
+
+    private Dictionary<string, double> TrainEpoch(Tensor x, Tensor y, int batchSize, bool shuffle, int epoch, int epochs,
+        int verbose, List<Callback> callbacks)
+    {
+        int n = x.Dims[0], steps = (n + batchSize - 1) / batchSize;
+        var order = shuffle ? NormLabRandom.Permutation(n) : Enumerable.Range(0, n).ToArray();
+        var lossMean = new RunningMean();
+        metrics.ForEach(m => m.Reset());
+        ProgressBar.EpochHeader(verbose, epoch, epochs);
+        var progress = new ProgressBar(verbose, steps);
+        var logs = new Dictionary<string, double>();
+        bool warned = false;
+        for (int step = 0; step < steps && !StopTraining; step++)
+        {
+            int start = step * batchSize, count = Math.Min(batchSize, n - start);
+            var xb = Batches.Gather(x, order, start, count);
+            var yb = Batches.Gather(y, order, start, count);
+            double stepLoss = TrainStep(xb, yb);
+            lossMean.Add(stepLoss, count);
+            if (!double.IsFinite(stepLoss) && !warned && verbose > 0)
+            {
+                Console.WriteLine($"\nWarning: the loss is {stepLoss} at epoch {epoch + 1}, step {step + 1}.");
+                warned = true;
+            }
+            logs = CurrentLogs(lossMean.Value);
+            progress.Update(step + 1, logs);
+            var batchLogs = new Dictionary<string, double>(logs) { ["loss"] = stepLoss };
+            callbacks.ForEach(c => c.OnBatchEnd(step, batchLogs));
+        }
+        progress.Finish(logs);
+        return logs;
+    }
+
+    /// <summary>One forward, backward and optimizer step on a batch; returns the batch loss.</summary>
+    private double TrainStep(Tensor xb, Tensor yb)
+    {
+        var weights = TrainableWeights;
+        foreach (var w in weights) w.Grad = null;
+        var prediction = Call(xb, training: true);
+        var total = loss!.Compute(yb, prediction);
+        foreach (var penalty in RegularizationPenalties()) total = Ops.Add(total, penalty);
+        if (total.RequiresGrad) total.Backward();
+        optimizer!.Apply(weights);
+        ApplyConstraints();
+        using (Tape.NoGrad()) metrics.ForEach(m => m.Update(yb, prediction));
+        return total.Item();
+    }
+
+    /// <summary>The loss and metrics on (x, y) with layers in inference mode.</summary>
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0)
+    {
+        RequireCompiled("Evaluate");
+        CheckData(x, y, batchSize, "Evaluate");
+        using var _ = Tape.NoGrad();
+        int n = x.Dims[0];
+        var lossMean = new RunningMean();
+        metrics.ForEach(m => m.Reset());
+        for (int start = 0; start < n; start += batchSize)
+        {
+            int count = Math.Min(batchSize, n - start);
+            var yb = Batches.Rows(y, start, count);
+            var prediction = Call(Batches.Rows(x, start, count), training: false);
+            lossMean.Add(loss!.Compute(yb, prediction).Item(), count);
+            metrics.ForEach(m => m.Update(yb, prediction));
+        }
+        var logs = CurrentLogs(lossMean.Value);
+        if (verbose > 0) Console.WriteLine(string.Join(" - ", logs.Select(kv => $"{kv.Key}: {kv.Value:F4}")));
+        return logs;
+    }
+
+    /// <summary>The outputs for x, computed in batches with layers in inference mode.</summary>
+    public Tensor Predict(Tensor x, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (batchSize < 1) throw new ArgumentException($"Model '{Name}': batchSize must be >= 1, received {batchSize}.");
+        if (x.Rank == 0 || x.Dims[0] == 0) throw new ArgumentException($"Model '{Name}': Predict received an empty dataset of shape {Shapes.Format(x.Dims)}.");
+        using var _ = Tape.NoGrad();
+        var parts = new List<Tensor>();
+        for (int start = 0; start < x.Dims[0]; start += batchSize)
+            parts.Add(Call(Batches.Rows(x, start, Math.Min(batchSize, x.Dims[0] - start)), training: false));
+        return parts.Count == 1 ? parts[0] : Ops.Concat(parts, 0);
+    }
+
+    private Dictionary<string, double> CurrentLogs(double lossValue)
+    {
+        var logs = new Dictionary<string, double> { ["loss"] = lossValue };
+        foreach (var metric in metrics) logs[metric.Name] = metric.Result();
+        return logs;
+    }
+
+    private void RequireCompiled(string method)
+    {
+        if (loss == null || optimizer == null)
+            throw new InvalidOperationException($"Model '{Name}': you must call Compile() before {method}().");
+    }
+
+    private void CheckData(Tensor x, Tensor y, int batchSize, string method)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (batchSize < 1) throw new ArgumentException($"Model '{Name}': batchSize must be >= 1, received {batchSize}.");
+        if (x.Rank == 0 || x.Dims[0] == 0) throw new ArgumentException($"Model '{Name}': {method} received an empty dataset (x has shape {Shapes.Format(x.Dims)}).");
+        if (y.Rank == 0 || y.Dims[0] != x.Dims[0])
+            throw new ArgumentException($"Model '{Name}': x has {x.Dims[0]} samples but y has shape {Shapes.Format(y.Dims)}; they must have the same first dimension.");
+    }
+
+    /// <summary>A mean weighted by batch size, as Keras averages the loss over an epoch.</summary>
+    private sealed class RunningMean
+    {
+        private double total, count;
+        internal void Add(double value, int weight) { total += value * weight; count += weight; }
+        internal double Value => count == 0 ? 0 : total / count;
+    }
+}

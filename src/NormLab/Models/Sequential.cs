@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using NormLab.Layers;
+
+namespace NormLab;
+
+/// <summary>
+/// A plain stack of layers, each feeding the next, like keras.Sequential.
+/// It builds as soon as its input shape is known (from the first layer's inputShape, or the first batch).
+/// </summary>
+/// <example><code>
+/// var model = new Sequential([
+///     new Dense(64, activation: "relu", inputShape: [784]),
+///     new Dense(10, activation: "softmax"),
+/// ]);
+/// </code></example>
+public sealed class Sequential : Model
+{
+    /// <summary>A stack of the given layers (or an empty one to fill with <see cref="Add"/>).</summary>
+    public Sequential(IEnumerable<Layer>? layers = null, string? name = null) : base(name ?? UniqueSequentialName())
+    {
+        foreach (var layer in layers ?? []) Add(layer);
+    }
+
+    /// <summary>Appends a layer, like Keras's model.add.</summary>
+    public void Add(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (Layers.Contains(layer)) throw new ArgumentException($"Sequential '{Name}': layer '{layer.Name}' is already in the model.");
+        if (Layers.Any(l => l.Name == layer.Name))
+            throw new ArgumentException($"Sequential '{Name}': a layer named '{layer.Name}' is already in the model; layer names must be unique.");
+        if (layer is MergeLayer)
+            throw new ArgumentException($"Sequential '{Name}': {layer.GetType().Name} takes several inputs; use the functional Model instead.");
+        if (Built) layer.Build(OutputShape());
+        TrackLayer(layer);
+        if (Layers.Count == 1 && layer.InputShape != null) Build([1, .. layer.InputShape]);
+    }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        if (Layers.Count == 0) throw new InvalidOperationException($"Sequential '{Name}': the model has no layers.");
+        var shape = inputShape;
+        foreach (var layer in Layers)
+        {
+            layer.Build(shape);
+            shape = layer.ComputeOutputShape(shape);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        foreach (var layer in Layers) x = layer.Call(x, training);
+        return x;
+    }
+
+    /// <summary>The output shape of the layers so far, for the built input shape.</summary>
+    private int[] OutputShape()
+    {
+        var shape = BuiltInputShape!;
+        foreach (var layer in Layers) shape = layer.ComputeOutputShape(shape);
+        return shape;
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = new JsonObject { ["name"] = Name, ["trainable"] = Trainable };
+        config["layers"] = new JsonArray(Layers.Select(l => (JsonNode)LayerRegistry.ToConfig(l)).ToArray());
+        return config;
+    }
+
+    internal static Sequential FromConfig(JsonObject config) =>
+        new(config["layers"]!.AsArray().Select(n => LayerRegistry.FromConfig(n!.AsObject())), config["name"]?.GetValue<string>());
+
+    private static int counter;
+    private static string UniqueSequentialName()
+    {
+        int n = Interlocked.Increment(ref counter) - 1;
+        return n == 0 ? "sequential" : $"sequential_{n}";
+    }
+}

@@ -1,0 +1,93 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NormLab.Layers;
+
+namespace NormLab.Saving;
+
+/// <summary>
+/// A saved model: one zip holding config.json (the architecture, build shape and compile settings)
+/// and model.weights.safetensors (every weight, trainable or not, in model order).
+/// Written to a temporary file and renamed, so a crash never leaves a half-written model.
+/// </summary>
+internal static class ModelFile
+{
+    private const string ConfigEntry = "config.json";
+    private const string WeightsEntry = "model.weights.safetensors";
+    private const int FormatVersion = 1;
+
+    internal static void Save(Model model, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!model.Built) throw new InvalidOperationException($"Model '{model.Name}': cannot save a model that has not been built (call it on data, or give the first layer an inputShape).");
+        var config = new JsonObject
+        {
+            ["format"] = "normlab",
+            ["version"] = FormatVersion,
+            ["model"] = LayerRegistry.ToConfig(model),
+            ["build_input_shape"] = model.BuiltInputShape!.ToJson(),
+            ["compile"] = model.CompileConfig(),
+        };
+        var weights = model.Weights.Select((w, i) => ($"{i:D4}:{w.Name}", w)).ToList();
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = File.Create(temporary))
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            {
+                using (var stream = zip.CreateEntry(ConfigEntry).Open())
+                    stream.Write(Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+                using (var stream = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
+                    SafeTensors.Write(stream, weights);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    internal static Model Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model.Load: no model file at '{path}'.", path);
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var config = JsonNode.Parse(ReadEntry(zip, ConfigEntry)) as JsonObject ?? throw new FormatException("config.json is not a JSON object.");
+            if (config["format"]?.GetValue<string>() != "normlab") throw new FormatException("config.json is not a NormLab model config.");
+            var model = LayerRegistry.FromConfig(config["model"]!.AsObject()) as Model ?? throw new FormatException("the saved root is not a model.");
+            var shape = config.GetInts("build_input_shape") ?? throw new FormatException("config.json has no build_input_shape.");
+            model.Build(shape);
+            var saved = SafeTensors.Read(ReadEntry(zip, WeightsEntry));
+            var weights = model.Weights;
+            if (saved.Count != weights.Count) throw new FormatException($"the file holds {saved.Count} weights but the model has {weights.Count}.");
+            for (int i = 0; i < weights.Count; i++)
+            {
+                if (!Shapes.Equal(saved[i].value.Dims, weights[i].Dims))
+                    throw new FormatException($"weight {saved[i].name} has shape {Shapes.Format(saved[i].value.Dims)} but the model expects {Shapes.Format(weights[i].Dims)}.");
+                saved[i].value.Data.CopyTo(weights[i].Data, 0);
+            }
+            if (config["compile"] is JsonObject compile) model.CompileFromConfig(compile);
+            return model;
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or InvalidOperationException or KeyNotFoundException
+                                      or NullReferenceException or ArgumentException or EndOfStreamException or FormatException or IOException
+                                  && e is not FileNotFoundException)
+        {
+            throw new FormatException($"Model.Load: '{path}' is not a valid NormLab model file: {e.Message}", e);
+        }
+    }
+
+    private static byte[] ReadEntry(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new FormatException($"the file has no {name}.");
+        using var stream = entry.Open();
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,36 @@
+using NormLab.Autograd;
+using NormLab.Kernels;
+
+namespace NormLab;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// A whole NHWC 2-D convolution as one recorded op: x (B, H, W, Cin), kernel (kh, kw, Cin, Cout),
+    /// optional bias (Cout). Backward runs the kernel's input and kernel gradients and a bias column sum.
+    /// </summary>
+    internal static Tensor Conv2D(Tensor x, Tensor kernel, Tensor? bias, Conv2DGeometry g)
+    {
+        var y = new float[g.OutputPixels * g.OutC];
+        Conv2DKernel.Forward(g, x.Data, kernel.Data, bias?.Data, y);
+        Tensor[] inputs = bias == null ? [x, kernel] : [x, kernel, bias];
+        return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.OutC]), inputs, dy =>
+        {
+            Tensor? dx = null, dk = null, db = null;
+            if (x.RequiresGrad)
+            {
+                var data = new float[x.Size];
+                Conv2DKernel.BackwardInput(g, dy.Data, kernel.Data, data);
+                dx = new Tensor(data, x.Shape);
+            }
+            if (kernel.RequiresGrad)
+            {
+                var data = new float[kernel.Size];
+                Conv2DKernel.BackwardKernel(g, x.Data, dy.Data, data);
+                dk = new Tensor(data, kernel.Shape);
+            }
+            if (bias != null && bias.RequiresGrad) db = new Tensor(ColumnSums(dy.Data, g.OutputPixels, g.OutC), bias.Shape);
+            return bias == null ? [dx, dk] : [dx, dk, db];
+        });
+    }
+}

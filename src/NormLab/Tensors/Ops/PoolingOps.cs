@@ -1,0 +1,34 @@
+using NormLab.Autograd;
+using NormLab.Kernels;
+
+namespace NormLab;
+
+public static partial class Ops
+{
+    /// <summary>NHWC max pooling as one op; backward routes each gradient to its window's maximum.</summary>
+    internal static Tensor MaxPool2D(Tensor x, Pool2DGeometry g)
+    {
+        var y = new float[g.Batch * g.OutH * g.OutW * g.Channels];
+        var argmax = new int[y.Length];
+        PoolKernel.MaxForward(g, x.Data, y, argmax);
+        return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.Channels]), [x], dy =>
+        {
+            var dx = new float[x.Size];
+            PoolKernel.MaxBackward(g, dy.Data, argmax, dx);
+            return [new Tensor(dx, x.Shape)];
+        });
+    }
+
+    /// <summary>NHWC average pooling as one op ("same" padding averages only the real values, as Keras).</summary>
+    internal static Tensor AveragePool2D(Tensor x, Pool2DGeometry g)
+    {
+        var y = new float[g.Batch * g.OutH * g.OutW * g.Channels];
+        PoolKernel.AverageForward(g, x.Data, y);
+        return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.Channels]), [x], dy =>
+        {
+            var dx = new float[x.Size];
+            PoolKernel.AverageBackward(g, dy.Data, dx);
+            return [new Tensor(dx, x.Shape)];
+        });
+    }
+}
