@@ -23,6 +23,13 @@ internal static class LayerRegistry
         ["GlobalAveragePooling2D"] = GlobalAveragePooling2D.FromConfig,
         ["Add"] = Add.FromConfig,
         ["Concatenate"] = Concatenate.FromConfig,
+        ["BatchNormalization"] = BatchNormalization.FromConfig,
+        ["LayerNormalization"] = LayerNormalization.FromConfig,
+        ["GroupNormalization"] = GroupNormalization.FromConfig,
+        ["Normalization"] = Normalization.FromConfig,
+        ["UnitNormalization"] = UnitNormalization.FromConfig,
+        ["RMSNormalization"] = RMSNormalization.FromConfig,
+        ["SpectralNormalization"] = c => SpectralNormalization.FromConfig(c, FromConfig),
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };

@@ -16,7 +16,7 @@ public sealed class SpectralNormalization : Layer
 {
     private Tensor? vectorU;
 
-    /// <summary>Wraps <paramref name="layer"/> (Dense; Conv2D and Embedding when available).</summary>
+    /// <summary>Wraps <paramref name="layer"/> (Dense, Conv2D or Embedding).</summary>
     public SpectralNormalization(Layer layer, int powerIterations = 1, string? name = null)
         : base(name)
     {
@@ -41,6 +41,8 @@ public sealed class SpectralNormalization : Layer
     private static Tensor? KernelOf(Layer layer) => layer switch
     {
         Dense d => d.Kernel,
+        Conv2D c => c.Kernel,
+        Embedding e => e.Embeddings,
         _ => null,
     };
 
@@ -60,18 +62,29 @@ public sealed class SpectralNormalization : Layer
         return Layer.Call(x, training);
     }
 
-    /// <summary>One power iteration update: kernel ← kernel / sigma, vector_u ← u.</summary>
+    /// <summary>One training-time update: kernel ← kernel / sigma, vector_u ← u.</summary>
     internal void NormalizeKernel()
     {
         var kernel = KernelOf(Layer)!;
-        var w = kernel.Data;
-        if (w.All(v => v == 0)) return;
-        int outDim = kernel.Dims[^1], rows = w.Length / outDim;
-        var u = vectorU!.Data.Select(v => (double)v).ToArray();
+        PowerIteration(kernel.Data, kernel.Dims[^1], vectorU!.Data, PowerIterations);
+    }
+
+    /// <summary>
+    /// Keras's power iteration on W = reshape(kernel, [-1, out]) (in double), in place:
+    /// <code>
+    /// repeat n: v = normalize(u @ W^T); u = normalize(v @ W)
+    /// sigma = (v @ W) @ u^T;  kernel /= sigma;  vector_u = u
+    /// </code>
+    /// Returns sigma, or 0 and no change for an all-zero kernel.
+    /// </summary>
+    internal static double PowerIteration(float[] w, int outDim, float[] vectorU, int iterations)
+    {
+        if (w.All(z => z == 0)) return 0;
+        int rows = w.Length / outDim;
+        var u = vectorU.Select(z => (double)z).ToArray();
         var v = new double[rows];
-        for (int it = 0; it < PowerIterations; it++)
+        for (int it = 0; it < iterations; it++)
         {
-            // v = normalize(u @ W^T); u = normalize(v @ W)
             for (int r = 0; r < rows; r++)
             {
                 double s = 0;
@@ -84,7 +97,6 @@ public sealed class SpectralNormalization : Layer
                 for (int o = 0; o < outDim; o++) u[o] += v[r] * w[r * outDim + o];
             L2Normalize(u);
         }
-        // sigma = (v @ W) @ u^T
         double sigma = 0;
         for (int o = 0; o < outDim; o++)
         {
@@ -93,7 +105,8 @@ public sealed class SpectralNormalization : Layer
             sigma += vw * u[o];
         }
         for (int i = 0; i < w.Length; i++) w[i] = (float)(w[i] / sigma);
-        for (int o = 0; o < outDim; o++) vectorU.Data[o] = (float)u[o];
+        for (int o = 0; o < outDim; o++) vectorU[o] = (float)u[o];
+        return sigma;
     }
 
     private static void L2Normalize(double[] a)
@@ -110,7 +123,7 @@ public sealed class SpectralNormalization : Layer
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["layer"] = new JsonObject { ["class_name"] = Layer.GetType().Name, ["config"] = Layer.GetConfig() };
+        config["layer"] = LayerRegistry.ToConfig(Layer);
         config["power_iterations"] = PowerIterations;
         return config;
     }
