@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""PyTorch side of `NormLab.Bench norm`: the same ops and shapes at 2 threads, fastest layout per op.
+
+Run: /usr/bin/python3 bench/norm_torch.py   (median ms of 30 runs; forward, forward+backward, copy)
+"""
+import time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(2)
+
+
+def timeit(fn, reps=30):
+    for _ in range(3):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t0) * 1e3)
+    return sorted(ts)[reps // 2]
+
+
+def run(name, x_cf, C, layouts):
+    copy = timeit(lambda: x_cf.clone())
+    g = torch.ones(C, requires_grad=True)
+    b = torch.zeros(C, requires_grad=True)
+    ops = {
+        "BN": lambda x: F.batch_norm(x, None, None, g, b, training=True, eps=1e-3),
+        "LN": lambda x: F.layer_norm(x.movedim(1, -1), (C,), g, b, eps=1e-3),
+        "GN4": lambda x: F.group_norm(x, 4, g, b, eps=1e-3),
+        "IN": lambda x: F.group_norm(x, C, g, b, eps=1e-3),
+    }
+    for op, f in ops.items():
+        best_f, best_fb = 1e9, 1e9
+        for layout, x in layouts.items():
+            xr = x.detach().requires_grad_(True)
+            dy = None
+            def fwd():
+                with torch.no_grad():
+                    f(xr)
+            def fwdbwd():
+                y = f(xr)
+                y.backward(torch.ones_like(y))
+            best_f = min(best_f, timeit(fwd))
+            best_fb = min(best_fb, timeit(fwdbwd))
+        print("%-28s %9.3f %9.3f %11.3f %9.2f" % (op + " " + name, copy, best_f, best_fb, best_f / copy))
+
+
+print("torch %s threads=%d" % (torch.__version__, torch.get_num_threads()))
+print("%-28s %9s %9s %11s %9s" % ("case", "copy ms", "fwd ms", "fwd+bwd ms", "fwd/copy"))
+x = torch.rand(32, 64, 28, 28)
+run("nhwc (32,28,28,64)", x, 64, {"nchw": x, "channels_last": x.contiguous(memory_format=torch.channels_last)})
+s = torch.rand(32, 128, 20)
+run("seq (32,20,128)", s, 128, {"ncl": s})
