@@ -1,1 +1,3 @@
-Console.WriteLine("normlab");
+using NormLab.Cli;
+
+return CommandLine.Run(args);

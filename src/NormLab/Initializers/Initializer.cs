@@ -17,7 +17,6 @@ public abstract class Initializer
         ["zeros"] = _ => new Constant(0),
         ["ones"] = _ => new Constant(1),
         ["constant"] = c => new Constant(c.GetDouble("value", 0)),
-        ["Constant"] = c => new Constant(c.GetDouble("value", 0)),
         ["uniform"] = c => new RandomUniform(c.GetDouble("minval", -0.05), c.GetDouble("maxval", 0.05)),
         ["random_uniform"] = c => new RandomUniform(c.GetDouble("minval", -0.05), c.GetDouble("maxval", 0.05)),
         ["RandomUniform"] = c => new RandomUniform(c.GetDouble("minval", -0.05), c.GetDouble("maxval", 0.05)),
@@ -34,7 +33,6 @@ public abstract class Initializer
         ["lecun_uniform"] = _ => new VarianceScaling(1, FanMode.FanIn, Distribution.Uniform),
         ["VarianceScaling"] = VarianceScaling.FromConfig,
         ["orthogonal"] = c => new Orthogonal(c.GetDouble("gain", 1)),
-        ["Orthogonal"] = c => new Orthogonal(c.GetDouble("gain", 1)),
     });
 
     /// <summary>A new tensor of the given shape holding initial values.</summary>

@@ -56,9 +56,7 @@ public partial class Model
         for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
         {
             callbackList.ForEach(c => c.OnEpochBegin(epoch));
-            var logs = TrainEpoch(x, y, batchSize, shuffle, epoch, epochs, verbose, callbackList);
-            if (validationData is var (vx, vy))
-                foreach (var (key, value) in Evaluate(vx, vy, batchSize, verbose: 0)) logs["val_" + key] = value;
+            var logs = TrainEpoch(x, y, batchSize, shuffle, epoch, epochs, verbose, callbackList, validationData);
             history.Append(logs);
             callbackList.ForEach(c => c.OnEpochEnd(epoch, logs));
         }
@@ -67,7 +65,7 @@ public partial class Model
     }
 
     private Dictionary<string, double> TrainEpoch(Tensor x, Tensor y, int batchSize, bool shuffle, int epoch, int epochs,
-        int verbose, List<Callback> callbacks)
+        int verbose, List<Callback> callbacks, (Tensor x, Tensor y)? validationData)
     {
         int n = x.Dims[0], steps = (n + batchSize - 1) / batchSize;
         var order = shuffle ? NormLabRandom.Permutation(n) : Enumerable.Range(0, n).ToArray();
@@ -94,6 +92,8 @@ public partial class Model
             var batchLogs = new Dictionary<string, double>(logs) { ["loss"] = stepLoss };
             callbacks.ForEach(c => c.OnBatchEnd(step, batchLogs));
         }
+        if (validationData is var (vx, vy))
+            foreach (var (key, value) in Evaluate(vx, vy, batchSize, verbose: 0)) logs["val_" + key] = value;
         progress.Finish(logs);
         return logs;
     }

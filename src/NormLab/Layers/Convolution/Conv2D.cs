@@ -15,9 +15,7 @@ namespace NormLab.Layers;
 /// <example><code>new Conv2D(32, (3, 3), padding: "same", activation: "relu", inputShape: [28, 28, 1])</code></example>
 public sealed class Conv2D : Layer
 {
-    private readonly Initializer kernelInitializer, biasInitializer;
-    private readonly Regularizer? kernelRegularizer, biasRegularizer;
-    private readonly Constraint? kernelConstraint, biasConstraint;
+    private readonly KernelAndBias settings;
     private Tensor? kernel, bias;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.Conv2D (channels_last only).</summary>
@@ -41,12 +39,7 @@ public sealed class Conv2D : Layer
         Padding = PaddingName(padding, Describe());
         Activation = activation ?? "linear";
         UseBias = useBias;
-        this.kernelInitializer = kernelInitializer ?? "glorot_uniform";
-        this.biasInitializer = biasInitializer ?? "zeros";
-        this.kernelRegularizer = kernelRegularizer;
-        this.biasRegularizer = biasRegularizer;
-        this.kernelConstraint = kernelConstraint;
-        this.biasConstraint = biasConstraint;
+        settings = KernelAndBias.WithDefaults(kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, kernelConstraint, biasConstraint);
     }
 
     /// <summary>The number of output channels.</summary>
@@ -73,8 +66,8 @@ public sealed class Conv2D : Layer
     {
         if (inputShape.Length != 4)
             throw new ArgumentException($"{Describe()}: expected input of rank 4 (batch, height, width, channels), received shape {Shapes.Format(inputShape)}.");
-        kernel = AddWeight("kernel", [KernelSize.Height, KernelSize.Width, inputShape[3], Filters], kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint);
-        if (UseBias) bias = AddWeight("bias", [Filters], biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint);
+        kernel = AddWeight("kernel", [KernelSize.Height, KernelSize.Width, inputShape[3], Filters], settings.KernelInitializer, regularizer: settings.KernelRegularizer, constraint: settings.KernelConstraint);
+        if (UseBias) bias = AddWeight("bias", [Filters], settings.BiasInitializer, regularizer: settings.BiasRegularizer, constraint: settings.BiasConstraint);
     }
 
     /// <inheritdoc/>
@@ -122,23 +115,16 @@ public sealed class Conv2D : Layer
         config["dilation_rate"] = DilationRate.ToArray().ToJson();
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["kernel_initializer"] = kernelInitializer.GetConfig();
-        config["bias_initializer"] = biasInitializer.GetConfig();
-        config["kernel_regularizer"] = kernelRegularizer?.GetConfig();
-        config["bias_regularizer"] = biasRegularizer?.GetConfig();
-        config["kernel_constraint"] = kernelConstraint?.GetConfig();
-        config["bias_constraint"] = biasConstraint?.GetConfig();
+        settings.WriteTo(config);
         return config;
     }
 
-    internal static Conv2D FromConfig(JsonObject c) => new(
+    internal static Conv2D FromConfig(JsonObject c) => FromConfig(c, KernelAndBias.Read(c));
+
+    private static Conv2D FromConfig(JsonObject c, KernelAndBias s) => new(
         c.GetInt("filters", 1), Size2.FromArray(c.GetInts("kernel_size")!), Size2.FromArray(c.GetInts("strides") ?? [1]),
         c.GetString("padding", "valid")!, Size2.FromArray(c.GetInts("dilation_rate") ?? [1]),
         c.GetString("activation", "linear"), c.GetBool("use_bias", true),
-        Initializer.FromConfig(c["kernel_initializer"]), Initializer.FromConfig(c["bias_initializer"]),
-        c["kernel_regularizer"] is null ? null : Regularizer.FromConfig(c["kernel_regularizer"]),
-        c["bias_regularizer"] is null ? null : Regularizer.FromConfig(c["bias_regularizer"]),
-        c["kernel_constraint"] is null ? null : Constraint.FromConfig(c["kernel_constraint"]),
-        c["bias_constraint"] is null ? null : Constraint.FromConfig(c["bias_constraint"]),
+        s.KernelInitializer, s.BiasInitializer, s.KernelRegularizer, s.BiasRegularizer, s.KernelConstraint, s.BiasConstraint,
         name: c.GetString("name"));
 }

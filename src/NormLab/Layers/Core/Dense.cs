@@ -14,9 +14,7 @@ namespace NormLab.Layers;
 /// <example><code>new Dense(64, activation: "relu", inputShape: [784])</code></example>
 public sealed class Dense : Layer
 {
-    private readonly Initializer kernelInitializer, biasInitializer;
-    private readonly Regularizer? kernelRegularizer, biasRegularizer;
-    private readonly Constraint? kernelConstraint, biasConstraint;
+    private readonly KernelAndBias settings;
     private Tensor? kernel, bias;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.Dense.</summary>
@@ -31,12 +29,7 @@ public sealed class Dense : Layer
         Units = units;
         Activation = activation ?? "linear";
         UseBias = useBias;
-        this.kernelInitializer = kernelInitializer ?? "glorot_uniform";
-        this.biasInitializer = biasInitializer ?? "zeros";
-        this.kernelRegularizer = kernelRegularizer;
-        this.biasRegularizer = biasRegularizer;
-        this.kernelConstraint = kernelConstraint;
-        this.biasConstraint = biasConstraint;
+        settings = KernelAndBias.WithDefaults(kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, kernelConstraint, biasConstraint);
     }
 
     /// <summary>The number of output units.</summary>
@@ -59,8 +52,8 @@ public sealed class Dense : Layer
     {
         if (inputShape.Length < 2)
             throw new ArgumentException($"{Describe()}: expected input of rank >= 2 (batch, ..., features), received shape {Shapes.Format(inputShape)}.");
-        kernel = AddWeight("kernel", [inputShape[^1], Units], kernelInitializer, regularizer: kernelRegularizer, constraint: kernelConstraint);
-        if (UseBias) bias = AddWeight("bias", [Units], biasInitializer, regularizer: biasRegularizer, constraint: biasConstraint);
+        kernel = AddWeight("kernel", [inputShape[^1], Units], settings.KernelInitializer, regularizer: settings.KernelRegularizer, constraint: settings.KernelConstraint);
+        if (UseBias) bias = AddWeight("bias", [Units], settings.BiasInitializer, regularizer: settings.BiasRegularizer, constraint: settings.BiasConstraint);
     }
 
     /// <inheritdoc/>
@@ -81,21 +74,14 @@ public sealed class Dense : Layer
         config["units"] = Units;
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["kernel_initializer"] = kernelInitializer.GetConfig();
-        config["bias_initializer"] = biasInitializer.GetConfig();
-        config["kernel_regularizer"] = kernelRegularizer?.GetConfig();
-        config["bias_regularizer"] = biasRegularizer?.GetConfig();
-        config["kernel_constraint"] = kernelConstraint?.GetConfig();
-        config["bias_constraint"] = biasConstraint?.GetConfig();
+        settings.WriteTo(config);
         return config;
     }
 
-    internal static Dense FromConfig(JsonObject c) => new(
+    internal static Dense FromConfig(JsonObject c) => FromConfig(c, KernelAndBias.Read(c));
+
+    private static Dense FromConfig(JsonObject c, KernelAndBias s) => new(
         c.GetInt("units", 1), c.GetString("activation", "linear"), c.GetBool("use_bias", true),
-        Initializer.FromConfig(c["kernel_initializer"]), Initializer.FromConfig(c["bias_initializer"]),
-        c["kernel_regularizer"] is null ? null : Regularizer.FromConfig(c["kernel_regularizer"]),
-        c["bias_regularizer"] is null ? null : Regularizer.FromConfig(c["bias_regularizer"]),
-        c["kernel_constraint"] is null ? null : Constraint.FromConfig(c["kernel_constraint"]),
-        c["bias_constraint"] is null ? null : Constraint.FromConfig(c["bias_constraint"]),
+        s.KernelInitializer, s.BiasInitializer, s.KernelRegularizer, s.BiasRegularizer, s.KernelConstraint, s.BiasConstraint,
         name: c.GetString("name"));
 }
