@@ -8,15 +8,8 @@ namespace NormLab.Saving;
 /// </summary>
 internal sealed class NamedRegistry<T>(string kind, Dictionary<string, Func<JsonObject, T>> factories)
 {
-    // Case-insensitive: "constant" and "Constant" name the same factory, so keep the first of each.
-    private readonly Dictionary<string, Func<JsonObject, T>> factories = CaseInsensitive(factories);
-
-    private static Dictionary<string, Func<JsonObject, T>> CaseInsensitive(Dictionary<string, Func<JsonObject, T>> source)
-    {
-        var result = new Dictionary<string, Func<JsonObject, T>>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, factory) in source) result.TryAdd(name, factory);
-        return result;
-    }
+    private readonly Dictionary<string, Func<JsonObject, T>> factories =
+        new(factories, StringComparer.OrdinalIgnoreCase);
 
     internal IEnumerable<string> Names => factories.Keys.Order();
 
