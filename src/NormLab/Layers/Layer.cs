@@ -110,6 +110,17 @@ public abstract partial class Layer
         return value;
     }
 
+    /// <summary>
+    /// Lists a sublayer's weight among this layer's own, as Keras tracks an attribute alias (a wrapper's
+    /// kernel); it keeps the sublayer's regularizer and constraint and is listed once.
+    /// </summary>
+    protected void TrackWeight(Tensor weight)
+    {
+        var original = sublayers.SelectMany(l => l.AllSlots()).FirstOrDefault(s => ReferenceEquals(s.Value, weight))
+            ?? throw new ArgumentException($"{Describe()}: TrackWeight needs a weight of one of its sublayers.");
+        slots.Add(original with { Owner = this });
+    }
+
     /// <summary>Registers a layer whose weights belong to this one (wrappers, recurrent cells).</summary>
     protected T AddSublayer<T>(T layer) where T : Layer
     {
@@ -170,11 +181,13 @@ public abstract partial class Layer
             throw new ArgumentException($"{Describe()}: expected the last axis of the input to have size {expected}, received input of shape {Shapes.Format(x.Dims)}.");
     }
 
+    /// <summary>Keras's order: own trainable, own non-trainable, then the sublayers' weights not listed yet.</summary>
     private IEnumerable<WeightSlot> AllSlots()
     {
-        foreach (var slot in slots) yield return slot with { Trainable = slot.Trainable && Trainable };
-        foreach (var layer in sublayers)
-            foreach (var slot in layer.AllSlots()) yield return slot with { Trainable = slot.Trainable && Trainable };
+        var listed = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var own = slots.Where(s => s.Trainable).Concat(slots.Where(s => !s.Trainable));
+        foreach (var slot in own.Concat(sublayers.SelectMany(l => l.AllSlots())))
+            if (listed.Add(slot.Value)) yield return slot with { Trainable = slot.Trainable && Trainable };
     }
 
     private static string UniqueName(string prefix)

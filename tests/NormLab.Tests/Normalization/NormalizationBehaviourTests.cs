@@ -211,6 +211,8 @@ public class NormalizationBehaviourTests
         sn.Build([2, 4]);
         Assert.Equal(2, sn.TrainableWeights.Count);
         Assert.Single(sn.NonTrainableWeights);
+        // Keras's order for the wrapper: [kernel, vector_u, bias].
+        Assert.Equal(new[] { "kernel", "vector_u", "bias" }, sn.Weights.Select(w => w.Name!.Split('/')[^1]));
         // An all-zero kernel is left alone.
         Array.Clear(((Dense)sn.Layer).Kernel!.Data);
         sn.Call(Tensor.Ones(2, 4), training: true);

@@ -52,6 +52,7 @@ public sealed class SpectralNormalization : Layer
         Layer.Build(inputShape);
         var kernel = KernelOf(Layer)
             ?? throw new ArgumentException($"{Describe()}: {Layer.GetType().Name} object has no attribute 'kernel' nor 'embeddings'");
+        TrackWeight(kernel);
         vectorU = AddWeight("vector_u", [1, kernel.Dims[^1]], new Initializers.RandomNormal(0, 0.02, truncated: true), trainable: false);
     }
 
