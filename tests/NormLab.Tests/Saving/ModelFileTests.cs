@@ -328,8 +328,9 @@ public sealed class ModelFileTests : IDisposable
     {
         var (model, x, y) = Trainable();
         Tensor[]? afterFirstEpoch = null;
-        // A huge minDelta: only the first epoch counts as an improvement, so with patience 1 training stops after epoch 3.
-        var early = new EarlyStopping(monitor: "loss", minDelta: 1e9, patience: 1, restoreBestWeights: true);
+        // A huge minDelta: only the first epoch counts as an improvement, so with patience 2 (Keras's counting)
+        // training stops at the second epoch in a row without improvement, the third epoch.
+        var early = new EarlyStopping(monitor: "loss", minDelta: 1e9, patience: 2, restoreBestWeights: true);
         var h = model.Fit(x, y, epochs: 10, batchSize: 8, verbose: 0, callbacks:
         [
             new LambdaCallback(onEpochEnd: (epoch, _) => { if (epoch == 0) afterFirstEpoch = model.GetWeights(); }),
@@ -340,6 +341,37 @@ public sealed class ModelFileTests : IDisposable
         Assert.NotNull(afterFirstEpoch);
         var restored = model.GetWeights();
         for (int i = 0; i < restored.Length; i++) Assert.Equal(afterFirstEpoch![i].ToArray(), restored[i].ToArray());
+    }
+
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(1, 2)]
+    [InlineData(3, 4)]
+    public void EarlyStopping_Patience_CountsLikeKeras(int patience, int expectedEpochs)
+    {
+        // Keras 3: wait += 1 each epoch, reset on improvement; stop once wait >= patience (after epoch 0).
+        var (model, x, y) = Trainable();
+        var early = new EarlyStopping(monitor: "loss", minDelta: 1e9, patience: patience);
+        var h = model.Fit(x, y, epochs: 10, batchSize: 8, verbose: 0, callbacks: [early]);
+        Assert.Equal(expectedEpochs, h.Epochs);
+        Assert.Equal(expectedEpochs - 1, early.StoppedEpoch);
+        // Reusable: a second Fit starts counting afresh.
+        Assert.Equal(expectedEpochs, model.Fit(x, y, epochs: 10, batchSize: 8, verbose: 0, callbacks: [early]).Epochs);
+    }
+
+    [Fact]
+    public void EarlyStopping_RestoreBestWeights_AlsoWhenNotStopped()
+    {
+        var (model, x, y) = Trainable();
+        Tensor[]? afterFirstEpoch = null;
+        var h = model.Fit(x, y, epochs: 3, batchSize: 8, verbose: 0, callbacks:
+        [
+            new LambdaCallback(onEpochEnd: (epoch, _) => { if (epoch == 0) afterFirstEpoch = model.GetWeights(); }),
+            new EarlyStopping(monitor: "loss", minDelta: 1e9, patience: 10, restoreBestWeights: true),
+        ]);
+        Assert.Equal(3, h.Epochs);
+        var now = model.GetWeights();
+        for (int i = 0; i < now.Length; i++) Assert.Equal(afterFirstEpoch![i].ToArray(), now[i].ToArray());
     }
 
     [Fact]
