@@ -66,7 +66,7 @@ public class PublicContractTests
             for (int r = 0; r < 64; r++) Assert.Equal(1.0, p.ToArray().Skip(r * 10).Take(10).Sum(), 4);
             Assert.Equal(p.ToArray(), m2.Predict(x).ToArray());
             Assert.Equal([64, 2], mlp.Predict(Tensor.Rand(64, 14)).Shape);
-            Assert.Equal(mlp.Layers.Count, 4);
+            Assert.Equal(4, mlp.Layers.Count);
             // da = seed @ kernel^T, dk = a^T @ seed.
             Assert.NotNull(da);
             Assert.NotNull(dk);
