@@ -30,6 +30,11 @@ internal static class LayerRegistry
         ["UnitNormalization"] = UnitNormalization.FromConfig,
         ["RMSNormalization"] = RMSNormalization.FromConfig,
         ["SpectralNormalization"] = c => SpectralNormalization.FromConfig(c, FromConfig),
+        // Beyond Keras (B): weight norm, mean-only BN, batch-instance and switchable normalization.
+        ["WeightNormalization"] = c => WeightNormalization.FromConfig(c, FromConfig),
+        ["MeanOnlyBatchNormalization"] = MeanOnlyBatchNormalization.FromConfig,
+        ["BatchInstanceNormalization"] = BatchInstanceNormalization.FromConfig,
+        ["SwitchableNormalization"] = SwitchableNormalization.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };
