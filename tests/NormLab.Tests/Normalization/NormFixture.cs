@@ -15,9 +15,9 @@ internal sealed class NormFixture
         tensors = (JsonObject)root["tensors"]!;
     }
 
-    public static NormFixture Load(string name)
+    public static NormFixture Load(string name, string folder = "norm")
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "norm", name + ".json");
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", folder, name + ".json");
         return new NormFixture((JsonObject)JsonNode.Parse(File.ReadAllText(path))!);
     }
 
