@@ -208,6 +208,21 @@ public class BeyondKerasBBehaviourTests
         Assert.All(sn.Call(x).ToArray(), v => Assert.True(float.IsFinite(v)));
     }
 
+    [Fact]
+    public void LargeMeansDoNotCancel()
+    {
+        // Every branch subtracts a mean, so a common offset of 2000 must not change the output: the LN/BN
+        // variances are derived from the instance ones in the stable form, not as E[x^2] - E[x]^2.
+        var x = Rand(1, 4, 6, 3);
+        var shifted = Tensor.FromArray(x.ToArray().Select(v => v + 2000f).ToArray(), x.Shape);
+        foreach (var make in new Func<Layer>[] { () => new SwitchableNormalization(), () => new BatchInstanceNormalization() })
+        {
+            var a = make().Call(x, training: true).ToArray();
+            var b = make().Call(shifted, training: true).ToArray();
+            for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], 2);
+        }
+    }
+
     // ------------------------------------------------------------------ weight normalization
 
     [Fact]
