@@ -50,8 +50,8 @@ public static class GradCheck
     }
 
     /// <summary>Checks every tensor of <paramref name="wrt"/> with the given step and tolerances (the normalization tests' form).</summary>
-    public static Report Check(Func<Tensor> f, IReadOnlyList<Tensor> wrt, double h = 1e-2, double rtol = 3e-2, double atol = 3e-3) =>
-        Check(f, wrt.Select((t, i) => (t.Name ?? $"tensor{i}", t)).ToArray(), new Options(h, rtol, atol));
+    public static Report Check(Func<Tensor> f, IReadOnlyList<Tensor> wrt, double h = 1e-2, double rtol = 3e-2, double atol = 3e-3, int samples = 24) =>
+        Check(f, wrt.Select((t, i) => (t.Name ?? $"tensor{i}", t)).ToArray(), new Options(h, rtol, atol, samples));
 
     /// <summary>The general form: <paramref name="f"/> reads the tensors in <paramref name="wrt"/> (whose Data is perturbed in place).</summary>
     public static Report Check(Func<Tensor> f, (string name, Tensor tensor)[] wrt, Options? options = null, string what = "f")

@@ -39,6 +39,11 @@ internal static class LayerRegistry
         ["EvoNormS0"] = EvoNormS0.FromConfig,
         ["LocalResponseNormalization"] = LocalResponseNormalization.FromConfig,
         ["WeightStandardization"] = c => WeightStandardization.FromConfig(c, FromConfig),
+        // Beyond Keras (B): weight norm, mean-only BN, batch-instance and switchable normalization.
+        ["WeightNormalization"] = c => WeightNormalization.FromConfig(c, FromConfig),
+        ["MeanOnlyBatchNormalization"] = MeanOnlyBatchNormalization.FromConfig,
+        ["BatchInstanceNormalization"] = BatchInstanceNormalization.FromConfig,
+        ["SwitchableNormalization"] = SwitchableNormalization.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };

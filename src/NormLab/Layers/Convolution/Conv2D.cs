@@ -77,6 +77,13 @@ public sealed class Conv2D : Layer
         return Activation.Apply(Ops.Conv2D(x, kernel!, bias, g));
     }
 
+    /// <summary>The layer's computation with another kernel (WeightNormalization), optionally without the activation.</summary>
+    internal Tensor ForwardWithKernel(Tensor x, Tensor otherKernel, bool activation = true)
+    {
+        var z = Ops.Conv2D(x, otherKernel, bias, Geometry(x.Shape));
+        return activation ? Activation.Apply(z) : z;
+    }
+
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
