@@ -6,6 +6,7 @@ var commands = new Dictionary<string, (string Help, Action<string[]> Run)>(Strin
 {
     ["gemm"] = ("peak FP32 FLOP rate and GEMM GFLOP/s for square sizes", GemmBench.Run),
     ["conv"] = ("Conv2DKernel timings on the MNIST CNN layers", ConvBench.Run),
+    ["cnn"] = ("MNIST CNN train step and inference: NormLab vs PyTorch", CnnBench.Run),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
