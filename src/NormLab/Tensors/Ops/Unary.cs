@@ -16,6 +16,12 @@ internal interface IUnaryRule<TSelf> where TSelf : IUnaryRule<TSelf>
     {
         for (int i = 0; i < x.Length; i++) y[i] = TSelf.Forward(x[i]);
     }
+
+    /// <summary>The whole backward pass, dx = g * f'(x); rules override it with a vectorized version.</summary>
+    static virtual void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> dx)
+    {
+        for (int i = 0; i < dx.Length; i++) dx[i] = g[i] * TSelf.Derivative(x[i], y[i]);
+    }
 }
 
 public static partial class Ops
@@ -28,9 +34,7 @@ public static partial class Ops
         return Tape.Record(new Tensor(y, x.Shape), [x], g =>
         {
             var dx = new float[x.Size];
-            var xs = x.Data;
-            var gs = g.Data;
-            for (int i = 0; i < dx.Length; i++) dx[i] = gs[i] * TRule.Derivative(xs[i], y[i]);
+            TRule.Backward(x.Data, y, g.Data, dx);
             return [new Tensor(dx, x.Shape)];
         });
     }
