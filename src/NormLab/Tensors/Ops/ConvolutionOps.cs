@@ -13,7 +13,8 @@ public static partial class Ops
     /// </summary>
     internal static Tensor Conv2D(Tensor x, Tensor kernel, Tensor? bias, Conv2DGeometry g, bool relu = false)
     {
-        var y = new float[g.OutputPixels * g.OutC];
+        // The kernels write every element of their outputs, so these arrays skip the zeroing.
+        var y = GC.AllocateUninitializedArray<float>(g.OutputPixels * g.OutC);
         Conv2DKernel.Forward(g, x.Data, kernel.Data, bias?.Data, y, relu);
         Tensor[] inputs = bias == null ? [x, kernel] : [x, kernel, bias];
         return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.OutC]), inputs, output =>
@@ -21,20 +22,20 @@ public static partial class Ops
             var dy = output;
             if (relu)
             {
-                var masked = new float[y.Length];
+                var masked = GC.AllocateUninitializedArray<float>(y.Length);
                 ElementwiseKernel.ReluBackward(y, output.Data, masked);
                 dy = new Tensor(masked, output.Shape);
             }
             Tensor? dx = null, dk = null, db = null;
             if (x.RequiresGrad)
             {
-                var data = new float[x.Size];
+                var data = GC.AllocateUninitializedArray<float>(x.Size);
                 Conv2DKernel.BackwardInput(g, dy.Data, kernel.Data, data);
                 dx = new Tensor(data, x.Shape);
             }
             if (kernel.RequiresGrad)
             {
-                var data = new float[kernel.Size];
+                var data = GC.AllocateUninitializedArray<float>(kernel.Size);
                 Conv2DKernel.BackwardKernel(g, x.Data, dy.Data, data);
                 dk = new Tensor(data, kernel.Shape);
             }

@@ -29,11 +29,12 @@ public static partial class Ops
     /// <summary>Applies an elementwise rule and records its backward: dx = g * f'(x).</summary>
     internal static Tensor Unary<TRule>(Tensor x) where TRule : struct, IUnaryRule<TRule>
     {
-        var y = new float[x.Size];
+        // Forward and Backward write every element, so the arrays skip the zeroing.
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
         TRule.Forward(x.Data, y);
         return Tape.Record(new Tensor(y, x.Shape), [x], g =>
         {
-            var dx = new float[x.Size];
+            var dx = GC.AllocateUninitializedArray<float>(x.Size);
             TRule.Backward(x.Data, y, g.Data, dx);
             return [new Tensor(dx, x.Shape)];
         });
