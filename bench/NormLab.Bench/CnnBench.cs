@@ -56,19 +56,34 @@ internal static class CnnBench
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"workload",-22} {"NormLab ms",11} {"PyTorch ms",11} {"ratio",7}  PyTorch format");
+        Console.WriteLine($"{"workload",-22} {"NormLab ms",11} {"PyTorch ms",11} {"ratio",7} {"best-of",8}  PyTorch format");
         foreach (var w in Workloads)
         {
             double ours = Median(mine[w]);
             if (theirs[w].Count == 0)
             {
-                Console.WriteLine($"{Label(w),-22} {ours,11:F3} {"-",11} {"-",7}");
+                Console.WriteLine($"{Label(w),-22} {ours,11:F3} {"-",11} {"-",7} {"-",8}");
                 continue;
             }
             var (format, best) = theirs[w].Select(kv => (kv.Key, Median(kv.Value))).MinBy(t => t.Item2);
-            Console.WriteLine($"{Label(w),-22} {ours,11:F3} {best,11:F3} {ours / best,7:F2}  {format}");
+            double bestOfRatio = mine[w].Min() / theirs[w][format].Min();
+            Console.WriteLine($"{Label(w),-22} {ours,11:F3} {best,11:F3} {ours / best,7:F2} {bestOfRatio,8:F2}  {format}");
         }
-        Console.WriteLine($"(median of {rounds * RepsPerRound} repetitions per side; ratio = NormLab / PyTorch, <= 1.0 means NormLab is as fast or faster)");
+        Console.WriteLine($"(medians of {rounds * RepsPerRound} repetitions per side; ratio = NormLab / PyTorch, <= 1.0 means NormLab is as fast or faster;");
+        Console.WriteLine(" best-of = the same ratio on each side's fastest repetition, steadier when the machine is busy)");
+        if (LoadAverage() is double load && load > Environment.ProcessorCount)
+            Console.WriteLine($"warning: load average {load:F1} on {Environment.ProcessorCount} processors; other processes shared the CPU, so timings are noisy.");
+    }
+
+    /// <summary>The one-minute load average on Linux, else null.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
     }
 
     private static string Label(string workload) => workload switch
