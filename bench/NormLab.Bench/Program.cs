@@ -8,6 +8,7 @@ var commands = new Dictionary<string, (string Help, Action<string[]> Run)>(Strin
     ["conv"] = ("Conv2DKernel timings on the MNIST CNN layers", ConvBench.Run),
     ["norm"] = ("fused BN/LN/GN/IN kernels, forward and forward+backward, vs a copy", NormBench.Run),
     ["norm-layers-a"] = ("beyond-Keras part A layers (IN, ghost BN, FRN, EvoNorm, LRN, WS) vs BN, through the tape", BeyondABench.Run),
+    ["cnn"] = ("MNIST CNN train step and inference: NormLab vs PyTorch", CnnBench.Run),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -99,7 +99,7 @@ public partial class Model
     }
 
     /// <summary>One forward, backward and optimizer step on a batch; returns the batch loss.</summary>
-    private double TrainStep(Tensor xb, Tensor yb)
+    internal double TrainStep(Tensor xb, Tensor yb)
     {
         var weights = TrainableWeights;
         foreach (var w in weights) w.Grad = null;

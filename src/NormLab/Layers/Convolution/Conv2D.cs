@@ -74,6 +74,8 @@ public sealed class Conv2D : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         var g = Geometry(x.Shape);
+        // ReLU, the common case, is fused into the convolution (one pass over the output instead of two).
+        if (Activation.Name == "relu") return Ops.Conv2D(x, kernel!, bias, g, relu: true);
         return Activation.Apply(Ops.Conv2D(x, kernel!, bias, g));
     }
 
