@@ -26,12 +26,13 @@ internal sealed class DataParallel
     internal DataParallel(Communicator communicator)
     {
         Communicator = communicator;
-        Statistics = new SyncBatchStatistics(communicator);
+        // With one rank, synchronized batch norm is local batch norm: no collectives.
+        Statistics = communicator.Size > 1 ? new SyncBatchStatistics(communicator) : null;
     }
 
     internal Communicator Communicator { get; }
 
-    internal SyncBatchStatistics Statistics { get; }
+    internal SyncBatchStatistics? Statistics { get; }
 
     internal int Rank => Communicator.Rank;
 

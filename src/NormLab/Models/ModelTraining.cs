@@ -16,6 +16,9 @@ public partial class Model
     /// <summary>The optimizer set by <see cref="Compile"/>.</summary>
     public Optimizer? Optimizer => optimizer;
 
+    /// <summary>True on ranks other than 0 during a distributed Fit: callbacks that write files skip them.</summary>
+    internal bool IsNonRootReplica { get; private set; }
+
     /// <summary>The loss set by <see cref="Compile"/>.</summary>
     public Loss? Loss => loss;
 
@@ -83,6 +86,10 @@ public partial class Model
             // The other ranks are (or soon will be) waiting in a collective: stop the whole job.
             replicas.Communicator.Abort($"Model '{Name}': {e.GetType().Name}: {e.Message}");
         }
+        finally
+        {
+            IsNonRootReplica = false;
+        }
         return history;
     }
 
@@ -91,7 +98,7 @@ public partial class Model
         var replicas = new DataParallel(Communicator.World);
         if (batchSize < replicas.Size)
             throw new ArgumentException($"Model '{Name}': distributed Fit needs a global batchSize >= the number of ranks ({replicas.Size}), received {batchSize}.");
-        if (!replicas.Communicator.IsRoot) verbose = 0;
+        if (!replicas.Communicator.IsRoot) (verbose, IsNonRootReplica) = (0, true);
         if (!Built) Build(Batches.Rows(x, 0, 1).Shape);
         replicas.BroadcastWeights(Weights);
         return replicas;
