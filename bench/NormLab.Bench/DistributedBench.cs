@@ -40,11 +40,22 @@ internal static class DistributedBench
 
         var clock = new Clock(warmup, world);
         model.Fit(x, y, epochs: 1, batchSize: batch, shuffle: false, callbacks: [clock], verbose: 0, distributed: true);
+        // The pure cost of the gradient allreduce, with the ranks lined up by a barrier first.
+        var gradients = new float[model.TrainableWeights.Sum(w => w.Size) + model.TrainableWeights.Count + 1];
+        double allreduce = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            world.Barrier();
+            double before = world.CommunicationSeconds;
+            world.AllreduceSum(gradients);
+            allreduce += world.CommunicationSeconds - before;
+        }
         if (!world.IsRoot) return;
         double seconds = clock.Seconds, perStep = seconds / steps;
         Console.WriteLine($"ranks {world.Size}, threads/rank {NormLab.Kernels.KernelThreads.Max}, global batch {batch}, bn {bn}, {steps} steps after {warmup} warm-up");
         Console.WriteLine($"  {batch * steps / seconds,8:F1} samples/s   {perStep * 1e3,7:F2} ms/step   " +
             $"collectives {clock.CommSeconds / steps * 1e3:F3} ms/step ({(double)clock.Calls / steps:F1} calls/step, rank 0; includes waiting for the slowest rank)");
+        Console.WriteLine($"  gradient allreduce alone: {allreduce / 20 * 1e3:F3} ms for {gradients.Length} floats ({gradients.Length * 4 / 1e6:F2} MB)");
     }
 
     private static int Option(string[] args, string name, int fallback)

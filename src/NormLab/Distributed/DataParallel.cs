@@ -104,15 +104,29 @@ internal sealed class DataParallel
         return scaledLoss;
     }
 
-    /// <summary>The shards of <paramref name="local"/> from every rank, in rank order (for global metrics).</summary>
-    internal Tensor Gather(Tensor local, int[] counts)
+    /// <summary>
+    /// The shards of <paramref name="a"/> and <paramref name="b"/> (same first dimension, this rank's
+    /// shard) from every rank, in rank order, with one collective: the labels and predictions of the
+    /// global batch, for the metrics.
+    /// </summary>
+    internal (Tensor a, Tensor b) Gather(Tensor a, Tensor b, int[] counts)
     {
-        if (Size == 1) return local;
-        int width = local.Size / local.Dims[0];
-        var all = Communicator.Allgather(local.Data, counts.Select(c => c * width).ToArray());
-        var shape = local.Shape;
-        shape[0] = counts.Sum();
-        return new Tensor(all, shape);
+        if (Size == 1) return (a, b);
+        int wa = a.Size / a.Dims[0], wb = b.Size / b.Dims[0], w = wa + wb;
+        var send = new float[a.Size + b.Size];
+        a.Data.CopyTo(send, 0);
+        b.Data.CopyTo(send, a.Size);
+        var all = Communicator.Allgather(send, counts.Select(c => c * w).ToArray());
+        int total = counts.Sum();
+        var da = new float[total * wa]; var db = new float[total * wb];
+        for (int r = 0, offset = 0, row = 0; r < Size; offset += counts[r] * w, row += counts[r], r++)
+        {
+            Array.Copy(all, offset, da, row * wa, counts[r] * wa);
+            Array.Copy(all, offset + counts[r] * wa, db, row * wb, counts[r] * wb);
+        }
+        var sa = a.Shape; sa[0] = total;
+        var sb = b.Shape; sb[0] = total;
+        return (new Tensor(da, sa), new Tensor(db, sb));
     }
 
     private static int Used(List<(Tensor w, int offset)> slots) => slots.Count == 0 ? 0 : slots[^1].offset + slots[^1].w.Size;

@@ -171,7 +171,7 @@ public partial class Model
         if (replicas != null && metrics.Count > 0)
         {
             var counts = replicas.ShardCounts(globalCount);
-            (yb, prediction) = (replicas.Gather(yb, counts), replicas.Gather(prediction, counts));
+            (yb, prediction) = replicas.Gather(yb, prediction, counts);
         }
         using (Tape.NoGrad()) metrics.ForEach(m => m.Update(yb, prediction));
         return stepLoss;
