@@ -67,7 +67,7 @@ public sealed unsafe class Communicator
         var communicator = new Communicator(mpi);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            if (!mpi.IsFinalized) mpi.Finalize();
+            if (!mpi.IsFinalized) mpi.FinalizeMpi();
         };
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>
             communicator.Abort($"unhandled {e.ExceptionObject.GetType().Name}: {(e.ExceptionObject as Exception)?.Message}");

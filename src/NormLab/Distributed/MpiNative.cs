@@ -87,7 +87,7 @@ internal sealed unsafe class MpiNative
     internal bool IsInitialized { get { int flag; Check(initialized(&flag), "MPI_Initialized"); return flag != 0; } }
     internal bool IsFinalized { get { int flag; Check(finalized(&flag), "MPI_Finalized"); return flag != 0; } }
     internal void Init() => Check(init(null, null), "MPI_Init");
-    internal void Finalize() => Check(finalize(), "MPI_Finalize");
+    internal void FinalizeMpi() => Check(finalize(), "MPI_Finalize");
     internal int Rank() { int r; Check(commRank(CommWorld, &r), "MPI_Comm_rank"); return r; }
     internal int Size() { int s; Check(commSize(CommWorld, &s), "MPI_Comm_size"); return s; }
     internal void Barrier() => Check(barrier(CommWorld), "MPI_Barrier");

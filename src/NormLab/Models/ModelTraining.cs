@@ -34,15 +34,15 @@ public partial class Model
     /// Trains for <paramref name="epochs"/> passes over (x, y) in batches, with layers in training mode.
     /// Returns the loss and metrics per epoch (and val_* with validationSplit or validationData).
     /// </summary>
-    /// <param name="distributed">
-    /// Data-parallel training over MPI (run the program with <c>mpirun -np K</c>): every rank passes the
+    /// <remarks>
+    /// <c>distributed: true</c>: data-parallel training over MPI (run the program with <c>mpirun -np K</c>): every rank passes the
     /// same (x, y); <paramref name="batchSize"/> is the global batch, split across the ranks (unequal
     /// shards allowed); the initial weights come from rank 0; gradients are averaged so the weights stay
     /// identical on every rank; <c>BatchNormalization(synchronized: true)</c> uses the global batch's
     /// statistics; the loss and metrics are those of the global batch; only rank 0 prints. An exception
     /// on any rank aborts the whole job (MPI_Abort). Without mpirun it trains as one process.
     /// See <see cref="Communicator.World"/> for the rank, e.g. to let only rank 0 save the model.
-    /// </param>
+    /// </remarks>
     /// <example><code>model.Fit(x, y, epochs: 3, batchSize: 64, distributed: true);
     /// if (Communicator.World.IsRoot) model.Save("model.normlab");</code></example>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, bool shuffle = true,
