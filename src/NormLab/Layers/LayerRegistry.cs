@@ -30,6 +30,15 @@ internal static class LayerRegistry
         ["UnitNormalization"] = UnitNormalization.FromConfig,
         ["RMSNormalization"] = RMSNormalization.FromConfig,
         ["SpectralNormalization"] = c => SpectralNormalization.FromConfig(c, FromConfig),
+        // Beyond Keras (issue 4, part A)
+        ["InstanceNormalization"] = InstanceNormalization.FromConfig,
+        ["GhostBatchNormalization"] = GhostBatchNormalization.FromConfig,
+        ["FilterResponseNormalization"] = FilterResponseNormalization.FromConfig,
+        ["TLU"] = TLU.FromConfig,
+        ["EvoNormB0"] = EvoNormB0.FromConfig,
+        ["EvoNormS0"] = EvoNormS0.FromConfig,
+        ["LocalResponseNormalization"] = LocalResponseNormalization.FromConfig,
+        ["WeightStandardization"] = c => WeightStandardization.FromConfig(c, FromConfig),
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };

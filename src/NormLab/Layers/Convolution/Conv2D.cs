@@ -84,7 +84,7 @@ public sealed class Conv2D : Layer
         return [inputShape[0], g.OutH, g.OutW, Filters];
     }
 
-    private Conv2DGeometry Geometry(int[] shape)
+    internal Conv2DGeometry Geometry(int[] shape)
     {
         if (shape.Length != 4)
             throw new ArgumentException($"{Describe()}: expected input of rank 4 (batch, height, width, channels), received shape {Shapes.Format(shape)}.");
