@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NormLab.Callbacks;
 using NormLab.Distributed;
 using NormLab.Layers;
@@ -55,6 +56,8 @@ internal static class DistributedBench
         Console.WriteLine($"ranks {world.Size}, threads/rank {NormLab.Kernels.KernelThreads.Max}, global batch {batch}, bn {bn}, {steps} steps after {warmup} warm-up");
         Console.WriteLine($"  {batch * steps / seconds,8:F1} samples/s   {perStep * 1e3,7:F2} ms/step   " +
             $"collectives {clock.CommSeconds / steps * 1e3:F3} ms/step ({(double)clock.Calls / steps:F1} calls/step, rank 0; includes waiting for the slowest rank)");
+        Console.WriteLine($"  main-thread CPU {clock.CpuSeconds / steps * 1e3:F2} ms/step (compute plus polling in collectives; " +
+            $"what the step costs on an idle core, whatever else the machine runs)");
         Console.WriteLine($"  gradient allreduce alone: {allreduce / 20 * 1e3:F3} ms for {gradients.Length} floats ({gradients.Length * 4 / 1e6:F2} MB)");
     }
 
@@ -64,6 +67,14 @@ internal static class DistributedBench
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1]) : fallback;
     }
 
+    private struct TimeSpec { public long Seconds, Nanoseconds; }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): the kernels run on it with --threads 1.</summary>
+    private static double ThreadCpuSeconds() => ClockGetTime(3, out var t) == 0 ? t.Seconds + t.Nanoseconds * 1e-9 : double.NaN;
+
     /// <summary>Times the steps after the warm-up (the clock starts at the end of the last warm-up step).</summary>
     private sealed class Clock(int warmup, Communicator world) : Callback
     {
@@ -71,7 +82,10 @@ internal static class DistributedBench
         private double commStart;
         private long callsStart;
 
+        private double cpuStart;
+
         public double Seconds => watch.Elapsed.TotalSeconds;
+        public double CpuSeconds { get; private set; }
         public double CommSeconds { get; private set; }
         public long Calls { get; private set; }
 
@@ -81,6 +95,7 @@ internal static class DistributedBench
             {
                 commStart = world.CommunicationSeconds;
                 callsStart = world.Collectives;
+                cpuStart = ThreadCpuSeconds();
                 watch.Restart();
             }
         }
@@ -88,6 +103,7 @@ internal static class DistributedBench
         public override void OnTrainEnd()
         {
             watch.Stop();
+            CpuSeconds = ThreadCpuSeconds() - cpuStart;
             CommSeconds = world.CommunicationSeconds - commStart;
             Calls = world.Collectives - callsStart;
         }
