@@ -51,6 +51,16 @@ internal static class DistributedBench
             world.AllreduceSum(gradients);
             allreduce += world.CommunicationSeconds - before;
         }
+        // One synchronized-BN collective: the forward's allgather of (n, mean[64], M2[64]).
+        var moments = new double[1 + 2 * 64];
+        double gather = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            world.Barrier();
+            double before = world.CommunicationSeconds;
+            world.Allgather<double>(moments);
+            gather += world.CommunicationSeconds - before;
+        }
         if (!world.IsRoot) return;
         double seconds = clock.Seconds, perStep = seconds / steps;
         Console.WriteLine($"ranks {world.Size}, threads/rank {NormLab.Kernels.KernelThreads.Max}, global batch {batch}, bn {bn}, {steps} steps after {warmup} warm-up");
@@ -58,7 +68,8 @@ internal static class DistributedBench
             $"collectives {clock.CommSeconds / steps * 1e3:F3} ms/step ({(double)clock.Calls / steps:F1} calls/step, rank 0; includes waiting for the slowest rank)");
         Console.WriteLine($"  main-thread CPU {clock.CpuSeconds / steps * 1e3:F2} ms/step (compute plus polling in collectives; " +
             $"what the step costs on an idle core, whatever else the machine runs)");
-        Console.WriteLine($"  gradient allreduce alone: {allreduce / 20 * 1e3:F3} ms for {gradients.Length} floats ({gradients.Length * 4 / 1e6:F2} MB)");
+        Console.WriteLine($"  gradient allreduce alone: {allreduce / 20 * 1e3:F3} ms for {gradients.Length} floats ({gradients.Length * 4 / 1e6:F2} MB); " +
+            $"a sync-BN statistics allgather alone: {gather / 20 * 1e3:F3} ms");
     }
 
     private static int Option(string[] args, string name, int fallback)
