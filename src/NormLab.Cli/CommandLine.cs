@@ -38,6 +38,7 @@ internal static class CommandLine
         Console.WriteLine("usage: normlab <command> [options]");
         foreach (var (name, (summary, _)) in Commands) Console.WriteLine($"  {name,-10} {summary}");
         Console.WriteLine();
-        Console.WriteLine("normlab train [--epochs 3] [--batch-size 32] [--samples 4000] [--seed 42] [--threads N] [--out model.normlab]");
+        Console.WriteLine("normlab train [--epochs 3] [--batch-size 32] [--samples 4000] [--seed 42] [--threads N] [--out model.normlab] [--distributed]");
+        Console.WriteLine("  --distributed: data-parallel over MPI, run as: mpirun -np K normlab train --distributed");
     }
 }

@@ -13,9 +13,11 @@ internal sealed class Options
         var options = new Options();
         for (int i = 0; i < args.Length; i++)
         {
-            if (!args[i].StartsWith("--") || i + 1 >= args.Length)
+            if (!args[i].StartsWith("--"))
                 throw new ArgumentException($"expected '--option value' pairs, received '{string.Join(' ', args)}'.");
-            options.values[args[i][2..]] = args[++i];
+            // A bare "--flag" (last, or followed by another option) means "--flag true".
+            bool bare = i + 1 >= args.Length || args[i + 1].StartsWith("--");
+            options.values[args[i][2..]] = bare ? "true" : args[++i];
         }
         return options;
     }
@@ -27,6 +29,18 @@ internal sealed class Options
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min)
             throw new ArgumentException($"--{name} must be an integer >= {min}, received '{text}'.");
         return value;
+    }
+
+    internal bool Flag(string name)
+    {
+        read.Add(name);
+        if (!values.TryGetValue(name, out var text)) return false;
+        return text switch
+        {
+            "true" or "1" => true,
+            "false" or "0" => false,
+            _ => throw new ArgumentException($"--{name} is a flag (give it alone, or true/false), received '{text}'."),
+        };
     }
 
     internal string String(string name, string fallback)

@@ -1,4 +1,5 @@
 using NormLab.Data;
+using NormLab.Distributed;
 using NormLab.Layers;
 
 namespace NormLab.Cli;
@@ -12,9 +13,13 @@ internal static class TrainCommand
         int batchSize = options.Int("batch-size", 32, min: 1);
         int samples = options.Int("samples", 4000, min: 10);
         int seed = options.Int("seed", 42);
-        int threads = options.Int("threads", Environment.ProcessorCount, min: 1);
+        bool distributed = options.Flag("distributed");
+        // Under mpirun -np K, each rank gets its share of the cores by default.
+        int ranks = distributed ? Communicator.World.Size : 1;
+        int threads = options.Int("threads", Math.Max(1, Environment.ProcessorCount / ranks), min: 1);
         string output = options.String("out", "model.normlab");
         options.RejectUnknown();
+        bool root = !distributed || Communicator.World.IsRoot;
 
         NormLabConfig.Threads = threads;
         NormLabRandom.SetSeed(seed);
@@ -29,8 +34,10 @@ internal static class TrainCommand
             new Dense(SyntheticShapes.Classes, activation: "softmax"),
         ]);
         model.Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
-        model.Summary();
-        model.Fit(x, y, epochs: epochs, batchSize: batchSize, validationSplit: 0.1);
+        if (root) model.Summary();
+        if (distributed && root) Console.WriteLine($"Data-parallel over {ranks} rank(s): global batch {batchSize}, {threads} thread(s) per rank");
+        model.Fit(x, y, epochs: epochs, batchSize: batchSize, validationSplit: 0.1, distributed: distributed);
+        if (!root) return 0;
         var scores = model.Evaluate(testX, testY);
         Console.WriteLine($"Test accuracy: {scores["accuracy"]:P2} (loss {scores["loss"]:F4}) on {testX.Dim(0)} held-out images");
         model.Save(output);

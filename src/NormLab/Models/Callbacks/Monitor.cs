@@ -89,7 +89,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", double minDelta =
 
 /// <summary>
 /// Saves the model after each epoch (or only when the monitored value improves, with saveBestOnly).
-/// "{epoch}" in the path is replaced by the 1-based epoch number.
+/// "{epoch}" in the path is replaced by the 1-based epoch number. In distributed training only rank 0 saves.
 /// </summary>
 public sealed class ModelCheckpoint(string filepath, string monitor = "val_loss", bool saveBestOnly = false, string mode = "auto") : Callback
 {
@@ -99,6 +99,7 @@ public sealed class ModelCheckpoint(string filepath, string monitor = "val_loss"
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         if (saveBestOnly && tracker.Improves(logs) != true) return;
-        Model!.Save(filepath.Replace("{epoch}", (epoch + 1).ToString()));
+        if (Model!.IsNonRootReplica) return; // distributed: only rank 0 writes
+        Model.Save(filepath.Replace("{epoch}", (epoch + 1).ToString()));
     }
 }
