@@ -25,7 +25,7 @@ namespace NormLab.Kernels;
 internal static class Moments
 {
     /// <summary>Floats per block of the two-pass scheme (fits in L1 with its accumulators).</summary>
-    private const int BlockFloats = 4096;
+    internal const int BlockFloats = 4096;
 
     /// <summary>Computes <paramref name="mean"/> and biased <paramref name="variance"/> (length B*K).</summary>
     internal static void Compute(float[] x, int B, int O, int K, int I, double[] mean, double[] variance)
@@ -101,7 +101,7 @@ internal static class Moments
 
     /// <summary>Accumulates rows [r0, r1) of a [rows, K] matrix at <paramref name="baseOff"/> into
     /// per-channel (n, mean, m2); the means live at <paramref name="mean"/>[meanOff + k].</summary>
-    private static void ColumnRange(float[] x, long baseOff, int r0, int r1, int K,
+    internal static void ColumnRange(float[] x, long baseOff, int r0, int r1, int K,
         double[] n, double[] mean, int meanOff, double[] m2, float[] scratch)
     {
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);

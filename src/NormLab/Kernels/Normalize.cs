@@ -58,21 +58,7 @@ internal static class Normalize
                 long rowOff = (long)r * C * I;
                 if (I == 1)
                 {
-                    ref float mr = ref mh[b * C]; ref float ar = ref a[b * C]; ref float sr = ref sh[b * C];
-                    int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
-                    // Scalar math: y = (x - mh[c]) * a[c] + sh[c]
-                    for (int c = 0; c < cv; c += 8)
-                    {
-                        nuint o = (nuint)(rowOff + c);
-                        var v = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                        Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref ar, (nuint)c), Vector256.LoadUnsafe(ref sr, (nuint)c))
-                            .StoreUnsafe(ref yr, o);
-                    }
-                    for (int c = cv; c < C; c++)
-                    {
-                        nint o = (nint)(rowOff + c);
-                        Unsafe.Add(ref yr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref ar, c), Unsafe.Add(ref sr, c));
-                    }
+                    AffineRows(ref xr, ref yr, rowOff, 1, C, ref mh[b * C], ref a[b * C], ref sh[b * C]);
                 }
                 else
                 {
@@ -84,6 +70,29 @@ internal static class Normalize
                 }
             }
         });
+    }
+
+    /// <summary>Rows [off, off + rows * C) of a channels-last block with per-channel coefficients.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AffineRows(ref float xr, ref float yr, long off, int rows, int C, ref float mr, ref float ar, ref float sr)
+    {
+        int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+        for (int row = 0; row < rows; row++, off += C)
+        {
+            // Scalar math: y = (x - mh[c]) * a[c] + sh[c]
+            for (int c = 0; c < cv; c += 8)
+            {
+                nuint o = (nuint)(off + c);
+                var v = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
+                Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref ar, (nuint)c), Vector256.LoadUnsafe(ref sr, (nuint)c))
+                    .StoreUnsafe(ref yr, o);
+            }
+            for (int c = cv; c < C; c++)
+            {
+                nint o = (nint)(off + c);
+                Unsafe.Add(ref yr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref ar, c), Unsafe.Add(ref sr, c));
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -184,33 +193,14 @@ internal static class Normalize
                 var fa = new float[C]; var fb = new float[C];
                 ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
                 ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
-                int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
                 const int blockRows = 64;
                 int r = r0;
                 while (r < r1)
                 {
                     int b = r / O;
                     int re = Math.Min(r1, Math.Min((b + 1) * O, r + blockRows));
-                    Array.Clear(fa); Array.Clear(fb);
-                    ref float mr = ref mh[b * C]; ref float ar = ref fa[0]; ref float br = ref fb[0];
-                    for (; r < re; r++)
-                    {
-                        nuint off = (nuint)((long)r * C);
-                        // Scalar math: a[c] += dy; b[c] += dy * (x - mh[c])
-                        for (int c = 0; c < cv; c += 8)
-                        {
-                            var g = Vector256.LoadUnsafe(ref gr, off + (nuint)c);
-                            var d = Vector256.LoadUnsafe(ref xr, off + (nuint)c) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                            (Vector256.LoadUnsafe(ref ar, (nuint)c) + g).StoreUnsafe(ref ar, (nuint)c);
-                            Vector256.FusedMultiplyAdd(g, d, Vector256.LoadUnsafe(ref br, (nuint)c)).StoreUnsafe(ref br, (nuint)c);
-                        }
-                        for (int c = cv; c < C; c++)
-                        {
-                            float g = Unsafe.Add(ref gr, off + (nuint)c);
-                            Unsafe.Add(ref ar, c) += g;
-                            Unsafe.Add(ref br, c) += g * (Unsafe.Add(ref xr, off + (nuint)c) - Unsafe.Add(ref mr, c));
-                        }
-                    }
+                    RowSums(ref xr, ref gr, (long)r * C, re - r, C, ref mh[b * C], fa, fb);
+                    r = re;
                     for (int c = 0; c < C; c++) { da[b * C + c] += fa[c]; db[b * C + c] += fb[c]; }
                 }
                 pa[t] = da; pb[t] = db;
@@ -240,6 +230,35 @@ internal static class Normalize
         });
     }
 
+    /// <summary>Per channel over rows [off, off + rows * C): fa[c] = sum dy, fb[c] = sum dy * (x - mh[c]) (float,
+    /// for blocks of a few dozen rows; the caller merges blocks in double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowSums(ref float xr, ref float gr, long off, int rows, int C, ref float mr, float[] fa, float[] fb)
+    {
+        Array.Clear(fa, 0, C); Array.Clear(fb, 0, C);
+        ref float ar = ref fa[0]; ref float br = ref fb[0];
+        int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+        for (int row = 0; row < rows; row++, off += C)
+        {
+            // Scalar math: a[c] += dy; b[c] += dy * (x - mh[c])
+            for (int c = 0; c < cv; c += 8)
+            {
+                nuint o = (nuint)(off + c);
+                var g = Vector256.LoadUnsafe(ref gr, o);
+                var d = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
+                (Vector256.LoadUnsafe(ref ar, (nuint)c) + g).StoreUnsafe(ref ar, (nuint)c);
+                Vector256.FusedMultiplyAdd(g, d, Vector256.LoadUnsafe(ref br, (nuint)c)).StoreUnsafe(ref br, (nuint)c);
+            }
+            for (int c = cv; c < C; c++)
+            {
+                nint o = (nint)(off + c);
+                float g = Unsafe.Add(ref gr, o);
+                Unsafe.Add(ref ar, c) += g;
+                Unsafe.Add(ref br, c) += g * (Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c));
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SegmentGradSums(ref float xr, ref float gr, int len, float m, out float sumG, out float sumGX)
     {
@@ -262,6 +281,31 @@ internal static class Normalize
         sumG = sa; sumGX = sb;
     }
 
+    /// <summary>Rows [off, off + rows * C) of a channels-last block: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackwardRows(ref float xr, ref float gr, ref float dr, long off, int rows, int C,
+        ref float mr, ref float pr, ref float qr, ref float rr)
+    {
+        int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+        for (int row = 0; row < rows; row++, off += C)
+        {
+            // Scalar math: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c]
+            for (int c = 0; c < cv; c += 8)
+            {
+                nuint o = (nuint)(off + c);
+                var d = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
+                var t = Vector256.FusedMultiplyAdd(d, Vector256.LoadUnsafe(ref qr, (nuint)c), Vector256.LoadUnsafe(ref rr, (nuint)c));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), Vector256.LoadUnsafe(ref pr, (nuint)c), t).StoreUnsafe(ref dr, o);
+            }
+            for (int c = cv; c < C; c++)
+            {
+                nint o = (nint)(off + c);
+                float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref qr, c), Unsafe.Add(ref rr, c));
+                Unsafe.Add(ref dr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gr, o), Unsafe.Add(ref pr, c), t);
+            }
+        }
+    }
+
     /// <summary>Scalar math: dx[b, o, c, i] = dy * p[b, c] + (x - mh[b, c]) * q[b, c] + r[b, c].</summary>
     private static void AffineBackwardApply(float[] x, float[] dy, float[] dx, int B, int O, int C, int I,
         float[] mh, float[] p, float[] q, float[] r)
@@ -279,22 +323,7 @@ internal static class Normalize
                 long rowOff = (long)row * C * I;
                 if (I == 1)
                 {
-                    ref float mr = ref mh[b * C]; ref float pr = ref p[b * C]; ref float qr = ref q[b * C]; ref float rr = ref r[b * C];
-                    int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
-                    // Scalar math: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c]
-                    for (int c = 0; c < cv; c += 8)
-                    {
-                        nuint o = (nuint)(rowOff + c);
-                        var d = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                        var t = Vector256.FusedMultiplyAdd(d, Vector256.LoadUnsafe(ref qr, (nuint)c), Vector256.LoadUnsafe(ref rr, (nuint)c));
-                        Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), Vector256.LoadUnsafe(ref pr, (nuint)c), t).StoreUnsafe(ref dr, o);
-                    }
-                    for (int c = cv; c < C; c++)
-                    {
-                        nint o = (nint)(rowOff + c);
-                        float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref qr, c), Unsafe.Add(ref rr, c));
-                        Unsafe.Add(ref dr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gr, o), Unsafe.Add(ref pr, c), t);
-                    }
+                    BackwardRows(ref xr, ref gr, ref dr, rowOff, 1, C, ref mh[b * C], ref p[b * C], ref q[b * C], ref r[b * C]);
                 }
                 else
                 {
@@ -318,6 +347,125 @@ internal static class Normalize
                 }
             }
         });
+    }
+
+    // ================================================================ channel flavour, per-sample statistics fused
+
+    /// <summary>
+    /// GN and IN on channels-last data (view <c>[B, O, C, 1]</c>, G groups): statistics and normalization
+    /// of one sample at a time, so that the second read of the sample's block comes from cache. One
+    /// parallel region over samples. Writes y, and mean / invstd per (b, g) for the backward:
+    /// <code>
+    /// per channel c of sample b: (n, mean, m2) over the O rows (Moments' blocked two-pass)
+    /// per group: Chan-merge its channels; invstd = 1 / sqrt(m2 / n + epsilon)
+    /// y = (x - mh[c]) * a[c] + sh[c],  a = invstd * gamma,  sh = beta - (mean - mh) * a
+    /// </code>
+    /// </summary>
+    internal static void ChannelForwardPerSample(float[] x, float[] y, int B, int O, int C, int G, double epsilon,
+        float[]? gamma, float[]? beta, double[] mean, float[] invstd)
+    {
+        int cg = C / G;
+        int chunks = NormParallel.Chunks(B, (long)O * C * 2);
+        NormParallel.For(B, chunks, (_, b0, b1) =>
+        {
+            var n = new double[C]; var cm = new double[C]; var m2 = new double[C];
+            var scratch = new float[4 * C];
+            var mh = new float[C]; var a = new float[C]; var sh = new float[C];
+            ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+            ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
+            for (int b = b0; b < b1; b++)
+            {
+                long off = (long)b * O * C;
+                Array.Clear(n); Array.Clear(cm); Array.Clear(m2);
+                Moments.ColumnRange(x, off, 0, O, C, n, cm, 0, m2, scratch);
+                for (int g = 0; g < G; g++)
+                {
+                    double gn = 0, gm = 0, gm2 = 0;
+                    for (int c = g * cg; c < (g + 1) * cg; c++) Moments.Merge(ref gn, ref gm, ref gm2, n[c], cm[c], m2[c]);
+                    int s = b * G + g;
+                    double variance = Math.Max(0, gm2 / gn);
+                    float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
+                    mean[s] = gm; invstd[s] = inv;
+                    float hi = (float)gm;
+                    for (int c = g * cg; c < (g + 1) * cg; c++)
+                    {
+                        double ac = (double)inv * (gamma?[c] ?? 1f);
+                        mh[c] = hi; a[c] = (float)ac;
+                        sh[c] = (float)((beta?[c] ?? 0f) - (gm - hi) * ac);
+                    }
+                }
+                AffineRows(ref xr, ref yr, off, O, C, ref mh[0], ref a[0], ref sh[0]);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Backward of <see cref="ChannelForwardPerSample"/> (statistics of the batch, as in training), one
+    /// sample at a time so that the dx pass reads x and dy from cache; the formulas of
+    /// <see cref="ChannelBackward"/>. Per-sample sums are kept and reduced into dgamma / dbeta once,
+    /// in sample order. Any output may be null.
+    /// </summary>
+    internal static void ChannelBackwardPerSample(float[] x, float[] dy, int B, int O, int C, int G,
+        double[] mean, float[] invstd, float[]? gamma, float[]? dx, float[]? dgamma, float[]? dbeta)
+    {
+        int cg = C / G;
+        var sumDy = new double[B * C]; var sumDyXc = new double[B * C];
+        double n = (double)O * cg;
+        int chunks = NormParallel.Chunks(B, (long)O * C * 3);
+        NormParallel.For(B, chunks, (_, b0, b1) =>
+        {
+            var fa = new float[C]; var fb = new float[C];
+            var da = new double[C]; var db = new double[C];
+            var mh = new float[C]; var p = new float[C]; var q = new float[C]; var r = new float[C];
+            ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+            ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
+            const int blockRows = 64;
+            for (int b = b0; b < b1; b++)
+            {
+                long off = (long)b * O * C;
+                for (int c = 0; c < C; c++) mh[c] = (float)mean[b * G + c / cg];
+                Array.Clear(da); Array.Clear(db);
+                for (int o = 0; o < O; o += blockRows)
+                {
+                    RowSums(ref xr, ref gr, off + (long)o * C, Math.Min(blockRows, O - o), C, ref mh[0], fa, fb);
+                    for (int c = 0; c < C; c++) { da[c] += fa[c]; db[c] += fb[c]; }
+                }
+                for (int g = 0; g < G; g++)
+                {
+                    int s = b * G + g;
+                    double sg = 0, sgx = 0, lo = mean[s] - (float)mean[s];
+                    for (int c = g * cg; c < (g + 1) * cg; c++)
+                    {
+                        double gm = gamma?[c] ?? 1f;
+                        double xc = db[c] - lo * da[c]; // sum dy * (x - m)
+                        sumDy[b * C + c] = da[c]; sumDyXc[b * C + c] = xc;
+                        sg += gm * da[c]; sgx += gm * xc;
+                    }
+                    if (dx == null) continue;
+                    double si = invstd[s];
+                    double qq = -si * si * si / n * sgx;
+                    float rr = (float)(-si / n * sg - lo * qq);
+                    for (int c = g * cg; c < (g + 1) * cg; c++)
+                    {
+                        p[c] = (float)(si * (gamma?[c] ?? 1f));
+                        q[c] = (float)qq; r[c] = rr;
+                    }
+                }
+                if (dx != null)
+                    BackwardRows(ref xr, ref gr, ref MemoryMarshal.GetArrayDataReference(dx), off, O, C, ref mh[0], ref p[0], ref q[0], ref r[0]);
+            }
+        });
+        if (dgamma == null && dbeta == null) return;
+        var dgAcc = new double[C]; var dbAcc = new double[C];
+        for (int b = 0; b < B; b++)
+            for (int c = 0; c < C; c++)
+            {
+                int j = b * C + c;
+                dbAcc[c] += sumDy[j];
+                dgAcc[c] += invstd[b * G + c / cg] * sumDyXc[j];
+            }
+        if (dgamma != null) for (int c = 0; c < C; c++) dgamma[c] = (float)dgAcc[c];
+        if (dbeta != null) for (int c = 0; c < C; c++) dbeta[c] = (float)dbAcc[c];
     }
 
     // ================================================================ row flavour
@@ -350,6 +498,43 @@ internal static class Normalize
                         RowSegment(ref Unsafe.Add(ref xr, off), ref Unsafe.Add(ref yr, off), ref ones[o * I], ref zeros[o * I], I, mhi, s, shift);
                     }
                 }
+        });
+    }
+
+    /// <summary>
+    /// LN / RMS over contiguous rows (view <c>[rows, 1, 1, L]</c>): per row, the moments (Moments' blocked
+    /// two-pass) and then the normalization while the row is in cache; one parallel region. Writes y
+    /// and the statistics the backward needs: mean (0 for <paramref name="rootMeanSquare"/>, where the
+    /// variance becomes the mean square) and invstd = 1 / sqrt(variance + epsilon). The output math
+    /// is <see cref="RowForward"/>'s.
+    /// </summary>
+    internal static void RowForwardWithMoments(float[] x, float[] y, int rows, int L, double epsilon,
+        float[]? gamma, float[]? beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd)
+    {
+        int chunks = NormParallel.Chunks(rows, (long)L * 2);
+        NormParallel.For(rows, chunks, (_, r0, r1) =>
+        {
+            var ones = gamma ?? Filled(L, 1f); var zeros = beta ?? new float[L];
+            ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+            ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
+            for (int r = r0; r < r1; r++)
+            {
+                long off = (long)r * L;
+                double n = 0, m = 0, m2 = 0;
+                for (int i0 = 0; i0 < L; i0 += Moments.BlockFloats)
+                {
+                    int len = Math.Min(Moments.BlockFloats, L - i0);
+                    Moments.SegmentBlock(x, off + i0, len, out double bmean, out double bm2);
+                    Moments.Merge(ref n, ref m, ref m2, len, bmean, bm2);
+                }
+                double variance = Math.Max(0, m2 / n);
+                if (rootMeanSquare) { variance += m * m; m = 0; }
+                float s = (float)(1.0 / Math.Sqrt(variance + epsilon));
+                mean[r] = m; invstd[r] = s;
+                float mhi = center ? (float)m : 0f;
+                float shift = center ? (float)(-(m - mhi) * s) : 0f;
+                RowSegment(ref Unsafe.Add(ref xr, (nint)off), ref Unsafe.Add(ref yr, (nint)off), ref ones[0], ref zeros[0], L, mhi, s, shift);
+            }
         });
     }
 

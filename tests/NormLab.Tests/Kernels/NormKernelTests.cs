@@ -241,4 +241,59 @@ public class NormKernelTests
         for (int i = 0; i < x.Length; i++)
             Close((x[i] - em[i % C]) / Math.Sqrt(ev[i % C] + 1e-3), y[i], 0, 2e-5, "y");
     }
+
+    [Theory]
+    [InlineData(3, 10, 8, 4, 0.0)]       // GN NHWC
+    [InlineData(32, 20, 128, 4, 0.0)]    // GN, threaded
+    [InlineData(5, 70, 6, 6, 0.0)]       // IN, rows beyond one block
+    [InlineData(4, 300, 8, 2, 1e6)]      // large mean
+    public void ChannelPerSampleMatchesUnfused(int B, int O, int C, int G, double offset)
+    {
+        int n = B * O * C;
+        var x = Rand(n, 7, 2f, 1f); var dy = Rand(n, 8);
+        for (int i = 0; i < n; i++) x[i] = (float)(x[i] + offset);
+        var gamma = Rand(C, 9, 1f, 1f); var beta = Rand(C, 10);
+        const double eps = 1e-3;
+        var mean = new double[B * G]; var v = new double[B * G];
+        Moments.Compute(x, B, O, G, C / G, mean, v);
+        var invstd = v.Select(q => (float)(1 / Math.Sqrt(q + eps))).ToArray();
+        var y = new float[n]; var dx = new float[n]; var dg = new float[C]; var db = new float[C];
+        Normalize.ChannelForward(x, y, B, O, C, 1, G, mean, invstd, gamma, beta);
+        Normalize.ChannelBackward(x, dy, B, O, C, 1, G, mean, invstd, gamma, true, dx, dg, db);
+
+        var fm = new double[B * G]; var fs = new float[B * G];
+        var fy = new float[n]; var fdx = new float[n]; var fdg = new float[C]; var fdb = new float[C];
+        Normalize.ChannelForwardPerSample(x, fy, B, O, C, G, eps, gamma, beta, fm, fs);
+        Normalize.ChannelBackwardPerSample(x, dy, B, O, C, G, fm, fs, gamma, fdx, fdg, fdb);
+        for (int j = 0; j < B * G; j++) { Close(mean[j], fm[j], 1e-9, 1e-6, "mean"); Close(invstd[j], fs[j], 1e-5, 0, "invstd"); }
+        for (int j = 0; j < n; j++) { Close(y[j], fy[j], 1e-5, 1e-5, "y"); Close(dx[j], fdx[j], 1e-4, 1e-5, "dx"); }
+        for (int c = 0; c < C; c++) { Close(dg[c], fdg[c], 1e-4, 1e-4, "dgamma"); Close(db[c], fdb[c], 1e-4, 1e-4, "dbeta"); }
+    }
+
+    [Theory]
+    [InlineData(20, 37, 0, 0.0)]
+    [InlineData(640, 128, 0, 0.0)]
+    [InlineData(25, 64, 0, 1e6)]
+    [InlineData(3, 5000, 0, 0.0)]   // row longer than one moments block
+    [InlineData(20, 37, 1, 0.0)]
+    [InlineData(640, 128, 2, 0.0)]
+    public void RowWithMomentsMatchesUnfused(int rows, int L, int mode, double offset)
+    {
+        int n = rows * L;
+        var x = Rand(n, 11, 2f, 1f);
+        for (int i = 0; i < n; i++) x[i] = (float)(x[i] + offset);
+        var gamma = Rand(L, 12, 1f, 1f); var beta = Rand(L, 13);
+        const double eps = 1e-3;
+        bool center = mode == 0, rms = mode == 2;
+        var mean = new double[rows]; var v = new double[rows];
+        Moments.Compute(x, rows, 1, 1, L, mean, v);
+        if (rms) for (int u = 0; u < rows; u++) { v[u] += mean[u] * mean[u]; mean[u] = 0; }
+        var invstd = v.Select(q => (float)(1 / Math.Sqrt(q + eps))).ToArray();
+        var y = new float[n];
+        Normalize.RowForward(x, y, rows, 1, 1, L, mean, invstd, gamma, center ? beta : null, center);
+        var fm = new double[rows]; var fs = new float[rows]; var fy = new float[n];
+        Normalize.RowForwardWithMoments(x, fy, rows, L, eps, gamma, center ? beta : null, center, rms, fm, fs);
+        for (int u = 0; u < rows; u++) { Close(mean[u], fm[u], 0, 0, "mean"); Close(invstd[u], fs[u], 0, 0, "invstd"); }
+        for (int j = 0; j < n; j++) Close(y[j], fy[j], 0, 0, "y");
+    }
 }
