@@ -105,7 +105,6 @@ internal static class Moments
         double[] n, double[] mean, int meanOff, double[] m2, float[] scratch)
     {
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-        ref float sum = ref scratch[0];
         ref float bm = ref scratch[K];
         ref float s1 = ref scratch[2 * K];
         ref float s2 = ref scratch[3 * K];
@@ -114,35 +113,9 @@ internal static class Moments
         for (int rb = r0; rb < r1; rb += blockRows)
         {
             int re = Math.Min(r1, rb + blockRows), nr = re - rb;
-            float inv = 1f / nr;
-            new Span<float>(scratch, 0, K).Clear();
-            for (int r = rb; r < re; r++)
-            {
-                nuint off = (nuint)(baseOff + (long)r * K);
-                // Scalar math: sum[k] += x[r, k]
-                for (int k = 0; k < kv; k += 8)
-                    (Vector256.LoadUnsafe(ref sum, (nuint)k) + Vector256.LoadUnsafe(ref xr, off + (nuint)k)).StoreUnsafe(ref sum, (nuint)k);
-                for (int k = kv; k < K; k++) Unsafe.Add(ref sum, k) += Unsafe.Add(ref xr, off + (nuint)k);
-            }
-            for (int k = 0; k < K; k++) Unsafe.Add(ref bm, k) = Unsafe.Add(ref sum, k) * inv;
-            new Span<float>(scratch, 2 * K, 2 * K).Clear();
-            for (int r = rb; r < re; r++)
-            {
-                nuint off = (nuint)(baseOff + (long)r * K);
-                // Scalar math: d = x[r, k] - blockMean[k]; s1[k] += d; s2[k] += d * d
-                for (int k = 0; k < kv; k += 8)
-                {
-                    var d = Vector256.LoadUnsafe(ref xr, off + (nuint)k) - Vector256.LoadUnsafe(ref bm, (nuint)k);
-                    (Vector256.LoadUnsafe(ref s1, (nuint)k) + d).StoreUnsafe(ref s1, (nuint)k);
-                    Vector256.FusedMultiplyAdd(d, d, Vector256.LoadUnsafe(ref s2, (nuint)k)).StoreUnsafe(ref s2, (nuint)k);
-                }
-                for (int k = kv; k < K; k++)
-                {
-                    float d = Unsafe.Add(ref xr, off + (nuint)k) - Unsafe.Add(ref bm, k);
-                    Unsafe.Add(ref s1, k) += d;
-                    Unsafe.Add(ref s2, k) = MathF.FusedMultiplyAdd(d, d, Unsafe.Add(ref s2, k));
-                }
-            }
+            nuint blockOff = (nuint)(baseOff + (long)rb * K);
+            BlockMeans(ref xr, blockOff, nr, K, kv, ref bm);
+            BlockDeviations(ref xr, blockOff, nr, K, kv, ref bm, ref s1, ref s2);
             for (int k = 0; k < K; k++)
             {
                 double d1 = Unsafe.Add(ref s1, k);
@@ -150,6 +123,97 @@ internal static class Moments
                 double bm2 = Math.Max(0, Unsafe.Add(ref s2, k) - d1 * d1 / nr);
                 Merge(ref n[k], ref mean[meanOff + k], ref m2[k], nr, bmean, bm2);
             }
+        }
+    }
+
+    /// <summary>Pass 1 of a block of <paramref name="nr"/> rows of K columns (rows streamed in order,
+    /// accumulators in registers, 64 columns at a time).</summary>
+    private static void BlockMeans(ref float xr, nuint off, int nr, int K, int kv, ref float bm)
+    {
+        var vinv = Vector256.Create(1f / nr);
+        float inv = 1f / nr;
+        nuint stride = (nuint)K;
+        int k = 0;
+        // Scalar math: blockMean[k] = (sum over rows of x[r, k]) / nr
+        for (; k + 64 <= kv; k += 64)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride)
+            {
+                a0 += Vector256.LoadUnsafe(ref xr, o); a1 += Vector256.LoadUnsafe(ref xr, o + 8);
+                a2 += Vector256.LoadUnsafe(ref xr, o + 16); a3 += Vector256.LoadUnsafe(ref xr, o + 24);
+                a4 += Vector256.LoadUnsafe(ref xr, o + 32); a5 += Vector256.LoadUnsafe(ref xr, o + 40);
+                a6 += Vector256.LoadUnsafe(ref xr, o + 48); a7 += Vector256.LoadUnsafe(ref xr, o + 56);
+            }
+            nuint c = (nuint)k;
+            (a0 * vinv).StoreUnsafe(ref bm, c); (a1 * vinv).StoreUnsafe(ref bm, c + 8);
+            (a2 * vinv).StoreUnsafe(ref bm, c + 16); (a3 * vinv).StoreUnsafe(ref bm, c + 24);
+            (a4 * vinv).StoreUnsafe(ref bm, c + 32); (a5 * vinv).StoreUnsafe(ref bm, c + 40);
+            (a6 * vinv).StoreUnsafe(ref bm, c + 48); (a7 * vinv).StoreUnsafe(ref bm, c + 56);
+        }
+        for (; k < kv; k += 8)
+        {
+            var a = Vector256<float>.Zero;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride) a += Vector256.LoadUnsafe(ref xr, o);
+            (a * vinv).StoreUnsafe(ref bm, (nuint)k);
+        }
+        for (; k < K; k++)
+        {
+            float a = 0;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride) a += Unsafe.Add(ref xr, o);
+            Unsafe.Add(ref bm, k) = a * inv;
+        }
+    }
+
+    /// <summary>Pass 2 of a block (in L1 after pass 1): deviations from the block means, 32 columns at a time.</summary>
+    private static void BlockDeviations(ref float xr, nuint off, int nr, int K, int kv, ref float bm, ref float s1, ref float s2)
+    {
+        nuint stride = (nuint)K;
+        int k = 0;
+        // Scalar math: d = x[r, k] - blockMean[k]; s1[k] += d; s2[k] += d * d
+        for (; k + 32 <= kv; k += 32)
+        {
+            nuint c = (nuint)k;
+            var m0 = Vector256.LoadUnsafe(ref bm, c); var m1 = Vector256.LoadUnsafe(ref bm, c + 8);
+            var m2 = Vector256.LoadUnsafe(ref bm, c + 16); var m3 = Vector256.LoadUnsafe(ref bm, c + 24);
+            Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
+            nuint o = off + c;
+            for (int r = 0; r < nr; r++, o += stride)
+            {
+                var d0 = Vector256.LoadUnsafe(ref xr, o) - m0; var d1 = Vector256.LoadUnsafe(ref xr, o + 8) - m1;
+                var d2 = Vector256.LoadUnsafe(ref xr, o + 16) - m2; var d3 = Vector256.LoadUnsafe(ref xr, o + 24) - m3;
+                p0 += d0; p1 += d1; p2 += d2; p3 += d3;
+                q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
+                q2 = Vector256.FusedMultiplyAdd(d2, d2, q2); q3 = Vector256.FusedMultiplyAdd(d3, d3, q3);
+            }
+            p0.StoreUnsafe(ref s1, c); p1.StoreUnsafe(ref s1, c + 8); p2.StoreUnsafe(ref s1, c + 16); p3.StoreUnsafe(ref s1, c + 24);
+            q0.StoreUnsafe(ref s2, c); q1.StoreUnsafe(ref s2, c + 8); q2.StoreUnsafe(ref s2, c + 16); q3.StoreUnsafe(ref s2, c + 24);
+        }
+        for (; k < kv; k += 8)
+        {
+            var m = Vector256.LoadUnsafe(ref bm, (nuint)k);
+            Vector256<float> p = default, q = default;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride)
+            {
+                var d = Vector256.LoadUnsafe(ref xr, o) - m;
+                p += d; q = Vector256.FusedMultiplyAdd(d, d, q);
+            }
+            p.StoreUnsafe(ref s1, (nuint)k); q.StoreUnsafe(ref s2, (nuint)k);
+        }
+        for (; k < K; k++)
+        {
+            float m = Unsafe.Add(ref bm, k), p = 0, q = 0;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride)
+            {
+                float d = Unsafe.Add(ref xr, o) - m;
+                p += d; q = MathF.FusedMultiplyAdd(d, d, q);
+            }
+            Unsafe.Add(ref s1, k) = p; Unsafe.Add(ref s2, k) = q;
         }
     }
 
