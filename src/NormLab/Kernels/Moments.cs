@@ -116,11 +116,12 @@ internal static class Moments
             nuint blockOff = (nuint)(baseOff + (long)rb * K);
             BlockMeans(ref xr, blockOff, nr, K, kv, ref bm);
             BlockDeviations(ref xr, blockOff, nr, K, kv, ref bm, ref s1, ref s2);
+            double invNr = 1.0 / nr;
             for (int k = 0; k < K; k++)
             {
                 double d1 = Unsafe.Add(ref s1, k);
-                double bmean = Unsafe.Add(ref bm, k) + d1 / nr;
-                double bm2 = Math.Max(0, Unsafe.Add(ref s2, k) - d1 * d1 / nr);
+                double bmean = Unsafe.Add(ref bm, k) + d1 * invNr;
+                double bm2 = Math.Max(0, Unsafe.Add(ref s2, k) - d1 * d1 * invNr);
                 Merge(ref n[k], ref mean[meanOff + k], ref m2[k], nr, bmean, bm2);
             }
         }

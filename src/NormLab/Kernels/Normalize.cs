@@ -364,39 +364,57 @@ internal static class Normalize
     internal static void ChannelForwardPerSample(float[] x, float[] y, int B, int O, int C, int G, double epsilon,
         float[]? gamma, float[]? beta, double[] mean, float[] invstd)
     {
+        var g = gamma ?? Filled(C, 1f); var bt = beta ?? new float[C];
+        NormParallel.For(B, NormParallel.Chunks(B, (long)O * C * 2),
+            (_, b0, b1) => ForwardSamples(x, y, b0, b1, O, C, G, epsilon, g, bt, mean, invstd));
+    }
+
+    private static void ForwardSamples(float[] x, float[] y, int b0, int b1, int O, int C, int G, double epsilon,
+        float[] gamma, float[] beta, double[] mean, float[] invstd)
+    {
         int cg = C / G;
-        int chunks = NormParallel.Chunks(B, (long)O * C * 2);
-        NormParallel.For(B, chunks, (_, b0, b1) =>
+        var n = new double[C]; var cm = new double[C]; var m2 = new double[C];
+        var scratch = new float[4 * C];
+        var mh = new float[C]; var a = new float[C]; var sh = new float[C];
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
+        double invCount = 1.0 / ((double)O * cg);
+        for (int b = b0; b < b1; b++)
         {
-            var n = new double[C]; var cm = new double[C]; var m2 = new double[C];
-            var scratch = new float[4 * C];
-            var mh = new float[C]; var a = new float[C]; var sh = new float[C];
-            ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-            ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
-            for (int b = b0; b < b1; b++)
+            long off = (long)b * O * C;
+            Array.Clear(n); Array.Clear(cm); Array.Clear(m2);
+            Moments.ColumnRange(x, off, 0, O, C, n, cm, 0, m2, scratch);
+            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
             {
-                long off = (long)b * O * C;
-                Array.Clear(n); Array.Clear(cm); Array.Clear(m2);
-                Moments.ColumnRange(x, off, 0, O, C, n, cm, 0, m2, scratch);
-                for (int g = 0; g < G; g++)
+                // Every channel has the same count O, so merging a group's channels is exact without
+                // Chan's sequential divisions: mean = average of the means, M2 = sum M2 + O * sum (mean_c - mean)^2.
+                double gm, gm2;
+                if (cg == 1) { gm = cm[c0]; gm2 = m2[c0]; }
+                else
                 {
-                    double gn = 0, gm = 0, gm2 = 0;
-                    for (int c = g * cg; c < (g + 1) * cg; c++) Moments.Merge(ref gn, ref gm, ref gm2, n[c], cm[c], m2[c]);
-                    int s = b * G + g;
-                    double variance = Math.Max(0, gm2 / gn);
-                    float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
-                    mean[s] = gm; invstd[s] = inv;
-                    float hi = (float)gm;
-                    for (int c = g * cg; c < (g + 1) * cg; c++)
-                    {
-                        double ac = (double)inv * (gamma?[c] ?? 1f);
-                        mh[c] = hi; a[c] = (float)ac;
-                        sh[c] = (float)((beta?[c] ?? 0f) - (gm - hi) * ac);
-                    }
+                    gm = 0; gm2 = 0;
+                    double ss = 0;
+                    for (int c = c0; c < c0 + cg; c++) gm += cm[c];
+                    gm /= cg;
+                    for (int c = c0; c < c0 + cg; c++) { double d = cm[c] - gm; gm2 += m2[c]; ss += d * d; }
+                    gm2 += ss * O;
                 }
-                AffineRows(ref xr, ref yr, off, O, C, ref mh[0], ref a[0], ref sh[0]);
+                double variance = gm2 * invCount;
+                if (variance < 0) variance = 0;
+                float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
+                int s = b * G + g;
+                mean[s] = gm; invstd[s] = inv;
+                float hi = (float)gm;
+                double lo = gm - hi;
+                for (int c = c0; c < c0 + cg; c++)
+                {
+                    double ac = (double)inv * gamma[c];
+                    mh[c] = hi; a[c] = (float)ac;
+                    sh[c] = (float)(beta[c] - lo * ac);
+                }
             }
-        });
+            AffineRows(ref xr, ref yr, off, O, C, ref mh[0], ref a[0], ref sh[0]);
+        }
     }
 
     /// <summary>
@@ -409,63 +427,74 @@ internal static class Normalize
         double[] mean, float[] invstd, float[]? gamma, float[]? dx, float[]? dgamma, float[]? dbeta)
     {
         int cg = C / G;
+        var gam = gamma ?? Filled(C, 1f);
         var sumDy = new double[B * C]; var sumDyXc = new double[B * C];
-        double n = (double)O * cg;
-        int chunks = NormParallel.Chunks(B, (long)O * C * 3);
-        NormParallel.For(B, chunks, (_, b0, b1) =>
-        {
-            var fa = new float[C]; var fb = new float[C];
-            var da = new double[C]; var db = new double[C];
-            var mh = new float[C]; var p = new float[C]; var q = new float[C]; var r = new float[C];
-            ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-            ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
-            const int blockRows = 64;
-            for (int b = b0; b < b1; b++)
-            {
-                long off = (long)b * O * C;
-                for (int c = 0; c < C; c++) mh[c] = (float)mean[b * G + c / cg];
-                Array.Clear(da); Array.Clear(db);
-                for (int o = 0; o < O; o += blockRows)
-                {
-                    RowSums(ref xr, ref gr, off + (long)o * C, Math.Min(blockRows, O - o), C, ref mh[0], fa, fb);
-                    for (int c = 0; c < C; c++) { da[c] += fa[c]; db[c] += fb[c]; }
-                }
-                for (int g = 0; g < G; g++)
-                {
-                    int s = b * G + g;
-                    double sg = 0, sgx = 0, lo = mean[s] - (float)mean[s];
-                    for (int c = g * cg; c < (g + 1) * cg; c++)
-                    {
-                        double gm = gamma?[c] ?? 1f;
-                        double xc = db[c] - lo * da[c]; // sum dy * (x - m)
-                        sumDy[b * C + c] = da[c]; sumDyXc[b * C + c] = xc;
-                        sg += gm * da[c]; sgx += gm * xc;
-                    }
-                    if (dx == null) continue;
-                    double si = invstd[s];
-                    double qq = -si * si * si / n * sgx;
-                    float rr = (float)(-si / n * sg - lo * qq);
-                    for (int c = g * cg; c < (g + 1) * cg; c++)
-                    {
-                        p[c] = (float)(si * (gamma?[c] ?? 1f));
-                        q[c] = (float)qq; r[c] = rr;
-                    }
-                }
-                if (dx != null)
-                    BackwardRows(ref xr, ref gr, ref MemoryMarshal.GetArrayDataReference(dx), off, O, C, ref mh[0], ref p[0], ref q[0], ref r[0]);
-            }
-        });
+        NormParallel.For(B, NormParallel.Chunks(B, (long)O * C * 3),
+            (_, b0, b1) => BackwardSamples(x, dy, dx, b0, b1, O, C, G, mean, invstd, gam, sumDy, sumDyXc));
         if (dgamma == null && dbeta == null) return;
         var dgAcc = new double[C]; var dbAcc = new double[C];
         for (int b = 0; b < B; b++)
-            for (int c = 0; c < C; c++)
+            for (int g = 0; g < G; g++)
             {
-                int j = b * C + c;
-                dbAcc[c] += sumDy[j];
-                dgAcc[c] += invstd[b * G + c / cg] * sumDyXc[j];
+                double si = invstd[b * G + g];
+                for (int c = g * cg, j = b * C + c; c < (g + 1) * cg; c++, j++)
+                {
+                    dbAcc[c] += sumDy[j];
+                    dgAcc[c] += si * sumDyXc[j];
+                }
             }
         if (dgamma != null) for (int c = 0; c < C; c++) dgamma[c] = (float)dgAcc[c];
         if (dbeta != null) for (int c = 0; c < C; c++) dbeta[c] = (float)dbAcc[c];
+    }
+
+    private static void BackwardSamples(float[] x, float[] dy, float[]? dx, int b0, int b1, int O, int C, int G,
+        double[] mean, float[] invstd, float[] gamma, double[] sumDy, double[] sumDyXc)
+    {
+        int cg = C / G;
+        double n = (double)O * cg;
+        var fa = new float[C]; var fb = new float[C];
+        var da = new double[C]; var db = new double[C];
+        var mh = new float[C]; var p = new float[C]; var q = new float[C]; var r = new float[C];
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
+        const int blockRows = 64;
+        for (int b = b0; b < b1; b++)
+        {
+            long off = (long)b * O * C;
+            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+            {
+                float hi = (float)mean[b * G + g];
+                for (int c = c0; c < c0 + cg; c++) mh[c] = hi;
+            }
+            Array.Clear(da); Array.Clear(db);
+            for (int o = 0; o < O; o += blockRows)
+            {
+                RowSums(ref xr, ref gr, off + (long)o * C, Math.Min(blockRows, O - o), C, ref mh[0], fa, fb);
+                for (int c = 0; c < C; c++) { da[c] += fa[c]; db[c] += fb[c]; }
+            }
+            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+            {
+                int s = b * G + g;
+                double sg = 0, sgx = 0, lo = mean[s] - mh[c0];
+                for (int c = c0, j = b * C + c0; c < c0 + cg; c++, j++)
+                {
+                    double xc = db[c] - lo * da[c]; // sum dy * (x - m)
+                    sumDy[j] = da[c]; sumDyXc[j] = xc;
+                    sg += gamma[c] * da[c]; sgx += gamma[c] * xc;
+                }
+                if (dx == null) continue;
+                double si = invstd[s];
+                double qq = -si * si * si / n * sgx;
+                float rr = (float)(-si / n * sg - lo * qq), qf = (float)qq;
+                for (int c = c0; c < c0 + cg; c++)
+                {
+                    p[c] = (float)(si * gamma[c]);
+                    q[c] = qf; r[c] = rr;
+                }
+            }
+            if (dx != null)
+                BackwardRows(ref xr, ref gr, ref MemoryMarshal.GetArrayDataReference(dx), off, O, C, ref mh[0], ref p[0], ref q[0], ref r[0]);
+        }
     }
 
     // ================================================================ row flavour
