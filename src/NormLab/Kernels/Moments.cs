@@ -291,4 +291,59 @@ internal static class Moments
         mean = bm + s1 / len;
         m2 = Math.Max(0, s2 - s1 * s1 / len);
     }
+
+    /// <summary>
+    /// <see cref="SegmentBlock"/> for four rows at once (rows <paramref name="off"/> + j * <paramref name="stride"/>,
+    /// each of <paramref name="len"/> ≤ <see cref="BlockFloats"/> values): four independent dependency chains,
+    /// for short rows whose one-row latency would dominate. Writes mean[meanOff + j] and m2[m2Off + j].
+    /// </summary>
+    internal static void SegmentBlock4(float[] x, long off, int stride, int len, double[] mean, int meanOff, double[] m2, int m2Off)
+    {
+        ref float x0 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
+        ref float x1 = ref Unsafe.Add(ref x0, stride);
+        ref float x2 = ref Unsafe.Add(ref x1, stride);
+        ref float x3 = ref Unsafe.Add(ref x2, stride);
+        int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
+        // Scalar math: sum_j += x_j[i]
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int i = 0; i < iv; i += 8)
+        {
+            a0 += Vector256.LoadUnsafe(ref x0, (nuint)i); a1 += Vector256.LoadUnsafe(ref x1, (nuint)i);
+            a2 += Vector256.LoadUnsafe(ref x2, (nuint)i); a3 += Vector256.LoadUnsafe(ref x3, (nuint)i);
+        }
+        float t0 = Vector256.Sum(a0), t1 = Vector256.Sum(a1), t2 = Vector256.Sum(a2), t3 = Vector256.Sum(a3);
+        for (int i = iv; i < len; i++)
+        {
+            t0 += Unsafe.Add(ref x0, i); t1 += Unsafe.Add(ref x1, i);
+            t2 += Unsafe.Add(ref x2, i); t3 += Unsafe.Add(ref x3, i);
+        }
+        float b0 = t0 / len, b1 = t1 / len, b2 = t2 / len, b3 = t3 / len;
+
+        // Scalar math: d = x_j[i] - blockMean_j; s1_j += d; s2_j += d * d
+        var m0 = Vector256.Create(b0); var m1 = Vector256.Create(b1); var m2v = Vector256.Create(b2); var m3 = Vector256.Create(b3);
+        Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
+        for (int i = 0; i < iv; i += 8)
+        {
+            var d0 = Vector256.LoadUnsafe(ref x0, (nuint)i) - m0; var d1 = Vector256.LoadUnsafe(ref x1, (nuint)i) - m1;
+            var d2 = Vector256.LoadUnsafe(ref x2, (nuint)i) - m2v; var d3 = Vector256.LoadUnsafe(ref x3, (nuint)i) - m3;
+            p0 += d0; p1 += d1; p2 += d2; p3 += d3;
+            q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
+            q2 = Vector256.FusedMultiplyAdd(d2, d2, q2); q3 = Vector256.FusedMultiplyAdd(d3, d3, q3);
+        }
+        Finish(ref x0, iv, len, b0, Vector256.Sum(p0), Vector256.Sum(q0), out mean[meanOff], out m2[m2Off]);
+        Finish(ref x1, iv, len, b1, Vector256.Sum(p1), Vector256.Sum(q1), out mean[meanOff + 1], out m2[m2Off + 1]);
+        Finish(ref x2, iv, len, b2, Vector256.Sum(p2), Vector256.Sum(q2), out mean[meanOff + 2], out m2[m2Off + 2]);
+        Finish(ref x3, iv, len, b3, Vector256.Sum(p3), Vector256.Sum(q3), out mean[meanOff + 3], out m2[m2Off + 3]);
+
+        static void Finish(ref float xr, int iv, int len, float bm, double s1, double s2, out double mean, out double m2)
+        {
+            for (int i = iv; i < len; i++)
+            {
+                double d = Unsafe.Add(ref xr, i) - bm;
+                s1 += d; s2 += d * d;
+            }
+            mean = bm + s1 / len;
+            m2 = Math.Max(0, s2 - s1 * s1 / len);
+        }
+    }
 }

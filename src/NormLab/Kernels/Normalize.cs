@@ -540,13 +540,27 @@ internal static class Normalize
     internal static void RowForwardWithMoments(float[] x, float[] y, int rows, int L, double epsilon,
         float[]? gamma, float[]? beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd)
     {
-        int chunks = NormParallel.Chunks(rows, (long)L * 2);
-        NormParallel.For(rows, chunks, (_, r0, r1) =>
+        var g = gamma ?? Filled(L, 1f); var bt = beta ?? new float[L];
+        NormParallel.For(rows, NormParallel.Chunks(rows, (long)L * 2),
+            (_, r0, r1) => RowsWithMoments(x, y, r0, r1, L, epsilon, g, bt, center, rootMeanSquare, mean, invstd));
+    }
+
+    /// <summary>Rows [r0, r1) in tiles of about 16 KB: the moments of the tile's rows, their scale factors
+    /// (a short loop whose divisions and square roots overlap), then the normalization from L1.</summary>
+    private static void RowsWithMoments(float[] x, float[] y, int r0, int r1, int L, double epsilon,
+        float[] gamma, float[] beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd)
+    {
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
+        int tile = Math.Max(1, Moments.BlockFloats / L);
+        var tileM2 = new double[tile];
+        for (int t0 = r0; t0 < r1; t0 += tile)
         {
-            var ones = gamma ?? Filled(L, 1f); var zeros = beta ?? new float[L];
-            ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-            ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
-            for (int r = r0; r < r1; r++)
+            int t1 = Math.Min(r1, t0 + tile);
+            int r4 = t0;
+            if (L <= Moments.BlockFloats)
+                for (; r4 + 4 <= t1; r4 += 4) Moments.SegmentBlock4(x, (long)r4 * L, L, L, mean, r4, tileM2, r4 - t0);
+            for (int r = r4; r < t1; r++)
             {
                 long off = (long)r * L;
                 double n = 0, m = 0, m2 = 0;
@@ -556,15 +570,24 @@ internal static class Normalize
                     Moments.SegmentBlock(x, off + i0, len, out double bmean, out double bm2);
                     Moments.Merge(ref n, ref m, ref m2, len, bmean, bm2);
                 }
-                double variance = Math.Max(0, m2 / n);
-                if (rootMeanSquare) { variance += m * m; m = 0; }
-                float s = (float)(1.0 / Math.Sqrt(variance + epsilon));
-                mean[r] = m; invstd[r] = s;
+                mean[r] = m; tileM2[r - t0] = m2;
+            }
+            for (int r = t0; r < t1; r++)
+            {
+                double m = mean[r], variance = Math.Max(0, tileM2[r - t0] / L);
+                if (rootMeanSquare) { variance += m * m; mean[r] = 0; }
+                invstd[r] = (float)(1.0 / Math.Sqrt(variance + epsilon));
+            }
+            for (int r = t0; r < t1; r++)
+            {
+                long off = (long)r * L;
+                double m = mean[r];
+                float s = invstd[r];
                 float mhi = center ? (float)m : 0f;
                 float shift = center ? (float)(-(m - mhi) * s) : 0f;
-                RowSegment(ref Unsafe.Add(ref xr, (nint)off), ref Unsafe.Add(ref yr, (nint)off), ref ones[0], ref zeros[0], L, mhi, s, shift);
+                RowSegment(ref Unsafe.Add(ref xr, (nint)off), ref Unsafe.Add(ref yr, (nint)off), ref gamma[0], ref beta[0], L, mhi, s, shift);
             }
-        });
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
