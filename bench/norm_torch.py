@@ -14,8 +14,12 @@ torch.set_num_threads(2)
 
 
 def timeit(fn, reps=30):
-    for _ in range(3):
+    # Same warm-up policy as the C# side: at least 3 calls and 0.3 s.
+    t_end = time.perf_counter() + 0.3
+    n = 0
+    while n < 3 or time.perf_counter() < t_end:
         fn()
+        n += 1
     ts = []
     for _ in range(reps):
         t0 = time.perf_counter()
