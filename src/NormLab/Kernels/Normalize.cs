@@ -266,31 +266,57 @@ internal static class Normalize
     }
 
     /// <summary>Per channel over rows [off, off + rows * C): fa[c] = sum dy, fb[c] = sum dy * (x - mh[c]) (float,
-    /// for blocks of a few dozen rows; the caller merges blocks in double).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// for blocks of a few dozen rows; the caller merges blocks in double). 32 channels at a time with
+    /// their accumulators in registers, rows in order within each channel.</summary>
     private static void RowSums(ref float xr, ref float gr, long off, int rows, int C, ref float mr, float[] fa, float[] fb)
     {
-        Array.Clear(fa, 0, C); Array.Clear(fb, 0, C);
         ref float ar = ref fa[0]; ref float br = ref fb[0];
         int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
-        for (int row = 0; row < rows; row++, off += C)
+        int c = 0;
+        // Scalar math: a[c] += dy; b[c] += dy * (x - mh[c])
+        for (; c + 32 <= cv; c += 32)
         {
-            // Scalar math: a[c] += dy; b[c] += dy * (x - mh[c])
-            for (int c = 0; c < cv; c += 8)
+            nuint k = (nuint)c;
+            var m0 = Vector256.LoadUnsafe(ref mr, k); var m1 = Vector256.LoadUnsafe(ref mr, k + 8);
+            var m2 = Vector256.LoadUnsafe(ref mr, k + 16); var m3 = Vector256.LoadUnsafe(ref mr, k + 24);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            nuint o = (nuint)(off + c);
+            for (int r = 0; r < rows; r++, o += (nuint)C)
             {
-                nuint o = (nuint)(off + c);
-                var g = Vector256.LoadUnsafe(ref gr, o);
-                var d = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                (Vector256.LoadUnsafe(ref ar, (nuint)c) + g).StoreUnsafe(ref ar, (nuint)c);
-                Vector256.FusedMultiplyAdd(g, d, Vector256.LoadUnsafe(ref br, (nuint)c)).StoreUnsafe(ref br, (nuint)c);
+                var g0 = Vector256.LoadUnsafe(ref gr, o); var g1 = Vector256.LoadUnsafe(ref gr, o + 8);
+                var g2 = Vector256.LoadUnsafe(ref gr, o + 16); var g3 = Vector256.LoadUnsafe(ref gr, o + 24);
+                a0 += g0; a1 += g1; a2 += g2; a3 += g3;
+                b0 = Vector256.FusedMultiplyAdd(g0, Vector256.LoadUnsafe(ref xr, o) - m0, b0);
+                b1 = Vector256.FusedMultiplyAdd(g1, Vector256.LoadUnsafe(ref xr, o + 8) - m1, b1);
+                b2 = Vector256.FusedMultiplyAdd(g2, Vector256.LoadUnsafe(ref xr, o + 16) - m2, b2);
+                b3 = Vector256.FusedMultiplyAdd(g3, Vector256.LoadUnsafe(ref xr, o + 24) - m3, b3);
             }
-            for (int c = cv; c < C; c++)
+            a0.StoreUnsafe(ref ar, k); a1.StoreUnsafe(ref ar, k + 8); a2.StoreUnsafe(ref ar, k + 16); a3.StoreUnsafe(ref ar, k + 24);
+            b0.StoreUnsafe(ref br, k); b1.StoreUnsafe(ref br, k + 8); b2.StoreUnsafe(ref br, k + 16); b3.StoreUnsafe(ref br, k + 24);
+        }
+        for (; c < cv; c += 8)
+        {
+            var m0 = Vector256.LoadUnsafe(ref mr, (nuint)c);
+            Vector256<float> a0 = default, b0 = default;
+            nuint o = (nuint)(off + c);
+            for (int r = 0; r < rows; r++, o += (nuint)C)
             {
-                nint o = (nint)(off + c);
+                var g0 = Vector256.LoadUnsafe(ref gr, o);
+                a0 += g0;
+                b0 = Vector256.FusedMultiplyAdd(g0, Vector256.LoadUnsafe(ref xr, o) - m0, b0);
+            }
+            a0.StoreUnsafe(ref ar, (nuint)c); b0.StoreUnsafe(ref br, (nuint)c);
+        }
+        for (; c < C; c++)
+        {
+            float m = Unsafe.Add(ref mr, c), sa = 0, sb = 0;
+            nint o = (nint)(off + c);
+            for (int r = 0; r < rows; r++, o += C)
+            {
                 float g = Unsafe.Add(ref gr, o);
-                Unsafe.Add(ref ar, c) += g;
-                Unsafe.Add(ref br, c) += g * (Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c));
+                sa += g; sb += g * (Unsafe.Add(ref xr, o) - m);
             }
+            Unsafe.Add(ref ar, c) = sa; Unsafe.Add(ref br, c) = sb;
         }
     }
 
@@ -316,27 +342,53 @@ internal static class Normalize
         sumG = sa; sumGX = sb;
     }
 
-    /// <summary>Rows [off, off + rows * C) of a channels-last block: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>Rows [off, off + rows * C) of a channels-last block: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c];
+    /// 16-row blocks, 16 channels at a time with their coefficients in registers.</summary>
     private static void BackwardRows(ref float xr, ref float gr, ref float dr, long off, int rows, int C,
         ref float mr, ref float pr, ref float qr, ref float rr)
     {
+        const int blockRows = 16;
         int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
-        for (int row = 0; row < rows; row++, off += C)
+        for (int rb = 0; rb < rows; rb += blockRows)
         {
+            int nr = Math.Min(blockRows, rows - rb);
+            long boff = off + (long)rb * C;
+            int c = 0;
             // Scalar math: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c]
-            for (int c = 0; c < cv; c += 8)
+            for (; c + 16 <= cv; c += 16)
             {
-                nuint o = (nuint)(off + c);
-                var d = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                var t = Vector256.FusedMultiplyAdd(d, Vector256.LoadUnsafe(ref qr, (nuint)c), Vector256.LoadUnsafe(ref rr, (nuint)c));
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), Vector256.LoadUnsafe(ref pr, (nuint)c), t).StoreUnsafe(ref dr, o);
+                nuint k = (nuint)c;
+                var m0 = Vector256.LoadUnsafe(ref mr, k); var m1 = Vector256.LoadUnsafe(ref mr, k + 8);
+                var p0 = Vector256.LoadUnsafe(ref pr, k); var p1 = Vector256.LoadUnsafe(ref pr, k + 8);
+                var q0 = Vector256.LoadUnsafe(ref qr, k); var q1 = Vector256.LoadUnsafe(ref qr, k + 8);
+                var r0 = Vector256.LoadUnsafe(ref rr, k); var r1 = Vector256.LoadUnsafe(ref rr, k + 8);
+                nuint o = (nuint)(boff + c);
+                for (int r = 0; r < nr; r++, o += (nuint)C)
+                {
+                    var t0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o) - m0, q0, r0);
+                    var t1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o + 8) - m1, q1, r1);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), p0, t0).StoreUnsafe(ref dr, o);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o + 8), p1, t1).StoreUnsafe(ref dr, o + 8);
+                }
             }
-            for (int c = cv; c < C; c++)
+            for (; c < cv; c += 8)
             {
-                nint o = (nint)(off + c);
-                float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref qr, c), Unsafe.Add(ref rr, c));
-                Unsafe.Add(ref dr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gr, o), Unsafe.Add(ref pr, c), t);
+                nuint k = (nuint)c;
+                var m0 = Vector256.LoadUnsafe(ref mr, k); var p0 = Vector256.LoadUnsafe(ref pr, k);
+                var q0 = Vector256.LoadUnsafe(ref qr, k); var r0 = Vector256.LoadUnsafe(ref rr, k);
+                nuint o = (nuint)(boff + c);
+                for (int r = 0; r < nr; r++, o += (nuint)C)
+                {
+                    var t0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o) - m0, q0, r0);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), p0, t0).StoreUnsafe(ref dr, o);
+                }
+            }
+            for (; c < C; c++)
+            {
+                float m = Unsafe.Add(ref mr, c), pc = Unsafe.Add(ref pr, c), qc = Unsafe.Add(ref qr, c), rc = Unsafe.Add(ref rr, c);
+                nint o = (nint)(boff + c);
+                for (int r = 0; r < nr; r++, o += C)
+                    Unsafe.Add(ref dr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gr, o), pc, MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - m, qc, rc));
             }
         }
     }
@@ -352,6 +404,16 @@ internal static class Normalize
             ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
             ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
             ref float dr = ref MemoryMarshal.GetArrayDataReference(dx);
+            if (I == 1)
+            {
+                for (int row = r0; row < r1;)
+                {
+                    int b = row / O, re = Math.Min(r1, (b + 1) * O);
+                    BackwardRows(ref xr, ref gr, ref dr, (long)row * C, re - row, C, ref mh[b * C], ref p[b * C], ref q[b * C], ref r[b * C]);
+                    row = re;
+                }
+                return;
+            }
             for (int row = r0; row < r1; row++)
             {
                 int b = row / O;
