@@ -479,14 +479,35 @@ internal static class Normalize
         for (int b = b0; b < b1; b++)
         {
             long off = (long)b * O * C;
-            Array.Clear(n); Array.Clear(cm); Array.Clear(m2);
-            Moments.ColumnRange(x, off, 0, O, C, n, cm, 0, m2, scratch);
+            bool strips = cg % 8 == 0 && Vector256.IsHardwareAccelerated;
+            if (strips)
+            {
+                // Groups of whole vectors: the moments of each group's strip directly, block of rows by
+                // block of rows (every group of the block while its rows are in L1), merged per group.
+                int blockRows = Math.Max(1, Moments.BlockFloats / C);
+                Array.Clear(n, 0, G); Array.Clear(cm, 0, G); Array.Clear(m2, 0, G);
+                for (int o = 0; o < O; o += blockRows)
+                {
+                    int nr = Math.Min(blockRows, O - o);
+                    for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+                    {
+                        Moments.StripBlock(x, off + (long)o * C + c0, nr, C, cg, out double bmean, out double bm2);
+                        Moments.Merge(ref n[g], ref cm[g], ref m2[g], (double)nr * cg, bmean, bm2);
+                    }
+                }
+            }
+            else
+            {
+                Array.Clear(n); Array.Clear(cm); Array.Clear(m2);
+                Moments.ColumnRange(x, off, 0, O, C, n, cm, 0, m2, scratch);
+            }
             for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
             {
                 // Every channel has the same count O, so merging a group's channels is exact without
                 // Chan's sequential divisions: mean = average of the means, M2 = sum M2 + O * sum (mean_c - mean)^2.
                 double gm, gm2;
-                if (cg == 1) { gm = cm[c0]; gm2 = m2[c0]; }
+                if (strips) { gm = cm[g]; gm2 = m2[g]; }
+                else if (cg == 1) { gm = cm[c0]; gm2 = m2[c0]; }
                 else
                 {
                     gm = 0; gm2 = 0;

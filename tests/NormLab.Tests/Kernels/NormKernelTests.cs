@@ -247,6 +247,8 @@ public class NormKernelTests
     [InlineData(32, 20, 128, 4, 0.0)]    // GN, threaded
     [InlineData(5, 70, 6, 6, 0.0)]       // IN, rows beyond one block
     [InlineData(4, 300, 8, 2, 1e6)]      // large mean
+    [InlineData(4, 300, 32, 2, 1e6)]     // large mean, groups of whole vectors (strip moments)
+    [InlineData(3, 200, 64, 4, 0.0)]     // GN4 NHWC-like, several row blocks
     public void ChannelPerSampleMatchesUnfused(int B, int O, int C, int G, double offset)
     {
         int n = B * O * C;
