@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """PyTorch side of `NormLab.Bench norm`: the same ops and shapes at 2 threads, fastest layout per op.
 
-Run: /usr/bin/python3 bench/norm_torch.py   (median ms of 30 runs; forward, forward+backward, copy)
+Run: /usr/bin/python3 bench/norm_torch.py [--tsv]   (median ms of 30 runs; forward, forward+backward, copy)
+`NormLab.Bench norm` runs this with --tsv (tab-separated rows) and prints both sides in one table.
 """
+import sys
 import time
 
 import torch
@@ -12,8 +14,12 @@ torch.set_num_threads(2)
 
 
 def timeit(fn, reps=30):
-    for _ in range(3):
+    # Same warm-up policy as the C# side: at least 3 calls and 0.3 s.
+    t_end = time.perf_counter() + 0.3
+    n = 0
+    while n < 3 or time.perf_counter() < t_end:
         fn()
+        n += 1
     ts = []
     for _ in range(reps):
         t0 = time.perf_counter()
@@ -76,11 +82,18 @@ def run(name, x_cf, C, layouts):
                 y.backward(torch.ones_like(y))
             best_f = min(best_f, timeit(fwd))
             best_fb = min(best_fb, timeit(fwdbwd))
-        print("%-28s %9.3f %9.3f %11.3f %9.2f" % (op + " " + name, copy, best_f, best_fb, best_f / copy))
+        if TSV:
+            print("%s\t%.4f\t%.4f\t%.4f" % (op + " " + name, copy, best_f, best_fb), flush=True)
+        else:
+            print("%-28s %9.3f %9.3f %11.3f %9.2f" % (op + " " + name, copy, best_f, best_fb, best_f / copy))
 
 
-print("torch %s threads=%d" % (torch.__version__, torch.get_num_threads()))
-print("%-28s %9s %9s %11s %9s" % ("case", "copy ms", "fwd ms", "fwd+bwd ms", "fwd/copy"))
+TSV = "--tsv" in sys.argv
+if TSV:
+    print("info\ttorch %s threads=%d" % (torch.__version__, torch.get_num_threads()))
+else:
+    print("torch %s threads=%d" % (torch.__version__, torch.get_num_threads()))
+    print("%-28s %9s %9s %11s %9s" % ("case", "copy ms", "fwd ms", "fwd+bwd ms", "fwd/copy"))
 x = torch.rand(32, 64, 28, 28)
 run("nhwc (32,28,28,64)", x, 64, {"nchw": x, "channels_last": x.contiguous(memory_format=torch.channels_last)})
 s = torch.rand(32, 128, 20)

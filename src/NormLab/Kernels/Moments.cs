@@ -25,7 +25,7 @@ namespace NormLab.Kernels;
 internal static class Moments
 {
     /// <summary>Floats per block of the two-pass scheme (fits in L1 with its accumulators).</summary>
-    private const int BlockFloats = 4096;
+    internal const int BlockFloats = 4096;
 
     /// <summary>Computes <paramref name="mean"/> and biased <paramref name="variance"/> (length B*K).</summary>
     internal static void Compute(float[] x, int B, int O, int K, int I, double[] mean, double[] variance)
@@ -101,11 +101,10 @@ internal static class Moments
 
     /// <summary>Accumulates rows [r0, r1) of a [rows, K] matrix at <paramref name="baseOff"/> into
     /// per-channel (n, mean, m2); the means live at <paramref name="mean"/>[meanOff + k].</summary>
-    private static void ColumnRange(float[] x, long baseOff, int r0, int r1, int K,
+    internal static void ColumnRange(float[] x, long baseOff, int r0, int r1, int K,
         double[] n, double[] mean, int meanOff, double[] m2, float[] scratch)
     {
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-        ref float sum = ref scratch[0];
         ref float bm = ref scratch[K];
         ref float s1 = ref scratch[2 * K];
         ref float s2 = ref scratch[3 * K];
@@ -114,42 +113,108 @@ internal static class Moments
         for (int rb = r0; rb < r1; rb += blockRows)
         {
             int re = Math.Min(r1, rb + blockRows), nr = re - rb;
-            float inv = 1f / nr;
-            new Span<float>(scratch, 0, K).Clear();
-            for (int r = rb; r < re; r++)
-            {
-                nuint off = (nuint)(baseOff + (long)r * K);
-                // Scalar math: sum[k] += x[r, k]
-                for (int k = 0; k < kv; k += 8)
-                    (Vector256.LoadUnsafe(ref sum, (nuint)k) + Vector256.LoadUnsafe(ref xr, off + (nuint)k)).StoreUnsafe(ref sum, (nuint)k);
-                for (int k = kv; k < K; k++) Unsafe.Add(ref sum, k) += Unsafe.Add(ref xr, off + (nuint)k);
-            }
-            for (int k = 0; k < K; k++) Unsafe.Add(ref bm, k) = Unsafe.Add(ref sum, k) * inv;
-            new Span<float>(scratch, 2 * K, 2 * K).Clear();
-            for (int r = rb; r < re; r++)
-            {
-                nuint off = (nuint)(baseOff + (long)r * K);
-                // Scalar math: d = x[r, k] - blockMean[k]; s1[k] += d; s2[k] += d * d
-                for (int k = 0; k < kv; k += 8)
-                {
-                    var d = Vector256.LoadUnsafe(ref xr, off + (nuint)k) - Vector256.LoadUnsafe(ref bm, (nuint)k);
-                    (Vector256.LoadUnsafe(ref s1, (nuint)k) + d).StoreUnsafe(ref s1, (nuint)k);
-                    Vector256.FusedMultiplyAdd(d, d, Vector256.LoadUnsafe(ref s2, (nuint)k)).StoreUnsafe(ref s2, (nuint)k);
-                }
-                for (int k = kv; k < K; k++)
-                {
-                    float d = Unsafe.Add(ref xr, off + (nuint)k) - Unsafe.Add(ref bm, k);
-                    Unsafe.Add(ref s1, k) += d;
-                    Unsafe.Add(ref s2, k) = MathF.FusedMultiplyAdd(d, d, Unsafe.Add(ref s2, k));
-                }
-            }
+            nuint blockOff = (nuint)(baseOff + (long)rb * K);
+            BlockMeans(ref xr, blockOff, nr, K, kv, ref bm);
+            BlockDeviations(ref xr, blockOff, nr, K, kv, ref bm, ref s1, ref s2);
+            double invNr = 1.0 / nr;
             for (int k = 0; k < K; k++)
             {
                 double d1 = Unsafe.Add(ref s1, k);
-                double bmean = Unsafe.Add(ref bm, k) + d1 / nr;
-                double bm2 = Math.Max(0, Unsafe.Add(ref s2, k) - d1 * d1 / nr);
+                double bmean = Unsafe.Add(ref bm, k) + d1 * invNr;
+                double bm2 = Math.Max(0, Unsafe.Add(ref s2, k) - d1 * d1 * invNr);
                 Merge(ref n[k], ref mean[meanOff + k], ref m2[k], nr, bmean, bm2);
             }
+        }
+    }
+
+    /// <summary>Pass 1 of a block of <paramref name="nr"/> rows of K columns (rows streamed in order,
+    /// accumulators in registers, 64 columns at a time).</summary>
+    private static void BlockMeans(ref float xr, nuint off, int nr, int K, int kv, ref float bm)
+    {
+        var vinv = Vector256.Create(1f / nr);
+        float inv = 1f / nr;
+        nuint stride = (nuint)K;
+        int k = 0;
+        // Scalar math: blockMean[k] = (sum over rows of x[r, k]) / nr
+        for (; k + 64 <= kv; k += 64)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride)
+            {
+                a0 += Vector256.LoadUnsafe(ref xr, o); a1 += Vector256.LoadUnsafe(ref xr, o + 8);
+                a2 += Vector256.LoadUnsafe(ref xr, o + 16); a3 += Vector256.LoadUnsafe(ref xr, o + 24);
+                a4 += Vector256.LoadUnsafe(ref xr, o + 32); a5 += Vector256.LoadUnsafe(ref xr, o + 40);
+                a6 += Vector256.LoadUnsafe(ref xr, o + 48); a7 += Vector256.LoadUnsafe(ref xr, o + 56);
+            }
+            nuint c = (nuint)k;
+            (a0 * vinv).StoreUnsafe(ref bm, c); (a1 * vinv).StoreUnsafe(ref bm, c + 8);
+            (a2 * vinv).StoreUnsafe(ref bm, c + 16); (a3 * vinv).StoreUnsafe(ref bm, c + 24);
+            (a4 * vinv).StoreUnsafe(ref bm, c + 32); (a5 * vinv).StoreUnsafe(ref bm, c + 40);
+            (a6 * vinv).StoreUnsafe(ref bm, c + 48); (a7 * vinv).StoreUnsafe(ref bm, c + 56);
+        }
+        for (; k < kv; k += 8)
+        {
+            var a = Vector256<float>.Zero;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride) a += Vector256.LoadUnsafe(ref xr, o);
+            (a * vinv).StoreUnsafe(ref bm, (nuint)k);
+        }
+        for (; k < K; k++)
+        {
+            float a = 0;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride) a += Unsafe.Add(ref xr, o);
+            Unsafe.Add(ref bm, k) = a * inv;
+        }
+    }
+
+    /// <summary>Pass 2 of a block (in L1 after pass 1): deviations from the block means, 32 columns at a time.</summary>
+    private static void BlockDeviations(ref float xr, nuint off, int nr, int K, int kv, ref float bm, ref float s1, ref float s2)
+    {
+        nuint stride = (nuint)K;
+        int k = 0;
+        // Scalar math: d = x[r, k] - blockMean[k]; s1[k] += d; s2[k] += d * d
+        for (; k + 32 <= kv; k += 32)
+        {
+            nuint c = (nuint)k;
+            var m0 = Vector256.LoadUnsafe(ref bm, c); var m1 = Vector256.LoadUnsafe(ref bm, c + 8);
+            var m2 = Vector256.LoadUnsafe(ref bm, c + 16); var m3 = Vector256.LoadUnsafe(ref bm, c + 24);
+            Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
+            nuint o = off + c;
+            for (int r = 0; r < nr; r++, o += stride)
+            {
+                var d0 = Vector256.LoadUnsafe(ref xr, o) - m0; var d1 = Vector256.LoadUnsafe(ref xr, o + 8) - m1;
+                var d2 = Vector256.LoadUnsafe(ref xr, o + 16) - m2; var d3 = Vector256.LoadUnsafe(ref xr, o + 24) - m3;
+                p0 += d0; p1 += d1; p2 += d2; p3 += d3;
+                q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
+                q2 = Vector256.FusedMultiplyAdd(d2, d2, q2); q3 = Vector256.FusedMultiplyAdd(d3, d3, q3);
+            }
+            p0.StoreUnsafe(ref s1, c); p1.StoreUnsafe(ref s1, c + 8); p2.StoreUnsafe(ref s1, c + 16); p3.StoreUnsafe(ref s1, c + 24);
+            q0.StoreUnsafe(ref s2, c); q1.StoreUnsafe(ref s2, c + 8); q2.StoreUnsafe(ref s2, c + 16); q3.StoreUnsafe(ref s2, c + 24);
+        }
+        for (; k < kv; k += 8)
+        {
+            var m = Vector256.LoadUnsafe(ref bm, (nuint)k);
+            Vector256<float> p = default, q = default;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride)
+            {
+                var d = Vector256.LoadUnsafe(ref xr, o) - m;
+                p += d; q = Vector256.FusedMultiplyAdd(d, d, q);
+            }
+            p.StoreUnsafe(ref s1, (nuint)k); q.StoreUnsafe(ref s2, (nuint)k);
+        }
+        for (; k < K; k++)
+        {
+            float m = Unsafe.Add(ref bm, k), p = 0, q = 0;
+            nuint o = off + (nuint)k;
+            for (int r = 0; r < nr; r++, o += stride)
+            {
+                float d = Unsafe.Add(ref xr, o) - m;
+                p += d; q = MathF.FusedMultiplyAdd(d, d, q);
+            }
+            Unsafe.Add(ref s1, k) = p; Unsafe.Add(ref s2, k) = q;
         }
     }
 
@@ -225,5 +290,110 @@ internal static class Moments
         }
         mean = bm + s1 / len;
         m2 = Math.Max(0, s2 - s1 * s1 / len);
+    }
+
+    /// <summary>
+    /// <see cref="SegmentBlock"/> for four rows at once (rows <paramref name="off"/> + j * <paramref name="stride"/>,
+    /// each of <paramref name="len"/> ≤ <see cref="BlockFloats"/> values): four independent dependency chains,
+    /// for short rows whose one-row latency would dominate. Writes mean[meanOff + j] and m2[m2Off + j].
+    /// </summary>
+    internal static void SegmentBlock4(float[] x, long off, int stride, int len, double[] mean, int meanOff, double[] m2, int m2Off)
+    {
+        ref float x0 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
+        ref float x1 = ref Unsafe.Add(ref x0, stride);
+        ref float x2 = ref Unsafe.Add(ref x1, stride);
+        ref float x3 = ref Unsafe.Add(ref x2, stride);
+        int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
+        // Scalar math: sum_j += x_j[i]
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int i = 0; i < iv; i += 8)
+        {
+            a0 += Vector256.LoadUnsafe(ref x0, (nuint)i); a1 += Vector256.LoadUnsafe(ref x1, (nuint)i);
+            a2 += Vector256.LoadUnsafe(ref x2, (nuint)i); a3 += Vector256.LoadUnsafe(ref x3, (nuint)i);
+        }
+        float t0 = Vector256.Sum(a0), t1 = Vector256.Sum(a1), t2 = Vector256.Sum(a2), t3 = Vector256.Sum(a3);
+        for (int i = iv; i < len; i++)
+        {
+            t0 += Unsafe.Add(ref x0, i); t1 += Unsafe.Add(ref x1, i);
+            t2 += Unsafe.Add(ref x2, i); t3 += Unsafe.Add(ref x3, i);
+        }
+        float b0 = t0 / len, b1 = t1 / len, b2 = t2 / len, b3 = t3 / len;
+
+        // Scalar math: d = x_j[i] - blockMean_j; s1_j += d; s2_j += d * d
+        var m0 = Vector256.Create(b0); var m1 = Vector256.Create(b1); var m2v = Vector256.Create(b2); var m3 = Vector256.Create(b3);
+        Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
+        for (int i = 0; i < iv; i += 8)
+        {
+            var d0 = Vector256.LoadUnsafe(ref x0, (nuint)i) - m0; var d1 = Vector256.LoadUnsafe(ref x1, (nuint)i) - m1;
+            var d2 = Vector256.LoadUnsafe(ref x2, (nuint)i) - m2v; var d3 = Vector256.LoadUnsafe(ref x3, (nuint)i) - m3;
+            p0 += d0; p1 += d1; p2 += d2; p3 += d3;
+            q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
+            q2 = Vector256.FusedMultiplyAdd(d2, d2, q2); q3 = Vector256.FusedMultiplyAdd(d3, d3, q3);
+        }
+        Finish(ref x0, iv, len, b0, Vector256.Sum(p0), Vector256.Sum(q0), out mean[meanOff], out m2[m2Off]);
+        Finish(ref x1, iv, len, b1, Vector256.Sum(p1), Vector256.Sum(q1), out mean[meanOff + 1], out m2[m2Off + 1]);
+        Finish(ref x2, iv, len, b2, Vector256.Sum(p2), Vector256.Sum(q2), out mean[meanOff + 2], out m2[m2Off + 2]);
+        Finish(ref x3, iv, len, b3, Vector256.Sum(p3), Vector256.Sum(q3), out mean[meanOff + 3], out m2[m2Off + 3]);
+
+        static void Finish(ref float xr, int iv, int len, float bm, double s1, double s2, out double mean, out double m2)
+        {
+            for (int i = iv; i < len; i++)
+            {
+                double d = Unsafe.Add(ref xr, i) - bm;
+                s1 += d; s2 += d * d;
+            }
+            mean = bm + s1 / len;
+            m2 = Math.Max(0, s2 - s1 * s1 / len);
+        }
+    }
+
+    /// <summary>
+    /// Corrected two-pass mean and M2 of a strip: <paramref name="rows"/> rows (stride <paramref name="stride"/>)
+    /// of <paramref name="width"/> contiguous values each, width a multiple of 8 (a group of channels of
+    /// channels-last data). Vector accumulators run across the rows; one horizontal sum per pass.
+    /// Keep rows * width near <see cref="BlockFloats"/> so that pass 2 reads from L1.
+    /// </summary>
+    internal static void StripBlock(float[] x, long off, int rows, int stride, int width, out double mean, out double m2)
+    {
+        ref float xr = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
+        // Scalar math: sum += x[r, i]
+        Vector256<float> a0 = default, a1 = default;
+        nuint o = 0;
+        for (int r = 0; r < rows; r++, o += (nuint)stride)
+        {
+            int i = 0;
+            for (; i + 16 <= width; i += 16)
+            {
+                a0 += Vector256.LoadUnsafe(ref xr, o + (nuint)i);
+                a1 += Vector256.LoadUnsafe(ref xr, o + (nuint)(i + 8));
+            }
+            if (i < width) a0 += Vector256.LoadUnsafe(ref xr, o + (nuint)i);
+        }
+        int count = rows * width;
+        float bm = Vector256.Sum(a0 + a1) / count;
+
+        // Scalar math: d = x[r, i] - blockMean; s1 += d; s2 += d * d
+        var vm = Vector256.Create(bm);
+        Vector256<float> p0 = default, p1 = default, q0 = default, q1 = default;
+        o = 0;
+        for (int r = 0; r < rows; r++, o += (nuint)stride)
+        {
+            int i = 0;
+            for (; i + 16 <= width; i += 16)
+            {
+                var d0 = Vector256.LoadUnsafe(ref xr, o + (nuint)i) - vm;
+                var d1 = Vector256.LoadUnsafe(ref xr, o + (nuint)(i + 8)) - vm;
+                p0 += d0; p1 += d1;
+                q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
+            }
+            if (i < width)
+            {
+                var d0 = Vector256.LoadUnsafe(ref xr, o + (nuint)i) - vm;
+                p0 += d0; q0 = Vector256.FusedMultiplyAdd(d0, d0, q0);
+            }
+        }
+        double s1 = Vector256.Sum(p0 + p1), s2 = Vector256.Sum(q0 + q1);
+        mean = bm + s1 / count;
+        m2 = Math.Max(0, s2 - s1 * s1 / count);
     }
 }

@@ -52,27 +52,23 @@ internal static class Normalize
         {
             ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
             ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
+            if (I == 1)
+            {
+                for (int r = r0; r < r1;)
+                {
+                    int b = r / O, re = Math.Min(r1, (b + 1) * O);
+                    AffineRows(ref xr, ref yr, (long)r * C, re - r, C, ref mh[b * C], ref a[b * C], ref sh[b * C]);
+                    r = re;
+                }
+                return;
+            }
             for (int r = r0; r < r1; r++)
             {
                 int b = r / O;
                 long rowOff = (long)r * C * I;
                 if (I == 1)
                 {
-                    ref float mr = ref mh[b * C]; ref float ar = ref a[b * C]; ref float sr = ref sh[b * C];
-                    int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
-                    // Scalar math: y = (x - mh[c]) * a[c] + sh[c]
-                    for (int c = 0; c < cv; c += 8)
-                    {
-                        nuint o = (nuint)(rowOff + c);
-                        var v = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                        Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref ar, (nuint)c), Vector256.LoadUnsafe(ref sr, (nuint)c))
-                            .StoreUnsafe(ref yr, o);
-                    }
-                    for (int c = cv; c < C; c++)
-                    {
-                        nint o = (nint)(rowOff + c);
-                        Unsafe.Add(ref yr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref ar, c), Unsafe.Add(ref sr, c));
-                    }
+                    AffineRows(ref xr, ref yr, rowOff, 1, C, ref mh[b * C], ref a[b * C], ref sh[b * C]);
                 }
                 else
                 {
@@ -84,6 +80,54 @@ internal static class Normalize
                 }
             }
         });
+    }
+
+    /// <summary>Rows [off, off + rows * C) of a channels-last block with per-channel coefficients. The rows
+    /// go in blocks of 16; within a block, 32 channels at a time with their coefficients held in
+    /// registers, so the inner loop is one load, one subtract, one FMA and one store per vector.</summary>
+    private static void AffineRows(ref float xr, ref float yr, long off, int rows, int C, ref float mr, ref float ar, ref float sr)
+    {
+        const int blockRows = 16;
+        int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+        for (int rb = 0; rb < rows; rb += blockRows)
+        {
+            int nr = Math.Min(blockRows, rows - rb);
+            long boff = off + (long)rb * C;
+            int c = 0;
+            // Scalar math: y = (x - mh[c]) * a[c] + sh[c]
+            for (; c + 32 <= cv; c += 32)
+            {
+                nuint k = (nuint)c;
+                var m0 = Vector256.LoadUnsafe(ref mr, k); var m1 = Vector256.LoadUnsafe(ref mr, k + 8);
+                var m2 = Vector256.LoadUnsafe(ref mr, k + 16); var m3 = Vector256.LoadUnsafe(ref mr, k + 24);
+                var a0 = Vector256.LoadUnsafe(ref ar, k); var a1 = Vector256.LoadUnsafe(ref ar, k + 8);
+                var a2 = Vector256.LoadUnsafe(ref ar, k + 16); var a3 = Vector256.LoadUnsafe(ref ar, k + 24);
+                var s0 = Vector256.LoadUnsafe(ref sr, k); var s1 = Vector256.LoadUnsafe(ref sr, k + 8);
+                var s2 = Vector256.LoadUnsafe(ref sr, k + 16); var s3 = Vector256.LoadUnsafe(ref sr, k + 24);
+                nuint o = (nuint)(boff + c);
+                for (int r = 0; r < nr; r++, o += (nuint)C)
+                {
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o) - m0, a0, s0).StoreUnsafe(ref yr, o);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o + 8) - m1, a1, s1).StoreUnsafe(ref yr, o + 8);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o + 16) - m2, a2, s2).StoreUnsafe(ref yr, o + 16);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o + 24) - m3, a3, s3).StoreUnsafe(ref yr, o + 24);
+                }
+            }
+            for (; c < cv; c += 8)
+            {
+                var m0 = Vector256.LoadUnsafe(ref mr, (nuint)c); var a0 = Vector256.LoadUnsafe(ref ar, (nuint)c); var s0 = Vector256.LoadUnsafe(ref sr, (nuint)c);
+                nuint o = (nuint)(boff + c);
+                for (int r = 0; r < nr; r++, o += (nuint)C)
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o) - m0, a0, s0).StoreUnsafe(ref yr, o);
+            }
+            for (; c < C; c++)
+            {
+                float m = Unsafe.Add(ref mr, c), a = Unsafe.Add(ref ar, c), sh = Unsafe.Add(ref sr, c);
+                nint o = (nint)(boff + c);
+                for (int r = 0; r < nr; r++, o += C)
+                    Unsafe.Add(ref yr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - m, a, sh);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -187,33 +231,14 @@ internal static class Normalize
                 var fa = new float[C]; var fb = new float[C];
                 ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
                 ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
-                int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
                 const int blockRows = 64;
                 int r = r0;
                 while (r < r1)
                 {
                     int b = r / O;
                     int re = Math.Min(r1, Math.Min((b + 1) * O, r + blockRows));
-                    Array.Clear(fa); Array.Clear(fb);
-                    ref float mr = ref mh[b * C]; ref float ar = ref fa[0]; ref float br = ref fb[0];
-                    for (; r < re; r++)
-                    {
-                        nuint off = (nuint)((long)r * C);
-                        // Scalar math: a[c] += dy; b[c] += dy * (x - mh[c])
-                        for (int c = 0; c < cv; c += 8)
-                        {
-                            var g = Vector256.LoadUnsafe(ref gr, off + (nuint)c);
-                            var d = Vector256.LoadUnsafe(ref xr, off + (nuint)c) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                            (Vector256.LoadUnsafe(ref ar, (nuint)c) + g).StoreUnsafe(ref ar, (nuint)c);
-                            Vector256.FusedMultiplyAdd(g, d, Vector256.LoadUnsafe(ref br, (nuint)c)).StoreUnsafe(ref br, (nuint)c);
-                        }
-                        for (int c = cv; c < C; c++)
-                        {
-                            float g = Unsafe.Add(ref gr, off + (nuint)c);
-                            Unsafe.Add(ref ar, c) += g;
-                            Unsafe.Add(ref br, c) += g * (Unsafe.Add(ref xr, off + (nuint)c) - Unsafe.Add(ref mr, c));
-                        }
-                    }
+                    RowSums(ref xr, ref gr, (long)r * C, re - r, C, ref mh[b * C], fa, fb);
+                    r = re;
                     for (int c = 0; c < C; c++) { da[b * C + c] += fa[c]; db[b * C + c] += fb[c]; }
                 }
                 pa[t] = da; pb[t] = db;
@@ -243,6 +268,61 @@ internal static class Normalize
         });
     }
 
+    /// <summary>Per channel over rows [off, off + rows * C): fa[c] = sum dy, fb[c] = sum dy * (x - mh[c]) (float,
+    /// for blocks of a few dozen rows; the caller merges blocks in double). 32 channels at a time with
+    /// their accumulators in registers, rows in order within each channel.</summary>
+    private static void RowSums(ref float xr, ref float gr, long off, int rows, int C, ref float mr, float[] fa, float[] fb)
+    {
+        ref float ar = ref fa[0]; ref float br = ref fb[0];
+        int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+        int c = 0;
+        // Scalar math: a[c] += dy; b[c] += dy * (x - mh[c])
+        for (; c + 32 <= cv; c += 32)
+        {
+            nuint k = (nuint)c;
+            var m0 = Vector256.LoadUnsafe(ref mr, k); var m1 = Vector256.LoadUnsafe(ref mr, k + 8);
+            var m2 = Vector256.LoadUnsafe(ref mr, k + 16); var m3 = Vector256.LoadUnsafe(ref mr, k + 24);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            nuint o = (nuint)(off + c);
+            for (int r = 0; r < rows; r++, o += (nuint)C)
+            {
+                var g0 = Vector256.LoadUnsafe(ref gr, o); var g1 = Vector256.LoadUnsafe(ref gr, o + 8);
+                var g2 = Vector256.LoadUnsafe(ref gr, o + 16); var g3 = Vector256.LoadUnsafe(ref gr, o + 24);
+                a0 += g0; a1 += g1; a2 += g2; a3 += g3;
+                b0 = Vector256.FusedMultiplyAdd(g0, Vector256.LoadUnsafe(ref xr, o) - m0, b0);
+                b1 = Vector256.FusedMultiplyAdd(g1, Vector256.LoadUnsafe(ref xr, o + 8) - m1, b1);
+                b2 = Vector256.FusedMultiplyAdd(g2, Vector256.LoadUnsafe(ref xr, o + 16) - m2, b2);
+                b3 = Vector256.FusedMultiplyAdd(g3, Vector256.LoadUnsafe(ref xr, o + 24) - m3, b3);
+            }
+            a0.StoreUnsafe(ref ar, k); a1.StoreUnsafe(ref ar, k + 8); a2.StoreUnsafe(ref ar, k + 16); a3.StoreUnsafe(ref ar, k + 24);
+            b0.StoreUnsafe(ref br, k); b1.StoreUnsafe(ref br, k + 8); b2.StoreUnsafe(ref br, k + 16); b3.StoreUnsafe(ref br, k + 24);
+        }
+        for (; c < cv; c += 8)
+        {
+            var m0 = Vector256.LoadUnsafe(ref mr, (nuint)c);
+            Vector256<float> a0 = default, b0 = default;
+            nuint o = (nuint)(off + c);
+            for (int r = 0; r < rows; r++, o += (nuint)C)
+            {
+                var g0 = Vector256.LoadUnsafe(ref gr, o);
+                a0 += g0;
+                b0 = Vector256.FusedMultiplyAdd(g0, Vector256.LoadUnsafe(ref xr, o) - m0, b0);
+            }
+            a0.StoreUnsafe(ref ar, (nuint)c); b0.StoreUnsafe(ref br, (nuint)c);
+        }
+        for (; c < C; c++)
+        {
+            float m = Unsafe.Add(ref mr, c), sa = 0, sb = 0;
+            nint o = (nint)(off + c);
+            for (int r = 0; r < rows; r++, o += C)
+            {
+                float g = Unsafe.Add(ref gr, o);
+                sa += g; sb += g * (Unsafe.Add(ref xr, o) - m);
+            }
+            Unsafe.Add(ref ar, c) = sa; Unsafe.Add(ref br, c) = sb;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SegmentGradSums(ref float xr, ref float gr, int len, float m, out float sumG, out float sumGX)
     {
@@ -265,6 +345,57 @@ internal static class Normalize
         sumG = sa; sumGX = sb;
     }
 
+    /// <summary>Rows [off, off + rows * C) of a channels-last block: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c];
+    /// 16-row blocks, 16 channels at a time with their coefficients in registers.</summary>
+    private static void BackwardRows(ref float xr, ref float gr, ref float dr, long off, int rows, int C,
+        ref float mr, ref float pr, ref float qr, ref float rr)
+    {
+        const int blockRows = 16;
+        int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+        for (int rb = 0; rb < rows; rb += blockRows)
+        {
+            int nr = Math.Min(blockRows, rows - rb);
+            long boff = off + (long)rb * C;
+            int c = 0;
+            // Scalar math: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c]
+            for (; c + 16 <= cv; c += 16)
+            {
+                nuint k = (nuint)c;
+                var m0 = Vector256.LoadUnsafe(ref mr, k); var m1 = Vector256.LoadUnsafe(ref mr, k + 8);
+                var p0 = Vector256.LoadUnsafe(ref pr, k); var p1 = Vector256.LoadUnsafe(ref pr, k + 8);
+                var q0 = Vector256.LoadUnsafe(ref qr, k); var q1 = Vector256.LoadUnsafe(ref qr, k + 8);
+                var r0 = Vector256.LoadUnsafe(ref rr, k); var r1 = Vector256.LoadUnsafe(ref rr, k + 8);
+                nuint o = (nuint)(boff + c);
+                for (int r = 0; r < nr; r++, o += (nuint)C)
+                {
+                    var t0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o) - m0, q0, r0);
+                    var t1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o + 8) - m1, q1, r1);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), p0, t0).StoreUnsafe(ref dr, o);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o + 8), p1, t1).StoreUnsafe(ref dr, o + 8);
+                }
+            }
+            for (; c < cv; c += 8)
+            {
+                nuint k = (nuint)c;
+                var m0 = Vector256.LoadUnsafe(ref mr, k); var p0 = Vector256.LoadUnsafe(ref pr, k);
+                var q0 = Vector256.LoadUnsafe(ref qr, k); var r0 = Vector256.LoadUnsafe(ref rr, k);
+                nuint o = (nuint)(boff + c);
+                for (int r = 0; r < nr; r++, o += (nuint)C)
+                {
+                    var t0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, o) - m0, q0, r0);
+                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), p0, t0).StoreUnsafe(ref dr, o);
+                }
+            }
+            for (; c < C; c++)
+            {
+                float m = Unsafe.Add(ref mr, c), pc = Unsafe.Add(ref pr, c), qc = Unsafe.Add(ref qr, c), rc = Unsafe.Add(ref rr, c);
+                nint o = (nint)(boff + c);
+                for (int r = 0; r < nr; r++, o += C)
+                    Unsafe.Add(ref dr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gr, o), pc, MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - m, qc, rc));
+            }
+        }
+    }
+
     /// <summary>Scalar math: dx[b, o, c, i] = dy * p[b, c] + (x - mh[b, c]) * q[b, c] + r[b, c].</summary>
     private static void AffineBackwardApply(float[] x, float[] dy, float[] dx, int B, int O, int C, int I,
         float[] mh, float[] p, float[] q, float[] r)
@@ -276,28 +407,23 @@ internal static class Normalize
             ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
             ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
             ref float dr = ref MemoryMarshal.GetArrayDataReference(dx);
+            if (I == 1)
+            {
+                for (int row = r0; row < r1;)
+                {
+                    int b = row / O, re = Math.Min(r1, (b + 1) * O);
+                    BackwardRows(ref xr, ref gr, ref dr, (long)row * C, re - row, C, ref mh[b * C], ref p[b * C], ref q[b * C], ref r[b * C]);
+                    row = re;
+                }
+                return;
+            }
             for (int row = r0; row < r1; row++)
             {
                 int b = row / O;
                 long rowOff = (long)row * C * I;
                 if (I == 1)
                 {
-                    ref float mr = ref mh[b * C]; ref float pr = ref p[b * C]; ref float qr = ref q[b * C]; ref float rr = ref r[b * C];
-                    int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
-                    // Scalar math: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c]
-                    for (int c = 0; c < cv; c += 8)
-                    {
-                        nuint o = (nuint)(rowOff + c);
-                        var d = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                        var t = Vector256.FusedMultiplyAdd(d, Vector256.LoadUnsafe(ref qr, (nuint)c), Vector256.LoadUnsafe(ref rr, (nuint)c));
-                        Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), Vector256.LoadUnsafe(ref pr, (nuint)c), t).StoreUnsafe(ref dr, o);
-                    }
-                    for (int c = cv; c < C; c++)
-                    {
-                        nint o = (nint)(rowOff + c);
-                        float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref qr, c), Unsafe.Add(ref rr, c));
-                        Unsafe.Add(ref dr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gr, o), Unsafe.Add(ref pr, c), t);
-                    }
+                    BackwardRows(ref xr, ref gr, ref dr, rowOff, 1, C, ref mh[b * C], ref p[b * C], ref q[b * C], ref r[b * C]);
                 }
                 else
                 {
@@ -321,6 +447,175 @@ internal static class Normalize
                 }
             }
         });
+    }
+
+    // ================================================================ channel flavour, per-sample statistics fused
+
+    /// <summary>
+    /// GN and IN on channels-last data (view <c>[B, O, C, 1]</c>, G groups): statistics and normalization
+    /// of one sample at a time, so that the second read of the sample's block comes from cache. One
+    /// parallel region over samples. Writes y, and mean / invstd per (b, g) for the backward:
+    /// <code>
+    /// per channel c of sample b: (n, mean, m2) over the O rows (Moments' blocked two-pass)
+    /// per group: Chan-merge its channels; invstd = 1 / sqrt(m2 / n + epsilon)
+    /// y = (x - mh[c]) * a[c] + sh[c],  a = invstd * gamma,  sh = beta - (mean - mh) * a
+    /// </code>
+    /// </summary>
+    internal static void ChannelForwardPerSample(float[] x, float[] y, int B, int O, int C, int G, double epsilon,
+        float[]? gamma, float[]? beta, double[] mean, float[] invstd)
+    {
+        var g = gamma ?? Filled(C, 1f); var bt = beta ?? new float[C];
+        NormParallel.For(B, NormParallel.Chunks(B, (long)O * C * 2),
+            (_, b0, b1) => ForwardSamples(x, y, b0, b1, O, C, G, epsilon, g, bt, mean, invstd));
+    }
+
+    private static void ForwardSamples(float[] x, float[] y, int b0, int b1, int O, int C, int G, double epsilon,
+        float[] gamma, float[] beta, double[] mean, float[] invstd)
+    {
+        int cg = C / G;
+        var n = new double[C]; var cm = new double[C]; var m2 = new double[C];
+        var scratch = new float[4 * C];
+        var mh = new float[C]; var a = new float[C]; var sh = new float[C];
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
+        double invCount = 1.0 / ((double)O * cg);
+        for (int b = b0; b < b1; b++)
+        {
+            long off = (long)b * O * C;
+            bool strips = cg % 8 == 0 && Vector256.IsHardwareAccelerated;
+            if (strips)
+            {
+                // Groups of whole vectors: the moments of each group's strip directly, block of rows by
+                // block of rows (every group of the block while its rows are in L1), merged per group.
+                int blockRows = Math.Max(1, Moments.BlockFloats / C);
+                Array.Clear(n, 0, G); Array.Clear(cm, 0, G); Array.Clear(m2, 0, G);
+                for (int o = 0; o < O; o += blockRows)
+                {
+                    int nr = Math.Min(blockRows, O - o);
+                    for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+                    {
+                        Moments.StripBlock(x, off + (long)o * C + c0, nr, C, cg, out double bmean, out double bm2);
+                        Moments.Merge(ref n[g], ref cm[g], ref m2[g], (double)nr * cg, bmean, bm2);
+                    }
+                }
+            }
+            else
+            {
+                Array.Clear(n); Array.Clear(cm); Array.Clear(m2);
+                Moments.ColumnRange(x, off, 0, O, C, n, cm, 0, m2, scratch);
+            }
+            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+            {
+                // Every channel has the same count O, so merging a group's channels is exact without
+                // Chan's sequential divisions: mean = average of the means, M2 = sum M2 + O * sum (mean_c - mean)^2.
+                double gm, gm2;
+                if (strips) { gm = cm[g]; gm2 = m2[g]; }
+                else if (cg == 1) { gm = cm[c0]; gm2 = m2[c0]; }
+                else
+                {
+                    gm = 0; gm2 = 0;
+                    double ss = 0;
+                    for (int c = c0; c < c0 + cg; c++) gm += cm[c];
+                    gm /= cg;
+                    for (int c = c0; c < c0 + cg; c++) { double d = cm[c] - gm; gm2 += m2[c]; ss += d * d; }
+                    gm2 += ss * O;
+                }
+                double variance = gm2 * invCount;
+                if (variance < 0) variance = 0;
+                float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
+                int s = b * G + g;
+                mean[s] = gm; invstd[s] = inv;
+                float hi = (float)gm;
+                double lo = gm - hi;
+                for (int c = c0; c < c0 + cg; c++)
+                {
+                    double ac = (double)inv * gamma[c];
+                    mh[c] = hi; a[c] = (float)ac;
+                    sh[c] = (float)(beta[c] - lo * ac);
+                }
+            }
+            AffineRows(ref xr, ref yr, off, O, C, ref mh[0], ref a[0], ref sh[0]);
+        }
+    }
+
+    /// <summary>
+    /// Backward of <see cref="ChannelForwardPerSample"/> (statistics of the batch, as in training), one
+    /// sample at a time so that the dx pass reads x and dy from cache; the formulas of
+    /// <see cref="ChannelBackward"/>. Per-sample sums are kept and reduced into dgamma / dbeta once,
+    /// in sample order. Any output may be null.
+    /// </summary>
+    internal static void ChannelBackwardPerSample(float[] x, float[] dy, int B, int O, int C, int G,
+        double[] mean, float[] invstd, float[]? gamma, float[]? dx, float[]? dgamma, float[]? dbeta)
+    {
+        int cg = C / G;
+        var gam = gamma ?? Filled(C, 1f);
+        var sumDy = new double[B * C]; var sumDyXc = new double[B * C];
+        NormParallel.For(B, NormParallel.Chunks(B, (long)O * C * 3),
+            (_, b0, b1) => BackwardSamples(x, dy, dx, b0, b1, O, C, G, mean, invstd, gam, sumDy, sumDyXc));
+        if (dgamma == null && dbeta == null) return;
+        var dgAcc = new double[C]; var dbAcc = new double[C];
+        for (int b = 0; b < B; b++)
+            for (int g = 0; g < G; g++)
+            {
+                double si = invstd[b * G + g];
+                for (int c = g * cg, j = b * C + c; c < (g + 1) * cg; c++, j++)
+                {
+                    dbAcc[c] += sumDy[j];
+                    dgAcc[c] += si * sumDyXc[j];
+                }
+            }
+        if (dgamma != null) for (int c = 0; c < C; c++) dgamma[c] = (float)dgAcc[c];
+        if (dbeta != null) for (int c = 0; c < C; c++) dbeta[c] = (float)dbAcc[c];
+    }
+
+    private static void BackwardSamples(float[] x, float[] dy, float[]? dx, int b0, int b1, int O, int C, int G,
+        double[] mean, float[] invstd, float[] gamma, double[] sumDy, double[] sumDyXc)
+    {
+        int cg = C / G;
+        double n = (double)O * cg;
+        var fa = new float[C]; var fb = new float[C];
+        var da = new double[C]; var db = new double[C];
+        var mh = new float[C]; var p = new float[C]; var q = new float[C]; var r = new float[C];
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
+        const int blockRows = 64;
+        for (int b = b0; b < b1; b++)
+        {
+            long off = (long)b * O * C;
+            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+            {
+                float hi = (float)mean[b * G + g];
+                for (int c = c0; c < c0 + cg; c++) mh[c] = hi;
+            }
+            Array.Clear(da); Array.Clear(db);
+            for (int o = 0; o < O; o += blockRows)
+            {
+                RowSums(ref xr, ref gr, off + (long)o * C, Math.Min(blockRows, O - o), C, ref mh[0], fa, fb);
+                for (int c = 0; c < C; c++) { da[c] += fa[c]; db[c] += fb[c]; }
+            }
+            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+            {
+                int s = b * G + g;
+                double sg = 0, sgx = 0, lo = mean[s] - mh[c0];
+                for (int c = c0, j = b * C + c0; c < c0 + cg; c++, j++)
+                {
+                    double xc = db[c] - lo * da[c]; // sum dy * (x - m)
+                    sumDy[j] = da[c]; sumDyXc[j] = xc;
+                    sg += gamma[c] * da[c]; sgx += gamma[c] * xc;
+                }
+                if (dx == null) continue;
+                double si = invstd[s];
+                double qq = -si * si * si / n * sgx;
+                float rr = (float)(-si / n * sg - lo * qq), qf = (float)qq;
+                for (int c = c0; c < c0 + cg; c++)
+                {
+                    p[c] = (float)(si * gamma[c]);
+                    q[c] = qf; r[c] = rr;
+                }
+            }
+            if (dx != null)
+                BackwardRows(ref xr, ref gr, ref MemoryMarshal.GetArrayDataReference(dx), off, O, C, ref mh[0], ref p[0], ref q[0], ref r[0]);
+        }
     }
 
     // ================================================================ row flavour
@@ -354,6 +649,66 @@ internal static class Normalize
                     }
                 }
         });
+    }
+
+    /// <summary>
+    /// LN / RMS over contiguous rows (view <c>[rows, 1, 1, L]</c>): per row, the moments (Moments' blocked
+    /// two-pass) and then the normalization while the row is in cache; one parallel region. Writes y
+    /// and the statistics the backward needs: mean (0 for <paramref name="rootMeanSquare"/>, where the
+    /// variance becomes the mean square) and invstd = 1 / sqrt(variance + epsilon). The output math
+    /// is <see cref="RowForward"/>'s.
+    /// </summary>
+    internal static void RowForwardWithMoments(float[] x, float[] y, int rows, int L, double epsilon,
+        float[]? gamma, float[]? beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd)
+    {
+        var g = gamma ?? Filled(L, 1f); var bt = beta ?? new float[L];
+        NormParallel.For(rows, NormParallel.Chunks(rows, (long)L * 2),
+            (_, r0, r1) => RowsWithMoments(x, y, r0, r1, L, epsilon, g, bt, center, rootMeanSquare, mean, invstd));
+    }
+
+    /// <summary>Rows [r0, r1) in tiles of about 16 KB: the moments of the tile's rows, their scale factors
+    /// (a short loop whose divisions and square roots overlap), then the normalization from L1.</summary>
+    private static void RowsWithMoments(float[] x, float[] y, int r0, int r1, int L, double epsilon,
+        float[] gamma, float[] beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd)
+    {
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
+        int tile = Math.Max(1, Moments.BlockFloats / L);
+        var tileM2 = new double[tile];
+        for (int t0 = r0; t0 < r1; t0 += tile)
+        {
+            int t1 = Math.Min(r1, t0 + tile);
+            int r4 = t0;
+            if (L <= Moments.BlockFloats)
+                for (; r4 + 4 <= t1; r4 += 4) Moments.SegmentBlock4(x, (long)r4 * L, L, L, mean, r4, tileM2, r4 - t0);
+            for (int r = r4; r < t1; r++)
+            {
+                long off = (long)r * L;
+                double n = 0, m = 0, m2 = 0;
+                for (int i0 = 0; i0 < L; i0 += Moments.BlockFloats)
+                {
+                    int len = Math.Min(Moments.BlockFloats, L - i0);
+                    Moments.SegmentBlock(x, off + i0, len, out double bmean, out double bm2);
+                    Moments.Merge(ref n, ref m, ref m2, len, bmean, bm2);
+                }
+                mean[r] = m; tileM2[r - t0] = m2;
+            }
+            for (int r = t0; r < t1; r++)
+            {
+                double m = mean[r], variance = Math.Max(0, tileM2[r - t0] / L);
+                if (rootMeanSquare) { variance += m * m; mean[r] = 0; }
+                invstd[r] = (float)(1.0 / Math.Sqrt(variance + epsilon));
+            }
+            for (int r = t0; r < t1; r++)
+            {
+                long off = (long)r * L;
+                double m = mean[r];
+                float s = invstd[r];
+                float mhi = center ? (float)m : 0f;
+                float shift = center ? (float)(-(m - mhi) * s) : 0f;
+                RowSegment(ref Unsafe.Add(ref xr, (nint)off), ref Unsafe.Add(ref yr, (nint)off), ref gamma[0], ref beta[0], L, mhi, s, shift);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -43,7 +43,7 @@ public class NormKernelTests
         { 4, 49, 4, 8, 2 },       // GN NHWC
         { 4, 1, 4, 5000, 1 },     // GN NCHW, segments longer than one block
         { 3, 7, 3, 1, 1 },        // IN NHWC
-        { 64, 100, 16, 1, 2 },    // many samples, threaded over b
+        { 64, 400, 16, 1, 2 },    // many samples, threaded over b
     };
 
     [Theory]
@@ -101,7 +101,7 @@ public class NormKernelTests
     public static TheoryData<int, int, int, int, int, bool> ChannelViews => new()
     {
         { 1, 50, 6, 1, 6, true },     // BN NHWC
-        { 1, 3000, 16, 1, 16, true }, // BN NHWC threaded
+        { 1, 12000, 16, 1, 16, true }, // BN NHWC threaded
         { 1, 5, 3, 20, 3, true },     // BN NCHW
         { 3, 10, 8, 1, 4, true },     // GN NHWC
         { 2, 1, 8, 9, 2, true },      // GN NCHW
@@ -240,5 +240,62 @@ public class NormKernelTests
         var (em, ev) = NaiveMoments(x, 1, rows, C, 1);
         for (int i = 0; i < x.Length; i++)
             Close((x[i] - em[i % C]) / Math.Sqrt(ev[i % C] + 1e-3), y[i], 0, 2e-5, "y");
+    }
+
+    [Theory]
+    [InlineData(3, 10, 8, 4, 0.0)]       // GN NHWC
+    [InlineData(32, 40, 128, 4, 0.0)]    // GN, threaded
+    [InlineData(5, 70, 6, 6, 0.0)]       // IN, rows beyond one block
+    [InlineData(4, 300, 8, 2, 1e6)]      // large mean
+    [InlineData(4, 300, 32, 2, 1e6)]     // large mean, groups of whole vectors (strip moments)
+    [InlineData(3, 200, 64, 4, 0.0)]     // GN4 NHWC-like, several row blocks
+    public void ChannelPerSampleMatchesUnfused(int B, int O, int C, int G, double offset)
+    {
+        int n = B * O * C;
+        var x = Rand(n, 7, 2f, 1f); var dy = Rand(n, 8);
+        for (int i = 0; i < n; i++) x[i] = (float)(x[i] + offset);
+        var gamma = Rand(C, 9, 1f, 1f); var beta = Rand(C, 10);
+        const double eps = 1e-3;
+        var mean = new double[B * G]; var v = new double[B * G];
+        Moments.Compute(x, B, O, G, C / G, mean, v);
+        var invstd = v.Select(q => (float)(1 / Math.Sqrt(q + eps))).ToArray();
+        var y = new float[n]; var dx = new float[n]; var dg = new float[C]; var db = new float[C];
+        Normalize.ChannelForward(x, y, B, O, C, 1, G, mean, invstd, gamma, beta);
+        Normalize.ChannelBackward(x, dy, B, O, C, 1, G, mean, invstd, gamma, true, dx, dg, db);
+
+        var fm = new double[B * G]; var fs = new float[B * G];
+        var fy = new float[n]; var fdx = new float[n]; var fdg = new float[C]; var fdb = new float[C];
+        Normalize.ChannelForwardPerSample(x, fy, B, O, C, G, eps, gamma, beta, fm, fs);
+        Normalize.ChannelBackwardPerSample(x, dy, B, O, C, G, fm, fs, gamma, fdx, fdg, fdb);
+        for (int j = 0; j < B * G; j++) { Close(mean[j], fm[j], 1e-9, 1e-6, "mean"); Close(invstd[j], fs[j], 1e-5, 0, "invstd"); }
+        for (int j = 0; j < n; j++) { Close(y[j], fy[j], 1e-5, 1e-5, "y"); Close(dx[j], fdx[j], 1e-4, 1e-5, "dx"); }
+        for (int c = 0; c < C; c++) { Close(dg[c], fdg[c], 1e-4, 1e-4, "dgamma"); Close(db[c], fdb[c], 1e-4, 1e-4, "dbeta"); }
+    }
+
+    [Theory]
+    [InlineData(20, 37, 0, 0.0)]
+    [InlineData(640, 128, 0, 0.0)]
+    [InlineData(25, 64, 0, 1e6)]
+    [InlineData(3, 5000, 0, 0.0)]   // row longer than one moments block
+    [InlineData(20, 37, 1, 0.0)]
+    [InlineData(640, 128, 2, 0.0)]
+    public void RowWithMomentsMatchesUnfused(int rows, int L, int mode, double offset)
+    {
+        int n = rows * L;
+        var x = Rand(n, 11, 2f, 1f);
+        for (int i = 0; i < n; i++) x[i] = (float)(x[i] + offset);
+        var gamma = Rand(L, 12, 1f, 1f); var beta = Rand(L, 13);
+        const double eps = 1e-3;
+        bool center = mode == 0, rms = mode == 2;
+        var mean = new double[rows]; var v = new double[rows];
+        Moments.Compute(x, rows, 1, 1, L, mean, v);
+        if (rms) for (int u = 0; u < rows; u++) { v[u] += mean[u] * mean[u]; mean[u] = 0; }
+        var invstd = v.Select(q => (float)(1 / Math.Sqrt(q + eps))).ToArray();
+        var y = new float[n];
+        Normalize.RowForward(x, y, rows, 1, 1, L, mean, invstd, gamma, center ? beta : null, center);
+        var fm = new double[rows]; var fs = new float[rows]; var fy = new float[n];
+        Normalize.RowForwardWithMoments(x, fy, rows, L, eps, gamma, center ? beta : null, center, rms, fm, fs);
+        for (int u = 0; u < rows; u++) { Close(mean[u], fm[u], 1e-12, 1e-7, "mean"); Close(invstd[u], fs[u], 1e-6, 0, "invstd"); }
+        for (int j = 0; j < n; j++) Close(y[j], fy[j], 1e-5, 1e-5, "y");
     }
 }

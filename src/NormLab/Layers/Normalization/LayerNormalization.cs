@@ -108,6 +108,8 @@ public sealed class LayerNormalization : Layer
             return Ops.Transpose(result, inverse);
         }
         var (B, O, K, I) = view.Value;
+        if (O == 1 && K == 1)
+            return Ops.RowNormContiguous(x, B, I, epsilon, gamma, beta, center: mode == RowMode.Center, rootMeanSquare: mode == RowMode.RootMeanSquare);
         var mean = new double[B * K]; var variance = new double[B * K];
         Moments.Compute(x.Data, B, O, K, I, mean, variance);
         if (mode == RowMode.RootMeanSquare)

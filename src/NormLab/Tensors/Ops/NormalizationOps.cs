@@ -29,7 +29,7 @@ public static partial class Ops
                 bEff[c] = renormD[c] * g + (beta?.Data[c] ?? 0f);
             }
         }
-        var y = new float[x.Size];
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
         Normalize.ChannelForward(x.Data, y, B, O, C, I, G, mean, invstd, gEff, bEff);
         var inputs = new List<Tensor> { x };
         if (gamma != null) inputs.Add(gamma);
@@ -37,7 +37,7 @@ public static partial class Ops
         return Tape.Record(new Tensor(y, x.Shape), inputs.ToArray(), dy =>
         {
             bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
-            var dx = x.RequiresGrad ? new float[x.Size] : null;
+            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
             var dg = needG || needB ? new float[C] : null;
             var db = needG || needB ? new float[C] : null;
             Normalize.ChannelBackward(x.Data, dy.Data, B, O, C, I, G, mean, invstd, gEff, batchStats, dx, dg, db, crossReplica);
@@ -58,7 +58,7 @@ public static partial class Ops
     internal static Tensor RowNorm(Tensor x, int B, int O, int K, int I,
         double[] mean, float[] invstd, Tensor? gamma, Tensor? beta, bool center)
     {
-        var y = new float[x.Size];
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
         Normalize.RowForward(x.Data, y, B, O, K, I, mean, invstd, gamma?.Data, beta?.Data, center);
         var inputs = new List<Tensor> { x };
         if (gamma != null) inputs.Add(gamma);
@@ -66,7 +66,7 @@ public static partial class Ops
         return Tape.Record(new Tensor(y, x.Shape), inputs.ToArray(), dy =>
         {
             bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
-            var dx = x.RequiresGrad ? new float[x.Size] : null;
+            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
             var dg = needG ? new float[O * I] : null;
             var db = needB ? new float[O * I] : null;
             Normalize.RowBackward(x.Data, dy.Data, B, O, K, I, mean, invstd, gamma?.Data, center, dx, dg, db);
@@ -75,5 +75,59 @@ public static partial class Ops
             if (beta != null) grads.Add(db == null ? null : new Tensor(db, beta.Shape));
             return grads.ToArray();
         });
+    }
+
+    /// <summary>
+    /// Group normalization (GN, IN) of channels-last data, the view [B, O, C, 1] with G groups, with
+    /// the statistics of each (sample, group) computed inside the fused kernel while the sample is in
+    /// cache; the backward treats them as functions of x. Same math as <see cref="ChannelNorm"/>.
+    /// </summary>
+    internal static Tensor GroupNormChannelsLast(Tensor x, int B, int O, int C, int G, double epsilon, Tensor? gamma, Tensor? beta)
+    {
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var mean = new double[B * G]; var invstd = new float[B * G];
+        Normalize.ChannelForwardPerSample(x.Data, y, B, O, C, G, epsilon, gamma?.Data, beta?.Data, mean, invstd);
+        return Tape.Record(new Tensor(y, x.Shape), Inputs(x, gamma, beta), dy =>
+        {
+            bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
+            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dg = needG ? new float[C] : null;
+            var db = needB ? new float[C] : null;
+            Normalize.ChannelBackwardPerSample(x.Data, dy.Data, B, O, C, G, mean, invstd, gamma?.Data, dx, dg, db);
+            return Grads(x, dx, gamma, dg, beta, db);
+        });
+    }
+
+    /// <summary>
+    /// Row normalization over contiguous rows of length <paramref name="L"/> (LN over trailing axes, RMS),
+    /// with the statistics computed inside the fused kernel while each row is in cache. The modes are
+    /// <see cref="RowNorm"/>'s; <paramref name="rootMeanSquare"/> uses the mean square and a zero mean.
+    /// </summary>
+    internal static Tensor RowNormContiguous(Tensor x, int rows, int L, double epsilon, Tensor? gamma, Tensor? beta,
+        bool center, bool rootMeanSquare)
+    {
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var mean = new double[rows]; var invstd = new float[rows];
+        Normalize.RowForwardWithMoments(x.Data, y, rows, L, epsilon, gamma?.Data, beta?.Data, center, rootMeanSquare, mean, invstd);
+        return Tape.Record(new Tensor(y, x.Shape), Inputs(x, gamma, beta), dy =>
+        {
+            bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
+            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dg = needG ? new float[L] : null;
+            var db = needB ? new float[L] : null;
+            Normalize.RowBackward(x.Data, dy.Data, rows, 1, 1, L, mean, invstd, gamma?.Data, center, dx, dg, db);
+            return Grads(x, dx, gamma, dg, beta, db);
+        });
+    }
+
+    private static Tensor[] Inputs(Tensor x, Tensor? gamma, Tensor? beta) =>
+        gamma != null && beta != null ? [x, gamma, beta] : gamma != null ? [x, gamma] : beta != null ? [x, beta] : [x];
+
+    private static Tensor?[] Grads(Tensor x, float[]? dx, Tensor? gamma, float[]? dg, Tensor? beta, float[]? db)
+    {
+        var dxT = dx == null ? null : new Tensor(dx, x.Shape);
+        var dgT = dg == null ? null : new Tensor(dg, gamma!.Shape);
+        var dbT = db == null ? null : new Tensor(db, beta!.Shape);
+        return gamma != null && beta != null ? [dxT, dgT, dbT] : gamma != null ? [dxT, dgT] : beta != null ? [dxT, dbT] : [dxT];
     }
 }
