@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using NormLab.Constraints;
+using NormLab.Distributed;
 using NormLab.Saving;
 
 namespace NormLab.Layers;
@@ -25,6 +26,13 @@ namespace NormLab.Layers;
 /// <para>Momentum is NormLab's convention (weight of the old value): the reference's PyTorch 0.1 is 0.9
 /// here. Epsilon defaults to Keras's 1e-3 (the reference uses 1e-5).</para>
 /// <para>Weights, in order: gamma (C), beta (C), rho (C), moving_mean (C, zeros), moving_variance (C, ones).</para>
+/// <para><b>Synchronized.</b> With <c>synchronized: true</c>, inside <c>Fit(..., distributed: true)</c> under
+/// <c>mpirun</c>, the BN branch uses the statistics of the global batch, as
+/// <see cref="BatchNormalization"/>'s option: each rank's (count, mean, M2) per channel are gathered and merged
+/// with Chan's formula (exact for unequal shards), the backward sums the BN branch's <c>sum dy</c> and
+/// <c>sum dy * (x - mb)</c> over the ranks, and the moving statistics (unbiased with the global count) are
+/// identical on every rank. The IN branch is per sample and stays local. Outside distributed training the
+/// statistics are local, as with <c>false</c>.</para>
 /// </remarks>
 /// <example><code>var bin = new BatchInstanceNormalization();
 /// var y = bin.Call(images, training: true);
@@ -37,9 +45,10 @@ public sealed class BatchInstanceNormalization : Layer
     /// <param name="axis">The feature axis (not the batch axis 0).</param>
     /// <param name="momentum">Weight of the old value in the moving averages, in [0, 1].</param>
     /// <param name="epsilon">Added to both variances; must be positive.</param>
+    /// <param name="synchronized">Whether distributed training computes the BN branch's batch statistics over every replica (see the remarks).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
-    public BatchInstanceNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3,
+    public BatchInstanceNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool synchronized = false,
         int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
@@ -50,6 +59,7 @@ public sealed class BatchInstanceNormalization : Layer
         Axis = axis;
         Momentum = momentum;
         Epsilon = epsilon;
+        Synchronized = synchronized;
     }
 
     /// <summary>The feature axis (as given).</summary>
@@ -58,6 +68,8 @@ public sealed class BatchInstanceNormalization : Layer
     public double Momentum { get; }
     /// <summary>Added to both variances.</summary>
     public double Epsilon { get; }
+    /// <summary>Whether distributed training computes the BN branch's batch statistics over every replica (see the remarks).</summary>
+    public bool Synchronized { get; }
 
     /// <summary>gamma (null before build).</summary>
     public Tensor? Gamma { get; private set; }
@@ -98,12 +110,20 @@ public sealed class BatchInstanceNormalization : Layer
         bool batch = training && Trainable;
         var (mi, vi) = Ops.InstanceMoments(x, v.N, v.O, v.C, v.I);
         double[] mb, vb;
-        if (batch) (mb, vb) = Ops.PoolOverSamples(mi, vi, v.N, v.C);
-        else { mb = NormViews.ToDouble(MovingMean!.Data); vb = NormViews.ToDouble(MovingVariance!.Data); }
-        var y = Ops.BatchInstanceNorm(x, v.N, v.O, v.C, v.I, mi, vi, mb, vb, batch, Epsilon, Gamma, Beta!, Gate!);
+        double n = (double)v.N * v.Spatial;
+        var sync = batch && Synchronized ? SyncBatchStatistics.Current : null;
         if (batch)
         {
-            double n = (double)v.N * v.Spatial, unbias = n / (n - 1);
+            (mb, vb) = Ops.PoolOverSamples(mi, vi, v.N, v.C);
+            // Equal group sizes: the pooled biased variance is the channel's, over N * spatial values.
+            if (sync != null) n = sync.Merge((long)v.N * v.Spatial, mb, vb);
+        }
+        else { mb = NormViews.ToDouble(MovingMean!.Data); vb = NormViews.ToDouble(MovingVariance!.Data); }
+        var y = Ops.BatchInstanceNorm(x, v.N, v.O, v.C, v.I, mi, vi, mb, vb, batch, Epsilon, Gamma, Beta!, Gate!,
+            sync?.BackwardSums((long)n));
+        if (batch)
+        {
+            double unbias = n / (n - 1);
             for (int c = 0; c < v.C; c++)
             {
                 MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mb[c] * (1 - Momentum));
@@ -127,9 +147,11 @@ public sealed class BatchInstanceNormalization : Layer
         config["axis"] = Axis;
         config["momentum"] = Momentum;
         config["epsilon"] = Epsilon;
+        config["synchronized"] = Synchronized;
         return config;
     }
 
     internal static BatchInstanceNormalization FromConfig(JsonObject c) => new(
-        c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3), name: c.GetString("name"));
+        c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3),
+        c.GetBool("synchronized", false), name: c.GetString("name"));
 }

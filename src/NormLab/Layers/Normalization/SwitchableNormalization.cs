@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NormLab.Distributed;
 using NormLab.Kernels;
 using NormLab.Saving;
 
@@ -35,6 +36,13 @@ namespace NormLab.Layers;
 /// SwitchNorm2d default 0.9 is the same convention. The reference's epsilon is 1e-5.</para>
 /// <para>Weights, in order: gamma (C), beta (C), mean_weights (3, or 2 without batch statistics),
 /// variance_weights (same), moving_mean (C), moving_variance (C); the last two only with batch statistics.</para>
+/// <para><b>Synchronized.</b> With <c>synchronized: true</c> (and the BN branch), inside
+/// <c>Fit(..., distributed: true)</c> under <c>mpirun</c>, mb and vb are those of the global batch, as
+/// <see cref="BatchNormalization"/>'s option: each rank's (samples, mb, vb) per channel are gathered and merged
+/// with Chan's formula (exact for unequal shards: every sample weighs the same, as in one process), the
+/// backward sums the BN branch's per-channel sums <c>sum_n dL/dmu</c> and <c>sum_n dL/dvar</c> over the ranks,
+/// and the moving statistics are identical on every rank. IN and LN are per sample and stay local. Outside
+/// distributed training, or without the BN branch, the option changes nothing.</para>
 /// </remarks>
 /// <example><code>var sn = new SwitchableNormalization();
 /// var y = sn.Call(x, training: true);
@@ -48,10 +56,11 @@ public sealed class SwitchableNormalization : Layer
     /// <param name="momentum">Weight of the old value in the moving averages, in [0, 1].</param>
     /// <param name="epsilon">Added to the mixed variance; must be positive.</param>
     /// <param name="useBatchStatistics">Whether the BN branch exists (false: IN and LN only, as the reference's <c>using_bn=False</c>).</param>
+    /// <param name="synchronized">Whether distributed training computes the BN branch's batch statistics over every replica (see the remarks).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
     public SwitchableNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool useBatchStatistics = true,
-        int[]? inputShape = null, string? name = null)
+        bool synchronized = false, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
         if (!(momentum >= 0 && momentum <= 1))
@@ -62,6 +71,7 @@ public sealed class SwitchableNormalization : Layer
         Momentum = momentum;
         Epsilon = epsilon;
         UseBatchStatistics = useBatchStatistics;
+        Synchronized = synchronized;
     }
 
     /// <summary>The feature axis (as given).</summary>
@@ -72,6 +82,8 @@ public sealed class SwitchableNormalization : Layer
     public double Epsilon { get; }
     /// <summary>Whether the BN branch exists.</summary>
     public bool UseBatchStatistics { get; }
+    /// <summary>Whether distributed training computes the BN branch's batch statistics over every replica (see the remarks).</summary>
+    public bool Synchronized { get; }
 
     /// <summary>gamma (null before build).</summary>
     public Tensor? Gamma { get; private set; }
@@ -121,7 +133,8 @@ public sealed class SwitchableNormalization : Layer
         var y = Ops.SwitchableNorm(x, v.N, v.O, v.C, v.I, mi, vb, bessel,
             UseBatchStatistics ? NormViews.ToDouble(MovingMean!.Data) : null,
             UseBatchStatistics ? NormViews.ToDouble(MovingVariance!.Data) : null,
-            batch, Epsilon, Gamma, Beta!, MeanLogits!, VarianceLogits!, out var bm, out var bv);
+            batch, Epsilon, Gamma, Beta!, MeanLogits!, VarianceLogits!, out var bm, out var bv,
+            batch && UseBatchStatistics && Synchronized ? SyncBatchStatistics.Current : null);
         if (batch && UseBatchStatistics)
             for (int c = 0; c < v.C; c++)
             {
@@ -146,10 +159,11 @@ public sealed class SwitchableNormalization : Layer
         config["momentum"] = Momentum;
         config["epsilon"] = Epsilon;
         config["use_batch_statistics"] = UseBatchStatistics;
+        config["synchronized"] = Synchronized;
         return config;
     }
 
     internal static SwitchableNormalization FromConfig(JsonObject c) => new(
         c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3),
-        c.GetBool("use_batch_statistics", true), name: c.GetString("name"));
+        c.GetBool("use_batch_statistics", true), c.GetBool("synchronized", false), name: c.GetString("name"));
 }

@@ -1,4 +1,5 @@
 using NormLab.Autograd;
+using NormLab.Distributed;
 using NormLab.Kernels;
 
 namespace NormLab;
@@ -61,10 +62,13 @@ public static partial class Ops
     /// dgamma = rho sb SB + (1 - rho) sum_n si Di;  dbeta = SA;  drho = gamma (sb SB - sum_n si Di)
     /// </code>
     /// where A = sum dy, Di = sum dy (x - mi) per (n, c), SA = sum_n A, SB = sum_n sum dy (x - mb).
+    /// <paramref name="crossReplica"/> (synchronized BIN, where mb and vb are already the statistics over
+    /// every replica) sums SA and SB over the replicas for dx's BN terms and gives the global N HW; the
+    /// parameter gradients stay local (the gradient allreduce sums them).
     /// </summary>
     internal static Tensor BatchInstanceNorm(Tensor x, int N, int O, int C, int I,
         double[] mi, double[] vi, double[] mb, double[] vb, bool batchStats, double epsilon,
-        Tensor gamma, Tensor beta, Tensor rho)
+        Tensor gamma, Tensor beta, Tensor rho, CrossReplicaSums? crossReplica = null)
     {
         int NC = N * C;
         double HW = (double)O * I, M = N * HW;
@@ -110,6 +114,12 @@ public static partial class Ops
             float[]? dx = null;
             if (x.RequiresGrad)
             {
+                double Mg = M;
+                if (batchStats && crossReplica != null)
+                {
+                    SA = (double[])SA.Clone(); SB = (double[])SB.Clone();
+                    Mg = crossReplica(SA, SB);
+                }
                 var q = new float[NC]; var rr = new float[NC];
                 for (int n = 0; n < N; n++)
                     for (int c = 0; c < C; c++)
@@ -120,9 +130,9 @@ public static partial class Ops
                         double q0 = qIn, r0 = -(1 - r) * g * si[j] * A[j] / HW + qIn * (mh[j] - mi[j]);
                         if (batchStats)
                         {
-                            double qBn = -r * g * sb[c] * sb[c] * sb[c] * SB[c] / M;
+                            double qBn = -r * g * sb[c] * sb[c] * sb[c] * SB[c] / Mg;
                             q0 += qBn;
-                            r0 += -r * g * sb[c] * SA[c] / M + qBn * (mh[j] - mb[c]);
+                            r0 += -r * g * sb[c] * SA[c] / Mg + qBn * (mh[j] - mb[c]);
                         }
                         q[j] = (float)q0; rr[j] = (float)r0;
                     }
@@ -152,10 +162,15 @@ public static partial class Ops
     /// dx  = dy gamma s + Gmi / HW + Gvi * bessel * 2 (x - mi) / HW
     /// dlogit_k = w_k (g_k - sum_j w_j g_j),  g_k = sum gm * stat_k   (and the same for the variances)
     /// </code>
+    /// <paramref name="sync"/> (synchronized SN, training with the BN branch): mb and vb are those of the
+    /// global batch, merged from every rank's (samples, mb, vb) with Chan's formula (every sample weighs
+    /// the same, as in one process), and dx's BN terms use <c>sum_n gm</c>, <c>sum_n gv</c> and N over
+    /// every replica (one allreduce); the parameter gradients stay local (the gradient allreduce sums them).
     /// </summary>
     internal static Tensor SwitchableNorm(Tensor x, int N, int O, int C, int I,
         double[] mi, double[] vi, double bessel, double[]? movingMean, double[]? movingVar, bool batchStats, double epsilon,
-        Tensor gamma, Tensor beta, Tensor meanLogits, Tensor varLogits, out double[]? batchMean, out double[]? batchVar)
+        Tensor gamma, Tensor beta, Tensor meanLogits, Tensor varLogits, out double[]? batchMean, out double[]? batchVar,
+        SyncBatchStatistics? sync = null)
     {
         int NC = N * C, K = meanLogits.Size;
         bool useBn = K == 3;
@@ -163,9 +178,15 @@ public static partial class Ops
         var (ml, vl) = PoolOverChannels(mi, vi, N, C);
         double[]? mb = null, vb = null;
         batchMean = batchVar = null;
+        long samples = N;
         if (useBn)
         {
-            if (batchStats) { (mb, vb) = PoolOverSamples(mi, vi, N, C); batchMean = mb; batchVar = vb; }
+            if (batchStats)
+            {
+                (mb, vb) = PoolOverSamples(mi, vi, N, C);
+                batchMean = mb; batchVar = vb;
+                if (sync != null) samples = sync.Merge(N, mb, vb);
+            }
             else { mb = movingMean!; vb = movingVar!; }
         }
         var w = SoftmaxD(meanLogits.Data); var v = SoftmaxD(varLogits.Data);
@@ -213,6 +234,8 @@ public static partial class Ops
             if (x.RequiresGrad)
             {
                 bool bnGrad = useBn && batchStats;
+                double Nb = N;
+                if (bnGrad && sync != null) Nb = sync.BackwardSums(samples)(smB, svB);
                 var p = new float[NC]; var q = new float[NC]; var r = new float[NC];
                 for (int n = 0; n < N; n++)
                     for (int c = 0; c < C; c++)
@@ -222,8 +245,8 @@ public static partial class Ops
                         double gmi = w[0] * gm[j] + w[1] * smL[n] / C + 2 * v[1] * svL[n] * (mi[j] - ml[n]) / C;
                         if (bnGrad)
                         {
-                            gvi += v[2] * svB[c] / N;
-                            gmi += w[2] * smB[c] / N + 2 * v[2] * svB[c] * (mi[j] - bnMean![c]) / N;
+                            gvi += v[2] * svB[c] / Nb;
+                            gmi += w[2] * smB[c] / Nb + 2 * v[2] * svB[c] * (mi[j] - bnMean![c]) / Nb;
                         }
                         double qq = 2 * bessel * gvi / HW;
                         p[j] = (float)(G[c] * s[j]);
