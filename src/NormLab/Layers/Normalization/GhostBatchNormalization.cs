@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NormLab.Distributed;
 using NormLab.Initializers;
 using NormLab.Kernels;
 using NormLab.Saving;
@@ -21,6 +22,15 @@ namespace NormLab.Layers;
 /// <para>Inference (or <c>Trainable = false</c>): the moving statistics, for a batch of any size.
 /// In training the batch size must be a multiple of <c>virtualBatchSize</c> (as Keras); otherwise
 /// <see cref="InvalidOperationException"/> names both sizes (no silent remainder batch).</para>
+/// <para><b>Distributed training: ghost statistics stay local.</b> Ghost batch normalization is local by
+/// design: its virtual batches are per replica (a ghost batch never spans two ranks), so the batch statistics
+/// used to normalize, and their gradients, are never synchronized, whatever the option below. With
+/// <c>synchronized: true</c>, inside <c>Fit(..., distributed: true)</c> under <c>mpirun</c>, only the
+/// <b>moving statistics</b> are averaged across replicas: the per-channel sums of the ghost batches' means and
+/// variances and their number are allreduced (one call), so the moving averages are those of every ghost
+/// batch of the global batch and stay identical on every rank. When each rank's shard is a multiple of
+/// <c>virtualBatchSize</c>, this is exactly what one process does with the whole global batch. With
+/// <c>false</c>, each rank's moving statistics follow its own ghost batches and drift apart.</para>
 /// </remarks>
 /// <example><code>var gbn = new GhostBatchNormalization(virtualBatchSize: 32);</code></example>
 public sealed class GhostBatchNormalization : Layer
@@ -31,7 +41,7 @@ public sealed class GhostBatchNormalization : Layer
     /// <summary>Creates the layer.</summary>
     public GhostBatchNormalization(int virtualBatchSize, int axis = -1, double momentum = 0.99, double epsilon = 1e-3,
         bool center = true, bool scale = true, Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
-        bool trainable = true, int[]? inputShape = null, string? name = null)
+        bool synchronized = false, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
         if (virtualBatchSize < 1)
@@ -48,6 +58,7 @@ public sealed class GhostBatchNormalization : Layer
         Scale = scale;
         this.betaInitializer = betaInitializer ?? "zeros";
         this.gammaInitializer = gammaInitializer ?? "ones";
+        Synchronized = synchronized;
         Trainable = trainable;
     }
 
@@ -59,6 +70,8 @@ public sealed class GhostBatchNormalization : Layer
     public double Momentum { get; }
     /// <summary>Added to the variance inside the square root.</summary>
     public double Epsilon { get; }
+    /// <summary>Whether distributed training averages the moving statistics across replicas (the ghost batches stay local; see the remarks).</summary>
+    public bool Synchronized { get; }
     /// <summary>Whether beta exists.</summary>
     public bool Center { get; }
     /// <summary>Whether gamma exists.</summary>
@@ -108,11 +121,15 @@ public sealed class GhostBatchNormalization : Layer
         var mean = new double[V * C]; var variance = new double[V * C];
         Moments.Compute(x.Data, V, rows, C, I, mean, variance);
         var y = Ops.ChannelNorm(x, V, rows, C, I, C, mean, NormViews.InvStd(variance, Epsilon), Gamma, Beta, batchStats: true);
+        // Sums over the ghost batches: [count, sum of means (C), sum of variances (C)].
+        var sums = new double[1 + 2 * C];
+        sums[0] = V;
+        for (int c = 0; c < C; c++)
+            for (int g = 0; g < V; g++) { sums[1 + c] += mean[g * C + c]; sums[1 + C + c] += variance[g * C + c]; }
+        if (Synchronized && SyncBatchStatistics.Current is { } sync) sync.Communicator.AllreduceSum(sums);
         for (int c = 0; c < C; c++)
         {
-            double m = 0, v = 0;
-            for (int g = 0; g < V; g++) { m += mean[g * C + c]; v += variance[g * C + c]; }
-            m /= V; v /= V;
+            double m = sums[1 + c] / sums[0], v = sums[1 + C + c] / sums[0];
             MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + m * (1 - Momentum));
             MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + v * (1 - Momentum));
         }
@@ -134,6 +151,7 @@ public sealed class GhostBatchNormalization : Layer
         config["scale"] = Scale;
         config["beta_initializer"] = betaInitializer.GetConfig();
         config["gamma_initializer"] = gammaInitializer.GetConfig();
+        config["synchronized"] = Synchronized;
         return config;
     }
 
@@ -141,5 +159,5 @@ public sealed class GhostBatchNormalization : Layer
         c.GetInt("virtual_batch_size", 1), c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3),
         c.GetBool("center", true), c.GetBool("scale", true),
         BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
-        c.GetBool("trainable", true), name: c.GetString("name"));
+        c.GetBool("synchronized", false), c.GetBool("trainable", true), name: c.GetString("name"));
 }
