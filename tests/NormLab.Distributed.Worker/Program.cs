@@ -5,7 +5,10 @@ using NormLab.Callbacks;
 using NormLab.Distributed;
 using NormLab.Layers;
 
-// usage: Worker train [--distributed 1] [--sync 1] [--steps 20] [--batch 32] [--seed 7] [--fail-rank R --fail-step S]
+// usage: Worker train [--distributed 1] [--sync 1] [--norm bn|sn|bin|ghost] [--steps 20] [--batch 32] [--seed 7]
+//                     [--fail-rank R --fail-step S]
+// --norm picks the batch-statistic layer under test (default BatchNormalization): switchable, batch-instance
+// or ghost (virtual batch 8) normalization, each with synchronized: --sync.
 // Rank 0 prints one line "RESULT {json}": per-step global losses, all final weights (moving
 // statistics included) and the largest difference of the weights between ranks.
 var options = new Dictionary<string, string>();
@@ -15,6 +18,7 @@ int Int(string name, int fallback) => options.TryGetValue(name, out var v) ? int
 bool distributed = Int("distributed", 1) == 1, sync = Int("sync", 1) == 1;
 int steps = Int("steps", 20), batch = Int("batch", 32), seed = Int("seed", 7);
 int failRank = Int("fail-rank", -1), failStep = Int("fail-step", -1);
+string norm = options.TryGetValue("norm", out var normName) ? normName : "bn";
 NormLabConfig.Threads = 1;
 
 var world = distributed ? Communicator.World : null;
@@ -27,16 +31,55 @@ NormLabRandom.SetSeed(seed);
 var x = Tensor.RandN(steps * batch, 6, 6, 2);
 var y = Tensor.RandInt(0, 3, steps * batch);
 NormLabRandom.SetSeed(seed + 1000 * rank);
-var model = new Sequential([
-    new Conv2D(4, (3, 3), useBias: false, inputShape: [6, 6, 2]),
-    new BatchNormalization(momentum: 0.9, synchronized: sync),
-    new Activation("relu"),
-    new Flatten(),
-    new Dense(8, useBias: false),
-    new BatchNormalization(momentum: 0.9, synchronized: sync),
-    new Activation("relu"),
-    new Dense(3, activation: "softmax"),
-]);
+var model = new Sequential(norm switch
+{
+    "bn" =>
+    [
+        new Conv2D(4, (3, 3), useBias: false, inputShape: [6, 6, 2]),
+        new BatchNormalization(momentum: 0.9, synchronized: sync),
+        new Activation("relu"),
+        new Flatten(),
+        new Dense(8, useBias: false),
+        new BatchNormalization(momentum: 0.9, synchronized: sync),
+        new Activation("relu"),
+        new Dense(3, activation: "softmax"),
+    ],
+    "sn" =>
+    [
+        new Conv2D(4, (3, 3), useBias: false, inputShape: [6, 6, 2]),
+        new SwitchableNormalization(momentum: 0.9, synchronized: sync),
+        new Activation("relu"),
+        new Flatten(),
+        new Dense(8, useBias: false),
+        new SwitchableNormalization(momentum: 0.9, synchronized: sync),
+        new Activation("relu"),
+        new Dense(3, activation: "softmax"),
+    ],
+    // BIN needs a spatial extent: two convolutions, no dense-layer norm.
+    "bin" =>
+    [
+        new Conv2D(4, (3, 3), useBias: false, inputShape: [6, 6, 2]),
+        new BatchInstanceNormalization(momentum: 0.9, synchronized: sync),
+        new Activation("relu"),
+        new Conv2D(4, (3, 3), useBias: false),
+        new BatchInstanceNormalization(momentum: 0.9, synchronized: sync),
+        new Activation("relu"),
+        new Flatten(),
+        new Dense(3, activation: "softmax"),
+    ],
+    "ghost" =>
+    [
+        new Conv2D(4, (3, 3), useBias: false, inputShape: [6, 6, 2]),
+        new GhostBatchNormalization(8, momentum: 0.9, synchronized: sync),
+        new Activation("relu"),
+        new Flatten(),
+        new Dense(8, useBias: false),
+        new GhostBatchNormalization(8, momentum: 0.9, synchronized: sync),
+        new Activation("relu"),
+        new Dense(3, activation: "softmax"),
+    ],
+    _ => throw new ArgumentException($"unknown --norm {norm} (bn, sn, bin or ghost)"),
+});
 model.Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
 var recorder = new Recorder(rank, failRank, failStep);
 var history = model.Fit(x, y, epochs: 1, batchSize: batch, callbacks: [recorder], verbose: 0, distributed: distributed);

@@ -8,7 +8,7 @@ namespace NormLab.Tests.Distributed;
 /// </summary>
 public sealed class MpiFactAttribute : FactAttribute
 {
-    private static readonly Lazy<string?> Missing = new(FindMissing);
+    internal static readonly Lazy<string?> Missing = new(FindMissing);
 
     public MpiFactAttribute()
     {
@@ -28,5 +28,14 @@ public sealed class MpiFactAttribute : FactAttribute
             return "Open MPI's libmpi.so.40 cannot be loaded: apt-get install openmpi-bin libopenmpi-dev";
         System.Runtime.InteropServices.NativeLibrary.Free(handle);
         return null;
+    }
+}
+
+/// <summary>A theory that needs Open MPI, skipped with the reason as <see cref="MpiFactAttribute"/>.</summary>
+public sealed class MpiTheoryAttribute : TheoryAttribute
+{
+    public MpiTheoryAttribute()
+    {
+        if (MpiFactAttribute.Missing.Value is string reason) Skip = reason;
     }
 }
