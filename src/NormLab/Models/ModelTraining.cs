@@ -38,7 +38,8 @@ public partial class Model
     /// <c>distributed: true</c>: data-parallel training over MPI (run the program with <c>mpirun -np K</c>): every rank passes the
     /// same (x, y); <paramref name="batchSize"/> is the global batch, split across the ranks (unequal
     /// shards allowed); the initial weights come from rank 0; gradients are averaged so the weights stay
-    /// identical on every rank; <c>BatchNormalization(synchronized: true)</c> uses the global batch's
+    /// identical on every rank; <c>BatchNormalization(synchronized: true)</c> (and the BN branch of
+    /// <c>SwitchableNormalization</c>/<c>BatchInstanceNormalization</c> with it) uses the global batch's
     /// statistics; the loss and metrics are those of the global batch; only rank 0 prints. An exception
     /// on any rank aborts the whole job (MPI_Abort). Without mpirun it trains as one process.
     /// See <see cref="Communicator.World"/> for the rank, e.g. to let only rank 0 save the model.
