@@ -1,0 +1,77 @@
+using NormLab.Layers;
+
+namespace NormLab.Cli.Lab;
+
+/// <summary>Where a normalization layer is placed: the shape it sees and a unique name for it.</summary>
+/// <param name="Rank">The rank of its input, batch included: 2 (dense), 3 (sequence), 4 (image).</param>
+/// <param name="Channels">The size of the last (feature/channel) axis.</param>
+/// <param name="Name">A name for the layer, unique in the model.</param>
+internal readonly record struct NormSite(int Rank, int Channels, string Name)
+{
+    /// <summary>Every axis but the batch: what layer and RMS normalization normalize over on images.
+    /// On sequences only the features, so each time step is normalized on its own (as in LayerNorm-LSTM).</summary>
+    internal int[] SampleAxes => Rank == 4 ? [1, 2, 3] : [-1];
+}
+
+/// <summary>The learned mixing weights or gate of one layer (Switchable, Batch-Instance Normalization).</summary>
+/// <param name="Layer">The layer's name.</param>
+/// <param name="Title">What the values are, e.g. "mean weights" or "gate ρ".</param>
+/// <param name="Labels">One label per value (e.g. "IN", "LN", "BN", or a channel index).</param>
+/// <param name="Values">The learned values.</param>
+internal sealed record MixingReport(string Layer, string Title, IReadOnlyList<string> Labels, IReadOnlyList<double> Values);
+
+/// <summary>
+/// A normalization layer whose learned mixing the report can chart. A layer can implement it itself,
+/// or its catalog entry can adapt it (see <see cref="NormalizationCatalog.Entry.Mixing"/>).
+/// </summary>
+internal interface IReportsMixing
+{
+    /// <summary>The learned mixing weights and gates, after training.</summary>
+    IEnumerable<MixingReport> Mixing();
+}
+
+/// <summary>
+/// The short names of <c>--norms</c> and the layer each makes. Adding a normalization is one line
+/// in <see cref="Entries"/>; give it a <c>mixing</c> adapter if the report should chart its learned mixing.
+/// </summary>
+internal static class NormalizationCatalog
+{
+    /// <summary>One normalization: its short name, a display name, and a factory (null makes no layer).</summary>
+    internal sealed record Entry(string Key, string Display, Func<NormSite, Layer?> Create,
+        Func<Layer, IEnumerable<MixingReport>>? Mixing = null, int MinRank = 2);
+
+    internal static readonly IReadOnlyList<Entry> Entries =
+    [
+        new("none", "None", _ => null),
+        // Momentum 0.9 (PyTorch's 0.1) rather than Keras's 0.99: lab runs are short, and with 0.99 the moving
+        // statistics still carry half their initial values after 70 steps, which would judge BatchNorm at
+        // large batches on unconverged inference statistics rather than on the normalization itself.
+        new("batch", "BatchNorm", s => new BatchNormalization(momentum: 0.9, name: s.Name)),
+        new("layer", "LayerNorm", s => new LayerNormalization(axis: s.SampleAxes, name: s.Name)),
+        new("group", "GroupNorm", s => new GroupNormalization(groups: GroupCount(s.Channels), name: s.Name)),
+        // GroupNormalization with one group per channel until InstanceNormalization lands; it needs
+        // spatial or time axes to normalize over, so not after a Dense layer.
+        new("instance", "InstanceNorm", s => new GroupNormalization(groups: -1, name: s.Name), MinRank: 3),
+        new("rms", "RMSNorm", s => new RMSNormalization(axis: s.SampleAxes, name: s.Name)),
+    ];
+
+    /// <summary>The entry for a short name (case-insensitive); unknown names list the valid ones.</summary>
+    internal static Entry Get(string key) =>
+        Entries.FirstOrDefault(e => string.Equals(e.Key, key.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown normalization '{key}'; expected one of {string.Join(", ", Entries.Select(e => e.Key))}.");
+
+    /// <summary>The learned mixing of every layer in the model that has one.</summary>
+    internal static IEnumerable<MixingReport> MixingOf(Model model) =>
+        model.Layers.SelectMany(layer => layer is IReportsMixing own
+            ? own.Mixing()
+            : Entries.Where(e => e.Mixing != null).SelectMany(e => e.Mixing!(layer)));
+
+    /// <summary>8 groups, reduced until it divides the channels. Wu and He's 32 suits 64-2048 channels; on the
+    /// lab's 32- and 64-channel layers it would make the first layer instance normalization.</summary>
+    internal static int GroupCount(int channels)
+    {
+        int groups = Math.Min(8, channels);
+        while (channels % groups != 0) groups--;
+        return groups;
+    }
+}
