@@ -19,8 +19,7 @@ internal static class EvaluateCommand
         var model = Model.Load(path);
         var dataset = DataLocator.Load(data).Take(0, testSamples);
         // An LSTM model reads each image as a sequence of rows: (h, w·c) instead of (h, w, c).
-        var first = model.Layers[0];
-        string arch = first.InputShape?.Length == 2 ? "rnn" : "cnn";
+        string arch = model.BuiltInputShape?.Length == 3 ? "rnn" : "cnn";
         var x = Architectures.Shape(arch, dataset.TestImages);
         var scores = model.Evaluate(x, dataset.TestLabels, batchSize: 256);
         Console.WriteLine($"{Path.GetFileName(path)} on {dataset.Source} ({x.Dim(0):N0} test images): accuracy {scores["accuracy"]:P2}, loss {scores["loss"]:F4}");

@@ -107,10 +107,10 @@ internal static class HtmlReport
             var present = norms.Where(n => n != "none").ToList();
             foreach (int batch in batches)
             {
-                var bars = placements.Select((p, i) => new BarSeries($"{p} activation", Palette[(i + 3) % Palette.Length],
+                var bars = placements.Select((p, i) => new BarSeries(p, Palette[(i + 3) % Palette.Length],
                     present.Select(n => 100 * (cells.FirstOrDefault(c => c.Norm == n && c.Placement == p && c.BatchSize == batch)?.TestAccuracy.Mean ?? double.NaN)).ToList())).ToList();
                 var values = bars.SelectMany(b => b.Values).Where(double.IsFinite).ToList();
-                html.Append(Bars($"placement-b{batch}", $"Test accuracy by placement, batch {batch}", "normalization", "test accuracy (%)",
+                html.Append(Bars($"placement-b{batch}", $"Test accuracy, norm before vs after activation, batch {batch}", "normalization", "test accuracy (%)",
                     present.Select(Display).ToList(), bars, values.Count == 0 ? null : (Math.Floor(values.Min() / 5) * 5 - 5, Math.Min(100, Math.Ceiling(values.Max() / 5) * 5))));
             }
             html.Append("</div>");

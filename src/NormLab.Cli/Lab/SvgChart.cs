@@ -146,7 +146,9 @@ internal static class SvgChart
         foreach (var (name, color) in entries)
         {
             svg.Append($"<rect x=\"{x}\" y=\"{y}\" width=\"14\" height=\"14\" rx=\"2\" fill=\"{color}\"/>");
-            svg.Append($"<text x=\"{x + 20}\" y=\"{y + 12}\">{Esc(name)}</text>");
+            // The legend column is Right - 36 px wide: long names are cut with an ellipsis, the full name in the tooltip.
+            string shown = name.Length > 15 ? name[..14] + "…" : name;
+            svg.Append($"<text x=\"{x + 20}\" y=\"{y + 12}\"><title>{Esc(name)}</title>{Esc(shown)}</text>");
             y += 22;
         }
         svg.Append("</g>");
