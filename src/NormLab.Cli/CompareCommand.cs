@@ -53,7 +53,9 @@ internal static class CompareCommand
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx => result = Comparison.Run(settings, dataset, new LiveProgress(ctx)));
+            .Start(ctx => result = Comparison.Run(settings, dataset, new LiveProgress(ctx),
+                // Long runs keep what they have measured: the JSON is rewritten after every run.
+                checkpoint: json == null ? null : partial => ResultsJson.Write(partial, json)));
 
         AnsiConsole.Write(Table(result));
         foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");

@@ -22,7 +22,7 @@ internal static class EvaluateCommand
         string arch = model.BuiltInputShape?.Length == 3 ? "rnn" : "cnn";
         var x = Architectures.Shape(arch, dataset.TestImages);
         var scores = model.Evaluate(x, dataset.TestLabels, batchSize: 256);
-        Console.WriteLine($"{Path.GetFileName(path)} on {dataset.Source} ({x.Dim(0):N0} test images): accuracy {scores["accuracy"]:P2}, loss {scores["loss"]:F4}");
+        Console.WriteLine($"{Path.GetFileName(path)} on {dataset.Source} ({x.Dim(0):N0} test images): accuracy {scores["accuracy"] * 100:F2}%, loss {scores["loss"]:F4}");
         return 0;
     }
 }

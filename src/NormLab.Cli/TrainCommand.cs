@@ -44,7 +44,7 @@ internal static class TrainCommand
         model.Summary();
         model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels));
         var scores = model.Evaluate(testX, dataset.TestLabels, batchSize: 256);
-        Console.WriteLine($"Test accuracy: {scores["accuracy"]:P2} (loss {scores["loss"]:F4}) on {testX.Dim(0):N0} test images");
+        Console.WriteLine($"Test accuracy: {scores["accuracy"] * 100:F2}% (loss {scores["loss"]:F4}) on {testX.Dim(0):N0} test images");
         model.Save(output);
         Console.WriteLine($"Saved the model to {Path.GetFullPath(output)}");
         return 0;

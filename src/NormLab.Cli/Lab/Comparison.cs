@@ -112,7 +112,9 @@ internal static class Comparison
 {
     private sealed class Silent : ICompareProgress { }
 
-    internal static ComparisonResult Run(CompareSettings settings, ImageDataset data, ICompareProgress? progress = null)
+    /// <param name="checkpoint">Called after every run with the results so far (to save them as they come).</param>
+    internal static ComparisonResult Run(CompareSettings settings, ImageDataset data, ICompareProgress? progress = null,
+        Action<ComparisonResult>? checkpoint = null)
     {
         progress ??= new Silent();
         var norms = settings.Norms.Select(NormalizationCatalog.Get).ToList();
@@ -154,6 +156,7 @@ internal static class Comparison
                 trainX, sliced.TrainLabels, testX, sliced.TestLabels, () => progress.StepDone(i));
             runs.Add(result);
             progress.RunFinished(i, result);
+            checkpoint?.Invoke(new ComparisonResult(settings, sliced.Source, trainX.Dim(0), testX.Dim(0), imageShape, started, total.Elapsed.TotalSeconds, runs.ToList()));
         }
         return new ComparisonResult(settings, sliced.Source, trainX.Dim(0), testX.Dim(0), imageShape, started, total.Elapsed.TotalSeconds, runs);
     }
