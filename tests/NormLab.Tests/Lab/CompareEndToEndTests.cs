@@ -39,6 +39,7 @@ public sealed class CompareEndToEndTests : IDisposable
         }
         Assert.Equal(16, root["summary"]!.AsArray().Count);
         Assert.NotEmpty(root["findings"]!.AsArray());
+        Assert.DoesNotContain("NaN", File.ReadAllText(json));
 
         var report = File.ReadAllText(html);
         Assert.DoesNotContain("<script", report);
