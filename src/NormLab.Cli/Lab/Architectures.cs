@@ -28,10 +28,11 @@ internal static class Architectures
         int slot = 0;
         void Normalized(Layer hidden, int rank, int channels, string activation)
         {
-            layers.Add(hidden);
             if (rank < norm.MinRank)
                 throw new ArgumentException($"--norms {norm.Key} needs inputs of rank >= {norm.MinRank} (spatial or time axes) but --arch {arch} places it after a layer with output rank {rank}.");
-            var layer = norm.Create(new NormSite(rank, channels, $"{norm.Key}_{++slot}"));
+            var site = new NormSite(rank, channels, $"{norm.Key}_{++slot}");
+            layers.Add(norm.Wrap == null ? hidden : norm.Wrap(hidden, site));
+            var layer = norm.Create(site);
             if (placement == Placement.Before)
             {
                 if (layer != null) layers.Add(layer);
@@ -44,7 +45,7 @@ internal static class Architectures
             }
         }
         // Keras practice: a layer followed by a normalization needs no bias (the norm's beta replaces it).
-        bool bias = norm.Key == "none" || placement == Placement.After;
+        bool bias = norm.Key == "none" || norm.Wrap != null || placement == Placement.After;
         switch (arch)
         {
             case "cnn":
@@ -63,6 +64,8 @@ internal static class Architectures
                 layers.Add(new Dense(classes, activation: "softmax", name: "output"));
                 break;
             case "rnn":
+                if (norm.Wrap != null)
+                    throw new ArgumentException($"--norms {norm.Key} wraps Conv2D and Dense layers; --arch rnn has only LSTMs before its output.");
                 int[] sequence = [imageShape[0], imageShape[1] * imageShape[2]];
                 layers.Add(new LSTM(64, returnSequences: true, inputShape: sequence, name: "lstm_1"));
                 var between = norm.Create(new NormSite(3, 64, $"{norm.Key}_1"));
@@ -73,6 +76,9 @@ internal static class Architectures
             default:
                 throw new ArgumentException($"unknown --arch '{arch}'; expected one of {string.Join(", ", Names)}.");
         }
-        return new Sequential(layers, name: $"{arch}_{norm.Key}");
+        var model = new Sequential(layers, name: $"{arch}_{norm.Key}");
+        // A wrapper as first layer hides the input shape from Sequential: build now, so parameters can be counted.
+        if (!model.Built) model.Build([1, .. (arch == "rnn" ? new[] { imageShape[0], imageShape[1] * imageShape[2] } : imageShape)]);
+        return model;
     }
 }

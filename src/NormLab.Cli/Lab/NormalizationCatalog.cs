@@ -36,9 +36,10 @@ internal interface IReportsMixing
 /// </summary>
 internal static class NormalizationCatalog
 {
-    /// <summary>One normalization: its short name, a display name, and a factory (null makes no layer).</summary>
+    /// <summary>One normalization: its short name, a display name, and a factory for the layer after each hidden
+    /// layer (null makes none). Weight normalizations instead <c>Wrap</c> the hidden Conv2D/Dense layer itself.</summary>
     internal sealed record Entry(string Key, string Display, Func<NormSite, Layer?> Create,
-        Func<Layer, IEnumerable<MixingReport>>? Mixing = null, int MinRank = 2);
+        Func<Layer, IEnumerable<MixingReport>>? Mixing = null, int MinRank = 2, Func<Layer, NormSite, Layer>? Wrap = null);
 
     internal static readonly IReadOnlyList<Entry> Entries =
     [
@@ -53,6 +54,8 @@ internal static class NormalizationCatalog
         // spatial or time axes to normalize over, so not after a Dense layer.
         new("instance", "InstanceNorm", s => new GroupNormalization(groups: -1, name: s.Name), MinRank: 3),
         new("rms", "RMSNorm", s => new RMSNormalization(axis: s.SampleAxes, name: s.Name)),
+        new("unit", "UnitNorm", s => new UnitNormalization(axis: s.SampleAxes, name: s.Name)),
+        new("spectral", "SpectralNorm", _ => null, Wrap: (hidden, s) => new SpectralNormalization(hidden, name: s.Name)),
     ];
 
     /// <summary>The entry for a short name (case-insensitive); unknown names list the valid ones.</summary>
