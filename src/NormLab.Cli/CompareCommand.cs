@@ -86,8 +86,8 @@ internal static class CompareCommand
             : (s.Mean * scale).ToString(format, CultureInfo.InvariantCulture) + (seeds ? " ± " + (s.Std * scale).ToString(format, CultureInfo.InvariantCulture) : "");
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"{result.Settings.Arch}: {result.TrainSamples:N0} training / {result.TestSamples:N0} test images, {result.Settings.Epochs} epoch(s)");
-        table.AddColumns("normalization", "placement", "batch", "test acc %", "final train loss",
-            $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s / epoch", "parameters");
+        table.AddColumns("norm", "place", "batch", "test acc %", "train loss",
+            $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s/epoch", "params");
         var cells = result.Cells;
         foreach (var c in cells)
         {
@@ -95,7 +95,7 @@ internal static class CompareCommand
             string acc = S(c.TestAccuracy, "F2", 100);
             table.AddRow(NormalizationCatalog.Get(c.Norm).Display, c.Placement, c.BatchSize.ToString(CultureInfo.InvariantCulture),
                 best ? $"[green bold]{acc}[/]" : acc, S(c.FinalTrainLoss, "F4"),
-                c.ReachedTarget == 0 ? "not reached" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs})" : ""),
+                c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs})" : ""),
                 S(c.SecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture));
         }
         return table;

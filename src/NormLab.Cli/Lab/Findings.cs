@@ -31,7 +31,7 @@ internal static class Findings
                 string margin = lead < 0.0005 ? $"tied with {Display(runnerUp.Norm)}" : $"{Pts(lead)} ahead of {Display(runnerUp.Norm)}";
                 string noise = seeds && best.TestAccuracy.Mean - best.TestAccuracy.Std <= runnerUp.TestAccuracy.Mean + runnerUp.TestAccuracy.Std
                     ? " — within one standard deviation, so not a clear win" : "";
-                string size = batches.Count == 1 ? "" : batch == batches[0] ? "the smallest batch size, " : "the largest batch size, ";
+                string size = batches.Count == 1 ? "batch size " : batch == batches[0] ? "the smallest batch size, " : "the largest batch size, ";
                 findings.Add($"At {size}{batch}{where}, {Display(best.Norm)} had the best test accuracy ({Pct(best.TestAccuracy.Mean)}), {margin}{noise}.");
                 var none = at.FirstOrDefault(c => c.Norm == "none");
                 if (none != null && best.Norm != "none")
