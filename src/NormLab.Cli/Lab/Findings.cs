@@ -30,7 +30,8 @@ internal static class Findings
                 double lead = best.TestAccuracy.Mean - runnerUp.TestAccuracy.Mean;
                 string margin = lead < 0.0005 ? $"tied with {Display(runnerUp.Norm)}" : $"{Pts(lead)} ahead of {Display(runnerUp.Norm)}";
                 string noise = seeds && best.TestAccuracy.Mean - best.TestAccuracy.Std <= runnerUp.TestAccuracy.Mean + runnerUp.TestAccuracy.Std
-                    ? " — within one standard deviation, so not a clear win" : "";
+                    ? " — within one standard deviation, so not a clear win"
+                    : !seeds && lead < 0.02 ? " — with one seed per configuration a margin this small may be run-to-run noise (try --seeds 3)" : "";
                 string size = batches.Count == 1 ? "batch size " : batch == batches[0] ? "the smallest batch size, " : "the largest batch size, ";
                 findings.Add($"At {size}{batch}{where}, {Display(best.Norm)} had the best test accuracy ({Pct(best.TestAccuracy.Mean)}), {margin}{noise}.");
                 var none = at.FirstOrDefault(c => c.Norm == "none");

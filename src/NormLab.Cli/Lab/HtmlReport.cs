@@ -71,8 +71,17 @@ internal static class HtmlReport
                     seeds ? Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => 100 * Std(g.runs, r => r.EpochTestAccuracy, e)).ToList() : null)).ToList();
                 html.Append("<div class=\"row\">");
                 html.Append(Line($"loss-{placement}-b{batch}", $"Training loss, {where}", "epoch", "training loss (cross-entropy)", lossSeries, xRange: (0, s.Epochs)));
-                html.Append(Line($"accuracy-{placement}-b{batch}", $"Test accuracy per epoch, {where}", "epoch", "test accuracy (%)", accSeries,
-                    integerX: true, xRange: (s.Epochs == 1 ? 0 : 1, s.Epochs)));
+                if (s.Epochs > 1)
+                    html.Append(Line($"accuracy-{placement}-b{batch}", $"Test accuracy per epoch, {where}", "epoch", "test accuracy (%)", accSeries,
+                        integerX: true, xRange: (1, s.Epochs)));
+                else
+                {
+                    // One epoch gives one point per line: bars read better.
+                    var finals = accSeries.Select(a => a.Points[0].Y).Where(double.IsFinite).ToList();
+                    html.Append(Bars($"accuracy-{placement}-b{batch}", $"Test accuracy after 1 epoch, {where}", "normalization", "test accuracy (%)",
+                        ["after epoch 1"], accSeries.Select(a => new BarSeries(a.Name, a.Color, [a.Points[0].Y], a.Errors)).ToList(),
+                        finals.Count == 0 ? null : (Math.Max(0, Math.Floor(finals.Min() / 5) * 5 - 5), Math.Min(100, Math.Ceiling(finals.Max() / 5) * 5))));
+                }
                 html.Append("</div>");
             }
 

@@ -39,6 +39,19 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void OneEpochShowsAccuracyAsBarsWithOneSeriesPerNormalization()
+    {
+        var result = Fake(mixing: false);
+        var report = HtmlReport.Render(result with { Settings = result.Settings with { Epochs = 1 } });
+        int start = report.IndexOf("data-chart=\"accuracy-before-b4\"", StringComparison.Ordinal);
+        var chart = report[start..report.IndexOf("</svg>", start, StringComparison.Ordinal)];
+        Assert.Contains("Test accuracy after 1 epoch", chart);
+        Assert.Contains("data-series=\"None\"", chart);
+        Assert.Contains("data-series=\"BatchNorm\"", chart);
+        Assert.Contains("<rect", chart);
+    }
+
+    [Fact]
     public void FindingsComeFromTheNumbers()
     {
         var findings = Findings.Compute(Fake(mixing: false));
