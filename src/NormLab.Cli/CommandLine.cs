@@ -6,6 +6,7 @@ internal static class CommandLine
     private static readonly Dictionary<string, (string summary, Func<Options, int> run)> Commands = new()
     {
         ["compare"] = ("train one model per normalization and compare them: terminal table, report.html, results.json", CompareCommand.Run),
+        ["report"] = ("render report.html (and the table) again from a --json file, also a partial one", ReportCommand.Run),
         ["train"] = ("train one model chosen by flags, with a progress bar, and save it", TrainCommand.Run),
         ["evaluate"] = ("evaluate a saved model on a dataset: normlab evaluate MODEL [--data DIR]", EvaluateCommand.Run),
     };
@@ -56,6 +57,7 @@ internal static class CommandLine
         Console.WriteLine("on the shipped Fashion-MNIST subset and writes report.html.");
         Console.WriteLine();
         Console.WriteLine(CompareCommand.Usage);
+        Console.WriteLine(ReportCommand.Usage);
         Console.WriteLine(TrainCommand.Usage);
         Console.WriteLine(EvaluateCommand.Usage);
     }

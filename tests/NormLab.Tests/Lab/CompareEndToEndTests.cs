@@ -68,6 +68,14 @@ public sealed class CompareEndToEndTests : IDisposable
             Assert.Contains("class=\"tick\"", svg);
         }
         Assert.DoesNotContain("mixing", report, StringComparison.OrdinalIgnoreCase);
+
+        // The JSON holds everything the report needs: rendering it again gives the same charts.
+        string again = Path.Combine(dir, "again.html");
+        Assert.Equal(0, CommandLine.Run(["report", json, "--out", again]));
+        var charts2 = Regex.Matches(File.ReadAllText(again), "<svg class=\"chart\" data-chart=\"([^\"]+)\"").Select(m => m.Groups[1].Value);
+        Assert.Equal(charts, charts2);
+        File.WriteAllText(json, "{\"runs\": 1}");
+        Assert.Equal(1, CommandLine.Run(["report", json, "--out", again]));
     }
 
     [Fact]
