@@ -22,15 +22,46 @@ def timeit(fn, reps=30):
     return sorted(ts)[reps // 2]
 
 
+def bin_ref(x, g, b, rho):
+    """Batch-instance norm as the reference (BN branch with gamma*rho, IN branch with gamma*(1-rho))."""
+    shape = (1, -1) + (1,) * (x.dim() - 2)
+    out_bn = F.batch_norm(x, None, None, g * rho, b, training=True, eps=1e-3)
+    out_in = F.instance_norm(x, eps=1e-3) * (g * (1 - rho)).view(shape)
+    return out_bn + out_in
+
+
+def sn_ref(x, g, b, lm, lv):
+    """SwitchNorm2d's training forward (IN statistics, LN/BN derived from them)."""
+    N, C = x.shape[:2]
+    v = x.reshape(N, C, -1)
+    mean_in, var_in = v.mean(-1, keepdim=True), v.var(-1, keepdim=True)
+    temp = var_in + mean_in ** 2
+    mean_ln = mean_in.mean(1, keepdim=True)
+    var_ln = temp.mean(1, keepdim=True) - mean_ln ** 2
+    mean_bn = mean_in.mean(0, keepdim=True)
+    var_bn = temp.mean(0, keepdim=True) - mean_bn ** 2
+    w, wv = F.softmax(lm, 0), F.softmax(lv, 0)
+    mean = w[0] * mean_in + w[1] * mean_ln + w[2] * mean_bn
+    var = wv[0] * var_in + wv[1] * var_ln + wv[2] * var_bn
+    y = ((v - mean) / (var + 1e-3).sqrt()).view(x.shape)
+    shape = (1, -1) + (1,) * (x.dim() - 2)
+    return y * g.view(shape) + b.view(shape)
+
+
 def run(name, x_cf, C, layouts):
     copy = timeit(lambda: x_cf.clone())
     g = torch.ones(C, requires_grad=True)
     b = torch.zeros(C, requires_grad=True)
+    rho = torch.full((C,), 0.5, requires_grad=True)
+    lm = torch.ones(3, requires_grad=True)
+    lv = torch.ones(3, requires_grad=True)
     ops = {
         "BN": lambda x: F.batch_norm(x, None, None, g, b, training=True, eps=1e-3),
         "LN": lambda x: F.layer_norm(x.movedim(1, -1), (C,), g, b, eps=1e-3),
         "GN4": lambda x: F.group_norm(x, 4, g, b, eps=1e-3),
         "IN": lambda x: F.group_norm(x, C, g, b, eps=1e-3),
+        "BIN": lambda x: bin_ref(x, g, b, rho),
+        "SN": lambda x: sn_ref(x, g, b, lm, lv),
     }
     for op, f in ops.items():
         best_f, best_fb = 1e9, 1e9

@@ -56,6 +56,47 @@ internal static class NormBench
                 Console.WriteLine($"{op + " " + name,-28} {copy,9:F3} {f,9:F3} {fb,11:F3} {f / copy,9:F2}");
             }
         }
+        RunLayers();
+    }
+
+    /// <summary>
+    /// Layer level (tape, statistics, fused ops and moving-statistic updates included), training mode:
+    /// BatchNormalization next to the layers made of the same statistics, BatchInstanceNormalization and
+    /// SwitchableNormalization. The SN/BN column is the issue's goal (SN fwd+bwd within 2x of BN).
+    /// </summary>
+    private static void RunLayers()
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"layer (training)",-28} {"fwd ms",9} {"fwd+bwd ms",11} {"fwd+bwd/BN",11}");
+        foreach (var (name, dims) in new[] { ("nhwc (32,28,28,64)", new[] { 32, 28, 28, 64 }), ("seq (32,20,128)", new[] { 32, 20, 128 }) })
+        {
+            int n = dims.Aggregate(1, (a, b) => a * b);
+            var rng = new Random(1);
+            var x = Tensor.FromArray(Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble()).ToArray(), dims);
+            var dy = Tensor.FromArray(Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray(), dims);
+            double bn = 0;
+            foreach (var (op, make) in new (string, Func<Layers.Layer>)[]
+            {
+                ("BN", () => new Layers.BatchNormalization()),
+                ("BIN", () => new Layers.BatchInstanceNormalization()),
+                ("SN", () => new Layers.SwitchableNormalization()),
+            })
+            {
+                var layer = make();
+                layer.Build(dims);
+                double f = Time(() => { using var _ = Autograd.Tape.NoGrad(); layer.Call(x, training: true); });
+                x.RequiresGrad = true;
+                double fb = Time(() =>
+                {
+                    foreach (var w in layer.TrainableWeights) w.Grad = null;
+                    x.Grad = null;
+                    layer.Call(x, training: true).Backward(dy);
+                });
+                x.RequiresGrad = false;
+                if (op == "BN") bn = fb;
+                Console.WriteLine($"{op + " " + name,-28} {f,9:F3} {fb,11:F3} {fb / bn,11:F2}");
+            }
+        }
     }
 
     private static double Time(Action a, int reps = 30)

@@ -7,6 +7,9 @@ var commands = new Dictionary<string, (string Help, Action<string[]> Run)>(Strin
     ["gemm"] = ("peak FP32 FLOP rate and GEMM GFLOP/s for square sizes", GemmBench.Run),
     ["conv"] = ("Conv2DKernel timings on the MNIST CNN layers", ConvBench.Run),
     ["norm"] = ("fused BN/LN/GN/IN kernels, forward and forward+backward, vs a copy", NormBench.Run),
+    ["norm-layers-a"] = ("beyond-Keras part A layers (IN, ghost BN, FRN, EvoNorm, LRN, WS) vs BN, through the tape", BeyondABench.Run),
+    ["cnn"] = ("MNIST CNN train step and inference: NormLab vs PyTorch", CnnBench.Run),
+    ["distributed"] = ("data-parallel CNN training throughput under mpirun (see distributed.sh)", DistributedBench.Run),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

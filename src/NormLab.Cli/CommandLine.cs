@@ -41,7 +41,7 @@ internal static class CommandLine
             Console.Error.WriteLine($"normlab {command}: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is FormatException or IOException)
+        catch (Exception e) when (e is FormatException or IOException or InvalidOperationException)
         {
             Console.Error.WriteLine($"normlab {command}: {e.Message}");
             return 1;

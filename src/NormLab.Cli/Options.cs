@@ -18,9 +18,11 @@ internal sealed class Options
         }
         for (int i = 0; i < args.Length; i++)
         {
-            if (!args[i].StartsWith("--") || i + 1 >= args.Length)
+            if (!args[i].StartsWith("--"))
                 throw new ArgumentException($"expected '--option value' pairs, received '{string.Join(' ', args)}'.");
-            options.values[args[i][2..]] = args[++i];
+            // A bare "--flag" (last, or followed by another option) means "--flag true".
+            bool bare = i + 1 >= args.Length || args[i + 1].StartsWith("--");
+            options.values[args[i][2..]] = bare ? "true" : args[++i];
         }
         return options;
     }
@@ -65,6 +67,18 @@ internal sealed class Options
 
     /// <summary>The first argument when it is not an option (e.g. the model file of `normlab evaluate MODEL`).</summary>
     internal string? Positional { get; private set; }
+
+    internal bool Flag(string name)
+    {
+        read.Add(name);
+        if (!values.TryGetValue(name, out var text)) return false;
+        return text switch
+        {
+            "true" or "1" => true,
+            "false" or "0" => false,
+            _ => throw new ArgumentException($"--{name} is a flag (give it alone, or true/false), received '{text}'."),
+        };
+    }
 
     internal string String(string name, string fallback)
     {

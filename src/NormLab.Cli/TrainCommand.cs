@@ -1,4 +1,5 @@
 using NormLab.Cli.Lab;
+using NormLab.Distributed;
 
 namespace NormLab.Cli;
 
@@ -7,7 +8,8 @@ internal static class TrainCommand
 {
     internal const string Usage =
         "normlab train [--arch cnn|mlp|rnn] [--norm batch] [--placement before|after] [--epochs 3] [--batch-size 32]\n" +
-        "              [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--learning-rate 0.001] [--seed 42] [--threads N] [--out model.normlab]";
+        "              [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--learning-rate 0.001] [--seed 42] [--threads N] [--out model.normlab]\n" +
+        "              [--distributed]   data-parallel over MPI: mpirun -np K normlab train --distributed";
 
     internal static int Run(Options options)
     {
@@ -25,24 +27,30 @@ internal static class TrainCommand
         int? testSamples = options.OptionalInt("test-samples", min: 1);
         double learningRate = options.Double("learning-rate", 1e-3, 0);
         int seed = options.Int("seed", 42);
-        int threads = options.Int("threads", Environment.ProcessorCount, min: 1);
+        bool distributed = options.Flag("distributed");
+        // Under mpirun -np K, each rank gets its share of the cores by default.
+        int ranks = distributed ? Communicator.World.Size : 1;
+        int threads = options.Int("threads", Math.Max(1, Environment.ProcessorCount / ranks), min: 1);
         string? data = options.Has("data") ? options.String("data", "") : null;
         string output = options.String("out", "model.normlab");
         options.RejectUnknown();
+        bool root = !distributed || Communicator.World.IsRoot;
         if (!Architectures.Names.Contains(arch))
             throw new ArgumentException($"unknown --arch '{arch}'; expected one of {string.Join(", ", Architectures.Names)}.");
 
         NormLabConfig.Threads = threads;
         NormLabRandom.SetSeed(seed);
         var dataset = DataLocator.Load(data).Take(trainSamples, testSamples);
-        Console.WriteLine($"Data: {dataset.Source} ({dataset.TrainImages.Dim(0):N0} training, {dataset.TestImages.Dim(0):N0} test images)");
+        if (root) Console.WriteLine($"Data: {dataset.Source} ({dataset.TrainImages.Dim(0):N0} training, {dataset.TestImages.Dim(0):N0} test images)");
         var x = Architectures.Shape(arch, dataset.TrainImages);
         var testX = Architectures.Shape(arch, dataset.TestImages);
         int classes = (int)dataset.TrainLabels.ToArray().Max() + 1;
         var model = Architectures.Build(arch, norm, placement, dataset.TrainImages.Shape[1..], classes);
         model.Compile(optimizer: new Optimizers.Adam(learningRate: learningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
-        model.Summary();
-        model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels));
+        if (root) model.Summary();
+        if (distributed && root) Console.WriteLine($"Data-parallel over {ranks} rank(s): global batch {batchSize}, {threads} thread(s) per rank");
+        model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels), distributed: distributed);
+        if (!root) return 0;
         var scores = model.Evaluate(testX, dataset.TestLabels, batchSize: 256);
         Console.WriteLine($"Test accuracy: {scores["accuracy"] * 100:F2}% (loss {scores["loss"]:F4}) on {testX.Dim(0):N0} test images");
         model.Save(output);

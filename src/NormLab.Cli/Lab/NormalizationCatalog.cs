@@ -50,13 +50,37 @@ internal static class NormalizationCatalog
         new("batch", "BatchNorm", s => new BatchNormalization(momentum: 0.9, name: s.Name)),
         new("layer", "LayerNorm", s => new LayerNormalization(axis: s.SampleAxes, name: s.Name)),
         new("group", "GroupNorm", s => new GroupNormalization(groups: GroupCount(s.Channels), name: s.Name)),
-        // GroupNormalization with one group per channel until InstanceNormalization lands; it needs
-        // spatial or time axes to normalize over, so not after a Dense layer.
-        new("instance", "InstanceNorm", s => new GroupNormalization(groups: -1, name: s.Name), MinRank: 3),
+        // Needs spatial or time axes to normalize over, so not after a Dense layer.
+        new("instance", "InstanceNorm", s => new InstanceNormalization(name: s.Name), MinRank: 3),
         new("rms", "RMSNorm", s => new RMSNormalization(axis: s.SampleAxes, name: s.Name)),
         new("unit", "UnitNorm", s => new UnitNormalization(axis: s.SampleAxes, name: s.Name)),
         new("spectral", "SpectralNorm", _ => null, Wrap: (hidden, s) => new SpectralNormalization(hidden, name: s.Name)),
+        new("weight", "WeightNorm", _ => null, Wrap: (hidden, s) => new WeightNormalization(hidden, name: s.Name)),
+        new("ws", "WeightStd", _ => null, Wrap: (hidden, s) => hidden is Conv2D conv ? new WeightStandardization(conv, name: s.Name)
+            : throw new ArgumentException($"--norms ws standardizes Conv2D kernels; {hidden.Name} is a {hidden.GetType().Name}.")),
+        new("mean-only", "MeanOnlyBN", s => new MeanOnlyBatchNormalization(momentum: 0.9, name: s.Name)),
+        // Not "ghost" yet: GhostBatchNormalization needs every training batch (the last, partial one too)
+        // to be a multiple of its virtual batch size, which a factory without the batch size cannot promise.
+        new("frn", "FRN", s => new FilterResponseNormalization(name: s.Name)),
+        new("evonorm-b0", "EvoNorm-B0", s => new EvoNormB0(name: s.Name), MinRank: 3),
+        new("evonorm-s0", "EvoNorm-S0", s => new EvoNormS0(groups: GroupCount(s.Channels), name: s.Name)),
+        new("switchable", "SwitchNorm", s => new SwitchableNormalization(momentum: 0.9, name: s.Name), Mixing: SwitchableMixing),
+        new("batch-instance", "BatchInstanceNorm", s => new BatchInstanceNormalization(momentum: 0.9, name: s.Name), MinRank: 3, Mixing: GateOf),
     ];
+
+    private static IEnumerable<MixingReport> SwitchableMixing(Layer layer)
+    {
+        if (layer is not SwitchableNormalization sn || sn.MeanWeights is not { } mean || sn.VarianceWeights is not { } variance) yield break;
+        string[] labels = ["IN", "LN", "BN"];
+        yield return new MixingReport(sn.Name, "mean weights", labels[..mean.Length], mean);
+        yield return new MixingReport(sn.Name, "variance weights", labels[..variance.Length], variance);
+    }
+
+    private static IEnumerable<MixingReport> GateOf(Layer layer)
+    {
+        if (layer is not BatchInstanceNormalization bin || bin.Rho is not { } rho) yield break;
+        yield return new MixingReport(bin.Name, "gate ρ per channel (1 = BN, 0 = IN)", rho.Select((_, c) => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), rho);
+    }
 
     /// <summary>The entry for a short name (case-insensitive); unknown names list the valid ones.</summary>
     internal static Entry Get(string key) =>

@@ -87,7 +87,9 @@ internal static class SvgChart
             svg.Append($"<text class=\"tick\" x=\"{Left - 8}\" y=\"{F(Py(t) + 4)}\" text-anchor=\"end\">{Number(t, yTicks)}</text>");
         }
         double slot = (double)PlotWidth / Math.Max(1, categories.Count), bar = slot * 0.8 / Math.Max(1, series.Count);
-        for (int c = 0; c < categories.Count; c++)
+        // Many categories (a gate per channel): label every k-th so the labels do not overlap.
+        int labelEvery = (int)Math.Ceiling(categories.Count / 16.0);
+        for (int c = 0; c < categories.Count; c += labelEvery)
             svg.Append($"<text class=\"tick\" x=\"{F(Left + slot * (c + 0.5))}\" y=\"{Top + PlotHeight + 18}\" text-anchor=\"middle\">{Esc(categories[c])}</text>");
         for (int s = 0; s < series.Count; s++)
         {

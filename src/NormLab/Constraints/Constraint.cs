@@ -20,6 +20,7 @@ public abstract class Constraint
         ["UnitNorm"] = c => new NormBound(1, 1, 1, c.GetInt("axis", 0), "UnitNorm"),
         ["min_max_norm"] = c => new NormBound(c.GetDouble("min_value", 0), c.GetDouble("max_value", 1), c.GetDouble("rate", 1), c.GetInt("axis", 0), "MinMaxNorm"),
         ["MinMaxNorm"] = c => new NormBound(c.GetDouble("min_value", 0), c.GetDouble("max_value", 1), c.GetDouble("rate", 1), c.GetInt("axis", 0), "MinMaxNorm"),
+        ["ClipConstraint"] = c => new ClipConstraint(c.GetDouble("min_value", 0), c.GetDouble("max_value", 1)),
     });
 
     /// <summary>Projects <paramref name="weight"/> in place.</summary>

@@ -24,9 +24,10 @@ internal static class Conv2DKernel
     private const int MinPixelsPerWorker = 64;
 
     /// <summary>
-    /// y = conv(x, kernel) + bias. x is (B, InH, InW, InC), y is (B, OutH, OutW, OutC) and is overwritten.
+    /// y = conv(x, kernel) + bias, then max(y, 0) when <paramref name="relu"/> is set (applied to each chunk
+    /// while it is still in cache). x is (B, InH, InW, InC), y is (B, OutH, OutW, OutC) and is overwritten.
     /// </summary>
-    internal static void Forward(in Conv2DGeometry g, float[] x, float[] kernel, float[]? bias, float[] y)
+    internal static void Forward(in Conv2DGeometry g, float[] x, float[] kernel, float[]? bias, float[] y, bool relu = false)
     {
         Debug.Assert(x.Length >= g.InputLength && kernel.Length >= g.KernelLength && y.Length >= g.OutputLength);
         Debug.Assert(bias is null || bias.Length >= g.OutC);
@@ -36,6 +37,7 @@ internal static class Conv2DKernel
         {
             FillBias(y, 0, pixels, bias, outC);
             Gemm.Multiply(x, kernel, y, pixels, outC, g.InC, accumulate: bias is not null);
+            if (relu) Relu(y, 0, pixels * outC);
             return;
         }
 
@@ -54,6 +56,7 @@ internal static class Conv2DKernel
                     Im2Col(in geo, x, cols, r0, rows);
                     FillBias(y, r0, rows, bias, outC);
                     Multiply(workers, cols, kernel, y, rows, outC, patch, accumulate: bias is not null, cOffset: r0 * outC);
+                    if (relu) Relu(y, r0 * outC, rows * outC);
                 }
             }
             finally { ArrayPool<float>.Shared.Return(cols); }
@@ -186,6 +189,13 @@ internal static class Conv2DKernel
     {
         if (workers > 1) Gemm.MultiplySingleThreaded(a, b, c, m, n, k, transA, transB, accumulate, aOffset, bOffset, cOffset);
         else Gemm.Multiply(a, b, c, m, n, k, transA, transB, accumulate, aOffset, bOffset, cOffset);
+    }
+
+    /// <summary>y = max(y, 0) over [start, start + length), NaN kept as Ops.Relu keeps it.</summary>
+    private static void Relu(float[] y, int start, int length)
+    {
+        var span = y.AsSpan(start, length);
+        System.Numerics.Tensors.TensorPrimitives.Max(span, 0f, span);
     }
 
     /// <summary>Writes the bias into each of rows [r0, r0 + rows) of y so the GEMM can accumulate onto it.</summary>

@@ -112,7 +112,7 @@ internal static class Normalize
     /// </summary>
     internal static void ChannelBackward(float[] x, float[] dy, int B, int O, int C, int I, int G,
         double[] mean, float[] invstd, float[]? gamma, bool batchStats,
-        float[]? dx, float[]? dgamma, float[]? dbeta)
+        float[]? dx, float[]? dgamma, float[]? dbeta, CrossReplicaSums? crossReplica = null)
     {
         int cg = C / G;
         var mh = new float[B * C];
@@ -140,6 +140,9 @@ internal static class Normalize
 
         var p = new float[B * C]; var q = new float[B * C]; var r = new float[B * C];
         double n = (double)O * I * cg;
+        // Synchronized BN: dgamma/dbeta above stay local (the gradient allreduce sums them);
+        // dx needs the sums and the count over every replica.
+        if (crossReplica != null && batchStats) n = crossReplica(sumDy, sumDyXc);
         for (int b = 0; b < B; b++)
             for (int g = 0; g < G; g++)
             {

@@ -30,6 +30,20 @@ internal static class LayerRegistry
         ["UnitNormalization"] = UnitNormalization.FromConfig,
         ["RMSNormalization"] = RMSNormalization.FromConfig,
         ["SpectralNormalization"] = c => SpectralNormalization.FromConfig(c, FromConfig),
+        // Beyond Keras (issue 4, part A)
+        ["InstanceNormalization"] = InstanceNormalization.FromConfig,
+        ["GhostBatchNormalization"] = GhostBatchNormalization.FromConfig,
+        ["FilterResponseNormalization"] = FilterResponseNormalization.FromConfig,
+        ["TLU"] = TLU.FromConfig,
+        ["EvoNormB0"] = EvoNormB0.FromConfig,
+        ["EvoNormS0"] = EvoNormS0.FromConfig,
+        ["LocalResponseNormalization"] = LocalResponseNormalization.FromConfig,
+        ["WeightStandardization"] = c => WeightStandardization.FromConfig(c, FromConfig),
+        // Beyond Keras (B): weight norm, mean-only BN, batch-instance and switchable normalization.
+        ["WeightNormalization"] = c => WeightNormalization.FromConfig(c, FromConfig),
+        ["MeanOnlyBatchNormalization"] = MeanOnlyBatchNormalization.FromConfig,
+        ["BatchInstanceNormalization"] = BatchInstanceNormalization.FromConfig,
+        ["SwitchableNormalization"] = SwitchableNormalization.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };

@@ -1,5 +1,6 @@
 using NormLab.Autograd;
 using NormLab.Callbacks;
+using NormLab.Distributed;
 using NormLab.Losses;
 using NormLab.Metrics;
 using NormLab.Optimizers;
@@ -14,6 +15,9 @@ public partial class Model
 
     /// <summary>The optimizer set by <see cref="Compile"/>.</summary>
     public Optimizer? Optimizer => optimizer;
+
+    /// <summary>True on ranks other than 0 during a distributed Fit: callbacks that write files skip them.</summary>
+    internal bool IsNonRootReplica { get; private set; }
 
     /// <summary>The loss set by <see cref="Compile"/>.</summary>
     public Loss? Loss => loss;
@@ -30,9 +34,20 @@ public partial class Model
     /// Trains for <paramref name="epochs"/> passes over (x, y) in batches, with layers in training mode.
     /// Returns the loss and metrics per epoch (and val_* with validationSplit or validationData).
     /// </summary>
+    /// <remarks>
+    /// <c>distributed: true</c>: data-parallel training over MPI (run the program with <c>mpirun -np K</c>): every rank passes the
+    /// same (x, y); <paramref name="batchSize"/> is the global batch, split across the ranks (unequal
+    /// shards allowed); the initial weights come from rank 0; gradients are averaged so the weights stay
+    /// identical on every rank; <c>BatchNormalization(synchronized: true)</c> uses the global batch's
+    /// statistics; the loss and metrics are those of the global batch; only rank 0 prints. An exception
+    /// on any rank aborts the whole job (MPI_Abort). Without mpirun it trains as one process.
+    /// See <see cref="Communicator.World"/> for the rank, e.g. to let only rank 0 save the model.
+    /// </remarks>
+    /// <example><code>model.Fit(x, y, epochs: 3, batchSize: 64, distributed: true);
+    /// if (Communicator.World.IsRoot) model.Save("model.normlab");</code></example>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, bool shuffle = true,
         double validationSplit = 0, (Tensor x, Tensor y)? validationData = null,
-        IEnumerable<Callback>? callbacks = null, int verbose = 1)
+        IEnumerable<Callback>? callbacks = null, int verbose = 1, bool distributed = false)
     {
         RequireCompiled("Fit");
         CheckData(x, y, batchSize, "Fit");
@@ -51,24 +66,60 @@ public partial class Model
         var callbackList = (callbacks ?? []).ToList();
         foreach (var callback in callbackList) callback.Model = this;
         var history = new History();
-        StopTraining = false;
-        callbackList.ForEach(c => c.OnTrainBegin());
-        for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
+        var replicas = distributed ? StartDataParallel(x, batchSize, ref verbose) : null;
+        using var scope = SyncBatchStatistics.Enter(replicas?.Statistics);
+        try
         {
-            callbackList.ForEach(c => c.OnEpochBegin(epoch));
-            var logs = TrainEpoch(x, y, batchSize, shuffle, epoch, epochs, verbose, callbackList, validationData);
-            history.Append(logs);
-            callbackList.ForEach(c => c.OnEpochEnd(epoch, logs));
+            StopTraining = false;
+            callbackList.ForEach(c => c.OnTrainBegin());
+            for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
+            {
+                callbackList.ForEach(c => c.OnEpochBegin(epoch));
+                var logs = TrainEpoch(x, y, batchSize, shuffle, epoch, epochs, verbose, callbackList, validationData, replicas);
+                history.Append(logs);
+                callbackList.ForEach(c => c.OnEpochEnd(epoch, logs));
+            }
+            callbackList.ForEach(c => c.OnTrainEnd());
         }
-        callbackList.ForEach(c => c.OnTrainEnd());
+        catch (Exception e) when (replicas != null && replicas.Size > 1)
+        {
+            // The other ranks are (or soon will be) waiting in a collective: stop the whole job.
+            replicas.Communicator.Abort($"Model '{Name}': {e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            IsNonRootReplica = false;
+        }
         return history;
     }
 
+    private DataParallel StartDataParallel(Tensor x, int batchSize, ref int verbose)
+    {
+        var replicas = new DataParallel(Communicator.World);
+        if (batchSize < replicas.Size)
+            throw new ArgumentException($"Model '{Name}': distributed Fit needs a global batchSize >= the number of ranks ({replicas.Size}), received {batchSize}.");
+        if (!replicas.Communicator.IsRoot) (verbose, IsNonRootReplica) = (0, true);
+        if (!Built) Build(Batches.Rows(x, 0, 1).Shape);
+        replicas.BroadcastWeights(Weights);
+        return replicas;
+    }
+
     private Dictionary<string, double> TrainEpoch(Tensor x, Tensor y, int batchSize, bool shuffle, int epoch, int epochs,
-        int verbose, List<Callback> callbacks, (Tensor x, Tensor y)? validationData)
+        int verbose, List<Callback> callbacks, (Tensor x, Tensor y)? validationData, DataParallel? replicas)
     {
         int n = x.Dims[0], steps = (n + batchSize - 1) / batchSize;
         var order = shuffle ? NormLabRandom.Permutation(n) : Enumerable.Range(0, n).ToArray();
+        if (replicas != null)
+        {
+            if (shuffle) replicas.BroadcastOrder(order);
+            // A last batch smaller than the number of ranks would leave a rank without samples.
+            if (n % batchSize != 0 && n % batchSize < replicas.Size)
+            {
+                steps--;
+                if (verbose > 0 && epoch == 0)
+                    Console.WriteLine($"Note: the last {n % batchSize} sample(s) of each epoch are skipped (fewer than the {replicas.Size} ranks).");
+            }
+        }
         var lossMean = new RunningMean();
         metrics.ForEach(m => m.Reset());
         ProgressBar.EpochHeader(verbose, epoch, epochs);
@@ -78,9 +129,10 @@ public partial class Model
         for (int step = 0; step < steps && !StopTraining; step++)
         {
             int start = step * batchSize, count = Math.Min(batchSize, n - start);
-            var xb = Batches.Gather(x, order, start, count);
-            var yb = Batches.Gather(y, order, start, count);
-            double stepLoss = TrainStep(xb, yb);
+            var (shardStart, shardCount) = replicas == null ? (0, count) : DataParallel.Shard(count, replicas.Rank, replicas.Size);
+            var xb = Batches.Gather(x, order, start + shardStart, shardCount);
+            var yb = Batches.Gather(y, order, start + shardStart, shardCount);
+            double stepLoss = TrainStep(xb, yb, replicas, count);
             lossMean.Add(stepLoss, count);
             if (!double.IsFinite(stepLoss) && !warned && verbose > 0)
             {
@@ -98,19 +150,31 @@ public partial class Model
         return logs;
     }
 
-    /// <summary>One forward, backward and optimizer step on a batch; returns the batch loss.</summary>
-    private double TrainStep(Tensor xb, Tensor yb)
+    /// <summary>
+    /// One forward, backward and optimizer step on a batch; returns the batch loss. Distributed, the
+    /// batch is this rank's shard of <paramref name="globalCount"/> samples and the loss is the global one.
+    /// </summary>
+    internal double TrainStep(Tensor xb, Tensor yb, DataParallel? replicas = null, int globalCount = 0)
     {
         var weights = TrainableWeights;
         foreach (var w in weights) w.Grad = null;
         var prediction = Call(xb, training: true);
         var total = loss!.Compute(yb, prediction);
         foreach (var penalty in RegularizationPenalties()) total = Ops.Add(total, penalty);
-        if (total.RequiresGrad) total.Backward();
+        // Distributed: the shard's share n_r / N of the global loss, so gradients simply sum over ranks.
+        double share = replicas == null ? 1 : (double)xb.Dims[0] / globalCount;
+        if (total.RequiresGrad) total.Backward(replicas == null ? null : Tensor.Full(total.Shape, share));
+        double stepLoss = total.Item() * share;
+        if (replicas != null) stepLoss = replicas.AllreduceGradients(weights, stepLoss);
         optimizer!.Apply(weights);
         ApplyConstraints();
+        if (replicas != null && metrics.Count > 0)
+        {
+            var counts = replicas.ShardCounts(globalCount);
+            (yb, prediction) = replicas.Gather(yb, prediction, counts);
+        }
         using (Tape.NoGrad()) metrics.ForEach(m => m.Update(yb, prediction));
-        return total.Item();
+        return stepLoss;
     }
 
     /// <summary>The loss and metrics on (x, y) with layers in inference mode.</summary>

@@ -73,14 +73,7 @@ public class Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 
         var (m, v) = (state[0], state[1]);
         // Scalar math: alpha = lr sqrt(1 - b2^t) / (1 - b1^t); m += (g - m)(1 - b1); v += (g² - v)(1 - b2); w -= alpha m / (sqrt v + eps)
         double alpha = LearningRate * Math.Sqrt(1 - Math.Pow(beta2, Iterations)) / (1 - Math.Pow(beta1, Iterations));
-        float b1 = (float)(1 - beta1), b2 = (float)(1 - beta2), a = (float)alpha, eps = (float)epsilon;
-        for (int i = 0; i < weight.Length; i++)
-        {
-            float g = gradient[i];
-            m[i] += (g - m[i]) * b1;
-            v[i] += (g * g - v[i]) * b2;
-            weight[i] -= a * m[i] / (MathF.Sqrt(v[i]) + eps);
-        }
+        Kernels.ElementwiseKernel.Adam(weight, gradient, m, v, (float)alpha, (float)(1 - beta1), (float)(1 - beta2), (float)epsilon);
     }
 }
 

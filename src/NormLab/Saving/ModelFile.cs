@@ -74,9 +74,9 @@ internal static class ModelFile
             if (config["compile"] is JsonObject compile) model.CompileFromConfig(compile);
             return model;
         }
-        catch (Exception e) when (e is InvalidDataException or JsonException or InvalidOperationException or KeyNotFoundException
-                                      or NullReferenceException or ArgumentException or EndOfStreamException or FormatException or IOException
-                                  && e is not FileNotFoundException)
+        // Any failure while reading a file that exists means the file is not a valid model: malformed
+        // JSON nodes surface as InvalidCastException, negative sizes as OverflowException, and so on.
+        catch (Exception e) when (e is not FileNotFoundException and not OutOfMemoryException)
         {
             throw new FormatException($"Model.Load: '{path}' is not a valid NormLab model file: {e.Message}", e);
         }

@@ -50,6 +50,7 @@ internal static class SafeTensors
             var entry = node as JsonObject ?? throw new FormatException($"weight '{name}' has no header entry.");
             if (entry["dtype"]?.GetValue<string>() != "F32") throw new FormatException($"weight '{name}' is not F32.");
             var shape = entry.GetInts("shape") ?? throw new FormatException($"weight '{name}' has no shape.");
+            if (shape.Any(d => d < 0)) throw new FormatException($"weight '{name}' has a negative dimension in shape [{string.Join(", ", shape)}].");
             var offsets = entry["data_offsets"]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
             long size = 4L * Shapes.SizeOf(shape);
             if (offsets.Length != 2 || offsets[1] - offsets[0] != size || offsets[0] < 0 || dataStart + offsets[1] > bytes.Length)

@@ -79,6 +79,25 @@ public sealed class CompareEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void SwitchableAndBatchInstanceNormalizationShowTheirMixing()
+    {
+        string html = Path.Combine(dir, "mixing.html"), json = Path.Combine(dir, "mixing.json");
+        Assert.Equal(0, CommandLine.Run(["compare", "--data", "subset", "--train-samples", "16", "--test-samples", "16",
+            "--norms", "none,switchable,batch-instance", "--batch-sizes", "8", "--out", html, "--json", json]));
+        var report = File.ReadAllText(html);
+        Assert.Contains("Learned mixing weights and gates", report);
+        var mixing = Regex.Matches(report, "data-chart=\"(mixing-[0-9]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2 * 2 + 2, mixing.Count);   // SN: mean and variance weights per layer; BIN: one gate per layer
+        Assert.Contains("switchable_1: mean weights", report);
+        Assert.Contains("batch-instance_2: gate ρ", report);
+        var runs = JsonNode.Parse(File.ReadAllText(json))!["runs"]!.AsArray();
+        var weights = runs[1]!["mixing"]![0]!["values"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+        Assert.Equal(3, weights.Count);
+        Assert.Equal(1.0, weights.Sum(), 5);
+        Assert.Empty(runs[0]!["mixing"]!.AsArray());
+    }
+
+    [Fact]
     public void RnnAndMlpRun()
     {
         string json = Path.Combine(dir, "rnn.json");

@@ -15,9 +15,10 @@ internal sealed class NormFixture
         tensors = (JsonObject)root["tensors"]!;
     }
 
-    public static NormFixture Load(string name)
+    /// <summary>Loads Fixtures/<paramref name="folder"/>/<paramref name="name"/>.json ("norm" by default).</summary>
+    public static NormFixture Load(string name, string folder = "norm")
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "norm", name + ".json");
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", folder, name + ".json");
         return new NormFixture((JsonObject)JsonNode.Parse(File.ReadAllText(path))!);
     }
 

@@ -74,7 +74,16 @@ public sealed class Conv2D : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         var g = Geometry(x.Shape);
+        // ReLU, the common case, is fused into the convolution (one pass over the output instead of two).
+        if (Activation.Name == "relu") return Ops.Conv2D(x, kernel!, bias, g, relu: true);
         return Activation.Apply(Ops.Conv2D(x, kernel!, bias, g));
+    }
+
+    /// <summary>The layer's computation with another kernel (WeightNormalization), optionally without the activation.</summary>
+    internal Tensor ForwardWithKernel(Tensor x, Tensor otherKernel, bool activation = true)
+    {
+        var z = Ops.Conv2D(x, otherKernel, bias, Geometry(x.Shape));
+        return activation ? Activation.Apply(z) : z;
     }
 
     /// <inheritdoc/>
@@ -84,7 +93,7 @@ public sealed class Conv2D : Layer
         return [inputShape[0], g.OutH, g.OutW, Filters];
     }
 
-    private Conv2DGeometry Geometry(int[] shape)
+    internal Conv2DGeometry Geometry(int[] shape)
     {
         if (shape.Length != 4)
             throw new ArgumentException($"{Describe()}: expected input of rank 4 (batch, height, width, channels), received shape {Shapes.Format(shape)}.");

@@ -64,6 +64,15 @@ public sealed class Dense : Layer
         return Activation.Apply(Ops.Linear(x, kernel, bias));
     }
 
+    /// <summary>The layer's computation with another kernel (WeightNormalization), optionally without the activation.</summary>
+    internal Tensor ForwardWithKernel(Tensor x, Tensor otherKernel, bool activation = true)
+    {
+        RequireRank(x, 2);
+        RequireLastDim(x, otherKernel.Dims[0]);
+        var z = Ops.Linear(x, otherKernel, bias);
+        return activation ? Activation.Apply(z) : z;
+    }
+
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape) => [.. inputShape[..^1], Units];
 

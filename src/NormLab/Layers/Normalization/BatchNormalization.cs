@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using NormLab.Constraints;
+using NormLab.Distributed;
 using NormLab.Initializers;
 using NormLab.Kernels;
 using NormLab.Regularizers;
@@ -23,8 +24,12 @@ namespace NormLab.Layers;
 /// <see cref="InvalidOperationException"/> naming the features, <i>before</i> any moving statistic
 /// is touched: the moving mean and variance (and the renorm statistics) keep their previous values,
 /// so one bad batch cannot silently poison inference (Keras would store NaN).</para>
-/// <para>Masks are not supported (the layer API has none); <c>synchronized: true</c> is accepted and
-/// computes the local statistics until cross-replica statistics exist.</para>
+/// <para>Masks are not supported (the layer API has none).</para>
+/// <para><b>Synchronized.</b> With <c>synchronized: true</c>, inside <c>Fit(..., distributed: true)</c>
+/// under <c>mpirun</c>, the batch statistics are those of the global batch: each rank's (count, mean,
+/// M2) are gathered and merged with Chan's formula (exact for unequal shards), the backward sums
+/// <c>sum dy</c> and <c>sum dy * xhat</c> over the ranks, and the moving statistics are identical on
+/// every rank. Outside distributed training the statistics are local, as with <c>false</c>.</para>
 /// </remarks>
 /// <example><code>var bn = new BatchNormalization(momentum: 0.9);
 /// var y = bn.Call(x, training: true);</code></example>
@@ -95,7 +100,7 @@ public sealed class BatchNormalization : Layer
     public bool Renorm { get; }
     /// <summary>Momentum of renorm_mean and renorm_stddev.</summary>
     public double RenormMomentum { get; }
-    /// <summary>Accepted for Keras compatibility; the statistics are local for now.</summary>
+    /// <summary>Whether distributed training computes the batch statistics over every replica (see the remarks).</summary>
     public bool Synchronized { get; }
 
     /// <summary>gamma (null when <c>scale: false</c> or before build).</summary>
@@ -153,10 +158,19 @@ public sealed class BatchNormalization : Layer
             return Ops.ChannelNorm(x, 1, O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
         }
 
-        if ((long)O * I <= 1)
+        var sync = Synchronized ? SyncBatchStatistics.Current : null;
+        long count = (long)O * I;
+        if (sync == null && count <= 1)
             throw new InvalidOperationException($"{Describe()}: cannot train on a batch with one value per channel (input shape {Shapes.Format(x.Dims)}, axis {Axis}): the batch variance would be 0 and the output would not depend on the input. Use a batch of at least 2 values per channel, or call with training: false.");
         var mean = new double[C]; var variance = new double[C];
         Moments.Compute(x.Data, 1, O, C, I, mean, variance);
+        if (sync != null)
+        {
+            count = sync.Merge(count, mean, variance);
+            if (count <= 1)
+                throw new InvalidOperationException($"{Describe()}: cannot train on a global batch with one value per channel (synchronized over {sync.Communicator.Size} ranks).");
+        }
+        var crossReplica = sync?.BackwardSums(count);
         var bad = Enumerable.Range(0, C).Where(c => !double.IsFinite(mean[c]) || !double.IsFinite(variance[c])).ToList();
         if (bad.Count > 0)
             throw new InvalidOperationException($"{Describe()}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.");
@@ -177,7 +191,7 @@ public sealed class BatchNormalization : Layer
                 dc = Math.Min(Math.Max(dc, -dmax), dmax);
                 r[c] = (float)rc; d[c] = (float)dc;
             }
-            y = Ops.ChannelNorm(x, 1, O, C, I, C, mean, invstd, Gamma, Beta, batchStats: true, r, d);
+            y = Ops.ChannelNorm(x, 1, O, C, I, C, mean, invstd, Gamma, Beta, batchStats: true, r, d, crossReplica);
             for (int c = 0; c < C; c++)
             {
                 double std = Math.Sqrt(variance[c] + Epsilon);
@@ -191,7 +205,7 @@ public sealed class BatchNormalization : Layer
             return y;
         }
 
-        y = Ops.ChannelNorm(x, 1, O, C, I, C, mean, invstd, Gamma, Beta, batchStats: true);
+        y = Ops.ChannelNorm(x, 1, O, C, I, C, mean, invstd, Gamma, Beta, batchStats: true, crossReplica: crossReplica);
         for (int c = 0; c < C; c++)
         {
             MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));

@@ -16,6 +16,9 @@ public sealed class LSTM : Layer
     private readonly Initializer kernelInitializer, recurrentInitializer, biasInitializer;
     private Tensor? kernel, recurrentKernel, bias;
 
+    /// <summary>The input kernel (features, 4u) (null before build).</summary>
+    internal Tensor? Kernel => kernel;
+
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.LSTM.</summary>
     public LSTM(int units, ActivationFunction? activation = null, ActivationFunction? recurrentActivation = null,
         bool useBias = true, Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null,
@@ -63,7 +66,10 @@ public sealed class LSTM : Layer
     }
 
     /// <inheritdoc/>
-    protected override Tensor Forward(Tensor x, bool training)
+    protected override Tensor Forward(Tensor x, bool training) => ForwardWithKernel(x, kernel!);
+
+    /// <summary>The layer's computation with another input kernel (WeightNormalization).</summary>
+    internal Tensor ForwardWithKernel(Tensor x, Tensor kernel)
     {
         RequireRank(x, 3, 3);
         RequireLastDim(x, kernel!.Dims[0]);

@@ -33,16 +33,29 @@ internal sealed class Monitor
     }
 }
 
-/// <summary>Stops training when the monitored value stops improving for <c>patience</c> epochs (keras.callbacks.EarlyStopping).</summary>
+/// <summary>
+/// Stops training when the monitored value has not improved for <c>patience</c> epochs (keras.callbacks.EarlyStopping).
+/// With restoreBestWeights, the weights of the best epoch are put back when training ends, stopped early or not.
+/// </summary>
 public sealed class EarlyStopping(string monitor = "val_loss", double minDelta = 0, int patience = 0, string mode = "auto",
     bool restoreBestWeights = false) : Callback
 {
-    private readonly Monitor tracker = new(monitor, mode, minDelta);
+    private Monitor tracker = new(monitor, mode, minDelta);
     private int wait;
     private Tensor[]? bestWeights;
 
     /// <summary>The epoch (0-based) training stopped at, or -1.</summary>
     public int StoppedEpoch { get; private set; } = -1;
+
+    /// <inheritdoc/>
+    public override void OnTrainBegin()
+    {
+        // As Keras: every Fit starts afresh, so one instance can be reused.
+        tracker = new Monitor(monitor, mode, minDelta);
+        wait = 0;
+        bestWeights = null;
+        StoppedEpoch = -1;
+    }
 
     /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
@@ -53,22 +66,30 @@ public sealed class EarlyStopping(string monitor = "val_loss", double minDelta =
             Console.WriteLine($"EarlyStopping: '{tracker.Key}' is not in the logs (available: {string.Join(", ", logs.Keys)}); skipping.");
             return;
         }
+        if (restoreBestWeights && bestWeights == null) bestWeights = Model!.GetWeights();
+        // Keras's counting: patience p stops at the p-th epoch in a row without improvement (p = 0 acts as 1).
+        wait++;
         if (improved.Value)
         {
             wait = 0;
             if (restoreBestWeights) bestWeights = Model!.GetWeights();
             return;
         }
-        if (++wait <= patience) return;
+        if (wait < patience || epoch == 0) return;
         StoppedEpoch = epoch;
         Model!.StopTraining = true;
-        if (restoreBestWeights && bestWeights != null) Model.SetWeights(bestWeights);
+    }
+
+    /// <inheritdoc/>
+    public override void OnTrainEnd()
+    {
+        if (restoreBestWeights && bestWeights != null) Model!.SetWeights(bestWeights);
     }
 }
 
 /// <summary>
 /// Saves the model after each epoch (or only when the monitored value improves, with saveBestOnly).
-/// "{epoch}" in the path is replaced by the 1-based epoch number.
+/// "{epoch}" in the path is replaced by the 1-based epoch number. In distributed training only rank 0 saves.
 /// </summary>
 public sealed class ModelCheckpoint(string filepath, string monitor = "val_loss", bool saveBestOnly = false, string mode = "auto") : Callback
 {
@@ -78,6 +99,7 @@ public sealed class ModelCheckpoint(string filepath, string monitor = "val_loss"
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         if (saveBestOnly && tracker.Improves(logs) != true) return;
-        Model!.Save(filepath.Replace("{epoch}", (epoch + 1).ToString()));
+        if (Model!.IsNonRootReplica) return; // distributed: only rank 0 writes
+        Model.Save(filepath.Replace("{epoch}", (epoch + 1).ToString()));
     }
 }

@@ -55,6 +55,8 @@ public static partial class Ops
         public static float Forward(float x) => x > 0 ? x : 0;
         public static float Derivative(float x, float y) => x > 0 ? 1 : 0;
         public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
+        public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> dx) =>
+            Kernels.ElementwiseKernel.ReluBackward(x, g, dx);
     }
 
     private struct TanhRule : IUnaryRule<TanhRule>

@@ -8,24 +8,34 @@ public static partial class Ops
     /// <summary>
     /// A whole NHWC 2-D convolution as one recorded op: x (B, H, W, Cin), kernel (kh, kw, Cin, Cout),
     /// optional bias (Cout). Backward runs the kernel's input and kernel gradients and a bias column sum.
+    /// With <paramref name="relu"/> the op is relu(conv + bias), fused so the output is written once and
+    /// the backward masks dy by y > 0 (the same as x > 0 before the ReLU) before the convolution gradients.
     /// </summary>
-    internal static Tensor Conv2D(Tensor x, Tensor kernel, Tensor? bias, Conv2DGeometry g)
+    internal static Tensor Conv2D(Tensor x, Tensor kernel, Tensor? bias, Conv2DGeometry g, bool relu = false)
     {
-        var y = new float[g.OutputPixels * g.OutC];
-        Conv2DKernel.Forward(g, x.Data, kernel.Data, bias?.Data, y);
+        // The kernels write every element of their outputs, so these arrays skip the zeroing.
+        var y = GC.AllocateUninitializedArray<float>(g.OutputPixels * g.OutC);
+        Conv2DKernel.Forward(g, x.Data, kernel.Data, bias?.Data, y, relu);
         Tensor[] inputs = bias == null ? [x, kernel] : [x, kernel, bias];
-        return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.OutC]), inputs, dy =>
+        return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.OutC]), inputs, output =>
         {
+            var dy = output;
+            if (relu)
+            {
+                var masked = GC.AllocateUninitializedArray<float>(y.Length);
+                ElementwiseKernel.ReluBackward(y, output.Data, masked);
+                dy = new Tensor(masked, output.Shape);
+            }
             Tensor? dx = null, dk = null, db = null;
             if (x.RequiresGrad)
             {
-                var data = new float[x.Size];
+                var data = GC.AllocateUninitializedArray<float>(x.Size);
                 Conv2DKernel.BackwardInput(g, dy.Data, kernel.Data, data);
                 dx = new Tensor(data, x.Shape);
             }
             if (kernel.RequiresGrad)
             {
-                var data = new float[kernel.Size];
+                var data = GC.AllocateUninitializedArray<float>(kernel.Size);
                 Conv2DKernel.BackwardKernel(g, x.Data, dy.Data, data);
                 dk = new Tensor(data, kernel.Shape);
             }

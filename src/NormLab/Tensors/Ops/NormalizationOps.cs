@@ -10,11 +10,13 @@ public static partial class Ops
     /// the fused kernel and its fused backward. Statistics are given (double mean, float invstd per
     /// (b, group)); with <paramref name="batchStats"/> they are treated as functions of x. Optional
     /// <paramref name="renormR"/>/<paramref name="renormD"/> (per channel, no gradient) give batch
-    /// renormalization: y = (xhat * r + d) * gamma + beta.
+    /// renormalization: y = (xhat * r + d) * gamma + beta. <paramref name="crossReplica"/> (synchronized
+    /// batch norm, where mean and invstd are already the statistics over every replica) sums the
+    /// backward's per-channel sums over the replicas.
     /// </summary>
     internal static Tensor ChannelNorm(Tensor x, int B, int O, int C, int I, int G,
         double[] mean, float[] invstd, Tensor? gamma, Tensor? beta, bool batchStats,
-        float[]? renormR = null, float[]? renormD = null)
+        float[]? renormR = null, float[]? renormD = null, CrossReplicaSums? crossReplica = null)
     {
         float[]? gEff = gamma?.Data, bEff = beta?.Data;
         if (renormR != null && renormD != null)
@@ -38,7 +40,7 @@ public static partial class Ops
             var dx = x.RequiresGrad ? new float[x.Size] : null;
             var dg = needG || needB ? new float[C] : null;
             var db = needG || needB ? new float[C] : null;
-            Normalize.ChannelBackward(x.Data, dy.Data, B, O, C, I, G, mean, invstd, gEff, batchStats, dx, dg, db);
+            Normalize.ChannelBackward(x.Data, dy.Data, B, O, C, I, G, mean, invstd, gEff, batchStats, dx, dg, db, crossReplica);
             if (renormR != null && renormD != null && dg != null)
                 for (int c = 0; c < C; c++) dg[c] = renormR[c] * dg[c] + renormD[c] * db![c];
             var grads = new List<Tensor?> { dx == null ? null : new Tensor(dx, x.Shape) };

@@ -8,12 +8,13 @@ public static partial class Ops
     /// <summary>NHWC max pooling as one op; backward routes each gradient to its window's maximum.</summary>
     internal static Tensor MaxPool2D(Tensor x, Pool2DGeometry g)
     {
-        var y = new float[g.Batch * g.OutH * g.OutW * g.Channels];
-        var argmax = new int[y.Length];
+        // The kernels write every element of their outputs, so these arrays skip the zeroing.
+        var y = GC.AllocateUninitializedArray<float>(g.Batch * g.OutH * g.OutW * g.Channels);
+        var argmax = GC.AllocateUninitializedArray<int>(y.Length);
         PoolKernel.MaxForward(g, x.Data, y, argmax);
         return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.Channels]), [x], dy =>
         {
-            var dx = new float[x.Size];
+            var dx = GC.AllocateUninitializedArray<float>(x.Size);
             PoolKernel.MaxBackward(g, dy.Data, argmax, dx);
             return [new Tensor(dx, x.Shape)];
         });

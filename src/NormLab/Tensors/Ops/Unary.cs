@@ -16,6 +16,12 @@ internal interface IUnaryRule<TSelf> where TSelf : IUnaryRule<TSelf>
     {
         for (int i = 0; i < x.Length; i++) y[i] = TSelf.Forward(x[i]);
     }
+
+    /// <summary>The whole backward pass, dx = g * f'(x); rules override it with a vectorized version.</summary>
+    static virtual void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> dx)
+    {
+        for (int i = 0; i < dx.Length; i++) dx[i] = g[i] * TSelf.Derivative(x[i], y[i]);
+    }
 }
 
 public static partial class Ops
@@ -23,14 +29,13 @@ public static partial class Ops
     /// <summary>Applies an elementwise rule and records its backward: dx = g * f'(x).</summary>
     internal static Tensor Unary<TRule>(Tensor x) where TRule : struct, IUnaryRule<TRule>
     {
-        var y = new float[x.Size];
+        // Forward and Backward write every element, so the arrays skip the zeroing.
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
         TRule.Forward(x.Data, y);
         return Tape.Record(new Tensor(y, x.Shape), [x], g =>
         {
-            var dx = new float[x.Size];
-            var xs = x.Data;
-            var gs = g.Data;
-            for (int i = 0; i < dx.Length; i++) dx[i] = gs[i] * TRule.Derivative(xs[i], y[i]);
+            var dx = GC.AllocateUninitializedArray<float>(x.Size);
+            TRule.Backward(x.Data, y, g.Data, dx);
             return [new Tensor(dx, x.Shape)];
         });
     }

@@ -1,0 +1,151 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormLab.Kernels;
+
+/// <summary>
+/// The two data passes of the backward of any normalization whose per-(sample, channel) output is an
+/// affine function of x: batch-instance and switchable normalization mix several statistics, but in
+/// the end every (n, c) slice is <c>y = (x - mh[n, c]) * a[n, c] + sh[n, c]</c> (the forward is
+/// <see cref="Normalize.Affine"/>), and its gradient is <c>dx = dy * p + (x - mh) * q + r</c> with
+/// per-(n, c) coefficients that the layer derives from two sums per (n, c). View: <c>[N, O, C, I]</c>.
+/// </summary>
+internal static class SampleChannelNorm
+{
+    /// <summary>Per (n, c): <c>sumDy = sum dy</c>, <c>sumDyX = sum dy * (x - mh[n, c])</c> (length N*C each).</summary>
+    internal static void Sums(float[] x, float[] dy, int N, int O, int C, int I, float[] mh, double[] sumDy, double[] sumDyX)
+    {
+        int chunks = NormParallel.Chunks(N, (long)O * C * I * 2);
+        NormParallel.For(N, chunks, (_, n0, n1) =>
+        {
+            ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+            ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
+            var fa = new float[C]; var fb = new float[C];
+            int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+            for (int n = n0; n < n1; n++)
+            {
+                Array.Clear(sumDy, n * C, C); Array.Clear(sumDyX, n * C, C);
+                if (I == 1)
+                {
+                    ref float mr = ref mh[n * C];
+                    // Float partials over blocks of rows, flushed to double (keeps long sums accurate).
+                    for (int o0 = 0; o0 < O; o0 += 64)
+                    {
+                        int o1 = Math.Min(O, o0 + 64);
+                        Array.Clear(fa); Array.Clear(fb);
+                        ref float ar = ref fa[0]; ref float br = ref fb[0];
+                        for (int o = o0; o < o1; o++)
+                        {
+                            nuint off = (nuint)(((long)n * O + o) * C);
+                            // Scalar math: a[c] += dy; b[c] += dy * (x - mh[c])
+                            for (int c = 0; c < cv; c += 8)
+                            {
+                                var g = Vector256.LoadUnsafe(ref gr, off + (nuint)c);
+                                var d = Vector256.LoadUnsafe(ref xr, off + (nuint)c) - Vector256.LoadUnsafe(ref mr, (nuint)c);
+                                (Vector256.LoadUnsafe(ref ar, (nuint)c) + g).StoreUnsafe(ref ar, (nuint)c);
+                                Vector256.FusedMultiplyAdd(g, d, Vector256.LoadUnsafe(ref br, (nuint)c)).StoreUnsafe(ref br, (nuint)c);
+                            }
+                            for (int c = cv; c < C; c++)
+                            {
+                                float g = Unsafe.Add(ref gr, off + (nuint)c);
+                                Unsafe.Add(ref ar, c) += g;
+                                Unsafe.Add(ref br, c) += g * (Unsafe.Add(ref xr, off + (nuint)c) - Unsafe.Add(ref mr, c));
+                            }
+                        }
+                        for (int c = 0; c < C; c++) { sumDy[n * C + c] += fa[c]; sumDyX[n * C + c] += fb[c]; }
+                    }
+                }
+                else
+                {
+                    for (int o = 0; o < O; o++)
+                        for (int c = 0; c < C; c++)
+                        {
+                            long off = (((long)n * O + o) * C + c) * I;
+                            SegmentSums(ref Unsafe.Add(ref xr, (nint)off), ref Unsafe.Add(ref gr, (nint)off), I, mh[n * C + c], out double a, out double b);
+                            sumDy[n * C + c] += a; sumDyX[n * C + c] += b;
+                        }
+                }
+            }
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SegmentSums(ref float xr, ref float gr, int len, float m, out double sumG, out double sumGX)
+    {
+        int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
+        var vm = Vector256.Create(m);
+        var a = Vector256<float>.Zero; var b = Vector256<float>.Zero;
+        // Scalar math: sumG += dy; sumGX += dy * (x - m)
+        for (int i = 0; i < iv; i += 8)
+        {
+            var g = Vector256.LoadUnsafe(ref gr, (nuint)i);
+            a += g;
+            b = Vector256.FusedMultiplyAdd(g, Vector256.LoadUnsafe(ref xr, (nuint)i) - vm, b);
+        }
+        double sa = Vector256.Sum(a), sb = Vector256.Sum(b);
+        for (int i = iv; i < len; i++)
+        {
+            float g = Unsafe.Add(ref gr, i);
+            sa += g; sb += g * (Unsafe.Add(ref xr, i) - m);
+        }
+        sumG = sa; sumGX = sb;
+    }
+
+    /// <summary>Scalar math: dx[n, o, c, i] = dy * p[n, c] + (x - mh[n, c]) * q[n, c] + r[n, c].</summary>
+    internal static void Apply(float[] x, float[] dy, float[] dx, int N, int O, int C, int I, float[] mh, float[] p, float[] q, float[] r)
+    {
+        int rows = N * O;
+        int chunks = NormParallel.Chunks(rows, (long)C * I * 2);
+        NormParallel.For(rows, chunks, (_, r0, r1) =>
+        {
+            ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+            ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
+            ref float dr = ref MemoryMarshal.GetArrayDataReference(dx);
+            for (int row = r0; row < r1; row++)
+            {
+                int n = row / O;
+                long rowOff = (long)row * C * I;
+                if (I == 1)
+                {
+                    ref float mr = ref mh[n * C]; ref float pr = ref p[n * C]; ref float qr = ref q[n * C]; ref float rr = ref r[n * C];
+                    int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+                    // Scalar math: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c]
+                    for (int c = 0; c < cv; c += 8)
+                    {
+                        nuint o = (nuint)(rowOff + c);
+                        var d = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
+                        var t = Vector256.FusedMultiplyAdd(d, Vector256.LoadUnsafe(ref qr, (nuint)c), Vector256.LoadUnsafe(ref rr, (nuint)c));
+                        Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), Vector256.LoadUnsafe(ref pr, (nuint)c), t).StoreUnsafe(ref dr, o);
+                    }
+                    for (int c = cv; c < C; c++)
+                    {
+                        nint o = (nint)(rowOff + c);
+                        float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref qr, c), Unsafe.Add(ref rr, c));
+                        Unsafe.Add(ref dr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gr, o), Unsafe.Add(ref pr, c), t);
+                    }
+                }
+                else
+                {
+                    for (int c = 0; c < C; c++)
+                    {
+                        int j = n * C + c;
+                        nint off = (nint)(rowOff + (long)c * I);
+                        ref float xs = ref Unsafe.Add(ref xr, off); ref float gs = ref Unsafe.Add(ref gr, off); ref float ds = ref Unsafe.Add(ref dr, off);
+                        var vm = Vector256.Create(mh[j]); var vp = Vector256.Create(p[j]); var vq = Vector256.Create(q[j]); var vr = Vector256.Create(r[j]);
+                        int iv = Vector256.IsHardwareAccelerated ? I - I % 8 : 0;
+                        // Scalar math: dx = dy * p + (x - mh) * q + r
+                        for (int i = 0; i < iv; i += 8)
+                        {
+                            var t = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, (nuint)i) - vm, vq, vr);
+                            Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gs, (nuint)i), vp, t).StoreUnsafe(ref ds, (nuint)i);
+                        }
+                        for (int i = iv; i < I; i++)
+                            Unsafe.Add(ref ds, i) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gs, i), p[j],
+                                MathF.FusedMultiplyAdd(Unsafe.Add(ref xs, i) - mh[j], q[j], r[j]));
+                    }
+                }
+            }
+        });
+    }
+}

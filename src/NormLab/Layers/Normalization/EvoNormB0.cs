@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// EvoNorm-B0 (Liu et al. 2020), channels last, as the tensorflow/tpu reference:
+/// <c>y = x / max(sqrt(var_batch + eps), v * x + sqrt(var_instance + eps)) * gamma + beta</c>.
+/// </summary>
+/// <remarks>
+/// <para><c>var_batch</c> is the biased variance over the batch and spatial axes per channel in
+/// training (gradients flow through it); inference (or <c>Trainable = false</c>) uses
+/// <c>moving_variance</c> instead. <c>var_instance</c> is the biased variance over the spatial axes
+/// per sample and channel, always from the sample.</para>
+/// <para>Moving variance: <c>moving = moving * momentum + var_batch * (1 - momentum)</c>,
+/// initialized to ones, biased, default momentum 0.9 and epsilon 1e-5 (the TF reference's decay
+/// and epsilon; timm's port uses eps 1e-3 and a Bessel-corrected variance).</para>
+/// <para>Weights, in order: <c>gamma</c> (ones, or zeros with <c>initZero</c>), <c>beta</c>
+/// (zeros), <c>v</c> (ones), then the non-trainable <c>moving_variance</c> (ones); all per channel.</para>
+/// <para>Input rank 3 or more (batch, spatial..., channels) with more than one spatial element:
+/// the instance variance needs a spatial extent. Training also needs more than one value per
+/// channel in the batch.</para>
+/// </remarks>
+/// <example><code>var evo = new EvoNormB0(momentum: 0.9);</code></example>
+public sealed class EvoNormB0 : Layer
+{
+    private int channels, rank;
+
+    /// <summary>Creates the layer.</summary>
+    public EvoNormB0(double momentum = 0.9, double epsilon = 1e-5, bool initZero = false,
+        bool trainable = true, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (!(epsilon > 0))
+            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
+        if (!(momentum >= 0 && momentum <= 1))
+            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (weight of the old value). Received: momentum={momentum}");
+        Momentum = momentum;
+        Epsilon = epsilon;
+        InitZero = initZero;
+        Trainable = trainable;
+    }
+
+    /// <summary>Weight of the old value in the moving variance.</summary>
+    public double Momentum { get; }
+    /// <summary>Added to both variances inside the square roots.</summary>
+    public double Epsilon { get; }
+    /// <summary>Whether gamma starts at 0 (last norm of a residual block).</summary>
+    public bool InitZero { get; }
+    /// <summary>gamma, per channel.</summary>
+    public Tensor? Gamma { get; private set; }
+    /// <summary>beta, per channel.</summary>
+    public Tensor? Beta { get; private set; }
+    /// <summary>v, the learned weight of x in the denominator.</summary>
+    public Tensor? V { get; private set; }
+    /// <summary>The moving batch variance.</summary>
+    public Tensor? MovingVariance { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        rank = inputShape.Length;
+        if (rank < 3)
+            throw new ArgumentException($"{Describe()}: expected input of rank >= 3 (batch, spatial..., channels); the instance variance is undefined without a spatial axis. Received input shape {Shapes.Format(inputShape)}.");
+        if (NormViews.Prod(inputShape, 1, rank - 1) <= 1)
+            throw new ArgumentException($"{Describe()}: the spatial size is 1 in input shape {Shapes.Format(inputShape)}; the instance variance would be 0 for every sample.");
+        channels = inputShape[^1];
+        Gamma = AddWeight("gamma", [channels], InitZero ? "zeros" : "ones");
+        Beta = AddWeight("beta", [channels], "zeros");
+        V = AddWeight("v", [channels], "ones");
+        MovingVariance = AddWeight("moving_variance", [channels], "ones", trainable: false);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        NormViews.CheckInput(Name, x, rank, rank - 1, channels);
+        var spatial = Enumerable.Range(1, rank - 2).ToArray();
+        Tensor batchVar;
+        if (training && Trainable)
+        {
+            if ((long)x.Size / channels <= 1)
+                throw new InvalidOperationException($"{Describe()}: cannot train with one value per channel (input shape {Shapes.Format(x.Dims)}).");
+            batchVar = Variance(x, Enumerable.Range(0, rank - 1).ToArray());
+            for (int c = 0; c < channels; c++)
+                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + batchVar.Data[c] * (1 - Momentum));
+        }
+        else batchVar = MovingVariance!.Detach();
+        var batchStd = Ops.Sqrt(Ops.Affine(batchVar, 1, Epsilon));
+        var instStd = Ops.Sqrt(Ops.Affine(Variance(x, spatial), 1, Epsilon));
+        var right = Ops.Add(Ops.Mul(V!, x), instStd);
+        // max(a, b) = b + relu(a - b)
+        var denom = Ops.Add(right, Ops.Relu(Ops.Sub(batchStd, right)));
+        return Ops.Add(Ops.Mul(Ops.Div(x, denom), Gamma!), Beta!);
+    }
+
+    /// <summary>Biased variance over <paramref name="axes"/>, kept dims, differentiable.</summary>
+    internal static Tensor Variance(Tensor x, int[] axes)
+    {
+        var d = Ops.Sub(x, Ops.Mean(x, axes, keepDims: true));
+        return Ops.Mean(Ops.Square(d), axes, keepDims: true);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["momentum"] = Momentum;
+        config["epsilon"] = Epsilon;
+        config["init_zero"] = InitZero;
+        return config;
+    }
+
+    internal static EvoNormB0 FromConfig(JsonObject c) => new(
+        c.GetDouble("momentum", 0.9), c.GetDouble("epsilon", 1e-5), c.GetBool("init_zero", false),
+        c.GetBool("trainable", true), name: c.GetString("name"));
+}

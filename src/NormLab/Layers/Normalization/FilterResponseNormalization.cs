@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Filter Response Normalization (Singh and Krishnan 2020), channels last, with its thresholded
+/// linear unit: <c>nu2 = mean(x², spatial axes)</c> per sample and channel (no mean subtraction),
+/// <c>y = max(gamma * x * rsqrt(nu2 + eps) + beta, tau)</c>.
+/// </summary>
+/// <remarks>
+/// <para>Weights, in order: <c>gamma</c> (ones), <c>beta</c> (zeros), <c>tau</c> (zeros, only
+/// when <c>useTlu</c>), <c>epsilon_l</c> (only when <c>learnedEpsilon</c>), all per channel.</para>
+/// <para><c>useTlu</c> (default true) applies the TLU inside the layer, as the paper's code and
+/// TensorFlow Addons do; with <c>useTlu: false</c> the layer is the bare normalization, and
+/// <see cref="TLU"/> can follow it (or any other norm) as a separate layer.</para>
+/// <para><c>learnedEpsilon</c>: <c>eps = epsilon + |epsilon_l|</c>, <c>epsilon_l</c> initialized
+/// to 1e-4 (the paper's value as the specification reports it, marked unverified). The paper
+/// recommends it for inputs without spatial extent, where <c>x * rsqrt(x² + eps)</c> is about sign(x).</para>
+/// <para>Input rank 2 (batch, channels: nu2 is x² itself), 3 (batch, length, channels) or 4 (NHWC).
+/// Same in training and inference (no batch statistics).</para>
+/// </remarks>
+/// <example><code>var frn = new FilterResponseNormalization(learnedEpsilon: true);</code></example>
+public sealed class FilterResponseNormalization : Layer
+{
+    private int channels, rank;
+
+    /// <summary>Creates the layer.</summary>
+    public FilterResponseNormalization(double epsilon = 1e-6, bool learnedEpsilon = false, bool useTlu = true,
+        bool trainable = true, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (!(epsilon >= 0) || double.IsInfinity(epsilon))
+            throw new ArgumentException($"{Describe()}: epsilon must be a finite non-negative number. Received: epsilon={epsilon}");
+        if (epsilon == 0 && !learnedEpsilon)
+            throw new ArgumentException($"{Describe()}: epsilon=0 without learnedEpsilon divides by zero for an all-zero channel. Received: epsilon={epsilon}, learnedEpsilon=false");
+        Epsilon = epsilon;
+        LearnedEpsilon = learnedEpsilon;
+        UseTlu = useTlu;
+        Trainable = trainable;
+    }
+
+    /// <summary>The fixed epsilon (added to |epsilon_l| when learned).</summary>
+    public double Epsilon { get; }
+    /// <summary>Whether epsilon_l is learned.</summary>
+    public bool LearnedEpsilon { get; }
+    /// <summary>Whether the TLU max(y, tau) is applied.</summary>
+    public bool UseTlu { get; }
+    /// <summary>gamma, per channel.</summary>
+    public Tensor? Gamma { get; private set; }
+    /// <summary>beta, per channel.</summary>
+    public Tensor? Beta { get; private set; }
+    /// <summary>tau, the TLU threshold (null without useTlu).</summary>
+    public Tensor? Tau { get; private set; }
+    /// <summary>The learned part of epsilon (null without learnedEpsilon).</summary>
+    public Tensor? EpsilonL { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        rank = inputShape.Length;
+        if (rank < 2 || rank > 4)
+            throw new ArgumentException($"{Describe()}: expected input of rank 2, 3 or 4 (batch, [spatial...], channels). Received input shape {Shapes.Format(inputShape)}.");
+        channels = inputShape[^1];
+        Gamma = AddWeight("gamma", [channels], "ones");
+        Beta = AddWeight("beta", [channels], "zeros");
+        if (UseTlu) Tau = AddWeight("tau", [channels], "zeros");
+        if (LearnedEpsilon) EpsilonL = AddWeight("epsilon_l", [channels], new Initializers.Constant(1e-4));
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        NormViews.CheckInput(Name, x, rank, rank - 1, channels);
+        var sq = Ops.Square(x);
+        var nu2 = rank == 2 ? sq : Ops.Mean(sq, Enumerable.Range(1, rank - 2).ToArray(), keepDims: true);
+        var eps = LearnedEpsilon ? Ops.Affine(Ops.Abs(EpsilonL!), 1, Epsilon) : null;
+        var denom = Ops.Sqrt(eps == null ? Ops.Affine(nu2, 1, Epsilon) : Ops.Add(nu2, eps));
+        var y = Ops.Add(Ops.Mul(Ops.Div(x, denom), Gamma!), Beta!);
+        return UseTlu ? TLU.Apply(y, Tau!) : y;
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["epsilon"] = Epsilon;
+        config["learned_epsilon"] = LearnedEpsilon;
+        config["use_tlu"] = UseTlu;
+        return config;
+    }
+
+    internal static FilterResponseNormalization FromConfig(JsonObject c) => new(
+        c.GetDouble("epsilon", 1e-6), c.GetBool("learned_epsilon", false), c.GetBool("use_tlu", true),
+        c.GetBool("trainable", true), name: c.GetString("name"));
+}

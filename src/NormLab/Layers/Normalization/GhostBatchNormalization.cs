@@ -1,0 +1,145 @@
+using System.Text.Json.Nodes;
+using NormLab.Initializers;
+using NormLab.Kernels;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Ghost (virtual) batch normalization (Hoffer et al. 2017), as Keras's
+/// <c>BatchNormalization(virtual_batch_size=...)</c>: in training the batch is cut into consecutive
+/// sub-batches of <c>virtualBatchSize</c> samples, each normalized with its own batch statistics
+/// (biased variance) and the shared gamma and beta.
+/// </summary>
+/// <remarks>
+/// <para>Weights, in order: <c>gamma</c>, <c>beta</c> (when <c>scale</c>/<c>center</c>),
+/// <c>moving_mean</c>, <c>moving_variance</c>, all per channel (as BatchNormalization).</para>
+/// <para>Moving statistics (Keras's rule): once per training call, with the <b>average</b> over the
+/// ghost batches of their means and of their biased variances:
+/// <c>moving = moving * momentum + avg * (1 - momentum)</c>. The bigBatch reference instead updates
+/// sequentially once per ghost batch; with the same momentum the two differ slightly.</para>
+/// <para>Inference (or <c>Trainable = false</c>): the moving statistics, for a batch of any size.
+/// In training the batch size must be a multiple of <c>virtualBatchSize</c> (as Keras); otherwise
+/// <see cref="InvalidOperationException"/> names both sizes (no silent remainder batch).</para>
+/// </remarks>
+/// <example><code>var gbn = new GhostBatchNormalization(virtualBatchSize: 32);</code></example>
+public sealed class GhostBatchNormalization : Layer
+{
+    private readonly Initializer betaInitializer, gammaInitializer;
+    private int axis, channels, rank;
+
+    /// <summary>Creates the layer.</summary>
+    public GhostBatchNormalization(int virtualBatchSize, int axis = -1, double momentum = 0.99, double epsilon = 1e-3,
+        bool center = true, bool scale = true, Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        bool trainable = true, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (virtualBatchSize < 1)
+            throw new ArgumentException($"{Describe()}: virtualBatchSize must be a positive integer. Received: virtualBatchSize={virtualBatchSize}");
+        if (!(epsilon > 0))
+            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
+        if (!(momentum >= 0 && momentum <= 1))
+            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (weight of the old value). Received: momentum={momentum}");
+        VirtualBatchSize = virtualBatchSize;
+        Axis = axis;
+        Momentum = momentum;
+        Epsilon = epsilon;
+        Center = center;
+        Scale = scale;
+        this.betaInitializer = betaInitializer ?? "zeros";
+        this.gammaInitializer = gammaInitializer ?? "ones";
+        Trainable = trainable;
+    }
+
+    /// <summary>Samples per ghost batch.</summary>
+    public int VirtualBatchSize { get; }
+    /// <summary>The channel axis (as given).</summary>
+    public int Axis { get; }
+    /// <summary>Weight of the old value in the moving averages.</summary>
+    public double Momentum { get; }
+    /// <summary>Added to the variance inside the square root.</summary>
+    public double Epsilon { get; }
+    /// <summary>Whether beta exists.</summary>
+    public bool Center { get; }
+    /// <summary>Whether gamma exists.</summary>
+    public bool Scale { get; }
+    /// <summary>gamma (null when absent).</summary>
+    public Tensor? Gamma { get; private set; }
+    /// <summary>beta (null when absent).</summary>
+    public Tensor? Beta { get; private set; }
+    /// <summary>The moving mean.</summary>
+    public Tensor? MovingMean { get; private set; }
+    /// <summary>The moving (biased) variance.</summary>
+    public Tensor? MovingVariance { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        rank = inputShape.Length;
+        if (rank < 2)
+            throw new ArgumentException($"{Describe()}: expected input of rank >= 2 (batch, ..., channels). Received input shape {Shapes.Format(inputShape)}.");
+        axis = Axis < 0 ? Axis + rank : Axis;
+        if (axis < 1 || axis >= rank)
+            throw new ArgumentException($"{Describe()}: axis {Axis} is out of bounds or the batch axis for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        channels = inputShape[axis];
+        if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer);
+        if (Center) Beta = AddWeight("beta", [channels], betaInitializer);
+        MovingMean = AddWeight("moving_mean", [channels], "zeros", trainable: false);
+        MovingVariance = AddWeight("moving_variance", [channels], "ones", trainable: false);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        NormViews.CheckInput(Name, x, rank, axis, channels);
+        int N = x.Dims[0], O = NormViews.Prod(x.Dims, 1, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
+        if (!(training && Trainable))
+        {
+            var mm = NormViews.ToDouble(MovingMean!.Data);
+            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
+            return Ops.ChannelNorm(x, 1, N * O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
+        }
+        if (N % VirtualBatchSize != 0)
+            throw new InvalidOperationException($"{Describe()}: the batch size ({N}) must be a multiple of virtualBatchSize ({VirtualBatchSize}) in training. Received input shape {Shapes.Format(x.Dims)}.");
+        int V = N / VirtualBatchSize, rows = VirtualBatchSize * O;
+        if ((long)rows * I <= 1)
+            throw new InvalidOperationException($"{Describe()}: cannot train with one value per channel in a ghost batch (virtualBatchSize {VirtualBatchSize}, input shape {Shapes.Format(x.Dims)}): the variance would be 0.");
+        // The batch axis is outermost, so ghost batch v is the view [v, rows, C, I].
+        var mean = new double[V * C]; var variance = new double[V * C];
+        Moments.Compute(x.Data, V, rows, C, I, mean, variance);
+        var y = Ops.ChannelNorm(x, V, rows, C, I, C, mean, NormViews.InvStd(variance, Epsilon), Gamma, Beta, batchStats: true);
+        for (int c = 0; c < C; c++)
+        {
+            double m = 0, v = 0;
+            for (int g = 0; g < V; g++) { m += mean[g * C + c]; v += variance[g * C + c]; }
+            m /= V; v /= V;
+            MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + m * (1 - Momentum));
+            MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + v * (1 - Momentum));
+        }
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["virtual_batch_size"] = VirtualBatchSize;
+        config["axis"] = Axis;
+        config["momentum"] = Momentum;
+        config["epsilon"] = Epsilon;
+        config["center"] = Center;
+        config["scale"] = Scale;
+        config["beta_initializer"] = betaInitializer.GetConfig();
+        config["gamma_initializer"] = gammaInitializer.GetConfig();
+        return config;
+    }
+
+    internal static GhostBatchNormalization FromConfig(JsonObject c) => new(
+        c.GetInt("virtual_batch_size", 1), c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3),
+        c.GetBool("center", true), c.GetBool("scale", true),
+        BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
+        c.GetBool("trainable", true), name: c.GetString("name"));
+}

@@ -1,0 +1,155 @@
+using System.Text.Json.Nodes;
+using NormLab.Initializers;
+using NormLab.Kernels;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Instance normalization (Ulyanov et al. 2016): each sample's channel is normalized over its
+/// spatial positions, <c>y = (x - mean[n, c]) / sqrt(var[n, c] + epsilon) * gamma[c] + beta[c]</c>,
+/// with the biased variance. Channels last by default (<c>axis: -1</c>); input rank 3 or more
+/// (batch, spatial..., channels).
+/// </summary>
+/// <remarks>
+/// <para>Weights, in order: <c>gamma</c>, <c>beta</c> (per channel, ones and zeros, when
+/// <c>scale</c>/<c>center</c>), then, with <c>trackRunningStats</c>, the non-trainable
+/// <c>moving_mean</c> (zeros) and <c>moving_variance</c> (ones).</para>
+/// <para>Without <c>trackRunningStats</c> (the default, as PyTorch) training and inference are
+/// identical: the sample's own statistics. With it, training updates, as PyTorch's
+/// <c>InstanceNorm(track_running_stats=True)</c>, <c>moving_mean = moving_mean * momentum +
+/// mean_n(instance means) * (1 - momentum)</c> and the same for <c>moving_variance</c> with the
+/// mean over the batch of the <b>unbiased</b> instance variances (divide by spatial size - 1);
+/// inference (or <c>Trainable = false</c>) then normalizes with these. Momentum is Keras's (weight
+/// of the old value): PyTorch's 0.1 is 0.9 here.</para>
+/// <para>Differences from the references: gamma starts at 1 (PyTorch), not uniform(0, 1) as in the
+/// Torch7 code; <c>center</c> and <c>scale</c> default to true (Keras style) where PyTorch's
+/// <c>affine</c> defaults to false. Rank 2 input (no spatial axis) is rejected at build, and a
+/// spatial size of 1 is rejected whenever the instance statistics are used (their variance would
+/// be 0 and the output constant; PyTorch raises the same in training).</para>
+/// </remarks>
+/// <example><code>var norm = new InstanceNormalization(trackRunningStats: true, momentum: 0.9);</code></example>
+public sealed class InstanceNormalization : Layer
+{
+    private readonly Initializer betaInitializer, gammaInitializer;
+    private int axis, channels, rank;
+
+    /// <summary>Creates the layer.</summary>
+    public InstanceNormalization(int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
+        bool trackRunningStats = false, double momentum = 0.99,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        bool trainable = true, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (!(epsilon > 0))
+            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
+        if (!(momentum >= 0 && momentum <= 1))
+            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (weight of the old value). Received: momentum={momentum}");
+        Axis = axis;
+        Epsilon = epsilon;
+        Center = center;
+        Scale = scale;
+        TrackRunningStats = trackRunningStats;
+        Momentum = momentum;
+        this.betaInitializer = betaInitializer ?? "zeros";
+        this.gammaInitializer = gammaInitializer ?? "ones";
+        Trainable = trainable;
+    }
+
+    /// <summary>The channel axis (as given).</summary>
+    public int Axis { get; }
+    /// <summary>Added to the variance inside the square root.</summary>
+    public double Epsilon { get; }
+    /// <summary>Whether beta exists.</summary>
+    public bool Center { get; }
+    /// <summary>Whether gamma exists.</summary>
+    public bool Scale { get; }
+    /// <summary>Whether running statistics are kept and used at inference.</summary>
+    public bool TrackRunningStats { get; }
+    /// <summary>Weight of the old value in the running statistics.</summary>
+    public double Momentum { get; }
+    /// <summary>gamma (null when absent).</summary>
+    public Tensor? Gamma { get; private set; }
+    /// <summary>beta (null when absent).</summary>
+    public Tensor? Beta { get; private set; }
+    /// <summary>Running mean of the instance means (trackRunningStats only).</summary>
+    public Tensor? MovingMean { get; private set; }
+    /// <summary>Running mean of the unbiased instance variances (trackRunningStats only).</summary>
+    public Tensor? MovingVariance { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void BuildCore(int[] inputShape)
+    {
+        rank = inputShape.Length;
+        if (rank < 3)
+            throw new ArgumentException($"{Describe()}: expected input of rank >= 3 (batch, spatial..., channels); instance statistics are undefined without a spatial axis. Received input shape {Shapes.Format(inputShape)}.");
+        axis = Axis < 0 ? Axis + rank : Axis;
+        if (axis < 1 || axis >= rank)
+            throw new ArgumentException($"{Describe()}: axis {Axis} is out of bounds or the batch axis for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        channels = inputShape[axis];
+        if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer);
+        if (Center) Beta = AddWeight("beta", [channels], betaInitializer);
+        if (TrackRunningStats)
+        {
+            MovingMean = AddWeight("moving_mean", [channels], "zeros", trainable: false);
+            MovingVariance = AddWeight("moving_variance", [channels], "ones", trainable: false);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        NormViews.CheckInput(Name, x, rank, axis, channels);
+        int N = x.Dims[0], O = NormViews.Prod(x.Dims, 1, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
+        long spatial = (long)O * I;
+        bool useRunning = TrackRunningStats && !(training && Trainable);
+        if (useRunning)
+        {
+            var mm = NormViews.ToDouble(MovingMean!.Data);
+            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
+            return Ops.ChannelNorm(x, 1, N * O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
+        }
+        if (spatial <= 1)
+            throw new InvalidOperationException($"{Describe()}: expected more than 1 spatial element per channel, received input shape {Shapes.Format(x.Dims)}: the instance variance would be 0 and the output would not depend on the input.");
+        var mean = new double[N * C]; var variance = new double[N * C];
+        Moments.Compute(x.Data, N, O, C, I, mean, variance);
+        var y = Ops.ChannelNorm(x, N, O, C, I, C, mean, NormViews.InvStd(variance, Epsilon), Gamma, Beta, batchStats: true);
+        if (TrackRunningStats && training && Trainable)
+        {
+            double bessel = spatial / (spatial - 1.0);
+            for (int c = 0; c < C; c++)
+            {
+                double m = 0, v = 0;
+                for (int n = 0; n < N; n++) { m += mean[n * C + c]; v += variance[n * C + c]; }
+                m /= N; v = v / N * bessel;
+                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + m * (1 - Momentum));
+                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + v * (1 - Momentum));
+            }
+        }
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = Axis;
+        config["epsilon"] = Epsilon;
+        config["center"] = Center;
+        config["scale"] = Scale;
+        config["track_running_stats"] = TrackRunningStats;
+        config["momentum"] = Momentum;
+        config["beta_initializer"] = betaInitializer.GetConfig();
+        config["gamma_initializer"] = gammaInitializer.GetConfig();
+        return config;
+    }
+
+    internal static InstanceNormalization FromConfig(JsonObject c) => new(
+        c.GetInt("axis", -1), c.GetDouble("epsilon", 1e-3), c.GetBool("center", true), c.GetBool("scale", true),
+        c.GetBool("track_running_stats", false), c.GetDouble("momentum", 0.99),
+        BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
+        c.GetBool("trainable", true), name: c.GetString("name"));
+}

@@ -1,0 +1,315 @@
+using NormLab.Autograd;
+using NormLab.Kernels;
+
+namespace NormLab;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Per-(sample, channel) moments on the view [N, O, C, I] in one pass over x (the shared
+    /// <see cref="Moments"/> kernel with B = N, K = C): instance means and <b>biased</b> variances.
+    /// </summary>
+    internal static (double[] mean, double[] variance) InstanceMoments(Tensor x, int N, int O, int C, int I)
+    {
+        var mean = new double[N * C]; var variance = new double[N * C];
+        Moments.Compute(x.Data, N, O, C, I, mean, variance);
+        return (mean, variance);
+    }
+
+    /// <summary>
+    /// Per-channel batch statistics from per-(n, c) ones with equal group sizes, in the stable
+    /// "law of total variance" form: <c>mb[c] = mean_n mi</c>, <c>vb[c] = mean_n vi + mean_n (mi - mb)^2</c>.
+    /// (Algebraically equal to <c>mean_n(vi + mi^2) - mb^2</c>, without its cancellation when |mean| is large.)
+    /// </summary>
+    internal static (double[] mean, double[] variance) PoolOverSamples(double[] mi, double[] vi, int N, int C)
+    {
+        var mb = new double[C]; var vb = new double[C];
+        for (int n = 0; n < N; n++) for (int c = 0; c < C; c++) mb[c] += mi[n * C + c];
+        for (int c = 0; c < C; c++) mb[c] /= N;
+        for (int n = 0; n < N; n++)
+            for (int c = 0; c < C; c++) { double d = mi[n * C + c] - mb[c]; vb[c] += vi[n * C + c] + d * d; }
+        for (int c = 0; c < C; c++) vb[c] /= N;
+        return (mb, vb);
+    }
+
+    /// <summary>Per-sample statistics from per-(n, c) ones (the same stable form over channels).</summary>
+    internal static (double[] mean, double[] variance) PoolOverChannels(double[] mi, double[] vi, int N, int C)
+    {
+        var ml = new double[N]; var vl = new double[N];
+        for (int n = 0; n < N; n++)
+        {
+            double m = 0, v = 0;
+            for (int c = 0; c < C; c++) m += mi[n * C + c];
+            m /= C;
+            for (int c = 0; c < C; c++) { double d = mi[n * C + c] - m; v += vi[n * C + c] + d * d; }
+            ml[n] = m; vl[n] = v / C;
+        }
+        return (ml, vl);
+    }
+
+    /// <summary>
+    /// Batch-instance normalization on the view [N, O, C, I] (channel c, sample n, spatial (o, i)):
+    /// <code>y = (rho[c] * (x - mb[c]) * sb[c] + (1 - rho[c]) * (x - mi[n,c]) * si[n,c]) * gamma[c] + beta[c]</code>
+    /// with <c>s = 1/sqrt(var + eps)</c>. <paramref name="mi"/>/<paramref name="vi"/> are the instance
+    /// statistics (always functions of x); <paramref name="mb"/>/<paramref name="vb"/> the batch ones, functions
+    /// of x when <paramref name="batchStats"/>, else constants (moving statistics). Fused backward, hand-derived:
+    /// every (n, c) slice is affine in x, so dx = dy * p + (x - mi) * q + r with
+    /// <code>
+    /// p = gamma (rho sb + (1 - rho) si)
+    /// q = -(1 - rho) gamma si^3 Di / HW  -  [batch] rho gamma sb^3 SB / (N HW)
+    /// r = -(1 - rho) gamma si A / HW     -  [batch] rho gamma (sb SA + sb^3 SB (mi - mb)) / (N HW)
+    /// dgamma = rho sb SB + (1 - rho) sum_n si Di;  dbeta = SA;  drho = gamma (sb SB - sum_n si Di)
+    /// </code>
+    /// where A = sum dy, Di = sum dy (x - mi) per (n, c), SA = sum_n A, SB = sum_n sum dy (x - mb).
+    /// </summary>
+    internal static Tensor BatchInstanceNorm(Tensor x, int N, int O, int C, int I,
+        double[] mi, double[] vi, double[] mb, double[] vb, bool batchStats, double epsilon,
+        Tensor gamma, Tensor beta, Tensor rho)
+    {
+        int NC = N * C;
+        double HW = (double)O * I, M = N * HW;
+        var si = new double[NC]; var sb = new double[C];
+        for (int j = 0; j < NC; j++) si[j] = 1 / Math.Sqrt(vi[j] + epsilon);
+        for (int c = 0; c < C; c++) sb[c] = 1 / Math.Sqrt(vb[c] + epsilon);
+        float[] G = gamma.Data, Bt = beta.Data, R = rho.Data;
+        var mh = new float[NC]; var a = new float[NC]; var sh = new float[NC];
+        for (int n = 0; n < N; n++)
+            for (int c = 0; c < C; c++)
+            {
+                int j = n * C + c;
+                mh[j] = (float)mi[j];
+                double g = G[c], r = R[c];
+                a[j] = (float)(g * (r * sb[c] + (1 - r) * si[j]));
+                sh[j] = (float)(g * r * sb[c] * (mh[j] - mb[c]) + g * (1 - r) * si[j] * (mh[j] - mi[j]) + Bt[c]);
+            }
+        var y = new float[x.Size];
+        Normalize.Affine(x.Data, y, N, O, C, I, mh, a, sh);
+        return Tape.Record(new Tensor(y, x.Shape), [x, gamma, beta, rho], dy =>
+        {
+            var A = new double[NC]; var Bm = new double[NC];
+            SampleChannelNorm.Sums(x.Data, dy.Data, N, O, C, I, mh, A, Bm);
+            var SA = new double[C]; var SB = new double[C]; var SI = new double[C];
+            var Di = new double[NC];
+            for (int n = 0; n < N; n++)
+                for (int c = 0; c < C; c++)
+                {
+                    int j = n * C + c;
+                    Di[j] = Bm[j] + (mh[j] - mi[j]) * A[j];
+                    SA[c] += A[j];
+                    SB[c] += Bm[j] + (mh[j] - mb[c]) * A[j];
+                    SI[c] += si[j] * Di[j];
+                }
+            var dgamma = new float[C]; var dbeta = new float[C]; var drho = new float[C];
+            for (int c = 0; c < C; c++)
+            {
+                double r = R[c];
+                dgamma[c] = (float)(r * sb[c] * SB[c] + (1 - r) * SI[c]);
+                dbeta[c] = (float)SA[c];
+                drho[c] = (float)(G[c] * (sb[c] * SB[c] - SI[c]));
+            }
+            float[]? dx = null;
+            if (x.RequiresGrad)
+            {
+                var q = new float[NC]; var rr = new float[NC];
+                for (int n = 0; n < N; n++)
+                    for (int c = 0; c < C; c++)
+                    {
+                        int j = n * C + c;
+                        double g = G[c], r = R[c];
+                        double qIn = -(1 - r) * g * si[j] * si[j] * si[j] * Di[j] / HW;
+                        double q0 = qIn, r0 = -(1 - r) * g * si[j] * A[j] / HW + qIn * (mh[j] - mi[j]);
+                        if (batchStats)
+                        {
+                            double qBn = -r * g * sb[c] * sb[c] * sb[c] * SB[c] / M;
+                            q0 += qBn;
+                            r0 += -r * g * sb[c] * SA[c] / M + qBn * (mh[j] - mb[c]);
+                        }
+                        q[j] = (float)q0; rr[j] = (float)r0;
+                    }
+                dx = new float[x.Size];
+                SampleChannelNorm.Apply(x.Data, dy.Data, dx, N, O, C, I, mh, a, q, rr);
+            }
+            return [dx == null ? null : new Tensor(dx, x.Shape), new Tensor(dgamma, gamma.Shape), new Tensor(dbeta, beta.Shape), new Tensor(drho, rho.Shape)];
+        });
+    }
+
+    /// <summary>
+    /// Switchable normalization on the view [N, O, C, I], all statistics derived from the per-(n, c)
+    /// instance ones (<paramref name="mi"/>, <paramref name="vi"/>; vi already carries the layer's Bessel
+    /// factor <paramref name="bessel"/>, i.e. vi = bessel * biased variance):
+    /// <code>
+    /// ml[n] = mean_c mi,  vl[n] = mean_c vi + mean_c (mi - ml)^2       (LN, from IN)
+    /// mb[c] = mean_n mi,  vb[c] = mean_n vi + mean_n (mi - mb)^2       (BN, from IN; or moving, constants)
+    /// mu = w0 mi + w1 ml + w2 mb,  var = v0 vi + v1 vl + v2 vb,  w = softmax(meanLogits), v = softmax(varLogits)
+    /// y  = (x - mu) / sqrt(var + eps) * gamma + beta
+    /// </code>
+    /// Two logits mean [IN, LN] only (no BN branch). Fused backward: with gm = dL/dmu = -s gamma A and
+    /// gv = dL/dvar = -s^3 gamma D / 2 per (n, c) (A = sum dy, D = sum dy (x - mu)), the gradients reach
+    /// the instance statistics as
+    /// <code>
+    /// Gvi = v0 gv + v1 sum_c gv / C + [batch] v2 sum_n gv / N
+    /// Gmi = w0 gm + w1 sum_c gm / C + [batch] w2 sum_n gm / N + 2 v1 sum_c gv (mi - ml) / C + [batch] 2 v2 sum_n gv (mi - mb) / N
+    /// dx  = dy gamma s + Gmi / HW + Gvi * bessel * 2 (x - mi) / HW
+    /// dlogit_k = w_k (g_k - sum_j w_j g_j),  g_k = sum gm * stat_k   (and the same for the variances)
+    /// </code>
+    /// </summary>
+    internal static Tensor SwitchableNorm(Tensor x, int N, int O, int C, int I,
+        double[] mi, double[] vi, double bessel, double[]? movingMean, double[]? movingVar, bool batchStats, double epsilon,
+        Tensor gamma, Tensor beta, Tensor meanLogits, Tensor varLogits, out double[]? batchMean, out double[]? batchVar)
+    {
+        int NC = N * C, K = meanLogits.Size;
+        bool useBn = K == 3;
+        double HW = (double)O * I;
+        var (ml, vl) = PoolOverChannels(mi, vi, N, C);
+        double[]? mb = null, vb = null;
+        batchMean = batchVar = null;
+        if (useBn)
+        {
+            if (batchStats) { (mb, vb) = PoolOverSamples(mi, vi, N, C); batchMean = mb; batchVar = vb; }
+            else { mb = movingMean!; vb = movingVar!; }
+        }
+        var w = SoftmaxD(meanLogits.Data); var v = SoftmaxD(varLogits.Data);
+        var mu = new double[NC]; var s = new double[NC]; var sf = new float[NC];
+        for (int n = 0; n < N; n++)
+            for (int c = 0; c < C; c++)
+            {
+                int j = n * C + c;
+                double m = w[0] * mi[j] + w[1] * ml[n], va = v[0] * vi[j] + v[1] * vl[n];
+                if (useBn) { m += w[2] * mb![c]; va += v[2] * vb![c]; }
+                mu[j] = m; s[j] = 1 / Math.Sqrt(va + epsilon); sf[j] = (float)s[j];
+            }
+        var y = new float[x.Size];
+        Normalize.ChannelForward(x.Data, y, N, O, C, I, C, mu, sf, gamma.Data, beta.Data);
+        var bnMean = mb; var bnVar = vb;
+        return Tape.Record(new Tensor(y, x.Shape), [x, gamma, beta, meanLogits, varLogits], dy =>
+        {
+            var mh = new float[NC];
+            for (int j = 0; j < NC; j++) mh[j] = (float)mi[j];
+            var A = new double[NC]; var Bm = new double[NC];
+            SampleChannelNorm.Sums(x.Data, dy.Data, N, O, C, I, mh, A, Bm);
+            float[] G = gamma.Data;
+            var gm = new double[NC]; var gv = new double[NC];
+            var dgamma = new double[C]; var dbeta = new double[C];
+            var gwm = new double[K]; var gwv = new double[K];
+            var smL = new double[N]; var svL = new double[N]; var svLd = new double[N];
+            var smB = new double[C]; var svB = new double[C]; var svBd = new double[C];
+            for (int n = 0; n < N; n++)
+                for (int c = 0; c < C; c++)
+                {
+                    int j = n * C + c;
+                    double D = Bm[j] - (mu[j] - mh[j]) * A[j];
+                    dgamma[c] += s[j] * D;
+                    dbeta[c] += A[j];
+                    double m_ = -s[j] * G[c] * A[j], v_ = -0.5 * s[j] * s[j] * s[j] * G[c] * D;
+                    gm[j] = m_; gv[j] = v_;
+                    gwm[0] += m_ * mi[j]; gwm[1] += m_ * ml[n];
+                    gwv[0] += v_ * vi[j]; gwv[1] += v_ * vl[n];
+                    if (useBn) { gwm[2] += m_ * bnMean![c]; gwv[2] += v_ * bnVar![c]; }
+                    smL[n] += m_; svL[n] += v_; svLd[n] += v_ * (mi[j] - ml[n]);
+                    smB[c] += m_; svB[c] += v_;
+                    if (useBn) svBd[c] += v_ * (mi[j] - bnMean![c]);
+                }
+            float[]? dx = null;
+            if (x.RequiresGrad)
+            {
+                bool bnGrad = useBn && batchStats;
+                var p = new float[NC]; var q = new float[NC]; var r = new float[NC];
+                for (int n = 0; n < N; n++)
+                    for (int c = 0; c < C; c++)
+                    {
+                        int j = n * C + c;
+                        double gvi = v[0] * gv[j] + v[1] * svL[n] / C;
+                        double gmi = w[0] * gm[j] + w[1] * smL[n] / C + 2 * v[1] * svL[n] * (mi[j] - ml[n]) / C;
+                        if (bnGrad)
+                        {
+                            gvi += v[2] * svB[c] / N;
+                            gmi += w[2] * smB[c] / N + 2 * v[2] * svB[c] * (mi[j] - bnMean![c]) / N;
+                        }
+                        double qq = 2 * bessel * gvi / HW;
+                        p[j] = (float)(G[c] * s[j]);
+                        q[j] = (float)qq;
+                        r[j] = (float)(gmi / HW + qq * (mh[j] - mi[j]));
+                    }
+                dx = new float[x.Size];
+                SampleChannelNorm.Apply(x.Data, dy.Data, dx, N, O, C, I, mh, p, q, r);
+            }
+            return [dx == null ? null : new Tensor(dx, x.Shape),
+                new Tensor(dgamma.Select(z => (float)z).ToArray(), gamma.Shape),
+                new Tensor(dbeta.Select(z => (float)z).ToArray(), beta.Shape),
+                new Tensor(SoftmaxBackward(w, gwm), meanLogits.Shape),
+                new Tensor(SoftmaxBackward(v, gwv), varLogits.Shape)];
+        });
+    }
+
+    /// <summary>Softmax in double of a small logit vector.</summary>
+    internal static double[] SoftmaxD(float[] logits)
+    {
+        double max = logits.Max();
+        var e = logits.Select(l => Math.Exp(l - max)).ToArray();
+        double sum = e.Sum();
+        return e.Select(z => z / sum).ToArray();
+    }
+
+    private static float[] SoftmaxBackward(double[] w, double[] g)
+    {
+        double dot = 0;
+        for (int k = 0; k < w.Length; k++) dot += w[k] * g[k];
+        return w.Select((wk, k) => (float)(wk * (g[k] - dot))).ToArray();
+    }
+
+    /// <summary>
+    /// Mean-only batch normalization on the view [O, C, I]: <c>y = x - mean[c] + beta[c]</c>. With
+    /// <paramref name="batchStats"/> the mean is the batch mean (a function of x: dx = dy - mean of dy over
+    /// the channel's elements); otherwise a constant (the moving mean: dx = dy).
+    /// </summary>
+    internal static Tensor MeanOnlyNorm(Tensor x, int O, int C, int I, double[] mean, Tensor beta, bool batchStats)
+    {
+        var mh = new float[C]; var a = new float[C]; var sh = new float[C];
+        for (int c = 0; c < C; c++) { mh[c] = (float)mean[c]; a[c] = 1; sh[c] = (float)(beta.Data[c] - (mean[c] - mh[c])); }
+        var y = new float[x.Size];
+        Normalize.Affine(x.Data, y, 1, O, C, I, mh, a, sh);
+        return Tape.Record(new Tensor(y, x.Shape), [x, beta], dy =>
+        {
+            var A = new double[C]; var unused = new double[C];
+            SampleChannelNorm.Sums(x.Data, dy.Data, 1, O, C, I, mh, A, unused);
+            float[]? dx = null;
+            if (x.RequiresGrad)
+            {
+                var zero = new float[C]; var one = new float[C]; var r = new float[C];
+                Array.Fill(one, 1f);
+                if (batchStats) for (int c = 0; c < C; c++) r[c] = (float)(-A[c] / ((double)O * I));
+                dx = new float[x.Size];
+                SampleChannelNorm.Apply(x.Data, dy.Data, dx, 1, O, C, I, mh, one, zero, r);
+            }
+            return [dx == null ? null : new Tensor(dx, x.Shape), new Tensor(A.Select(z => (float)z).ToArray(), beta.Shape)];
+        });
+    }
+
+    /// <summary>
+    /// Weight normalization of a kernel whose last axis is the output unit: <c>w = g[o] * v / ||v[:, o]||</c>.
+    /// Backward: <c>dg[o] = sum dw * vhat</c>, <c>dv = g / ||v|| * (dw - vhat * dg)</c>, vhat = v / ||v||.
+    /// </summary>
+    internal static Tensor WeightNorm(Tensor v, Tensor g)
+    {
+        int units = g.Size, n = v.Size;
+        var norms = Layers.WeightNormalization.ColumnNorms(v.Data, units);
+        var w = new float[n];
+        for (int i = 0; i < n; i++) { int o = i % units; w[i] = (float)(g.Data[o] * (v.Data[i] / norms[o])); }
+        return Tape.Record(new Tensor(w, v.Shape), [v, g], dw =>
+        {
+            var dg = new double[units];
+            for (int i = 0; i < n; i++) dg[i % units] += dw.Data[i] * (v.Data[i] / norms[i % units]);
+            float[]? dv = null;
+            if (v.RequiresGrad)
+            {
+                dv = new float[n];
+                for (int i = 0; i < n; i++)
+                {
+                    int o = i % units;
+                    dv[i] = (float)(g.Data[o] / norms[o] * (dw.Data[i] - v.Data[i] / norms[o] * dg[o]));
+                }
+            }
+            return [dv == null ? null : new Tensor(dv, v.Shape), new Tensor(dg.Select(z => (float)z).ToArray(), g.Shape)];
+        });
+    }
+}

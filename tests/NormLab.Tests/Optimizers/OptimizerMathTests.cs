@@ -1,0 +1,125 @@
+using NormLab.Optimizers;
+using Xunit;
+
+namespace NormLab.Tests.Optimizers;
+
+/// <summary>One or two update steps checked against Keras's formulas computed by hand in double.</summary>
+public class OptimizerMathTests
+{
+    private static (Tensor w, float[] initial, float[] grad) Weight()
+    {
+        float[] initial = [0.5f, -1.25f, 2f, 0.1f];
+        float[] grad = [0.3f, -0.7f, 1.5f, -0.02f];
+        var w = Tensor.FromArray(initial, 4);
+        w.RequiresGrad = true;
+        w.Grad = Tensor.FromArray(grad, 4);
+        return (w, initial, grad);
+    }
+
+    [Fact]
+    public void Adam_TwoSteps_MatchKeras()
+    {
+        var (w, initial, grad) = Weight();
+        double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-7;
+        var adam = new Adam(learningRate: lr);
+        var expected = initial.Select(v => (double)v).ToArray();
+        var m = new double[4];
+        var v = new double[4];
+        for (int t = 1; t <= 2; t++)
+        {
+            adam.Apply([w]);
+            // Keras: alpha = lr sqrt(1 - b2^t) / (1 - b1^t); m += (g - m)(1 - b1); v += (g² - v)(1 - b2); w -= alpha m / (sqrt v + eps)
+            double alpha = lr * Math.Sqrt(1 - Math.Pow(b2, t)) / (1 - Math.Pow(b1, t));
+            for (int i = 0; i < 4; i++)
+            {
+                m[i] += (grad[i] - m[i]) * (1 - b1);
+                v[i] += (grad[i] * grad[i] - v[i]) * (1 - b2);
+                expected[i] -= alpha * m[i] / (Math.Sqrt(v[i]) + eps);
+            }
+            for (int i = 0; i < 4; i++) Assert.Equal(expected[i], w.ToArray()[i], 1e-5);
+        }
+        // The first Adam step moves each weight by about lr against the gradient's sign.
+        for (int i = 0; i < 4; i++) Assert.Equal(-Math.Sign(grad[i]), Math.Sign(w.ToArray()[i] - initial[i]));
+        Assert.Equal(2, adam.Iterations);
+    }
+
+    [Fact]
+    public void AdamW_DecaysThenAdam()
+    {
+        var (w, initial, grad) = Weight();
+        double lr = 0.01, wd = 0.1;
+        new AdamW(learningRate: lr, weightDecay: wd).Apply([w]);
+        for (int i = 0; i < 4; i++)
+        {
+            double decayed = initial[i] * (1 - lr * wd);
+            // First step: m̂ / sqrt(v̂) = g / |g|.
+            double expected = decayed - lr * grad[i] / (Math.Abs(grad[i]) + 1e-7 * Math.Sqrt(1 - 0.999) / 1);
+            Assert.Equal(expected, w.ToArray()[i], 1e-5);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0, false)]
+    [InlineData(0.9, false)]
+    [InlineData(0.9, true)]
+    public void SGD_TwoSteps_MatchKeras(double momentum, bool nesterov)
+    {
+        var (w, initial, grad) = Weight();
+        double lr = 0.1;
+        var sgd = new SGD(learningRate: lr, momentum: momentum, nesterov: nesterov);
+        var expected = initial.Select(v => (double)v).ToArray();
+        var velocity = new double[4];
+        for (int t = 0; t < 2; t++)
+        {
+            sgd.Apply([w]);
+            for (int i = 0; i < 4; i++)
+            {
+                if (momentum == 0) { expected[i] -= lr * grad[i]; continue; }
+                // Keras: v = momentum v - lr g; w += nesterov ? momentum v - lr g : v
+                velocity[i] = momentum * velocity[i] - lr * grad[i];
+                expected[i] += nesterov ? momentum * velocity[i] - lr * grad[i] : velocity[i];
+            }
+            for (int i = 0; i < 4; i++) Assert.Equal(expected[i], w.ToArray()[i], 1e-5);
+        }
+    }
+
+    [Fact]
+    public void RMSprop_TwoSteps_MatchKeras()
+    {
+        var (w, initial, grad) = Weight();
+        double lr = 0.01, rho = 0.9, eps = 1e-7;
+        var rms = new RMSprop(learningRate: lr);
+        var expected = initial.Select(v => (double)v).ToArray();
+        var velocity = new double[4];
+        for (int t = 0; t < 2; t++)
+        {
+            rms.Apply([w]);
+            for (int i = 0; i < 4; i++)
+            {
+                velocity[i] = rho * velocity[i] + (1 - rho) * grad[i] * grad[i];
+                expected[i] -= lr * grad[i] / Math.Sqrt(velocity[i] + eps);
+            }
+            for (int i = 0; i < 4; i++) Assert.Equal(expected[i], w.ToArray()[i], 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Defaults_FollowKeras()
+    {
+        Assert.Equal(0.001, new Adam().LearningRate);
+        Assert.Equal(0.01, new SGD().LearningRate);
+        Assert.Equal(0.001, new RMSprop().LearningRate);
+        Assert.IsType<Adam>(Optimizer.Get("adam"));
+        Assert.IsType<AdamW>(Optimizer.Get("AdamW"));
+        Assert.IsType<SGD>((Optimizer)"sgd");
+        Assert.IsType<RMSprop>((Optimizer)"rmsprop");
+    }
+
+    [Fact]
+    public void WeightsWithoutGradient_AreLeftAlone()
+    {
+        var w = Tensor.FromArray([1f, 2f], 2);
+        new Adam().Apply([w]);
+        Assert.Equal([1f, 2f], w.ToArray());
+    }
+}
