@@ -8,7 +8,7 @@ internal static class TrainCommand
 {
     internal const string Usage =
         "normlab train [--arch cnn|mlp|rnn] [--norm batch] [--placement before|after] [--epochs 3] [--batch-size 32]\n" +
-        "              [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--learning-rate 0.001] [--seed 42] [--threads N] [--out model.normlab]\n" +
+        "              [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--learning-rate 0.001] [--lr-decay 1] [--seed 42] [--threads N] [--out model.normlab]\n" +
         "              [--distributed]   data-parallel over MPI: mpirun -np K normlab train --distributed";
 
     internal static int Run(Options options)
@@ -26,6 +26,7 @@ internal static class TrainCommand
         int? trainSamples = options.OptionalInt("train-samples", min: 1) ?? options.OptionalInt("samples", min: 1);
         int? testSamples = options.OptionalInt("test-samples", min: 1);
         double learningRate = options.Double("learning-rate", 1e-3, 0);
+        double decay = options.Double("lr-decay", 1, 0, 1);
         int seed = options.Int("seed", 42);
         bool distributed = options.Flag("distributed");
         // Under mpirun -np K, each rank gets its share of the cores by default.
@@ -46,10 +47,14 @@ internal static class TrainCommand
         var testX = Architectures.Shape(arch, dataset.TestImages);
         int classes = (int)dataset.TrainLabels.ToArray().Max() + 1;
         var model = Architectures.Build(arch, norm, placement, dataset.TrainImages.Shape[1..], classes);
-        model.Compile(optimizer: new Optimizers.Adam(learningRate: learningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        var adam = new Optimizers.Adam(learningRate: learningRate);
+        model.Compile(optimizer: adam, loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        // --lr-decay d: the learning rate of epoch e (from 0) is learningRate · d^e.
+        var schedule = new Callbacks.LambdaCallback(onEpochBegin: epoch => adam.LearningRate = learningRate * Math.Pow(decay, epoch));
         if (root) model.Summary();
         if (distributed && root) Console.WriteLine($"Data-parallel over {ranks} rank(s): global batch {batchSize}, {threads} thread(s) per rank");
-        model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels), distributed: distributed);
+        model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels),
+            callbacks: [schedule], distributed: distributed);
         if (!root) return 0;
         var scores = model.Evaluate(testX, dataset.TestLabels, batchSize: 256);
         Console.WriteLine($"Test accuracy: {scores["accuracy"] * 100:F2}% (loss {scores["loss"]:F4}) on {testX.Dim(0):N0} test images");

@@ -55,8 +55,6 @@ internal static class Architectures
                 layers.Add(new MaxPooling2D((2, 2), name: "pool_2"));
                 layers.Add(new Flatten(name: "flatten"));
                 layers.Add(new Dense(128, activation: "relu", name: "dense_1"));
-                // Without it the network overfits Fashion-MNIST from the second epoch (train 91.8%, test 90.0% at epoch 3).
-                layers.Add(new Dropout(0.5, name: "dropout"));
                 layers.Add(new Dense(classes, activation: "softmax", name: "output"));
                 break;
             case "mlp":
