@@ -87,7 +87,7 @@ internal static class CompareCommand
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"{result.Settings.Arch}: {result.TrainSamples:N0} training / {result.TestSamples:N0} test images, {result.Settings.Epochs} epoch(s)");
         table.AddColumns("norm", "place", "batch", "test acc %", "train loss",
-            $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s/epoch", "params");
+            $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s/epoch", "cpu s/epoch", "params");
         var cells = result.Cells;
         foreach (var c in cells)
         {
@@ -96,7 +96,7 @@ internal static class CompareCommand
             table.AddRow(NormalizationCatalog.Get(c.Norm).Display, c.Placement, c.BatchSize.ToString(CultureInfo.InvariantCulture),
                 best ? $"[green bold]{acc}[/]" : acc, S(c.FinalTrainLoss, "F4"),
                 c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs})" : ""),
-                S(c.SecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture));
+                S(c.SecondsPerEpoch, "F1"), S(c.CpuSecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture));
         }
         return table;
     }

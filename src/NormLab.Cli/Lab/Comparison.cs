@@ -32,8 +32,11 @@ internal sealed record RunResult(string Norm, string Placement, int BatchSize, i
     public List<double> EpochTestAccuracy { get; } = new();
     /// <summary>Test loss after each epoch.</summary>
     public List<double> EpochTestLoss { get; } = new();
-    /// <summary>Seconds of training (no evaluation) per epoch.</summary>
+    /// <summary>Seconds of training (no evaluation) per epoch, wall clock.</summary>
     public List<double> EpochSeconds { get; } = new();
+    /// <summary>CPU seconds the process spent per training epoch (all threads): unlike the wall clock, it does
+    /// not grow when other programs share the machine.</summary>
+    public List<double> EpochCpuSeconds { get; } = new();
     /// <summary>(epoch as a fraction, mean training loss over the window ending there): about 20 points per epoch.</summary>
     public List<double[]> LossCurve { get; } = new();
     /// <summary>The learned mixing weights and gates (Switchable, Batch-Instance Normalization), if any.</summary>
@@ -44,6 +47,7 @@ internal sealed record RunResult(string Norm, string Placement, int BatchSize, i
     public double TestAccuracy => EpochTestAccuracy.Count > 0 ? EpochTestAccuracy[^1] : double.NaN;
     public double FinalTrainLoss => EpochLoss.Count > 0 ? EpochLoss[^1] : double.NaN;
     public double SecondsPerEpoch => EpochSeconds.Count > 0 ? EpochSeconds.Average() : double.NaN;
+    public double CpuSecondsPerEpoch => EpochCpuSeconds.Count > 0 ? EpochCpuSeconds.Average() : double.NaN;
 
     /// <summary>A copy listed under another placement (for the run without normalization, which has none).</summary>
     internal RunResult WithPlacement(string placement)
@@ -75,7 +79,7 @@ internal readonly record struct Stat(double Mean, double Std, int Count)
 
 /// <summary>The seeds of one (normalization, placement, batch size) cell, summarized.</summary>
 internal sealed record CellSummary(string Norm, string Placement, int BatchSize, int Parameters,
-    Stat TestAccuracy, Stat FinalTrainLoss, Stat SecondsPerEpoch, Stat EpochsToTarget, int ReachedTarget, int Runs,
+    Stat TestAccuracy, Stat FinalTrainLoss, Stat SecondsPerEpoch, Stat CpuSecondsPerEpoch, Stat EpochsToTarget, int ReachedTarget, int Runs,
     double[] MeanTestAccuracyPerEpoch, double[] MeanLossPerEpoch);
 
 /// <summary>Everything a comparison measured.</summary>
@@ -94,7 +98,7 @@ internal sealed record ComparisonResult(CompareSettings Settings, string Dataset
             var reached = runs.Select(r => r.EpochsTo(Settings.TargetAccuracy)).Where(e => e != null).Select(e => (double)e!.Value).ToList();
             return new CellSummary(g.Key.Norm, g.Key.Placement, g.Key.BatchSize, runs[0].Parameters,
                 Stat.Of(runs.Select(r => r.TestAccuracy)), Stat.Of(runs.Select(r => r.FinalTrainLoss)),
-                Stat.Of(runs.Select(r => r.SecondsPerEpoch)), Stat.Of(reached), reached.Count, runs.Count,
+                Stat.Of(runs.Select(r => r.SecondsPerEpoch)), Stat.Of(runs.Select(r => r.CpuSecondsPerEpoch)), Stat.Of(reached), reached.Count, runs.Count,
                 Mean(r => r.EpochTestAccuracy), Mean(r => r.EpochLoss));
         }).ToList();
 }
@@ -170,10 +174,12 @@ internal static class Comparison
         var result = new RunResult(norm.Key, placementName, batch, seed, model.CountParams());
         int steps = (x.Dim(0) + batch - 1) / batch, window = Math.Max(1, steps / 20);
         var clock = new Stopwatch();
+        var process = Process.GetCurrentProcess();
+        TimeSpan cpuStart = default;
         double windowLoss = 0;
         int windowCount = 0, epochIndex = 0;
         var callback = new LambdaCallback(
-            onEpochBegin: epoch => { epochIndex = epoch; clock.Restart(); },
+            onEpochBegin: epoch => { epochIndex = epoch; process.Refresh(); cpuStart = process.TotalProcessorTime; clock.Restart(); },
             onBatchEnd: (step, logs) =>
             {
                 double loss = logs["loss"];
@@ -191,7 +197,9 @@ internal static class Comparison
             onEpochEnd: (epoch, logs) =>
             {
                 clock.Stop();
+                process.Refresh();
                 result.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
+                result.EpochCpuSeconds.Add((process.TotalProcessorTime - cpuStart).TotalSeconds);
                 result.EpochLoss.Add(logs["loss"]);
                 result.EpochTrainAccuracy.Add(logs["accuracy"]);
                 var scores = model.Evaluate(testX, testY, batchSize: 256);

@@ -45,7 +45,7 @@ internal static class HtmlReport
         html.Append("</ul>");
 
         html.Append("<h2>Summary</h2><table><thead><tr><th>normalization</th><th>placement</th><th>batch size</th><th>test accuracy %</th>")
-            .Append($"<th>final training loss</th><th>epochs to {s.TargetAccuracy * 100:0.#}%</th><th>seconds / epoch</th><th>parameters</th></tr></thead><tbody>");
+            .Append($"<th>final training loss</th><th>epochs to {s.TargetAccuracy * 100:0.#}%</th><th>seconds / epoch</th><th>CPU seconds / epoch</th><th>parameters</th></tr></thead><tbody>");
         string Stat(Stat st, Func<double, string> f) => !double.IsFinite(st.Mean) ? "—" : f(st.Mean) + (seeds ? " ± " + f(st.Std) : "");
         foreach (var c in cells)
         {
@@ -54,7 +54,8 @@ internal static class HtmlReport
                 .Append($"<td class=\"num{(best ? " best" : "")}\">{Stat(c.TestAccuracy, Pct)}</td>")
                 .Append($"<td class=\"num\">{Stat(c.FinalTrainLoss, v => v.ToString("F4", CultureInfo.InvariantCulture))}</td>")
                 .Append($"<td class=\"num\">{(c.ReachedTarget == 0 ? "not reached" : Stat(c.EpochsToTarget, v => v.ToString("0.#", CultureInfo.InvariantCulture)) + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs} seeds)" : ""))}</td>")
-                .Append($"<td class=\"num\">{Stat(c.SecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td><td class=\"num\">{c.Parameters:N0}</td></tr>");
+                .Append($"<td class=\"num\">{Stat(c.SecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td>")
+                .Append($"<td class=\"num\">{Stat(c.CpuSecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td><td class=\"num\">{c.Parameters:N0}</td></tr>");
         }
         html.Append("</tbody></table>");
 
@@ -98,7 +99,7 @@ internal static class HtmlReport
         }
         html.Append("</div>");
 
-        html.Append("<h2>Cost</h2><div class=\"row\">");
+        html.Append("<h2>Cost</h2><p class=\"note\">Wall-clock time grows when other programs share the machine; CPU time (all threads of this process) does not, so it is the fairer comparison of what each normalization costs.</p><div class=\"row\">");
         foreach (var placement in placements)
         {
             var present = norms.Where(n => cells.Any(c => c.Norm == n && c.Placement == placement)).ToList();
@@ -106,7 +107,12 @@ internal static class HtmlReport
                 present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Mean ?? double.NaN).ToList(),
                 seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Std ?? 0).ToList() : null)).ToList();
             html.Append(Bars($"time-{placement}", "Training time per epoch" + (placements.Count > 1 ? $", {placement} activation" : ""),
-                "normalization", "seconds per epoch", present.Select(Display).ToList(), bars));
+                "normalization", "seconds per epoch (wall clock)", present.Select(Display).ToList(), bars));
+            var cpu = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
+                present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.CpuSecondsPerEpoch.Mean ?? double.NaN).ToList())).ToList();
+            if (cpu.Any(b => b.Values.Any(double.IsFinite)))
+                html.Append(Bars($"cpu-{placement}", "CPU time per epoch" + (placements.Count > 1 ? $", {placement} activation" : ""),
+                    "normalization", "CPU seconds per epoch (all threads)", present.Select(Display).ToList(), cpu));
         }
         html.Append("</div>");
 

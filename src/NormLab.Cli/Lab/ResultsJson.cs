@@ -71,6 +71,7 @@ internal static class ResultsJson
                 run.EpochTestAccuracy.AddRange(Doubles("epoch_test_accuracy"));
                 run.EpochTestLoss.AddRange(Doubles("epoch_test_loss"));
                 run.EpochSeconds.AddRange(Doubles("epoch_seconds"));
+                if (r["epoch_cpu_seconds"] != null) run.EpochCpuSeconds.AddRange(Doubles("epoch_cpu_seconds"));
                 run.LossCurve.AddRange(r["loss_curve"]!.AsArray().Select(p => p!.AsArray().Select(v => v?.GetValue<double>() ?? double.NaN).ToArray()));
                 run.Mixing.AddRange(r["mixing"]!.AsArray().Select(m => m.Deserialize<MixingReport>(Options)!));
                 return run;

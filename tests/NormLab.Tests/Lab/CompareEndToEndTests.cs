@@ -33,6 +33,7 @@ public sealed class CompareEndToEndTests : IDisposable
             Assert.Equal(2, run!["epoch_test_accuracy"]!.AsArray().Count);
             Assert.Equal(2, run["epoch_loss"]!.AsArray().Count);
             Assert.Equal(2, run["epoch_seconds"]!.AsArray().Count);
+            Assert.True(run["epoch_cpu_seconds"]!.AsArray().All(v => v!.GetValue<double>() > 0));
             Assert.True(run["loss_curve"]!.AsArray().Count >= 2);
             Assert.InRange(run["test_accuracy"]!.GetValue<double>(), 0, 1);
             Assert.True(run["parameters"]!.GetValue<int>() > 0);
@@ -49,7 +50,7 @@ public sealed class CompareEndToEndTests : IDisposable
         [
             "loss-before-b8", "accuracy-before-b8", "loss-before-b16", "accuracy-before-b16",
             "loss-after-b8", "accuracy-after-b8", "loss-after-b16", "accuracy-after-b16",
-            "batch-size-before", "batch-size-after", "time-before", "time-after", "placement-b8", "placement-b16",
+            "batch-size-before", "batch-size-after", "time-before", "time-after", "cpu-before", "cpu-after", "placement-b8", "placement-b16",
         ];
         Assert.Equal(expected.Order(), charts.Order());
         Assert.Equal(charts.Count, charts.Distinct().Count());

@@ -20,6 +20,7 @@ public sealed class ReportTests
                 run.EpochTestAccuracy.AddRange([0.6 + quality, 0.7 + quality]);
                 run.EpochTestLoss.AddRange([1.0, 0.8]);
                 run.EpochSeconds.AddRange([norm == "batch" ? 2.0 : 1.0, 1.0]);
+                run.EpochCpuSeconds.AddRange([norm == "batch" ? 4.0 : 2.0, 2.0]);
                 run.LossCurve.AddRange([[0.5, 1.2], [1.0, 1.0], [1.5, 0.8], [2.0, 0.6]]);
                 if (mixing && norm == "batch")
                     run.Mixing.Add(new MixingReport("sn_1", "mean weights", ["IN", "LN", "BN"], [0.2, 0.3, 0.5]));
@@ -56,7 +57,7 @@ public sealed class ReportTests
     {
         var findings = Findings.Compute(Fake(mixing: false));
         Assert.Contains(findings, f => f.Contains("At the smallest batch size, 4, BatchNorm had the best test accuracy (80.0%), +10.0 points ahead of None"));
-        Assert.Contains(findings, f => f.Contains("BatchNorm slowest (1.5 s"));
+        Assert.Contains(findings, f => f.Contains("BatchNorm most expensive (3.0 CPU s; +50% against None)"));
     }
 
     private sealed class MixingLayer : Layer, IReportsMixing
