@@ -12,13 +12,6 @@ internal static class HtmlReport
 {
     internal static void Write(ComparisonResult result, string path) => File.WriteAllText(path, Render(result));
 
-    /// <summary>A colour per normalization that is the same in every chart.</summary>
-    private static string ColorOf(string norm)
-    {
-        int i = NormalizationCatalog.Entries.ToList().FindIndex(e => e.Key == norm);
-        return Palette[(i < 0 ? Palette.Length - 1 : i) % Palette.Length];
-    }
-
     private static string Display(string norm) => NormalizationCatalog.Get(norm).Display;
     private static string Pct(double v) => double.IsFinite(v) ? (v * 100).ToString("F2", CultureInfo.InvariantCulture) : "—";
 
@@ -27,6 +20,8 @@ internal static class HtmlReport
         var s = result.Settings;
         var cells = result.Cells;
         var norms = s.Norms.Select(n => NormalizationCatalog.Get(n).Key).Distinct().ToList();
+        // A colour per normalization, the same in every chart: by its place in --norms, so up to ten stay distinct.
+        string ColorOf(string norm) => Palette[Math.Max(0, norms.IndexOf(norm)) % Palette.Length];
         var batches = cells.Select(c => c.BatchSize).Distinct().Order().ToList();
         var placements = cells.Select(c => c.Placement).Distinct().ToList();
         bool seeds = s.Seeds > 1;
