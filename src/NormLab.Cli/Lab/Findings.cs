@@ -42,12 +42,15 @@ internal static class Findings
             if (batches.Count > 1)
             {
                 // Sensitivity to the batch size: the accuracy lost from the largest to the smallest batch.
-                var drops = cells.Where(c => c.Placement == placement).GroupBy(c => c.Norm).Select(g =>
+                // Only normalizations measured at both ends (an unfinished run may lack some).
+                var drops = cells.Where(c => c.Placement == placement).GroupBy(c => c.Norm)
+                    .Where(g => g.Any(c => c.BatchSize == batches[0]) && g.Any(c => c.BatchSize == batches[^1])).Select(g =>
                 {
-                    var small = g.First(c => c.BatchSize == g.Min(x => x.BatchSize));
-                    var large = g.First(c => c.BatchSize == g.Max(x => x.BatchSize));
+                    var small = g.First(c => c.BatchSize == batches[0]);
+                    var large = g.First(c => c.BatchSize == batches[^1]);
                     return (norm: g.Key, drop: large.TestAccuracy.Mean - small.TestAccuracy.Mean);
                 }).OrderByDescending(d => d.drop).ToList();
+                if (drops.Count < 2) continue;
                 var worst = drops[0];
                 var steadiest = drops.MinBy(d => Math.Abs(d.drop));
                 findings.Add(worst.drop > 0

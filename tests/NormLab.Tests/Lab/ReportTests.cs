@@ -53,6 +53,16 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void FindingsOfAnUnfinishedRunSkipWhatWasNotMeasured()
+    {
+        var result = Fake(mixing: false);
+        result.Runs.RemoveAll(r => r.Norm == "batch" && r.BatchSize == 32);
+        var findings = Findings.Compute(result);
+        Assert.DoesNotContain(findings, f => f.StartsWith("Going from", StringComparison.Ordinal));
+        Assert.Contains("<svg", HtmlReport.Render(result));
+    }
+
+    [Fact]
     public void FindingsComeFromTheNumbers()
     {
         var findings = Findings.Compute(Fake(mixing: false));
