@@ -159,7 +159,7 @@ internal static class HtmlReport
         body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 24px auto; max-width: 1240px; color: #1d1d1f; padding: 0 16px; }
         h1 { font-size: 26px; margin-bottom: 4px; } h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
         .meta, .note, .footer { color: #555; font-size: 14px; } .findings li { margin: 4px 0; font-size: 16px; }
-        table { border-collapse: collapse; font-size: 14px; } th, td { padding: 4px 10px; border-bottom: 1px solid #e5e5e5; text-align: left; }
+        table { border-collapse: collapse; font-size: 14px; } th, td { padding: 4px 10px; border-bottom: 1px solid #e5e5e5; text-align: left; } td:first-child { white-space: nowrap; }
         th { background: #f5f5f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; } td.best { font-weight: 700; color: #006400; }
         .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
         .row { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 12px; }
