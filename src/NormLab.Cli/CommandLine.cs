@@ -5,12 +5,16 @@ internal static class CommandLine
 {
     private static readonly Dictionary<string, (string summary, Func<Options, int> run)> Commands = new()
     {
-        ["train"] = ("train a small CNN on built-in data, print progress and accuracy, save the model", TrainCommand.Run),
+        ["compare"] = ("train one model per normalization and compare them: terminal table, report.html, results.json", CompareCommand.Run),
+        ["report"] = ("render report.html (and the table) again from a --json file, also a partial one", ReportCommand.Run),
+        ["train"] = ("train one model chosen by flags, with a progress bar, and save it", TrainCommand.Run),
+        ["evaluate"] = ("evaluate a saved model on a dataset: normlab evaluate MODEL [--data DIR]", EvaluateCommand.Run),
     };
 
     internal static int Run(string[] args)
     {
-        string command = args.Length == 0 ? "train" : args[0];
+        if (args.Length == 0) return Guard("compare", () => CompareCommand.RunDefault());
+        string command = args[0];
         if (command is "-h" or "--help" or "help")
         {
             PrintUsage();
@@ -22,14 +26,25 @@ internal static class CommandLine
             PrintUsage();
             return 2;
         }
+        return Guard(command, () => entry.run(Options.Parse(args[1..])));
+    }
+
+    /// <summary>Bad arguments and unreadable data files end with one line, not a stack trace.</summary>
+    private static int Guard(string command, Func<int> run)
+    {
         try
         {
-            return entry.run(Options.Parse(args.Skip(args.Length == 0 ? 0 : 1).ToArray()));
+            return run();
         }
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"normlab {command}: {e.Message}");
             return 2;
+        }
+        catch (Exception e) when (e is FormatException or IOException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"normlab {command}: {e.Message}");
+            return 1;
         }
     }
 
@@ -38,7 +53,12 @@ internal static class CommandLine
         Console.WriteLine("usage: normlab <command> [options]");
         foreach (var (name, (summary, _)) in Commands) Console.WriteLine($"  {name,-10} {summary}");
         Console.WriteLine();
-        Console.WriteLine("normlab train [--epochs 3] [--batch-size 32] [--samples 4000] [--seed 42] [--threads N] [--out model.normlab] [--distributed]");
-        Console.WriteLine("  --distributed: data-parallel over MPI, run as: mpirun -np K normlab train --distributed");
+        Console.WriteLine("With no command, normlab runs a quick comparison (none, batch, layer, group at batch sizes 8 and 64, one epoch)");
+        Console.WriteLine("on the shipped Fashion-MNIST subset and writes report.html.");
+        Console.WriteLine();
+        Console.WriteLine(CompareCommand.Usage);
+        Console.WriteLine(ReportCommand.Usage);
+        Console.WriteLine(TrainCommand.Usage);
+        Console.WriteLine(EvaluateCommand.Usage);
     }
 }

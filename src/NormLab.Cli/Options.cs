@@ -11,6 +11,11 @@ internal sealed class Options
     internal static Options Parse(string[] args)
     {
         var options = new Options();
+        if (args.Length > 0 && !args[0].StartsWith("--"))
+        {
+            options.Positional = args[0];
+            args = args[1..];
+        }
         for (int i = 0; i < args.Length; i++)
         {
             if (!args[i].StartsWith("--"))
@@ -30,6 +35,38 @@ internal sealed class Options
             throw new ArgumentException($"--{name} must be an integer >= {min}, received '{text}'.");
         return value;
     }
+
+    internal int? OptionalInt(string name, int min = int.MinValue) => Has(name) ? Int(name, 0, min) : null;
+
+    internal double Double(string name, double fallback, double min = double.MinValue, double max = double.MaxValue)
+    {
+        read.Add(name);
+        if (!values.TryGetValue(name, out var text)) return fallback;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < min || value > max)
+            throw new ArgumentException($"--{name} must be a number in [{min}, {max}], received '{text}'.");
+        return value;
+    }
+
+    /// <summary>A comma-separated list, e.g. <c>--norms none,batch,layer</c>.</summary>
+    internal IReadOnlyList<string> List(string name, IReadOnlyList<string> fallback)
+    {
+        read.Add(name);
+        if (!values.TryGetValue(name, out var text)) return fallback;
+        var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (items.Length == 0) throw new ArgumentException($"--{name} needs a comma-separated list, received '{text}'.");
+        return items;
+    }
+
+    /// <summary>A comma-separated list of integers >= <paramref name="min"/>.</summary>
+    internal IReadOnlyList<int> IntList(string name, IReadOnlyList<int> fallback, int min = 1) =>
+        List(name, fallback.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList()).Select(text =>
+            int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min
+                ? v : throw new ArgumentException($"--{name} must list integers >= {min}, received '{text}'.")).ToList();
+
+    internal bool Has(string name) => values.ContainsKey(name);
+
+    /// <summary>The first argument when it is not an option (e.g. the model file of `normlab evaluate MODEL`).</summary>
+    internal string? Positional { get; private set; }
 
     internal bool Flag(string name)
     {

@@ -1,45 +1,63 @@
-using NormLab.Data;
+using NormLab.Cli.Lab;
 using NormLab.Distributed;
-using NormLab.Layers;
 
 namespace NormLab.Cli;
 
-/// <summary>`normlab train`: a small CNN on the built-in synthetic shapes, with Keras's progress bar.</summary>
+/// <summary>`normlab train`: one model chosen by flags, trained with Keras's progress bar, evaluated and saved.</summary>
 internal static class TrainCommand
 {
+    internal const string Usage =
+        "normlab train [--arch cnn|mlp|rnn] [--norm batch] [--placement before|after] [--epochs 3] [--batch-size 32]\n" +
+        "              [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--learning-rate 0.001] [--lr-decay 1] [--seed 42] [--threads N] [--out model.normlab]\n" +
+        "              [--distributed]   data-parallel over MPI: mpirun -np K normlab train --distributed";
+
     internal static int Run(Options options)
     {
+        string arch = options.String("arch", "cnn");
+        var norm = NormalizationCatalog.Get(options.String("norm", "batch"));
+        var placement = options.String("placement", "before") switch
+        {
+            "before" => Placement.Before,
+            "after" => Placement.After,
+            var other => throw new ArgumentException($"--placement takes before or after, received '{other}'."),
+        };
         int epochs = options.Int("epochs", 3, min: 1);
         int batchSize = options.Int("batch-size", 32, min: 1);
-        int samples = options.Int("samples", 4000, min: 10);
+        int? trainSamples = options.OptionalInt("train-samples", min: 1) ?? options.OptionalInt("samples", min: 1);
+        int? testSamples = options.OptionalInt("test-samples", min: 1);
+        double learningRate = options.Double("learning-rate", 1e-3, 0);
+        double decay = options.Double("lr-decay", 1, 0, 1);
         int seed = options.Int("seed", 42);
         bool distributed = options.Flag("distributed");
         // Under mpirun -np K, each rank gets its share of the cores by default.
         int ranks = distributed ? Communicator.World.Size : 1;
         int threads = options.Int("threads", Math.Max(1, Environment.ProcessorCount / ranks), min: 1);
+        string? data = options.Has("data") ? options.String("data", "") : null;
         string output = options.String("out", "model.normlab");
         options.RejectUnknown();
         bool root = !distributed || Communicator.World.IsRoot;
+        if (!Architectures.Names.Contains(arch))
+            throw new ArgumentException($"unknown --arch '{arch}'; expected one of {string.Join(", ", Architectures.Names)}.");
 
         NormLabConfig.Threads = threads;
         NormLabRandom.SetSeed(seed);
-        var (x, y) = SyntheticShapes.Generate(samples);
-        var (testX, testY) = SyntheticShapes.Generate(Math.Max(200, samples / 5));
-        var model = new Sequential([
-            new Conv2D(16, (3, 3), padding: "same", activation: "relu", inputShape: [SyntheticShapes.Size, SyntheticShapes.Size, 1]),
-            new MaxPooling2D((2, 2)),
-            new Conv2D(32, (3, 3), padding: "same", activation: "relu"),
-            new MaxPooling2D((2, 2)),
-            new Flatten(),
-            new Dense(SyntheticShapes.Classes, activation: "softmax"),
-        ]);
-        model.Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        var dataset = DataLocator.Load(data).Take(trainSamples, testSamples);
+        if (root) Console.WriteLine($"Data: {dataset.Source} ({dataset.TrainImages.Dim(0):N0} training, {dataset.TestImages.Dim(0):N0} test images)");
+        var x = Architectures.Shape(arch, dataset.TrainImages);
+        var testX = Architectures.Shape(arch, dataset.TestImages);
+        int classes = (int)dataset.TrainLabels.ToArray().Max() + 1;
+        var model = Architectures.Build(arch, norm, placement, dataset.TrainImages.Shape[1..], classes);
+        var adam = new Optimizers.Adam(learningRate: learningRate);
+        model.Compile(optimizer: adam, loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        // --lr-decay d: the learning rate of epoch e (from 0) is learningRate · d^e.
+        var schedule = new Callbacks.LambdaCallback(onEpochBegin: epoch => adam.LearningRate = learningRate * Math.Pow(decay, epoch));
         if (root) model.Summary();
         if (distributed && root) Console.WriteLine($"Data-parallel over {ranks} rank(s): global batch {batchSize}, {threads} thread(s) per rank");
-        model.Fit(x, y, epochs: epochs, batchSize: batchSize, validationSplit: 0.1, distributed: distributed);
+        model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels),
+            callbacks: [schedule], distributed: distributed);
         if (!root) return 0;
-        var scores = model.Evaluate(testX, testY);
-        Console.WriteLine($"Test accuracy: {scores["accuracy"]:P2} (loss {scores["loss"]:F4}) on {testX.Dim(0)} held-out images");
+        var scores = model.Evaluate(testX, dataset.TestLabels, batchSize: 256);
+        Console.WriteLine($"Test accuracy: {scores["accuracy"] * 100:F2}% (loss {scores["loss"]:F4}) on {testX.Dim(0):N0} test images");
         model.Save(output);
         Console.WriteLine($"Saved the model to {Path.GetFullPath(output)}");
         return 0;

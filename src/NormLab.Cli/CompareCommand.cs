@@ -1,0 +1,122 @@
+using System.Globalization;
+using NormLab.Cli.Lab;
+using Spectre.Console;
+
+namespace NormLab.Cli;
+
+/// <summary>`normlab compare`: one model per normalization (and placement, batch size, seed), side by side.</summary>
+internal static class CompareCommand
+{
+    internal const string Usage =
+        "normlab compare [--arch cnn|mlp|rnn] [--norms none,batch,layer,group] [--batch-sizes 8,64] [--placement before[,after]]\n" +
+        "                [--epochs 1] [--seeds 1] [--seed 42] [--data DIR|subset|full] [--train-samples N] [--test-samples N]\n" +
+        "                [--target-accuracy 0.85] [--learning-rate 0.001] [--threads N] [--out report.html] [--json results.json]";
+
+    /// <summary>What `normlab` with no arguments runs: a few minutes on 2 cores on the shipped subset.</summary>
+    internal static int RunDefault() => Run(Options.Parse(["--data", "subset", "--train-samples", "4000", "--out", "report.html"]));
+
+    internal static int Run(Options options)
+    {
+        var settings = new CompareSettings
+        {
+            Arch = options.String("arch", "cnn"),
+            Norms = options.List("norms", ["none", "batch", "layer", "group"]),
+            BatchSizes = options.IntList("batch-sizes", [8, 64]),
+            Placements = options.List("placement", ["before"]).Select(ParsePlacement).Distinct().ToList(),
+            Epochs = options.Int("epochs", 1, min: 1),
+            Seeds = options.Int("seeds", 1, min: 1),
+            FirstSeed = options.Int("seed", 42),
+            TargetAccuracy = options.Double("target-accuracy", 0.85, 0, 1),
+            LearningRate = options.Double("learning-rate", 1e-3, 0),
+            TrainSamples = options.OptionalInt("train-samples", min: 1),
+            TestSamples = options.OptionalInt("test-samples", min: 1),
+            Threads = options.Int("threads", Environment.ProcessorCount, min: 1),
+        };
+        string? data = options.Has("data") ? options.String("data", "") : null;
+        string? html = options.Has("out") ? options.String("out", "report.html") : null;
+        string? json = options.Has("json") ? options.String("json", "results.json") : null;
+        options.RejectUnknown();
+        if (!Architectures.Names.Contains(settings.Arch))
+            throw new ArgumentException($"unknown --arch '{settings.Arch}'; expected one of {string.Join(", ", Architectures.Names)}.");
+        foreach (var norm in settings.Norms) NormalizationCatalog.Get(norm);
+
+        var dataset = DataLocator.Load(data);
+        // Redirected output (logs, CI) gets a table wide enough not to wrap every cell.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 140;
+        AnsiConsole.MarkupLine($"[bold]normlab compare[/] --arch {settings.Arch}: {string.Join(", ", settings.Norms)} × batch {string.Join(", ", settings.BatchSizes)}" +
+            $" × {string.Join(", ", settings.Placements).ToLowerInvariant()} × {settings.Seeds} seed(s), {settings.Epochs} epoch(s), {settings.Threads} thread(s)");
+        AnsiConsole.MarkupLine($"data: [blue]{Markup.Escape(dataset.Source)}[/] ({Math.Min(settings.TrainSamples ?? int.MaxValue, dataset.TrainImages.Dim(0)):N0} training, " +
+            $"{Math.Min(settings.TestSamples ?? int.MaxValue, dataset.TestImages.Dim(0)):N0} test images)");
+
+        ComparisonResult result = null!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx => result = Comparison.Run(settings, dataset, new LiveProgress(ctx),
+                // Long runs keep what they have measured: the JSON is rewritten after every run.
+                checkpoint: json == null ? null : partial => ResultsJson.Write(partial, json)));
+
+        AnsiConsole.Write(Table(result));
+        foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");
+        if (json != null)
+        {
+            ResultsJson.Write(result, json);
+            AnsiConsole.MarkupLine($"Wrote every number to [blue]{Markup.Escape(Path.GetFullPath(json))}[/]");
+        }
+        if (html != null)
+        {
+            HtmlReport.Write(result, html);
+            AnsiConsole.MarkupLine($"Wrote the report to [blue]{Markup.Escape(Path.GetFullPath(html))}[/]");
+        }
+        return 0;
+    }
+
+    private static Placement ParsePlacement(string text) => text.ToLowerInvariant() switch
+    {
+        "before" => Placement.Before,
+        "after" => Placement.After,
+        _ => throw new ArgumentException($"--placement takes before, after or both (before,after), received '{text}'."),
+    };
+
+    internal static Table Table(ComparisonResult result)
+    {
+        bool seeds = result.Settings.Seeds > 1;
+        string S(Stat s, string format, double scale = 1) => !double.IsFinite(s.Mean) ? "—"
+            : (s.Mean * scale).ToString(format, CultureInfo.InvariantCulture) + (seeds ? " ± " + (s.Std * scale).ToString(format, CultureInfo.InvariantCulture) : "");
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"{result.Settings.Arch}: {result.TrainSamples:N0} training / {result.TestSamples:N0} test images, {result.Settings.Epochs} epoch(s)");
+        table.AddColumns("norm", "place", "batch", "test acc %", "train loss",
+            $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s/epoch", "cpu s/epoch", "params");
+        var cells = result.Cells;
+        foreach (var c in cells)
+        {
+            bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement).Max(o => o.TestAccuracy.Mean);
+            string acc = S(c.TestAccuracy, "F2", 100);
+            table.AddRow(NormalizationCatalog.Get(c.Norm).Display, c.Placement, c.BatchSize.ToString(CultureInfo.InvariantCulture),
+                best ? $"[green bold]{acc}[/]" : acc, S(c.FinalTrainLoss, "F4"),
+                c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs})" : ""),
+                S(c.SecondsPerEpoch, "F1"), S(c.CpuSecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture));
+        }
+        return table;
+    }
+
+    /// <summary>One Spectre progress task per run, advanced per training step.</summary>
+    private sealed class LiveProgress(ProgressContext ctx) : ICompareProgress
+    {
+        private ProgressTask? current;
+
+        public void RunStarted(int index, int total, string label, int stepsPerEpoch, int epochs) =>
+            current = ctx.AddTask($"[[{index + 1}/{total}]] {Markup.Escape(label)}", maxValue: stepsPerEpoch * epochs);
+
+        public void StepDone(int index) => current?.Increment(1);
+
+        public void RunFinished(int index, RunResult result)
+        {
+            if (current == null) return;
+            current.Description += $" → {result.TestAccuracy * 100:F1}%";
+            current.Value = current.MaxValue;
+            current.StopTask();
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using NormLab.Callbacks;
+using NormLab.Data;
+
+namespace NormLab.Cli.Lab;
+
+/// <summary>What `normlab compare` runs: every combination of normalization, placement, batch size and seed.</summary>
+internal sealed record CompareSettings
+{
+    public string Arch { get; init; } = "cnn";
+    public IReadOnlyList<string> Norms { get; init; } = ["none", "batch", "layer", "group"];
+    public IReadOnlyList<int> BatchSizes { get; init; } = [8, 64];
+    public IReadOnlyList<Placement> Placements { get; init; } = [Placement.Before];
+    public int Epochs { get; init; } = 1;
+    public int Seeds { get; init; } = 1;
+    public int FirstSeed { get; init; } = 42;
+    public double TargetAccuracy { get; init; } = 0.85;
+    public double LearningRate { get; init; } = 1e-3;
+    public int? TrainSamples { get; init; }
+    public int? TestSamples { get; init; }
+    public int Threads { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>One training run: one normalization, placement, batch size and seed.</summary>
+internal sealed record RunResult(string Norm, string Placement, int BatchSize, int Seed, int Parameters)
+{
+    /// <summary>Mean training loss over each epoch (Keras's "loss").</summary>
+    public List<double> EpochLoss { get; } = new();
+    /// <summary>Training accuracy over each epoch.</summary>
+    public List<double> EpochTrainAccuracy { get; } = new();
+    /// <summary>Test accuracy after each epoch.</summary>
+    public List<double> EpochTestAccuracy { get; } = new();
+    /// <summary>Test loss after each epoch.</summary>
+    public List<double> EpochTestLoss { get; } = new();
+    /// <summary>Seconds of training (no evaluation) per epoch, wall clock.</summary>
+    public List<double> EpochSeconds { get; } = new();
+    /// <summary>CPU seconds the process spent per training epoch (all threads): unlike the wall clock, it does
+    /// not grow when other programs share the machine.</summary>
+    public List<double> EpochCpuSeconds { get; } = new();
+    /// <summary>(epoch as a fraction, mean training loss over the window ending there): about 20 points per epoch.</summary>
+    public List<double[]> LossCurve { get; } = new();
+    /// <summary>The learned mixing weights and gates (Switchable, Batch-Instance Normalization), if any.</summary>
+    public List<MixingReport> Mixing { get; } = new();
+    /// <summary>Whether the loss became NaN or infinite.</summary>
+    public bool Diverged { get; set; }
+
+    public double TestAccuracy => EpochTestAccuracy.Count > 0 ? EpochTestAccuracy[^1] : double.NaN;
+    public double FinalTrainLoss => EpochLoss.Count > 0 ? EpochLoss[^1] : double.NaN;
+    public double SecondsPerEpoch => EpochSeconds.Count > 0 ? EpochSeconds.Average() : double.NaN;
+    public double CpuSecondsPerEpoch => EpochCpuSeconds.Count > 0 ? EpochCpuSeconds.Average() : double.NaN;
+
+    /// <summary>A copy listed under another placement (for the run without normalization, which has none).</summary>
+    internal RunResult WithPlacement(string placement)
+    {
+        var copy = this with { Placement = placement };
+        return copy;
+    }
+
+    /// <summary>The first epoch (1-based) whose test accuracy reached <paramref name="target"/>, or null.</summary>
+    public int? EpochsTo(double target)
+    {
+        int i = EpochTestAccuracy.FindIndex(a => a >= target);
+        return i < 0 ? null : i + 1;
+    }
+}
+
+/// <summary>A mean and a sample standard deviation (0 for one value).</summary>
+internal readonly record struct Stat(double Mean, double Std, int Count)
+{
+    internal static Stat Of(IEnumerable<double> values)
+    {
+        var v = values.Where(double.IsFinite).ToArray();
+        if (v.Length == 0) return new(double.NaN, double.NaN, 0);
+        double mean = v.Average();
+        double std = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
+        return new(mean, std, v.Length);
+    }
+}
+
+/// <summary>The seeds of one (normalization, placement, batch size) cell, summarized.</summary>
+internal sealed record CellSummary(string Norm, string Placement, int BatchSize, int Parameters,
+    Stat TestAccuracy, Stat FinalTrainLoss, Stat SecondsPerEpoch, Stat CpuSecondsPerEpoch, Stat EpochsToTarget, int ReachedTarget, int Runs,
+    double[] MeanTestAccuracyPerEpoch, double[] MeanLossPerEpoch);
+
+/// <summary>Everything a comparison measured.</summary>
+internal sealed record ComparisonResult(CompareSettings Settings, string Dataset, int TrainSamples, int TestSamples,
+    int[] InputShape, DateTime StartedUtc, double TotalSeconds, List<RunResult> Runs)
+{
+    /// <summary>One summary per (normalization, placement, batch size), in the order they were asked for.</summary>
+    public List<CellSummary> Cells => Runs
+        .GroupBy(r => (r.Norm, r.Placement, r.BatchSize))
+        .Select(g =>
+        {
+            var runs = g.ToList();
+            int epochs = runs.Max(r => r.EpochTestAccuracy.Count);
+            double[] Mean(Func<RunResult, List<double>> pick) => Enumerable.Range(0, epochs)
+                .Select(e => Stat.Of(runs.Where(r => pick(r).Count > e).Select(r => pick(r)[e])).Mean).ToArray();
+            var reached = runs.Select(r => r.EpochsTo(Settings.TargetAccuracy)).Where(e => e != null).Select(e => (double)e!.Value).ToList();
+            return new CellSummary(g.Key.Norm, g.Key.Placement, g.Key.BatchSize, runs[0].Parameters,
+                Stat.Of(runs.Select(r => r.TestAccuracy)), Stat.Of(runs.Select(r => r.FinalTrainLoss)),
+                Stat.Of(runs.Select(r => r.SecondsPerEpoch)), Stat.Of(runs.Select(r => r.CpuSecondsPerEpoch)), Stat.Of(reached), reached.Count, runs.Count,
+                Mean(r => r.EpochTestAccuracy), Mean(r => r.EpochLoss));
+        }).ToList();
+}
+
+/// <summary>Hooks for a live display; every member may be ignored.</summary>
+internal interface ICompareProgress
+{
+    void RunStarted(int index, int total, string label, int stepsPerEpoch, int epochs) { }
+    void StepDone(int index) { }
+    void RunFinished(int index, RunResult result) { }
+}
+
+/// <summary>Trains one model per (normalization, placement, batch size, seed) on one dataset and records every number.</summary>
+internal static class Comparison
+{
+    private sealed class Silent : ICompareProgress { }
+
+    /// <param name="checkpoint">Called after every run with the results so far (to save them as they come).</param>
+    internal static ComparisonResult Run(CompareSettings settings, ImageDataset data, ICompareProgress? progress = null,
+        Action<ComparisonResult>? checkpoint = null)
+    {
+        progress ??= new Silent();
+        var norms = settings.Norms.Select(NormalizationCatalog.Get).ToList();
+        var placements = Architectures.HasPlacement(settings.Arch) ? settings.Placements : [Placement.After];
+        var sliced = data.Take(settings.TrainSamples, settings.TestSamples);
+        var trainX = Architectures.Shape(settings.Arch, sliced.TrainImages);
+        var testX = Architectures.Shape(settings.Arch, sliced.TestImages);
+        int[] imageShape = sliced.TrainImages.Shape[1..];
+        int classes = (int)Math.Max(sliced.TrainLabels.ToArray().Max(), sliced.TestLabels.ToArray().Max()) + 1;
+        NormLabConfig.Threads = settings.Threads;
+
+        // Fail on a bad combination before the first hour of training, not after.
+        foreach (var norm in norms)
+            foreach (var placement in placements)
+                Architectures.Build(settings.Arch, norm, placement, imageShape, classes);
+
+        var jobs = (from placement in placements from norm in norms from batch in settings.BatchSizes
+                    from seed in Enumerable.Range(settings.FirstSeed, settings.Seeds) select (placement, norm, batch, seed)).ToList();
+        var started = DateTime.UtcNow;
+        var total = Stopwatch.StartNew();
+        var runs = new List<RunResult>();
+        for (int i = 0; i < jobs.Count; i++)
+        {
+            var (placement, norm, batch, seed) = jobs[i];
+            string placementName = Architectures.HasPlacement(settings.Arch) ? placement.ToString().ToLowerInvariant() : "between";
+            // Without a normalization the placement changes nothing: train once, list it under each placement.
+            var same = norm.Key == "none" ? runs.FirstOrDefault(r => r.Norm == "none" && r.BatchSize == batch && r.Seed == seed) : null;
+            if (same != null)
+            {
+                var copy = same.WithPlacement(placementName);
+                runs.Add(copy);
+                progress.RunStarted(i, jobs.Count, $"{norm.Display} {placementName} b={batch} seed={seed} (same as {same.Placement})", 1, 1);
+                progress.RunFinished(i, copy);
+                continue;
+            }
+            int steps = (trainX.Dim(0) + batch - 1) / batch;
+            progress.RunStarted(i, jobs.Count, $"{norm.Display} {placementName} b={batch} seed={seed}", steps, settings.Epochs);
+            var result = TrainOne(settings, norm, placement, placementName, batch, seed, imageShape, classes,
+                trainX, sliced.TrainLabels, testX, sliced.TestLabels, () => progress.StepDone(i));
+            runs.Add(result);
+            progress.RunFinished(i, result);
+            checkpoint?.Invoke(new ComparisonResult(settings, sliced.Source, trainX.Dim(0), testX.Dim(0), imageShape, started, total.Elapsed.TotalSeconds, runs.ToList()));
+        }
+        return new ComparisonResult(settings, sliced.Source, trainX.Dim(0), testX.Dim(0), imageShape, started, total.Elapsed.TotalSeconds, runs);
+    }
+
+    private static RunResult TrainOne(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, string placementName,
+        int batch, int seed, int[] imageShape, int classes, Tensor x, Tensor y, Tensor testX, Tensor testY, Action stepDone)
+    {
+        NormLabRandom.SetSeed(seed);
+        var model = Architectures.Build(settings.Arch, norm, placement, imageShape, classes);
+        model.Compile(optimizer: new Optimizers.Adam(learningRate: settings.LearningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        var result = new RunResult(norm.Key, placementName, batch, seed, model.CountParams());
+        int steps = (x.Dim(0) + batch - 1) / batch, window = Math.Max(1, steps / 20);
+        var clock = new Stopwatch();
+        var process = Process.GetCurrentProcess();
+        TimeSpan cpuStart = default;
+        double windowLoss = 0;
+        int windowCount = 0, epochIndex = 0;
+        var callback = new LambdaCallback(
+            onEpochBegin: epoch => { epochIndex = epoch; process.Refresh(); cpuStart = process.TotalProcessorTime; clock.Restart(); },
+            onBatchEnd: (step, logs) =>
+            {
+                double loss = logs["loss"];
+                windowLoss += loss;
+                windowCount++;
+                if (!double.IsFinite(loss)) result.Diverged = true;
+                if (windowCount == window || step == steps - 1)
+                {
+                    result.LossCurve.Add([epochIndex + (step + 1.0) / steps, windowLoss / windowCount]);
+                    windowLoss = 0;
+                    windowCount = 0;
+                }
+                stepDone();
+            },
+            onEpochEnd: (epoch, logs) =>
+            {
+                clock.Stop();
+                process.Refresh();
+                result.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
+                result.EpochCpuSeconds.Add((process.TotalProcessorTime - cpuStart).TotalSeconds);
+                result.EpochLoss.Add(logs["loss"]);
+                result.EpochTrainAccuracy.Add(logs["accuracy"]);
+                var scores = model.Evaluate(testX, testY, batchSize: 256);
+                result.EpochTestAccuracy.Add(scores["accuracy"]);
+                result.EpochTestLoss.Add(scores["loss"]);
+            });
+        model.Fit(x, y, epochs: settings.Epochs, batchSize: batch, callbacks: [callback, new TerminateOnNaN()], verbose: 0);
+        result.Mixing.AddRange(NormalizationCatalog.MixingOf(model));
+        return result;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace NormLab.Cli.Lab;
+
+/// <summary>Plain-language statements computed from the numbers of a comparison (nothing canned).</summary>
+internal static class Findings
+{
+    private static string Pct(double v) => (v * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
+    private static string Pts(double v) => (v * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " points";
+    private static string Display(string key) => NormalizationCatalog.Get(key).Display;
+
+    internal static List<string> Compute(ComparisonResult result)
+    {
+        var findings = new List<string>();
+        var cells = result.Cells.Where(c => double.IsFinite(c.TestAccuracy.Mean)).ToList();
+        if (cells.Count == 0) return ["No run finished with a finite test accuracy."];
+        var batches = cells.Select(c => c.BatchSize).Distinct().Order().ToList();
+        var placements = cells.Select(c => c.Placement).Distinct().ToList();
+        bool seeds = result.Settings.Seeds > 1;
+
+        foreach (var placement in placements)
+        {
+            string where = placements.Count > 1 ? $" (normalization {placement} the activation)" : "";
+            foreach (int batch in batches.Count > 1 ? new[] { batches[0], batches[^1] } : new[] { batches[0] })
+            {
+                var at = cells.Where(c => c.Placement == placement && c.BatchSize == batch).OrderByDescending(c => c.TestAccuracy.Mean).ToList();
+                if (at.Count < 2) continue;
+                var best = at[0];
+                var runnerUp = at[1];
+                double lead = best.TestAccuracy.Mean - runnerUp.TestAccuracy.Mean;
+                string margin = lead < 0.0005 ? $"tied with {Display(runnerUp.Norm)}" : $"{Pts(lead)} ahead of {Display(runnerUp.Norm)}";
+                string noise = seeds && best.TestAccuracy.Mean - best.TestAccuracy.Std <= runnerUp.TestAccuracy.Mean + runnerUp.TestAccuracy.Std
+                    ? " — within one standard deviation, so not a clear win"
+                    : !seeds && lead < 0.02 ? " — with one seed per configuration a margin this small may be run-to-run noise (try --seeds 3)" : "";
+                string size = batches.Count == 1 ? "batch size " : batch == batches[0] ? "the smallest batch size, " : "the largest batch size, ";
+                findings.Add($"At {size}{batch}{where}, {Display(best.Norm)} had the best test accuracy ({Pct(best.TestAccuracy.Mean)}), {margin}{noise}.");
+                var none = at.FirstOrDefault(c => c.Norm == "none");
+                if (none != null && best.Norm != "none")
+                    findings.Add($"At batch size {batch}{where}, {Display(best.Norm)} beat no normalization by {Pts(best.TestAccuracy.Mean - none.TestAccuracy.Mean)}.");
+            }
+
+            if (batches.Count > 1)
+            {
+                // Sensitivity to the batch size: the accuracy lost from the largest to the smallest batch.
+                // Only normalizations measured at both ends (an unfinished run may lack some).
+                var drops = cells.Where(c => c.Placement == placement).GroupBy(c => c.Norm)
+                    .Where(g => g.Any(c => c.BatchSize == batches[0]) && g.Any(c => c.BatchSize == batches[^1])).Select(g =>
+                {
+                    var small = g.First(c => c.BatchSize == batches[0]);
+                    var large = g.First(c => c.BatchSize == batches[^1]);
+                    return (norm: g.Key, drop: large.TestAccuracy.Mean - small.TestAccuracy.Mean);
+                }).OrderByDescending(d => d.drop).ToList();
+                if (drops.Count < 2) continue;
+                var worst = drops[0];
+                var steadiest = drops.MinBy(d => Math.Abs(d.drop));
+                findings.Add(worst.drop > 0
+                    ? $"Going from batch size {batches[^1]} to {batches[0]}{where} cost {Display(worst.norm)} the most accuracy ({Pts(-worst.drop)}); {Display(steadiest.norm)} changed least ({Pts(-steadiest.drop)})."
+                    : $"No normalization lost accuracy going from batch size {batches[^1]} to {batches[0]}{where}; smaller batches meant more steps per epoch ({Display(drops[^1].norm)} gained most, {Pts(-drops[^1].drop)}).");
+            }
+        }
+
+        // Cost at the largest batch size: CPU seconds per epoch (robust to other load on the machine) when measured,
+        // else wall-clock seconds, relative to no normalization (or to the fastest).
+        var timing = cells.Where(c => c.BatchSize == batches[^1] && c.Placement == placements[0]).ToList();
+        bool cpu = timing.All(c => double.IsFinite(c.CpuSecondsPerEpoch.Mean));
+        double Cost(CellSummary c) => cpu ? c.CpuSecondsPerEpoch.Mean : c.SecondsPerEpoch.Mean;
+        timing = timing.OrderBy(Cost).ToList();
+        if (timing.Count > 1)
+        {
+            var reference = timing.FirstOrDefault(c => c.Norm == "none") ?? timing[0];
+            var slowest = timing[^1];
+            var fastest = timing[0];
+            string unit = cpu ? " CPU s" : " s";
+            string F(double s) => s.ToString("F1", CultureInfo.InvariantCulture) + unit;
+            string cost = slowest == reference
+                ? $"every normalization cost less than {Display(reference.Norm)} here, so their cost is within the measurement noise"
+                : $"{((Cost(slowest) / Cost(reference) - 1) * 100).ToString("+0;-0;0", CultureInfo.InvariantCulture)}% against {Display(reference.Norm)}";
+            findings.Add($"At batch size {batches[^1]}, {Display(fastest.Norm)} was cheapest ({F(Cost(fastest))} per epoch) and {Display(slowest.Norm)} most expensive ({F(Cost(slowest))}; {cost}).");
+        }
+
+        if (placements.Count > 1)
+        {
+            var effects = cells.GroupBy(c => (c.Norm, c.BatchSize)).Where(g => g.Count() == 2 && g.Key.Norm != "none")
+                .Select(g => (g.Key.Norm, g.Key.BatchSize,
+                    delta: g.First(c => c.Placement == placements[0]).TestAccuracy.Mean - g.First(c => c.Placement == placements[1]).TestAccuracy.Mean))
+                .ToList();
+            if (effects.Count > 0)
+            {
+                int wins = effects.Count(e => e.delta > 0);
+                var largest = effects.MaxBy(e => Math.Abs(e.delta));
+                findings.Add($"Placing the normalization {placements[0]} the activation was better than {placements[1]} in {wins} of {effects.Count} comparisons " +
+                    $"(mean {Pts(effects.Average(e => e.delta))}); the largest difference was {Display(largest.Norm)} at batch size {largest.BatchSize} ({Pts(largest.delta)} for {placements[0]}).");
+            }
+        }
+
+        double target = result.Settings.TargetAccuracy;
+        var reached = cells.Where(c => c.ReachedTarget > 0).OrderBy(c => c.EpochsToTarget.Mean).ThenByDescending(c => c.TestAccuracy.Mean).ToList();
+        findings.Add(reached.Count == 0
+            ? $"No configuration reached the target test accuracy of {Pct(target)} within {result.Settings.Epochs} epoch(s)."
+            : $"{reached.Count} of {cells.Count} configurations reached {Pct(target)} test accuracy; first was {Display(reached[0].Norm)} at batch size {reached[0].BatchSize} " +
+              $"after {reached[0].EpochsToTarget.Mean.ToString("0.#", CultureInfo.InvariantCulture)} epoch(s).");
+
+        var diverged = result.Runs.Where(r => r.Diverged).Select(r => $"{Display(r.Norm)} b={r.BatchSize}").Distinct().ToList();
+        if (diverged.Count > 0) findings.Add($"The loss became NaN or infinite for: {string.Join(", ", diverged)}.");
+        return findings;
+    }
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+using static NormLab.Cli.Lab.SvgChart;
+
+namespace NormLab.Cli.Lab;
+
+/// <summary>
+/// `--out report.html`: one self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched)
+/// with the findings, the summary table and the charts of a comparison.
+/// </summary>
+internal static class HtmlReport
+{
+    internal static void Write(ComparisonResult result, string path) => File.WriteAllText(path, Render(result));
+
+    private static string Display(string norm) => NormalizationCatalog.Get(norm).Display;
+    private static string Pct(double v) => double.IsFinite(v) ? (v * 100).ToString("F2", CultureInfo.InvariantCulture) : "—";
+
+    internal static string Render(ComparisonResult result)
+    {
+        var s = result.Settings;
+        var cells = result.Cells;
+        var norms = s.Norms.Select(n => NormalizationCatalog.Get(n).Key).Distinct().ToList();
+        // A colour per normalization, the same in every chart: by its place in --norms, so up to ten stay distinct.
+        string ColorOf(string norm) => Palette[Math.Max(0, norms.IndexOf(norm)) % Palette.Length];
+        var batches = cells.Select(c => c.BatchSize).Distinct().Order().ToList();
+        var placements = cells.Select(c => c.Placement).Distinct().ToList();
+        bool seeds = s.Seeds > 1;
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>NormLab comparison: ")
+            .Append(Esc(s.Arch)).Append("</title><style>").Append(Css).Append("</style></head><body>");
+        html.Append($"<h1>NormLab: which normalization for a {Esc(s.Arch.ToUpperInvariant())}?</h1>");
+        html.Append("<p class=\"meta\">")
+            .Append($"{result.TrainSamples:N0} training and {result.TestSamples:N0} test images of shape {string.Join("×", result.InputShape)} from <code>{Esc(result.Dataset)}</code>; ")
+            .Append($"{s.Epochs} epoch(s), Adam (learning rate {s.LearningRate.ToString(CultureInfo.InvariantCulture)}), {s.Seeds} seed(s) from {s.FirstSeed}, {s.Threads} thread(s); ")
+            .Append($"{result.Runs.Count} runs in {result.TotalSeconds / 60:F1} minutes, started {result.StartedUtc:yyyy-MM-dd HH:mm} UTC.")
+            .Append(seeds ? " Values are mean ± standard deviation over the seeds." : "").Append("</p>");
+
+        html.Append("<h2>Findings</h2><ul class=\"findings\">");
+        foreach (var finding in Findings.Compute(result)) html.Append($"<li>{Esc(finding)}</li>");
+        html.Append("</ul>");
+
+        html.Append("<h2>Summary</h2><table><thead><tr><th>normalization</th><th>placement</th><th>batch size</th><th>test accuracy %</th>")
+            .Append($"<th>final training loss</th><th>epochs to {s.TargetAccuracy * 100:0.#}%</th><th>seconds / epoch</th><th>CPU seconds / epoch</th><th>parameters</th></tr></thead><tbody>");
+        string Stat(Stat st, Func<double, string> f) => !double.IsFinite(st.Mean) ? "—" : f(st.Mean) + (seeds ? " ± " + f(st.Std) : "");
+        foreach (var c in cells)
+        {
+            bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement).Max(o => o.TestAccuracy.Mean);
+            html.Append($"<tr><td><span class=\"swatch\" style=\"background:{ColorOf(c.Norm)}\"></span>{Esc(Display(c.Norm))}</td><td>{c.Placement}</td><td>{c.BatchSize}</td>")
+                .Append($"<td class=\"num{(best ? " best" : "")}\">{Stat(c.TestAccuracy, Pct)}</td>")
+                .Append($"<td class=\"num\">{Stat(c.FinalTrainLoss, v => v.ToString("F4", CultureInfo.InvariantCulture))}</td>")
+                .Append($"<td class=\"num\">{(c.ReachedTarget == 0 ? "not reached" : Stat(c.EpochsToTarget, v => v.ToString("0.#", CultureInfo.InvariantCulture)) + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs} seeds)" : ""))}</td>")
+                .Append($"<td class=\"num\">{Stat(c.SecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td>")
+                .Append($"<td class=\"num\">{Stat(c.CpuSecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td><td class=\"num\">{c.Parameters:N0}</td></tr>");
+        }
+        html.Append("</tbody></table>");
+
+        html.Append("<h2>Training curves</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch.</p>");
+        foreach (var placement in placements)
+            foreach (int batch in batches)
+            {
+                string where = $"batch {batch}" + (placements.Count > 1 || placement != "before" ? $", {placement} activation" : "");
+                var runsAt = norms.Select(n => (norm: n, runs: result.Runs.Where(r => r.Norm == n && r.Placement == placement && r.BatchSize == batch).ToList()))
+                    .Where(g => g.runs.Count > 0).ToList();
+                var lossSeries = runsAt.Select(g => new LineSeries(Display(g.norm), ColorOf(g.norm), MeanCurve(g.runs))).ToList();
+                var accSeries = runsAt.Select(g => new LineSeries(Display(g.norm), ColorOf(g.norm),
+                    Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => ((double)(e + 1), 100 * Mean(g.runs, r => r.EpochTestAccuracy, e))).ToList(),
+                    seeds ? Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => 100 * Std(g.runs, r => r.EpochTestAccuracy, e)).ToList() : null)).ToList();
+                html.Append("<div class=\"row\">");
+                html.Append(Line($"loss-{placement}-b{batch}", $"Training loss, {where}", "epoch", "training loss (cross-entropy)", lossSeries, xRange: (0, s.Epochs)));
+                if (s.Epochs > 1)
+                    html.Append(Line($"accuracy-{placement}-b{batch}", $"Test accuracy per epoch, {where}", "epoch", "test accuracy (%)", accSeries,
+                        integerX: true, xRange: (1, s.Epochs)));
+                else
+                {
+                    // One epoch gives one point per line: bars read better.
+                    var finals = accSeries.Select(a => a.Points[0].Y).Where(double.IsFinite).ToList();
+                    html.Append(Bars($"accuracy-{placement}-b{batch}", $"Test accuracy after 1 epoch, {where}", "normalization", "test accuracy (%)",
+                        ["after epoch 1"], accSeries.Select(a => new BarSeries(a.Name, a.Color, [a.Points[0].Y], a.Errors)).ToList(),
+                        finals.Count == 0 ? null : (Math.Max(0, Math.Floor(finals.Min() / 5) * 5 - 5), Math.Min(100, Math.Ceiling(finals.Max() / 5) * 5))));
+                }
+                html.Append("</div>");
+            }
+
+        html.Append("<h2>Test accuracy against batch size</h2><p class=\"note\">The shape of Figure 1 of Wu and He's Group Normalization paper: batch statistics get noisy as the batch shrinks.</p><div class=\"row\">");
+        foreach (var placement in placements)
+        {
+            var series = norms.Select(n => (n, at: batches.Select(b => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)).ToList()))
+                .Where(g => g.at.Any(c => c != null))
+                .Select(g => new LineSeries(Display(g.n), ColorOf(g.n),
+                    g.at.Select((c, i) => ((double)batches[i], c == null ? double.NaN : 100 * c.TestAccuracy.Mean)).ToList(),
+                    seeds ? g.at.Select(c => c == null ? 0 : 100 * c.TestAccuracy.Std).ToList() : null)).ToList();
+            html.Append(Line($"batch-size-{placement}", $"Test accuracy by batch size, {s.Epochs} epoch(s)" + (placements.Count > 1 ? $", {placement} activation" : ""),
+                "batch size (log2 scale)", "test accuracy (%)", series, log2X: true));
+        }
+        html.Append("</div>");
+
+        html.Append("<h2>Cost</h2><p class=\"note\">Wall-clock time grows when other programs share the machine; CPU time (all threads of this process) does not, so it is the fairer comparison of what each normalization costs.</p><div class=\"row\">");
+        foreach (var placement in placements)
+        {
+            var present = norms.Where(n => cells.Any(c => c.Norm == n && c.Placement == placement)).ToList();
+            var bars = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
+                present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Mean ?? double.NaN).ToList(),
+                seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Std ?? 0).ToList() : null)).ToList();
+            html.Append(Bars($"time-{placement}", "Training time per epoch" + (placements.Count > 1 ? $", {placement} activation" : ""),
+                "normalization", "seconds per epoch (wall clock)", present.Select(Display).ToList(), bars));
+            var cpu = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
+                present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.CpuSecondsPerEpoch.Mean ?? double.NaN).ToList())).ToList();
+            if (cpu.Any(b => b.Values.Any(double.IsFinite)))
+                html.Append(Bars($"cpu-{placement}", "CPU time per epoch" + (placements.Count > 1 ? $", {placement} activation" : ""),
+                    "normalization", "CPU seconds per epoch (all threads)", present.Select(Display).ToList(), cpu));
+        }
+        html.Append("</div>");
+
+        if (placements.Count > 1)
+        {
+            html.Append("<h2>Before or after the activation?</h2><div class=\"row\">");
+            var present = norms.Where(n => n != "none").ToList();
+            foreach (int batch in batches)
+            {
+                var bars = placements.Select((p, i) => new BarSeries(p, Palette[(i + 3) % Palette.Length],
+                    present.Select(n => 100 * (cells.FirstOrDefault(c => c.Norm == n && c.Placement == p && c.BatchSize == batch)?.TestAccuracy.Mean ?? double.NaN)).ToList())).ToList();
+                var values = bars.SelectMany(b => b.Values).Where(double.IsFinite).ToList();
+                html.Append(Bars($"placement-b{batch}", $"Test accuracy, norm before vs after activation, batch {batch}", "normalization", "test accuracy (%)",
+                    present.Select(Display).ToList(), bars, values.Count == 0 ? null : (Math.Floor(values.Min() / 5) * 5 - 5, Math.Min(100, Math.Ceiling(values.Max() / 5) * 5))));
+            }
+            html.Append("</div>");
+        }
+
+        var mixing = result.Runs.Where(r => r.Mixing.Count > 0).GroupBy(r => (r.Norm, r.Placement, r.BatchSize)).Select(g => g.First()).ToList();
+        if (mixing.Count > 0)
+        {
+            html.Append("<h2>Learned mixing weights and gates</h2><p class=\"note\">What Switchable and Batch-Instance Normalization chose to use, after training (first seed).</p><div class=\"row\">");
+            int k = 0;
+            foreach (var run in mixing)
+                foreach (var report in run.Mixing)
+                    html.Append(Bars($"mixing-{k++}", $"{Display(run.Norm)} {report.Layer}: {report.Title} (batch {run.BatchSize})", "component", "learned value",
+                        report.Labels, [new BarSeries(report.Title, ColorOf(run.Norm), report.Values)]));
+            html.Append("</div>");
+        }
+
+        html.Append($"<p class=\"footer\">Made by <code>normlab compare</code> (NormLab). Every number is also in <code>--json</code> output.</p></body></html>\n");
+        return html.ToString();
+    }
+
+    /// <summary>The mean over seeds of the windowed training loss, point by point.</summary>
+    private static List<(double, double)> MeanCurve(List<RunResult> runs)
+    {
+        int n = runs.Min(r => r.LossCurve.Count);
+        return Enumerable.Range(0, n).Select(i => (runs[0].LossCurve[i][0], runs.Average(r => r.LossCurve[i][1]))).ToList();
+    }
+
+    private static double Mean(List<RunResult> runs, Func<RunResult, List<double>> pick, int e) =>
+        Lab.Stat.Of(runs.Where(r => pick(r).Count > e).Select(r => pick(r)[e])).Mean;
+
+    private static double Std(List<RunResult> runs, Func<RunResult, List<double>> pick, int e) =>
+        Lab.Stat.Of(runs.Where(r => pick(r).Count > e).Select(r => pick(r)[e])).Std;
+
+    private const string Css = """
+        body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 24px auto; max-width: 1240px; color: #1d1d1f; padding: 0 16px; }
+        h1 { font-size: 26px; margin-bottom: 4px; } h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+        .meta, .note, .footer { color: #555; font-size: 14px; } .findings li { margin: 4px 0; font-size: 16px; }
+        table { border-collapse: collapse; font-size: 14px; } th, td { padding: 4px 10px; border-bottom: 1px solid #e5e5e5; text-align: left; } td:first-child { white-space: nowrap; }
+        th { background: #f5f5f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; } td.best { font-weight: 700; color: #006400; }
+        .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
+        .row { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 12px; }
+        svg.chart { width: 100%; height: auto; background: #fff; border: 1px solid #e5e5e5; border-radius: 6px; font-family: inherit; }
+        svg .title { font-size: 14px; font-weight: 600; fill: #1d1d1f; } svg .label { font-size: 13px; fill: #333; }
+        svg .tick { font-size: 12px; fill: #444; } svg .value { font-size: 10px; } svg .legend text { font-size: 12px; fill: #222; }
+        svg .grid { stroke: #ececec; stroke-width: 1; } svg .frame { fill: none; stroke: #999; stroke-width: 1; }
+        """;
+}

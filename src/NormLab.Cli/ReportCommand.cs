@@ -1,0 +1,25 @@
+using NormLab.Cli.Lab;
+using Spectre.Console;
+
+namespace NormLab.Cli;
+
+/// <summary>`normlab report results.json`: the table, findings and HTML report again, from the numbers of an earlier run.</summary>
+internal static class ReportCommand
+{
+    internal const string Usage = "normlab report RESULTS.json [--out report.html]";
+
+    internal static int Run(Options options)
+    {
+        string path = options.Positional ?? throw new ArgumentException("report needs a results file: normlab report results.json [--out report.html].");
+        string html = options.String("out", "report.html");
+        options.RejectUnknown();
+        if (!File.Exists(path)) throw new ArgumentException($"the results file '{path}' does not exist.");
+        var result = ResultsJson.Read(path);
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 140;
+        AnsiConsole.Write(CompareCommand.Table(result));
+        foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");
+        HtmlReport.Write(result, html);
+        AnsiConsole.MarkupLine($"Wrote the report to [blue]{Markup.Escape(Path.GetFullPath(html))}[/]");
+        return 0;
+    }
+}

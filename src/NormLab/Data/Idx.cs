@@ -1,0 +1,102 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace NormLab.Data;
+
+/// <summary>
+/// The IDX format of MNIST and Fashion-MNIST (plain or gzip'd): a big-endian magic number
+/// <c>00 00 type rank</c>, one 32-bit size per dimension, then the data.
+/// </summary>
+/// <remarks>Every problem with a file (wrong magic, unknown type, sizes that do not match the data,
+/// a gzip stream cut short) raises a <see cref="FormatException"/> that names the file.</remarks>
+public static class Idx
+{
+    /// <summary>The type byte for unsigned bytes, the only type MNIST uses.</summary>
+    public const byte UnsignedByte = 0x08;
+
+    /// <summary>Reads an unsigned-byte IDX file; a name ending in .gz is decompressed.</summary>
+    public static (int[] dims, byte[] data) Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? Gunzip(path) : File.ReadAllBytes(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new FormatException($"IDX file '{path}': the gzip stream is corrupt or cut short ({e.Message}).", e);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new FormatException($"IDX file '{path}': the gzip stream is cut short ({e.Message}).", e);
+        }
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Parses IDX bytes; <paramref name="source"/> names them in error messages.</summary>
+    public static (int[] dims, byte[] data) Parse(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.Length < 4)
+            throw new FormatException($"IDX file '{source}': {bytes.Length} bytes is too short for the 4-byte magic number.");
+        if (bytes[0] != 0 || bytes[1] != 0)
+            throw new FormatException($"IDX file '{source}': wrong magic number 0x{BinaryPrimitives.ReadUInt32BigEndian(bytes):X8}; expected 0x0000{UnsignedByte:X2}NN (unsigned bytes, NN dimensions).");
+        if (bytes[2] != UnsignedByte)
+            throw new FormatException($"IDX file '{source}': data type 0x{bytes[2]:X2} is not supported; expected 0x{UnsignedByte:X2} (unsigned byte).");
+        int rank = bytes[3];
+        if (rank < 1)
+            throw new FormatException($"IDX file '{source}': the magic number declares {rank} dimensions; expected at least 1.");
+        int header = 4 + 4 * rank;
+        if (bytes.Length < header)
+            throw new FormatException($"IDX file '{source}': {bytes.Length} bytes is too short for a header of {rank} dimensions ({header} bytes).");
+        var dims = new int[rank];
+        long expected = 1;
+        for (int i = 0; i < rank; i++)
+        {
+            uint size = BinaryPrimitives.ReadUInt32BigEndian(bytes[(4 + 4 * i)..]);
+            if (size > int.MaxValue) throw new FormatException($"IDX file '{source}': dimension {i} has an impossible size {size}.");
+            dims[i] = (int)size;
+            expected *= size;
+            if (expected > int.MaxValue) throw new FormatException($"IDX file '{source}': dimensions [{string.Join(", ", dims[..(i + 1)])}] hold more than 2^31 values.");
+        }
+        long actual = bytes.Length - header;
+        if (actual != expected)
+            throw new FormatException($"IDX file '{source}': dimensions [{string.Join(", ", dims)}] need {expected} data bytes but the file holds {actual} (truncated or mismatched).");
+        return (dims, bytes[header..].ToArray());
+    }
+
+    /// <summary>Writes unsigned bytes as IDX; a name ending in .gz is gzip'd.</summary>
+    public static void Write(string path, int[] dims, ReadOnlySpan<byte> data)
+    {
+        long count = dims.Aggregate(1L, (a, d) => a * d);
+        if (count != data.Length)
+            throw new ArgumentException($"Idx.Write: dimensions [{string.Join(", ", dims)}] need {count} bytes, received {data.Length}.");
+        var bytes = new byte[4 + 4 * dims.Length + data.Length];
+        bytes[2] = UnsignedByte;
+        bytes[3] = (byte)dims.Length;
+        for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4 + 4 * i), (uint)dims[i]);
+        data.CopyTo(bytes.AsSpan(4 + 4 * dims.Length));
+        using var file = File.Create(path);
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        {
+            using var gzip = new GZipStream(file, CompressionLevel.SmallestSize);
+            gzip.Write(bytes);
+        }
+        else file.Write(bytes);
+    }
+
+    private static byte[] Gunzip(string path)
+    {
+        var compressed = File.ReadAllBytes(path);
+        if (compressed.Length < 18 || compressed[0] != 0x1f || compressed[1] != 0x8b)
+            throw new FormatException($"IDX file '{path}': the name ends in .gz but the file is not gzip (no 1F 8B header).");
+        using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+        using var memory = new MemoryStream();
+        gzip.CopyTo(memory);
+        // GZipStream returns whatever it could inflate from a stream cut short, without an error;
+        // the trailer's ISIZE (the uncompressed length mod 2^32) tells a whole stream from a cut one.
+        uint size = BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(compressed.Length - 4));
+        if (size != (uint)memory.Length)
+            throw new FormatException($"IDX file '{path}': the gzip stream is cut short or corrupt (inflated {memory.Length} bytes, the trailer says {size}).");
+        return memory.ToArray();
+    }
+}
