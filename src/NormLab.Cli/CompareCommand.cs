@@ -1,5 +1,6 @@
 using System.Globalization;
 using NormLab.Cli.Lab;
+using NormLab.Distributed;
 using Spectre.Console;
 
 namespace NormLab.Cli;
@@ -10,17 +11,29 @@ internal static class CompareCommand
     internal const string Usage =
         "normlab compare [--arch cnn|mlp|rnn] [--norms none,batch,layer,group] [--batch-sizes 8,64] [--placement before[,after]]\n" +
         "                [--epochs 1] [--seeds 1] [--seed 42] [--data DIR|subset|full] [--train-samples N] [--test-samples N]\n" +
-        "                [--target-accuracy 0.85] [--learning-rate 0.001] [--threads N] [--out report.html] [--json results.json]";
+        "                [--target-accuracy 0.85] [--learning-rate 0.001] [--threads N] [--out report.html] [--json results.json]\n" +
+        "                [--distributed]   data-parallel over MPI, local vs synchronized BN: mpirun -np K normlab compare --distributed";
 
     /// <summary>What `normlab` with no arguments runs: a few minutes on 2 cores on the shipped subset.</summary>
     internal static int RunDefault() => Run(Options.Parse(["--data", "subset", "--train-samples", "4000", "--out", "report.html"]));
 
     internal static int Run(Options options)
     {
+        bool distributed = options.Flag("distributed");
+        if (distributed && !Communicator.LaunchedByMpirun())
+            throw new ArgumentException("--distributed trains every run data-parallel over MPI, so start it under mpirun: " +
+                "mpirun -np 2 normlab compare --distributed ... (as root: mpirun --allow-run-as-root --oversubscribe -np 2 ...); " +
+                "without mpirun, leave out --distributed.");
+        // Under mpirun -np K, each rank gets its share of the cores by default.
+        int replicas = distributed ? Communicator.World.Size : 1;
+        bool root = !distributed || Communicator.World.IsRoot;
         var settings = new CompareSettings
         {
+            Distributed = distributed,
+            Replicas = replicas,
             Arch = options.String("arch", "cnn"),
-            Norms = options.List("norms", ["none", "batch", "layer", "group"]),
+            // Distributed, the question is local or synchronized batch norm: those two unless --norms says otherwise.
+            Norms = options.List("norms", distributed ? ["batch", "batch-sync"] : ["none", "batch", "layer", "group"]),
             BatchSizes = options.IntList("batch-sizes", [8, 64]),
             Placements = options.List("placement", ["before"]).Select(ParsePlacement).Distinct().ToList(),
             Epochs = options.Int("epochs", 1, min: 1),
@@ -30,7 +43,7 @@ internal static class CompareCommand
             LearningRate = options.Double("learning-rate", 1e-3, 0),
             TrainSamples = options.OptionalInt("train-samples", min: 1),
             TestSamples = options.OptionalInt("test-samples", min: 1),
-            Threads = options.Int("threads", Environment.ProcessorCount, min: 1),
+            Threads = options.Int("threads", Math.Max(1, Environment.ProcessorCount / replicas), min: 1),
         };
         string? data = options.Has("data") ? options.String("data", "") : null;
         string? html = options.Has("out") ? options.String("out", "report.html") : null;
@@ -41,10 +54,17 @@ internal static class CompareCommand
         foreach (var norm in settings.Norms) NormalizationCatalog.Get(norm);
 
         var dataset = DataLocator.Load(data);
+        // The other ranks train in step with rank 0 but print and write nothing.
+        if (!root)
+        {
+            Comparison.Run(settings, dataset);
+            return 0;
+        }
         // Redirected output (logs, CI) gets a table wide enough not to wrap every cell.
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 140;
         AnsiConsole.MarkupLine($"[bold]normlab compare[/] --arch {settings.Arch}: {string.Join(", ", settings.Norms)} × batch {string.Join(", ", settings.BatchSizes)}" +
-            $" × {string.Join(", ", settings.Placements).ToLowerInvariant()} × {settings.Seeds} seed(s), {settings.Epochs} epoch(s), {settings.Threads} thread(s)");
+            $" × {string.Join(", ", settings.Placements).ToLowerInvariant()} × {settings.Seeds} seed(s), {settings.Epochs} epoch(s), {settings.Threads} thread(s)" +
+            (distributed ? $" per rank, data-parallel over {replicas} rank(s) (global batches; per replica {string.Join(", ", settings.BatchSizes.Select(settings.PerReplica))})" : ""));
         AnsiConsole.MarkupLine($"data: [blue]{Markup.Escape(dataset.Source)}[/] ({Math.Min(settings.TrainSamples ?? int.MaxValue, dataset.TrainImages.Dim(0)):N0} training, " +
             $"{Math.Min(settings.TestSamples ?? int.MaxValue, dataset.TestImages.Dim(0)):N0} test images)");
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NormLab.Callbacks;
 using NormLab.Data;
+using NormLab.Distributed;
 
 namespace NormLab.Cli.Lab;
 
@@ -19,6 +20,16 @@ internal sealed record CompareSettings
     public int? TrainSamples { get; init; }
     public int? TestSamples { get; init; }
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>`--distributed`: every run trains data-parallel (<c>Fit(..., distributed: true)</c>) over
+    /// <see cref="Replicas"/> MPI ranks; the batch sizes are global batches.</summary>
+    public bool Distributed { get; init; }
+    /// <summary>The number of data-parallel replicas (MPI ranks); 1 without --distributed.</summary>
+    public int Replicas { get; init; } = 1;
+
+    /// <summary>The samples each replica sees of a global batch: "4", or "3–4" when the shards are unequal.</summary>
+    internal string PerReplica(int batch) =>
+        batch % Replicas == 0 ? (batch / Replicas).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : $"{batch / Replicas}–{batch / Replicas + 1}";
 }
 
 /// <summary>One training run: one normalization, placement, batch size and seed.</summary>
@@ -129,6 +140,8 @@ internal static class Comparison
         int[] imageShape = sliced.TrainImages.Shape[1..];
         int classes = (int)Math.Max(sliced.TrainLabels.ToArray().Max(), sliced.TestLabels.ToArray().Max()) + 1;
         NormLabConfig.Threads = settings.Threads;
+        if (settings.Distributed && settings.BatchSizes.Min() < settings.Replicas)
+            throw new ArgumentException($"--distributed over {settings.Replicas} ranks needs every --batch-sizes value (the global batch) >= {settings.Replicas}, received {settings.BatchSizes.Min()}.");
 
         // Fail on a bad combination before the first hour of training, not after.
         foreach (var norm in norms)
@@ -154,7 +167,7 @@ internal static class Comparison
                 progress.RunFinished(i, copy);
                 continue;
             }
-            int steps = (trainX.Dim(0) + batch - 1) / batch;
+            int steps = Steps(trainX.Dim(0), batch, settings);
             progress.RunStarted(i, jobs.Count, $"{norm.Display} {placementName} b={batch} seed={seed}", steps, settings.Epochs);
             var result = TrainOne(settings, norm, placement, placementName, batch, seed, imageShape, classes,
                 trainX, sliced.TrainLabels, testX, sliced.TestLabels, () => progress.StepDone(i));
@@ -165,6 +178,14 @@ internal static class Comparison
         return new ComparisonResult(settings, sliced.Source, trainX.Dim(0), testX.Dim(0), imageShape, started, total.Elapsed.TotalSeconds, runs);
     }
 
+    /// <summary>Training steps per epoch; distributed Fit skips a last batch smaller than the number of ranks.</summary>
+    private static int Steps(int samples, int batch, CompareSettings settings)
+    {
+        int steps = (samples + batch - 1) / batch;
+        if (settings.Distributed && samples % batch != 0 && samples % batch < settings.Replicas) steps--;
+        return steps;
+    }
+
     private static RunResult TrainOne(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, string placementName,
         int batch, int seed, int[] imageShape, int classes, Tensor x, Tensor y, Tensor testX, Tensor testY, Action stepDone)
     {
@@ -172,7 +193,7 @@ internal static class Comparison
         var model = Architectures.Build(settings.Arch, norm, placement, imageShape, classes);
         model.Compile(optimizer: new Optimizers.Adam(learningRate: settings.LearningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
         var result = new RunResult(norm.Key, placementName, batch, seed, model.CountParams());
-        int steps = (x.Dim(0) + batch - 1) / batch, window = Math.Max(1, steps / 20);
+        int steps = Steps(x.Dim(0), batch, settings), window = Math.Max(1, steps / 20);
         var clock = new Stopwatch();
         var process = Process.GetCurrentProcess();
         TimeSpan cpuStart = default;
@@ -202,11 +223,15 @@ internal static class Comparison
                 result.EpochCpuSeconds.Add((process.TotalProcessorTime - cpuStart).TotalSeconds);
                 result.EpochLoss.Add(logs["loss"]);
                 result.EpochTrainAccuracy.Add(logs["accuracy"]);
+                // Distributed: rank 0 evaluates its replica on the full test set (inference touches no
+                // collective, so the other ranks go on to the next epoch and wait for it there).
+                if (settings.Distributed && !Communicator.World.IsRoot) return;
                 var scores = model.Evaluate(testX, testY, batchSize: 256);
                 result.EpochTestAccuracy.Add(scores["accuracy"]);
                 result.EpochTestLoss.Add(scores["loss"]);
             });
-        model.Fit(x, y, epochs: settings.Epochs, batchSize: batch, callbacks: [callback, new TerminateOnNaN()], verbose: 0);
+        model.Fit(x, y, epochs: settings.Epochs, batchSize: batch, callbacks: [callback, new TerminateOnNaN()], verbose: 0,
+            distributed: settings.Distributed);
         result.Mixing.AddRange(NormalizationCatalog.MixingOf(model));
         return result;
     }

@@ -31,7 +31,7 @@ internal static class HtmlReport
         html.Append($"<h1>NormLab: which normalization for a {Esc(s.Arch.ToUpperInvariant())}?</h1>");
         html.Append("<p class=\"meta\">")
             .Append($"{result.TrainSamples:N0} training and {result.TestSamples:N0} test images of shape {string.Join("×", result.InputShape)} from <code>{Esc(result.Dataset)}</code>; ")
-            .Append($"{s.Epochs} epoch(s), Adam (learning rate {s.LearningRate.ToString(CultureInfo.InvariantCulture)}), {s.Seeds} seed(s) from {s.FirstSeed}, {s.Threads} thread(s); ")
+            .Append($"{s.Epochs} epoch(s), Adam (learning rate {s.LearningRate.ToString(CultureInfo.InvariantCulture)}), {s.Seeds} seed(s) from {s.FirstSeed}, {s.Threads} thread(s)" + (s.Distributed ? $" per rank, data-parallel over {s.Replicas} MPI rank(s), batch sizes are global batches" : "") + "; ")
             .Append($"{result.Runs.Count} runs in {result.TotalSeconds / 60:F1} minutes, started {result.StartedUtc:yyyy-MM-dd HH:mm} UTC.")
             .Append(seeds ? " Values are mean ± standard deviation over the seeds." : "").Append("</p>");
 
@@ -53,6 +53,8 @@ internal static class HtmlReport
                 .Append($"<td class=\"num\">{Stat(c.CpuSecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td><td class=\"num\">{c.Parameters:N0}</td></tr>");
         }
         html.Append("</tbody></table>");
+
+        SyncSection(html, result, ColorOf);
 
         html.Append("<h2>Training curves</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch.</p>");
         foreach (var placement in placements)
@@ -140,6 +142,57 @@ internal static class HtmlReport
 
         html.Append($"<p class=\"footer\">Made by <code>normlab compare</code> (NormLab). Every number is also in <code>--json</code> output.</p></body></html>\n");
         return html.ToString();
+    }
+
+    /// <summary>
+    /// With --distributed: "local or synchronized batch norm across K replicas", test accuracy and final
+    /// training loss of "batch" against "batch-sync" per global batch size, the per-replica batch stated.
+    /// </summary>
+    internal static void SyncSection(StringBuilder html, ComparisonResult result, Func<string, string> colorOf)
+    {
+        var s = result.Settings;
+        if (!s.Distributed) return;
+        int k = s.Replicas;
+        html.Append($"<h2 id=\"local-or-synchronized\">Local or synchronized batch norm across {k} replicas?</h2>");
+        var pairs = Findings.SyncPairs(result);
+        html.Append($"<p class=\"note\">Every run trained data-parallel over {k} MPI rank(s): each global batch was split into {k} shards, gradients averaged with allreduce. ")
+            .Append("Local BatchNorm (<code>batch</code>) normalizes each replica's shard with that shard's statistics; synchronized BatchNorm (<code>batch-sync</code>, ")
+            .Append("<code>BatchNormalization(synchronized: true)</code>) with the statistics of the whole global batch. Test accuracy is rank 0's replica on the full test set.</p>");
+        if (pairs.Count == 0)
+        {
+            html.Append("<p class=\"note\">Nothing to compare: run both <code>--norms batch,batch-sync</code>.</p>");
+            return;
+        }
+        bool seeds = s.Seeds > 1;
+        html.Append("<ul class=\"findings\">");
+        foreach (var finding in Findings.LocalVsSynchronized(result)) html.Append($"<li>{Esc(finding)}</li>");
+        html.Append("</ul>");
+        bool placements = pairs.Select(p => p.Local.Placement).Distinct().Count() > 1;
+        string Label((CellSummary Local, CellSummary Sync) p) => $"{p.Local.BatchSize} ({s.PerReplica(p.Local.BatchSize)}/replica)" + (placements ? $" {p.Local.Placement}" : "");
+        var categories = pairs.Select(Label).ToList();
+        string F4(double v) => double.IsFinite(v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "—";
+        string St(Stat st, Func<double, string> f) => !double.IsFinite(st.Mean) ? "—" : f(st.Mean) + (seeds ? " ± " + f(st.Std) : "");
+        html.Append("<table><thead><tr><th>global batch</th><th>per replica</th>").Append(placements ? "<th>placement</th>" : "")
+            .Append("<th>local test accuracy %</th><th>synchronized test accuracy %</th><th>difference (points)</th><th>local final loss</th><th>synchronized final loss</th></tr></thead><tbody>");
+        foreach (var (local, sync) in pairs)
+        {
+            double delta = sync.TestAccuracy.Mean - local.TestAccuracy.Mean;
+            html.Append($"<tr><td class=\"num\">{local.BatchSize}</td><td class=\"num\">{s.PerReplica(local.BatchSize)}</td>").Append(placements ? $"<td>{local.Placement}</td>" : "")
+                .Append($"<td class=\"num\">{St(local.TestAccuracy, Pct)}</td><td class=\"num\">{St(sync.TestAccuracy, Pct)}</td>")
+                .Append($"<td class=\"num\">{(delta * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture)}</td>")
+                .Append($"<td class=\"num\">{St(local.FinalTrainLoss, F4)}</td><td class=\"num\">{St(sync.FinalTrainLoss, F4)}</td></tr>");
+        }
+        html.Append("</tbody></table><div class=\"row\">");
+        BarSeries Series(string norm, Func<(CellSummary Local, CellSummary Sync), CellSummary> pick, Func<CellSummary, Stat> stat, double scale) =>
+            new(Display(norm) + (norm == "batch" ? " (local)" : " (synchronized)"), colorOf(norm),
+                pairs.Select(p => scale * stat(pick(p)).Mean).ToList(), seeds ? pairs.Select(p => scale * stat(pick(p)).Std).ToList() : null);
+        var acc = new List<BarSeries> { Series("batch", p => p.Local, c => c.TestAccuracy, 100), Series("batch-sync", p => p.Sync, c => c.TestAccuracy, 100) };
+        var values = acc.SelectMany(b => b.Values).Where(double.IsFinite).ToList();
+        html.Append(Bars("sync-accuracy", $"Test accuracy, local vs synchronized BN, {k} replicas", "global batch (per replica)", "test accuracy (%)", categories, acc,
+            values.Count == 0 ? null : (Math.Max(0, Math.Floor(values.Min() / 5) * 5 - 5), Math.Min(100, Math.Ceiling(values.Max() / 5) * 5))));
+        var loss = new List<BarSeries> { Series("batch", p => p.Local, c => c.FinalTrainLoss, 1), Series("batch-sync", p => p.Sync, c => c.FinalTrainLoss, 1) };
+        html.Append(Bars("sync-loss", $"Final training loss, local vs synchronized BN, {k} replicas", "global batch (per replica)", "training loss (cross-entropy)", categories, loss));
+        html.Append("</div>");
     }
 
     /// <summary>The mean over seeds of the windowed training loss, point by point.</summary>

@@ -48,6 +48,9 @@ internal static class NormalizationCatalog
         // statistics still carry half their initial values after 70 steps, which would judge BatchNorm at
         // large batches on unconverged inference statistics rather than on the normalization itself.
         new("batch", "BatchNorm", s => new BatchNormalization(momentum: 0.9, name: s.Name)),
+        // Statistics of the global batch across the replicas of `compare --distributed` (PyTorch's SyncBatchNorm);
+        // in one process it is "batch".
+        new("batch-sync", "SyncBatchNorm", s => new BatchNormalization(momentum: 0.9, synchronized: true, name: s.Name)),
         new("layer", "LayerNorm", s => new LayerNormalization(axis: s.SampleAxes, name: s.Name)),
         new("group", "GroupNorm", s => new GroupNormalization(groups: GroupCount(s.Channels), name: s.Name)),
         // Needs spatial or time axes to normalize over, so not after a Dense layer.

@@ -33,10 +33,17 @@ internal static class MpiRun
     internal static Outcome Mpi(int ranks, string arguments, int timeoutSeconds = 120) =>
         Run("mpirun", $"--allow-run-as-root --oversubscribe -np {ranks} dotnet \"{Worker}\" {arguments}", timeoutSeconds);
 
-    private static Outcome Run(string file, string arguments, int timeoutSeconds)
+    /// <summary>Any program of the test output directory (e.g. NormLab.Cli.dll) on <paramref name="ranks"/> processes,
+    /// in <paramref name="workingDirectory"/>.</summary>
+    internal static Outcome MpiProgram(int ranks, string dll, string arguments, string workingDirectory, int timeoutSeconds = 300) =>
+        Run("mpirun", $"--allow-run-as-root --oversubscribe -np {ranks} dotnet \"{Path.Combine(AppContext.BaseDirectory, dll)}\" {arguments}",
+            timeoutSeconds, workingDirectory);
+
+    private static Outcome Run(string file, string arguments, int timeoutSeconds, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(file, arguments)
         {
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
