@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -456,8 +457,9 @@ internal static class Normalize
     /// of one sample at a time, so that the second read of the sample's block comes from cache. One
     /// parallel region over samples. Writes y, and mean / invstd per (b, g) for the backward:
     /// <code>
-    /// per channel c of sample b: (n, mean, m2) over the O rows (Moments' blocked two-pass)
-    /// per group: Chan-merge its channels; invstd = 1 / sqrt(m2 / n + epsilon)
+    /// per group: shift = mean of its values in the first 4 rows (a cheap estimate of the mean)
+    /// one pass per channel c of sample b: S1[c] = sum (x - shift), S2[c] = sum (x - shift)² (Moments.ShiftedColumnSums)
+    /// per group: S1, S2 = sums over its channels; mean = shift + S1/n; invstd = 1 / sqrt((S2 - S1²/n) / n + epsilon)
     /// y = (x - mh[c]) * a[c] + sh[c],  a = invstd * gamma,  sh = beta - (mean - mh) * a
     /// </code>
     /// </summary>
@@ -473,55 +475,40 @@ internal static class Normalize
         float[] gamma, float[] beta, double[] mean, float[] invstd)
     {
         int cg = C / G;
-        var n = new double[C]; var cm = new double[C]; var m2 = new double[C];
-        var scratch = new float[4 * C];
-        var mh = new float[C]; var a = new float[C]; var sh = new float[C];
+        // Scratch from the pool (the only allocation of a call is its output).
+        var s1 = ArrayPool<double>.Shared.Rent(C); var s2 = ArrayPool<double>.Shared.Rent(C);
+        var shift = ArrayPool<float>.Shared.Rent(C); var scratch = ArrayPool<float>.Shared.Rent(2 * C);
+        var coef = ArrayPool<float>.Shared.Rent(3 * C);
+        ref float mh = ref coef[0]; ref float a = ref coef[C]; ref float sh = ref coef[2 * C];
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
-        double invCount = 1.0 / ((double)O * cg);
+        double count = (double)O * cg;
+        int estRows = Math.Min(O, 4);
         for (int b = b0; b < b1; b++)
         {
             long off = (long)b * O * C;
-            bool strips = cg % 8 == 0 && Vector256.IsHardwareAccelerated;
-            if (strips)
-            {
-                // Groups of whole vectors: the moments of each group's strip directly, block of rows by
-                // block of rows (every group of the block while its rows are in L1), merged per group.
-                int blockRows = Math.Max(1, Moments.BlockFloats / C);
-                Array.Clear(n, 0, G); Array.Clear(cm, 0, G); Array.Clear(m2, 0, G);
-                for (int o = 0; o < O; o += blockRows)
-                {
-                    int nr = Math.Min(blockRows, O - o);
-                    for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
-                    {
-                        Moments.StripBlock(x, off + (long)o * C + c0, nr, C, cg, out double bmean, out double bm2);
-                        Moments.Merge(ref n[g], ref cm[g], ref m2[g], (double)nr * cg, bmean, bm2);
-                    }
-                }
-            }
-            else
-            {
-                Array.Clear(n); Array.Clear(cm); Array.Clear(m2);
-                Moments.ColumnRange(x, off, 0, O, C, n, cm, 0, m2, scratch);
-            }
+            // Shift of each group: the mean of its values in the first rows, a cheap estimate of the mean.
             for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
             {
-                // Every channel has the same count O, so merging a group's channels is exact without
-                // Chan's sequential divisions: mean = average of the means, M2 = sum M2 + O * sum (mean_c - mean)^2.
-                double gm, gm2;
-                if (strips) { gm = cm[g]; gm2 = m2[g]; }
-                else if (cg == 1) { gm = cm[c0]; gm2 = m2[c0]; }
-                else
-                {
-                    gm = 0; gm2 = 0;
-                    double ss = 0;
-                    for (int c = c0; c < c0 + cg; c++) gm += cm[c];
-                    gm /= cg;
-                    for (int c = c0; c < c0 + cg; c++) { double d = cm[c] - gm; gm2 += m2[c]; ss += d * d; }
-                    gm2 += ss * O;
-                }
-                double variance = gm2 * invCount;
-                if (variance < 0) variance = 0;
+                double e = 0;
+                for (int r = 0; r < estRows; r++)
+                    for (int c = c0; c < c0 + cg; c++) e += Unsafe.Add(ref xr, (nint)(off + (long)r * C + c));
+                float est = (float)(e / ((double)estRows * cg));
+                if (!float.IsFinite(est)) est = 0; // NaN / inf reach the sums anyway
+                for (int c = c0; c < c0 + cg; c++) shift[c] = est;
+            }
+            Array.Clear(s1, 0, C); Array.Clear(s2, 0, C);
+            Moments.ShiftedColumnSums(x, off, O, C, shift, s1, s2, scratch);
+            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+            {
+                // All channels of a group share the shift, so the group's sums are the channels' sums:
+                // mean = shift + S1 / n, M2 = S2 - S1² / n.
+                double t1 = 0, t2 = 0;
+                for (int c = c0; c < c0 + cg; c++) { t1 += s1[c]; t2 += s2[c]; }
+                double gm = shift[c0] + t1 / count;
+                double variance = (t2 - t1 * t1 / count) / count;
+                if (!double.IsFinite(t1) || !double.IsFinite(t2)) { gm = double.NaN; variance = double.NaN; }
+                else if (variance < 0) variance = 0;
                 float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
                 int s = b * G + g;
                 mean[s] = gm; invstd[s] = inv;
@@ -530,12 +517,14 @@ internal static class Normalize
                 for (int c = c0; c < c0 + cg; c++)
                 {
                     double ac = (double)inv * gamma[c];
-                    mh[c] = hi; a[c] = (float)ac;
-                    sh[c] = (float)(beta[c] - lo * ac);
+                    Unsafe.Add(ref mh, c) = hi; Unsafe.Add(ref a, c) = (float)ac;
+                    Unsafe.Add(ref sh, c) = (float)(beta[c] - lo * ac);
                 }
             }
-            AffineRows(ref xr, ref yr, off, O, C, ref mh[0], ref a[0], ref sh[0]);
+            AffineRows(ref xr, ref yr, off, O, C, ref mh, ref a, ref sh);
         }
+        ArrayPool<double>.Shared.Return(s1); ArrayPool<double>.Shared.Return(s2);
+        ArrayPool<float>.Shared.Return(shift); ArrayPool<float>.Shared.Return(scratch); ArrayPool<float>.Shared.Return(coef);
     }
 
     /// <summary>
