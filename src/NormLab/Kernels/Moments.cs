@@ -43,6 +43,44 @@ internal static class Moments
         else ComputeSegments(x, B, O, K, I, mean, variance);
     }
 
+    /// <summary>
+    /// Samples [b0, b1) of a [B, O, K] channels-last array, statistics per (b, k) over the O rows:
+    /// <code>
+    /// shift[k] = mean of x[b, 0..3, k] (a cheap estimate of the mean, so that no cancellation occurs)
+    /// S1 = sum (x - shift), S2 = sum (x - shift)²   (ShiftedColumnSums: one pass, float blocks merged in double)
+    /// mean = shift + S1 / O,  variance = (S2 - S1² / O) / O
+    /// </code>
+    /// Non-finite sums give NaN mean and variance.
+    /// </summary>
+    private static void ShiftedColumnMoments(float[] x, int b0, int b1, int O, int K, double[] mean, double[] variance)
+    {
+        var shift = System.Buffers.ArrayPool<float>.Shared.Rent(K); var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(2 * K);
+        var s1 = System.Buffers.ArrayPool<double>.Shared.Rent(K); var s2 = System.Buffers.ArrayPool<double>.Shared.Rent(K);
+        int est = Math.Min(O, 4);
+        for (int b = b0; b < b1; b++)
+        {
+            long off = (long)b * O * K;
+            for (int k = 0; k < K; k++)
+            {
+                float e = 0;
+                for (int r = 0; r < est; r++) e += x[off + (long)r * K + k];
+                e /= est;
+                shift[k] = float.IsFinite(e) ? e : 0f;
+            }
+            Array.Clear(s1, 0, K); Array.Clear(s2, 0, K);
+            ShiftedColumnSums(x, off, O, K, shift, s1, s2, scratch);
+            for (int k = 0; k < K; k++)
+            {
+                double t1 = s1[k], t2 = s2[k];
+                if (!double.IsFinite(t1) || !double.IsFinite(t2)) { mean[b * K + k] = double.NaN; variance[b * K + k] = double.NaN; continue; }
+                mean[b * K + k] = shift[k] + t1 / O;
+                variance[b * K + k] = Math.Max(0, (t2 - t1 * t1 / O) / O);
+            }
+        }
+        System.Buffers.ArrayPool<float>.Shared.Return(shift); System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        System.Buffers.ArrayPool<double>.Shared.Return(s1); System.Buffers.ArrayPool<double>.Shared.Return(s2);
+    }
+
     /// <summary>Chan's pairwise merge of (nb, meanB, m2B) into (n, mean, m2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Merge(ref double n, ref double mean, ref double m2, double nb, double meanB, double m2B)
@@ -64,19 +102,8 @@ internal static class Moments
         {
             // Enough samples to keep every thread busy: one (b) per work item, rows in order.
             int bChunks = NormParallel.Chunks(B, (long)O * K);
-            NormParallel.For(B, bChunks, (_, b0, b1) =>
-            {
-                var n = new double[K]; var m2 = new double[K];
-                var scratch = new float[4 * K];
-                for (int b = b0; b < b1; b++)
-                {
-                    Array.Clear(n);
-                    var mu = new Span<double>(mean, b * K, K);
-                    mu.Clear(); Array.Clear(m2);
-                    ColumnRange(x, (long)b * O * K, 0, O, K, n, mean, b * K, m2, scratch);
-                    for (int k = 0; k < K; k++) variance[b * K + k] = Math.Max(0, m2[k] / n[k]);
-                }
-            });
+            // One pass of shifted sums per sample (statistics per (b, k) over the O rows).
+            NormParallel.For(B, bChunks, (_, b0, b1) => ShiftedColumnMoments(x, b0, b1, O, K, mean, variance));
             return;
         }
         for (int b = 0; b < B; b++)
