@@ -57,14 +57,29 @@ internal static class Moments
         var shift = System.Buffers.ArrayPool<float>.Shared.Rent(K); var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(2 * K);
         var s1 = System.Buffers.ArrayPool<double>.Shared.Rent(K); var s2 = System.Buffers.ArrayPool<double>.Shared.Rent(K);
         int est = Math.Min(O, 4);
+        float invEst = 1f / est;
+        double invO = 1.0 / O; // multiplications: a division per channel costs more than its whole column here
         for (int b = b0; b < b1; b++)
         {
             long off = (long)b * O * K;
-            for (int k = 0; k < K; k++)
+            // Scalar math: shift[k] = mean of x[b, r, k] over the first est rows (0 when not finite)
+            ref float xb = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
+            ref float sr = ref MemoryMarshal.GetArrayDataReference(shift);
+            int kv = Vector256.IsHardwareAccelerated ? K - K % 8 : 0;
+            var vinv = Vector256.Create(invEst);
+            for (int k = 0; k < kv; k += 8)
+            {
+                var e = Vector256.LoadUnsafe(ref xb, (nuint)k);
+                for (int r = 1; r < est; r++) e += Vector256.LoadUnsafe(ref xb, (nuint)(r * K + k));
+                e *= vinv;
+                // x - x is 0 for finite x and NaN otherwise: keep finite estimates only
+                Vector256.ConditionalSelect(Vector256.Equals(e - e, Vector256<float>.Zero), e, Vector256<float>.Zero).StoreUnsafe(ref sr, (nuint)k);
+            }
+            for (int k = kv; k < K; k++)
             {
                 float e = 0;
-                for (int r = 0; r < est; r++) e += x[off + (long)r * K + k];
-                e /= est;
+                for (int r = 0; r < est; r++) e += Unsafe.Add(ref xb, r * K + k);
+                e *= invEst;
                 shift[k] = float.IsFinite(e) ? e : 0f;
             }
             Array.Clear(s1, 0, K); Array.Clear(s2, 0, K);
@@ -73,8 +88,8 @@ internal static class Moments
             {
                 double t1 = s1[k], t2 = s2[k];
                 if (!double.IsFinite(t1) || !double.IsFinite(t2)) { mean[b * K + k] = double.NaN; variance[b * K + k] = double.NaN; continue; }
-                mean[b * K + k] = shift[k] + t1 / O;
-                variance[b * K + k] = Math.Max(0, (t2 - t1 * t1 / O) / O);
+                mean[b * K + k] = shift[k] + t1 * invO;
+                variance[b * K + k] = Math.Max(0, (t2 - t1 * t1 * invO) * invO);
             }
         }
         System.Buffers.ArrayPool<float>.Shared.Return(shift); System.Buffers.ArrayPool<float>.Shared.Return(scratch);

@@ -32,14 +32,17 @@ internal static class Normalize
         int cg = C / G;
         var mh = new float[B * C]; var a = new float[B * C]; var sh = new float[B * C];
         for (int b = 0; b < B; b++)
-            for (int c = 0; c < C; c++)
+            for (int g = 0, s = b * G; g < G; g++, s++)
             {
-                int s = b * G + c / cg, j = b * C + c;
                 double m = mean[s];
                 float hi = (float)m;
-                double ac = (double)invstd[s] * (gamma?[c] ?? 1f);
-                mh[j] = hi; a[j] = (float)ac;
-                sh[j] = (float)((beta?[c] ?? 0f) - (m - hi) * ac);
+                double inv = invstd[s];
+                for (int c = g * cg, j = b * C + c; c < (g + 1) * cg; c++, j++)
+                {
+                    double ac = inv * (gamma?[c] ?? 1f);
+                    mh[j] = hi; a[j] = (float)ac;
+                    sh[j] = (float)((beta?[c] ?? 0f) - (m - hi) * ac);
+                }
             }
         Affine(x, y, B, O, C, I, mh, a, sh);
     }
