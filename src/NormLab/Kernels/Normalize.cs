@@ -275,7 +275,7 @@ internal static class Normalize
     /// <summary>Per channel over rows [off, off + rows * C): fa[c] = sum dy, fb[c] = sum dy * (x - mh[c]) (float,
     /// for blocks of a few dozen rows; the caller merges blocks in double). 32 channels at a time with
     /// their accumulators in registers, rows in order within each channel.</summary>
-    private static void RowSums(ref float xr, ref float gr, long off, int rows, int C, ref float mr, float[] fa, float[] fb)
+    internal static void RowSums(ref float xr, ref float gr, long off, int rows, int C, ref float mr, float[] fa, float[] fb)
     {
         ref float ar = ref fa[0]; ref float br = ref fb[0];
         int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
@@ -351,7 +351,7 @@ internal static class Normalize
 
     /// <summary>Rows [off, off + rows * C) of a channels-last block: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c];
     /// 16-row blocks, 16 channels at a time with their coefficients in registers.</summary>
-    private static void BackwardRows(ref float xr, ref float gr, ref float dr, long off, int rows, int C,
+    internal static void BackwardRows(ref float xr, ref float gr, ref float dr, long off, int rows, int C,
         ref float mr, ref float pr, ref float qr, ref float rr)
     {
         const int blockRows = 16;
