@@ -487,6 +487,8 @@ internal static class Normalize
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
         double count = (double)O * cg;
         int estRows = Math.Min(O, 4);
+        // Reciprocals: with IN (a group per channel) a division per group costs more than the group's data.
+        double invEst = 1.0 / ((double)estRows * cg), invCount = 1.0 / count;
         for (int b = b0; b < b1; b++)
         {
             long off = (long)b * O * C;
@@ -496,7 +498,7 @@ internal static class Normalize
                 double e = 0;
                 for (int r = 0; r < estRows; r++)
                     for (int c = c0; c < c0 + cg; c++) e += Unsafe.Add(ref xr, (nint)(off + (long)r * C + c));
-                float est = (float)(e / ((double)estRows * cg));
+                float est = (float)(e * invEst);
                 if (!float.IsFinite(est)) est = 0; // NaN / inf reach the sums anyway
                 for (int c = c0; c < c0 + cg; c++) shift[c] = est;
             }
@@ -508,8 +510,8 @@ internal static class Normalize
                 // mean = shift + S1 / n, M2 = S2 - S1² / n.
                 double t1 = 0, t2 = 0;
                 for (int c = c0; c < c0 + cg; c++) { t1 += s1[c]; t2 += s2[c]; }
-                double gm = shift[c0] + t1 / count;
-                double variance = (t2 - t1 * t1 / count) / count;
+                double gm = shift[c0] + t1 * invCount;
+                double variance = (t2 - t1 * t1 * invCount) * invCount;
                 if (!double.IsFinite(t1) || !double.IsFinite(t2)) { gm = double.NaN; variance = double.NaN; }
                 else if (variance < 0) variance = 0;
                 float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));

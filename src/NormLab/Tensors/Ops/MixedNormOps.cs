@@ -170,14 +170,22 @@ public static partial class Ops
         }
         var w = SoftmaxD(meanLogits.Data); var v = SoftmaxD(varLogits.Data);
         var mu = new double[NC]; var s = new double[NC]; var sf = new float[NC];
+        double w0 = w[0], w1 = w[1], w2 = useBn ? w[2] : 0, v0 = v[0], v1 = v[1], v2 = useBn ? v[2] : 0;
         for (int n = 0; n < N; n++)
             for (int c = 0; c < C; c++)
             {
                 int j = n * C + c;
-                double m = w[0] * mi[j] + w[1] * ml[n], va = v[0] * vi[j] + v[1] * vl[n];
-                if (useBn) { m += w[2] * mb![c]; va += v[2] * vb![c]; }
-                mu[j] = m; s[j] = 1 / Math.Sqrt(va + epsilon); sf[j] = (float)s[j];
+                double m = w0 * mi[j] + w1 * ml[n], va = v0 * vi[j] + v1 * vl[n];
+                if (useBn) { m += w2 * mb![c]; va += v2 * vb![c]; }
+                mu[j] = m; s[j] = va + epsilon;
             }
+        // Scalar math: s = 1 / sqrt(var + eps), four at a time (the square roots and divisions dominate this loop).
+        int jv = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? NC - NC % 4 : 0;
+        var one = System.Runtime.Intrinsics.Vector256.Create(1.0);
+        for (int j = 0; j < jv; j += 4)
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(one / System.Runtime.Intrinsics.Vector256.Sqrt(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s[j])), ref s[j]);
+        for (int j = jv; j < NC; j++) s[j] = 1 / Math.Sqrt(s[j]);
+        for (int j = 0; j < NC; j++) sf[j] = (float)s[j];
         var y = GC.AllocateUninitializedArray<float>(x.Size);
         Normalize.ChannelForward(x.Data, y, N, O, C, I, C, mu, sf, gamma.Data, beta.Data);
         var bnMean = mb; var bnVar = vb;
