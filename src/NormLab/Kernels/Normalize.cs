@@ -493,11 +493,26 @@ internal static class Normalize
         {
             long off = (long)b * O * C;
             // Shift of each group: the mean of its values in the first rows, a cheap estimate of the mean.
+            // Scalar math: colsum[c] = sum of x[b, r, c] over the first estRows rows (in scratch, vectors across c)
+            ref float xb = ref Unsafe.Add(ref xr, (nint)off);
+            ref float cs = ref scratch[0];
+            int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+            for (int c = 0; c < cv; c += 8)
+            {
+                var e = Vector256.LoadUnsafe(ref xb, (nuint)c);
+                for (int r = 1; r < estRows; r++) e += Vector256.LoadUnsafe(ref xb, (nuint)(r * C + c));
+                e.StoreUnsafe(ref cs, (nuint)c);
+            }
+            for (int c = cv; c < C; c++)
+            {
+                float e = 0;
+                for (int r = 0; r < estRows; r++) e += Unsafe.Add(ref xb, r * C + c);
+                Unsafe.Add(ref cs, c) = e;
+            }
             for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
             {
                 double e = 0;
-                for (int r = 0; r < estRows; r++)
-                    for (int c = c0; c < c0 + cg; c++) e += Unsafe.Add(ref xr, (nint)(off + (long)r * C + c));
+                for (int c = c0; c < c0 + cg; c++) e += Unsafe.Add(ref cs, c);
                 float est = (float)(e * invEst);
                 if (!float.IsFinite(est)) est = 0; // NaN / inf reach the sums anyway
                 for (int c = c0; c < c0 + cg; c++) shift[c] = est;
