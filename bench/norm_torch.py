@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """PyTorch side of `NormLab.Bench norm`: the same ops and shapes at 2 threads, fastest layout per op.
 
-Run: /usr/bin/python3 bench/norm_torch.py [--tsv]   (median ms of 30 runs; forward, forward+backward, copy)
-`NormLab.Bench norm` runs this with --tsv (tab-separated rows) and prints both sides in one table.
+Run: /usr/bin/python3 bench/norm_torch.py [--tsv] [--threads N]   (median ms of 30 runs; forward,
+forward+backward, copy; wall clock, then the calling thread's CPU time from time.thread_time())
+`NormLab.Bench norm` runs this with --tsv (tab-separated rows) and prints both sides in one table;
+`norm --cpu` passes --threads 1, where the thread CPU time is the whole op's CPU cost.
 """
 import sys
 import time
@@ -10,22 +12,27 @@ import time
 import torch
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+torch.set_num_threads(THREADS)
 
 
 def timeit(fn, reps=30):
-    # Same warm-up policy as the C# side: at least 3 calls and 0.3 s.
+    """(wall median, thread-CPU median) in ms. Same warm-up policy as the C# side: at least 3 calls and 0.3 s."""
     t_end = time.perf_counter() + 0.3
     n = 0
     while n < 3 or time.perf_counter() < t_end:
         fn()
         n += 1
-    ts = []
+    if THREADS == 1:
+        reps *= 2
+    ts, cs = [], []
     for _ in range(reps):
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         fn()
         ts.append((time.perf_counter() - t0) * 1e3)
-    return sorted(ts)[reps // 2]
+        cs.append((time.thread_time() - c0) * 1e3)
+    return sorted(ts)[reps // 2], sorted(cs)[reps // 2]
 
 
 def bin_ref(x, g, b, rho):
@@ -70,7 +77,7 @@ def run(name, x_cf, C, layouts):
         "SN": lambda x: sn_ref(x, g, b, lm, lv),
     }
     for op, f in ops.items():
-        best_f, best_fb = 1e9, 1e9
+        best_f, best_fb = (1e9, 1e9), (1e9, 1e9)
         for layout, x in layouts.items():
             xr = x.detach().requires_grad_(True)
             dy = None
@@ -80,12 +87,14 @@ def run(name, x_cf, C, layouts):
             def fwdbwd():
                 y = f(xr)
                 y.backward(torch.ones_like(y))
-            best_f = min(best_f, timeit(fwd))
-            best_fb = min(best_fb, timeit(fwdbwd))
+            # fastest layout, judged per measure
+            tf, tfb = timeit(fwd), timeit(fwdbwd)
+            best_f = tuple(min(a, b) for a, b in zip(best_f, tf))
+            best_fb = tuple(min(a, b) for a, b in zip(best_fb, tfb))
         if TSV:
-            print("%s\t%.4f\t%.4f\t%.4f" % (op + " " + name, copy, best_f, best_fb), flush=True)
+            print("%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f" % (op + " " + name, copy[0], best_f[0], best_fb[0], copy[1], best_f[1], best_fb[1]), flush=True)
         else:
-            print("%-28s %9.3f %9.3f %11.3f %9.2f" % (op + " " + name, copy, best_f, best_fb, best_f / copy))
+            print("%-28s %9.3f %9.3f %11.3f %9.2f %9.3f %9.3f" % (op + " " + name, copy[0], best_f[0], best_fb[0], best_f[0] / copy[0], best_f[1], best_fb[1]))
 
 
 TSV = "--tsv" in sys.argv
@@ -93,7 +102,7 @@ if TSV:
     print("info\ttorch %s threads=%d" % (torch.__version__, torch.get_num_threads()))
 else:
     print("torch %s threads=%d" % (torch.__version__, torch.get_num_threads()))
-    print("%-28s %9s %9s %11s %9s" % ("case", "copy ms", "fwd ms", "fwd+bwd ms", "fwd/copy"))
+    print("%-28s %9s %9s %11s %9s %9s %9s" % ("case", "copy ms", "fwd ms", "fwd+bwd ms", "fwd/copy", "fwd cpu", "f+b cpu"))
 x = torch.rand(32, 64, 28, 28)
 run("nhwc (32,28,28,64)", x, 64, {"nchw": x, "channels_last": x.contiguous(memory_format=torch.channels_last)})
 s = torch.rand(32, 128, 20)

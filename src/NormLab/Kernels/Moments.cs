@@ -43,6 +43,59 @@ internal static class Moments
         else ComputeSegments(x, B, O, K, I, mean, variance);
     }
 
+    /// <summary>
+    /// Samples [b0, b1) of a [B, O, K] channels-last array, statistics per (b, k) over the O rows:
+    /// <code>
+    /// shift[k] = mean of x[b, 0..3, k] (a cheap estimate of the mean, so that no cancellation occurs)
+    /// S1 = sum (x - shift), S2 = sum (x - shift)²   (ShiftedColumnSums: one pass, float blocks merged in double)
+    /// mean = shift + S1 / O,  variance = (S2 - S1² / O) / O
+    /// </code>
+    /// Non-finite sums give NaN mean and variance.
+    /// </summary>
+    private static void ShiftedColumnMoments(float[] x, int b0, int b1, int O, int K, double[] mean, double[] variance)
+    {
+        var shift = System.Buffers.ArrayPool<float>.Shared.Rent(K); var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(2 * K);
+        var s1 = System.Buffers.ArrayPool<double>.Shared.Rent(K); var s2 = System.Buffers.ArrayPool<double>.Shared.Rent(K);
+        int est = Math.Min(O, 4);
+        float invEst = 1f / est;
+        double invO = 1.0 / O; // multiplications: a division per channel costs more than its whole column here
+        for (int b = b0; b < b1; b++)
+        {
+            long off = (long)b * O * K;
+            // Scalar math: shift[k] = mean of x[b, r, k] over the first est rows (0 when not finite)
+            ref float xb = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
+            ref float sr = ref MemoryMarshal.GetArrayDataReference(shift);
+            int kv = Vector256.IsHardwareAccelerated ? K - K % 8 : 0;
+            var vinv = Vector256.Create(invEst);
+            for (int k = 0; k < kv; k += 8)
+            {
+                var e = Vector256.LoadUnsafe(ref xb, (nuint)k);
+                for (int r = 1; r < est; r++) e += Vector256.LoadUnsafe(ref xb, (nuint)(r * K + k));
+                e *= vinv;
+                // x - x is 0 for finite x and NaN otherwise: keep finite estimates only
+                Vector256.ConditionalSelect(Vector256.Equals(e - e, Vector256<float>.Zero), e, Vector256<float>.Zero).StoreUnsafe(ref sr, (nuint)k);
+            }
+            for (int k = kv; k < K; k++)
+            {
+                float e = 0;
+                for (int r = 0; r < est; r++) e += Unsafe.Add(ref xb, r * K + k);
+                e *= invEst;
+                shift[k] = float.IsFinite(e) ? e : 0f;
+            }
+            Array.Clear(s1, 0, K); Array.Clear(s2, 0, K);
+            ShiftedColumnSums(x, off, O, K, shift, s1, s2, scratch);
+            for (int k = 0; k < K; k++)
+            {
+                double t1 = s1[k], t2 = s2[k];
+                if (!double.IsFinite(t1) || !double.IsFinite(t2)) { mean[b * K + k] = double.NaN; variance[b * K + k] = double.NaN; continue; }
+                mean[b * K + k] = shift[k] + t1 * invO;
+                variance[b * K + k] = Math.Max(0, (t2 - t1 * t1 * invO) * invO);
+            }
+        }
+        System.Buffers.ArrayPool<float>.Shared.Return(shift); System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        System.Buffers.ArrayPool<double>.Shared.Return(s1); System.Buffers.ArrayPool<double>.Shared.Return(s2);
+    }
+
     /// <summary>Chan's pairwise merge of (nb, meanB, m2B) into (n, mean, m2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Merge(ref double n, ref double mean, ref double m2, double nb, double meanB, double m2B)
@@ -64,19 +117,8 @@ internal static class Moments
         {
             // Enough samples to keep every thread busy: one (b) per work item, rows in order.
             int bChunks = NormParallel.Chunks(B, (long)O * K);
-            NormParallel.For(B, bChunks, (_, b0, b1) =>
-            {
-                var n = new double[K]; var m2 = new double[K];
-                var scratch = new float[4 * K];
-                for (int b = b0; b < b1; b++)
-                {
-                    Array.Clear(n);
-                    var mu = new Span<double>(mean, b * K, K);
-                    mu.Clear(); Array.Clear(m2);
-                    ColumnRange(x, (long)b * O * K, 0, O, K, n, mean, b * K, m2, scratch);
-                    for (int k = 0; k < K; k++) variance[b * K + k] = Math.Max(0, m2[k] / n[k]);
-                }
-            });
+            // One pass of shifted sums per sample (statistics per (b, k) over the O rows).
+            NormParallel.For(B, bChunks, (_, b0, b1) => ShiftedColumnMoments(x, b0, b1, O, K, mean, variance));
             return;
         }
         for (int b = 0; b < B; b++)
@@ -395,5 +437,82 @@ internal static class Moments
         double s1 = Vector256.Sum(p0 + p1), s2 = Vector256.Sum(q0 + q1);
         mean = bm + s1 / count;
         m2 = Math.Max(0, s2 - s1 * s1 / count);
+    }
+
+    // ---------------------------------------------------------------- shifted single pass (per-sample GN / IN)
+
+    /// <summary>
+    /// One pass over rows [0, rows) of a [rows, C] channels-last block at <paramref name="off"/>: per channel,
+    /// <c>s1[c] += sum d</c> and <c>s2[c] += sum d²</c> for <c>d = x - shift[c]</c> (added to what s1, s2 hold).
+    /// With a shift near the mean (a pre-estimate from the first rows), <c>m2 = s2 - s1² / n</c> keeps the
+    /// precision of the two-pass scheme (no cancellation even when the mean is 1e6) while x is read once.
+    /// Float partial sums over blocks of at most 64 rows, flushed to double. 32 channels at a time with
+    /// their shifts and accumulators in registers; <paramref name="scratch"/> holds 2 * C floats.
+    /// </summary>
+    internal static void ShiftedColumnSums(float[] x, long off, int rows, int C, float[] shift, double[] s1, double[] s2, float[] scratch)
+    {
+        ref float xr = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
+        ref float sr = ref MemoryMarshal.GetArrayDataReference(shift);
+        ref float f1 = ref scratch[0];
+        ref float f2 = ref scratch[C];
+        int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+        int blockRows = Math.Clamp(BlockFloats / Math.Max(1, C), 8, 64);
+        nuint stride = (nuint)C;
+        for (int rb = 0; rb < rows; rb += blockRows)
+        {
+            int nr = Math.Min(blockRows, rows - rb);
+            nuint boff = (nuint)((long)rb * C);
+            int c = 0;
+            // Scalar math: d = x[r, c] - shift[c]; s1[c] += d; s2[c] += d * d
+            for (; c + 32 <= cv; c += 32)
+            {
+                nuint k = (nuint)c;
+                var m0 = Vector256.LoadUnsafe(ref sr, k); var m1 = Vector256.LoadUnsafe(ref sr, k + 8);
+                var m2 = Vector256.LoadUnsafe(ref sr, k + 16); var m3 = Vector256.LoadUnsafe(ref sr, k + 24);
+                Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
+                nuint o = boff + k;
+                for (int r = 0; r < nr; r++, o += stride)
+                {
+                    var d0 = Vector256.LoadUnsafe(ref xr, o) - m0; var d1 = Vector256.LoadUnsafe(ref xr, o + 8) - m1;
+                    var d2 = Vector256.LoadUnsafe(ref xr, o + 16) - m2; var d3 = Vector256.LoadUnsafe(ref xr, o + 24) - m3;
+                    p0 += d0; p1 += d1; p2 += d2; p3 += d3;
+                    q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
+                    q2 = Vector256.FusedMultiplyAdd(d2, d2, q2); q3 = Vector256.FusedMultiplyAdd(d3, d3, q3);
+                }
+                p0.StoreUnsafe(ref f1, k); p1.StoreUnsafe(ref f1, k + 8); p2.StoreUnsafe(ref f1, k + 16); p3.StoreUnsafe(ref f1, k + 24);
+                q0.StoreUnsafe(ref f2, k); q1.StoreUnsafe(ref f2, k + 8); q2.StoreUnsafe(ref f2, k + 16); q3.StoreUnsafe(ref f2, k + 24);
+            }
+            for (; c < cv; c += 8)
+            {
+                var m0 = Vector256.LoadUnsafe(ref sr, (nuint)c);
+                Vector256<float> p0 = default, q0 = default, p1 = default, q1 = default;
+                nuint o = boff + (nuint)c;
+                int r = 0;
+                for (; r + 2 <= nr; r += 2, o += 2 * stride)
+                {
+                    var d0 = Vector256.LoadUnsafe(ref xr, o) - m0; var d1 = Vector256.LoadUnsafe(ref xr, o + stride) - m0;
+                    p0 += d0; p1 += d1;
+                    q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
+                }
+                if (r < nr)
+                {
+                    var d0 = Vector256.LoadUnsafe(ref xr, o) - m0;
+                    p0 += d0; q0 = Vector256.FusedMultiplyAdd(d0, d0, q0);
+                }
+                (p0 + p1).StoreUnsafe(ref f1, (nuint)c); (q0 + q1).StoreUnsafe(ref f2, (nuint)c);
+            }
+            for (; c < C; c++)
+            {
+                float m = Unsafe.Add(ref sr, c), p = 0, q = 0;
+                nuint o = boff + (nuint)c;
+                for (int r = 0; r < nr; r++, o += stride)
+                {
+                    float d = Unsafe.Add(ref xr, o) - m;
+                    p += d; q = MathF.FusedMultiplyAdd(d, d, q);
+                }
+                Unsafe.Add(ref f1, c) = p; Unsafe.Add(ref f2, c) = q;
+            }
+            for (int j = 0; j < C; j++) { s1[j] += Unsafe.Add(ref f1, j); s2[j] += Unsafe.Add(ref f2, j); }
+        }
     }
 }

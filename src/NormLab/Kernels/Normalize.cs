@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -31,14 +32,17 @@ internal static class Normalize
         int cg = C / G;
         var mh = new float[B * C]; var a = new float[B * C]; var sh = new float[B * C];
         for (int b = 0; b < B; b++)
-            for (int c = 0; c < C; c++)
+            for (int g = 0, s = b * G; g < G; g++, s++)
             {
-                int s = b * G + c / cg, j = b * C + c;
                 double m = mean[s];
                 float hi = (float)m;
-                double ac = (double)invstd[s] * (gamma?[c] ?? 1f);
-                mh[j] = hi; a[j] = (float)ac;
-                sh[j] = (float)((beta?[c] ?? 0f) - (m - hi) * ac);
+                double inv = invstd[s];
+                for (int c = g * cg, j = b * C + c; c < (g + 1) * cg; c++, j++)
+                {
+                    double ac = inv * (gamma?[c] ?? 1f);
+                    mh[j] = hi; a[j] = (float)ac;
+                    sh[j] = (float)((beta?[c] ?? 0f) - (m - hi) * ac);
+                }
             }
         Affine(x, y, B, O, C, I, mh, a, sh);
     }
@@ -271,7 +275,7 @@ internal static class Normalize
     /// <summary>Per channel over rows [off, off + rows * C): fa[c] = sum dy, fb[c] = sum dy * (x - mh[c]) (float,
     /// for blocks of a few dozen rows; the caller merges blocks in double). 32 channels at a time with
     /// their accumulators in registers, rows in order within each channel.</summary>
-    private static void RowSums(ref float xr, ref float gr, long off, int rows, int C, ref float mr, float[] fa, float[] fb)
+    internal static void RowSums(ref float xr, ref float gr, long off, int rows, int C, ref float mr, float[] fa, float[] fb)
     {
         ref float ar = ref fa[0]; ref float br = ref fb[0];
         int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
@@ -347,7 +351,7 @@ internal static class Normalize
 
     /// <summary>Rows [off, off + rows * C) of a channels-last block: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c];
     /// 16-row blocks, 16 channels at a time with their coefficients in registers.</summary>
-    private static void BackwardRows(ref float xr, ref float gr, ref float dr, long off, int rows, int C,
+    internal static void BackwardRows(ref float xr, ref float gr, ref float dr, long off, int rows, int C,
         ref float mr, ref float pr, ref float qr, ref float rr)
     {
         const int blockRows = 16;
@@ -456,8 +460,9 @@ internal static class Normalize
     /// of one sample at a time, so that the second read of the sample's block comes from cache. One
     /// parallel region over samples. Writes y, and mean / invstd per (b, g) for the backward:
     /// <code>
-    /// per channel c of sample b: (n, mean, m2) over the O rows (Moments' blocked two-pass)
-    /// per group: Chan-merge its channels; invstd = 1 / sqrt(m2 / n + epsilon)
+    /// per group: shift = mean of its values in the first 4 rows (a cheap estimate of the mean)
+    /// one pass per channel c of sample b: S1[c] = sum (x - shift), S2[c] = sum (x - shift)² (Moments.ShiftedColumnSums)
+    /// per group: S1, S2 = sums over its channels; mean = shift + S1/n; invstd = 1 / sqrt((S2 - S1²/n) / n + epsilon)
     /// y = (x - mh[c]) * a[c] + sh[c],  a = invstd * gamma,  sh = beta - (mean - mh) * a
     /// </code>
     /// </summary>
@@ -473,55 +478,57 @@ internal static class Normalize
         float[] gamma, float[] beta, double[] mean, float[] invstd)
     {
         int cg = C / G;
-        var n = new double[C]; var cm = new double[C]; var m2 = new double[C];
-        var scratch = new float[4 * C];
-        var mh = new float[C]; var a = new float[C]; var sh = new float[C];
+        // Scratch from the pool (the only allocation of a call is its output).
+        var s1 = ArrayPool<double>.Shared.Rent(C); var s2 = ArrayPool<double>.Shared.Rent(C);
+        var shift = ArrayPool<float>.Shared.Rent(C); var scratch = ArrayPool<float>.Shared.Rent(2 * C);
+        var coef = ArrayPool<float>.Shared.Rent(3 * C);
+        ref float mh = ref coef[0]; ref float a = ref coef[C]; ref float sh = ref coef[2 * C];
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
-        double invCount = 1.0 / ((double)O * cg);
+        double count = (double)O * cg;
+        int estRows = Math.Min(O, 4);
+        // Reciprocals: with IN (a group per channel) a division per group costs more than the group's data.
+        double invEst = 1.0 / ((double)estRows * cg), invCount = 1.0 / count;
         for (int b = b0; b < b1; b++)
         {
             long off = (long)b * O * C;
-            bool strips = cg % 8 == 0 && Vector256.IsHardwareAccelerated;
-            if (strips)
+            // Shift of each group: the mean of its values in the first rows, a cheap estimate of the mean.
+            // Scalar math: colsum[c] = sum of x[b, r, c] over the first estRows rows (in scratch, vectors across c)
+            ref float xb = ref Unsafe.Add(ref xr, (nint)off);
+            ref float cs = ref scratch[0];
+            int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
+            for (int c = 0; c < cv; c += 8)
             {
-                // Groups of whole vectors: the moments of each group's strip directly, block of rows by
-                // block of rows (every group of the block while its rows are in L1), merged per group.
-                int blockRows = Math.Max(1, Moments.BlockFloats / C);
-                Array.Clear(n, 0, G); Array.Clear(cm, 0, G); Array.Clear(m2, 0, G);
-                for (int o = 0; o < O; o += blockRows)
-                {
-                    int nr = Math.Min(blockRows, O - o);
-                    for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
-                    {
-                        Moments.StripBlock(x, off + (long)o * C + c0, nr, C, cg, out double bmean, out double bm2);
-                        Moments.Merge(ref n[g], ref cm[g], ref m2[g], (double)nr * cg, bmean, bm2);
-                    }
-                }
+                var e = Vector256.LoadUnsafe(ref xb, (nuint)c);
+                for (int r = 1; r < estRows; r++) e += Vector256.LoadUnsafe(ref xb, (nuint)(r * C + c));
+                e.StoreUnsafe(ref cs, (nuint)c);
             }
-            else
+            for (int c = cv; c < C; c++)
             {
-                Array.Clear(n); Array.Clear(cm); Array.Clear(m2);
-                Moments.ColumnRange(x, off, 0, O, C, n, cm, 0, m2, scratch);
+                float e = 0;
+                for (int r = 0; r < estRows; r++) e += Unsafe.Add(ref xb, r * C + c);
+                Unsafe.Add(ref cs, c) = e;
             }
             for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
             {
-                // Every channel has the same count O, so merging a group's channels is exact without
-                // Chan's sequential divisions: mean = average of the means, M2 = sum M2 + O * sum (mean_c - mean)^2.
-                double gm, gm2;
-                if (strips) { gm = cm[g]; gm2 = m2[g]; }
-                else if (cg == 1) { gm = cm[c0]; gm2 = m2[c0]; }
-                else
-                {
-                    gm = 0; gm2 = 0;
-                    double ss = 0;
-                    for (int c = c0; c < c0 + cg; c++) gm += cm[c];
-                    gm /= cg;
-                    for (int c = c0; c < c0 + cg; c++) { double d = cm[c] - gm; gm2 += m2[c]; ss += d * d; }
-                    gm2 += ss * O;
-                }
-                double variance = gm2 * invCount;
-                if (variance < 0) variance = 0;
+                double e = 0;
+                for (int c = c0; c < c0 + cg; c++) e += Unsafe.Add(ref cs, c);
+                float est = (float)(e * invEst);
+                if (!float.IsFinite(est)) est = 0; // NaN / inf reach the sums anyway
+                for (int c = c0; c < c0 + cg; c++) shift[c] = est;
+            }
+            Array.Clear(s1, 0, C); Array.Clear(s2, 0, C);
+            Moments.ShiftedColumnSums(x, off, O, C, shift, s1, s2, scratch);
+            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+            {
+                // All channels of a group share the shift, so the group's sums are the channels' sums:
+                // mean = shift + S1 / n, M2 = S2 - S1² / n.
+                double t1 = 0, t2 = 0;
+                for (int c = c0; c < c0 + cg; c++) { t1 += s1[c]; t2 += s2[c]; }
+                double gm = shift[c0] + t1 * invCount;
+                double variance = (t2 - t1 * t1 * invCount) * invCount;
+                if (!double.IsFinite(t1) || !double.IsFinite(t2)) { gm = double.NaN; variance = double.NaN; }
+                else if (variance < 0) variance = 0;
                 float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
                 int s = b * G + g;
                 mean[s] = gm; invstd[s] = inv;
@@ -530,12 +537,14 @@ internal static class Normalize
                 for (int c = c0; c < c0 + cg; c++)
                 {
                     double ac = (double)inv * gamma[c];
-                    mh[c] = hi; a[c] = (float)ac;
-                    sh[c] = (float)(beta[c] - lo * ac);
+                    Unsafe.Add(ref mh, c) = hi; Unsafe.Add(ref a, c) = (float)ac;
+                    Unsafe.Add(ref sh, c) = (float)(beta[c] - lo * ac);
                 }
             }
-            AffineRows(ref xr, ref yr, off, O, C, ref mh[0], ref a[0], ref sh[0]);
+            AffineRows(ref xr, ref yr, off, O, C, ref mh, ref a, ref sh);
         }
+        ArrayPool<double>.Shared.Return(s1); ArrayPool<double>.Shared.Return(s2);
+        ArrayPool<float>.Shared.Return(shift); ArrayPool<float>.Shared.Return(scratch); ArrayPool<float>.Shared.Return(coef);
     }
 
     /// <summary>

@@ -22,37 +22,17 @@ internal static class SampleChannelNorm
             ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
             ref float gr = ref MemoryMarshal.GetArrayDataReference(dy);
             var fa = new float[C]; var fb = new float[C];
-            int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
             for (int n = n0; n < n1; n++)
             {
                 Array.Clear(sumDy, n * C, C); Array.Clear(sumDyX, n * C, C);
                 if (I == 1)
                 {
-                    ref float mr = ref mh[n * C];
-                    // Float partials over blocks of rows, flushed to double (keeps long sums accurate).
+                    // Float partials over blocks of rows (accumulators in registers, Normalize.RowSums),
+                    // flushed to double (keeps long sums accurate).
                     for (int o0 = 0; o0 < O; o0 += 64)
                     {
                         int o1 = Math.Min(O, o0 + 64);
-                        Array.Clear(fa); Array.Clear(fb);
-                        ref float ar = ref fa[0]; ref float br = ref fb[0];
-                        for (int o = o0; o < o1; o++)
-                        {
-                            nuint off = (nuint)(((long)n * O + o) * C);
-                            // Scalar math: a[c] += dy; b[c] += dy * (x - mh[c])
-                            for (int c = 0; c < cv; c += 8)
-                            {
-                                var g = Vector256.LoadUnsafe(ref gr, off + (nuint)c);
-                                var d = Vector256.LoadUnsafe(ref xr, off + (nuint)c) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                                (Vector256.LoadUnsafe(ref ar, (nuint)c) + g).StoreUnsafe(ref ar, (nuint)c);
-                                Vector256.FusedMultiplyAdd(g, d, Vector256.LoadUnsafe(ref br, (nuint)c)).StoreUnsafe(ref br, (nuint)c);
-                            }
-                            for (int c = cv; c < C; c++)
-                            {
-                                float g = Unsafe.Add(ref gr, off + (nuint)c);
-                                Unsafe.Add(ref ar, c) += g;
-                                Unsafe.Add(ref br, c) += g * (Unsafe.Add(ref xr, off + (nuint)c) - Unsafe.Add(ref mr, c));
-                            }
-                        }
+                        Normalize.RowSums(ref xr, ref gr, ((long)n * O + o0) * C, o1 - o0, C, ref mh[n * C], fa, fb);
                         for (int c = 0; c < C; c++) { sumDy[n * C + c] += fa[c]; sumDyX[n * C + c] += fb[c]; }
                     }
                 }
@@ -108,22 +88,10 @@ internal static class SampleChannelNorm
                 long rowOff = (long)row * C * I;
                 if (I == 1)
                 {
-                    ref float mr = ref mh[n * C]; ref float pr = ref p[n * C]; ref float qr = ref q[n * C]; ref float rr = ref r[n * C];
-                    int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
-                    // Scalar math: dx = dy * p[c] + (x - mh[c]) * q[c] + r[c]
-                    for (int c = 0; c < cv; c += 8)
-                    {
-                        nuint o = (nuint)(rowOff + c);
-                        var d = Vector256.LoadUnsafe(ref xr, o) - Vector256.LoadUnsafe(ref mr, (nuint)c);
-                        var t = Vector256.FusedMultiplyAdd(d, Vector256.LoadUnsafe(ref qr, (nuint)c), Vector256.LoadUnsafe(ref rr, (nuint)c));
-                        Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gr, o), Vector256.LoadUnsafe(ref pr, (nuint)c), t).StoreUnsafe(ref dr, o);
-                    }
-                    for (int c = cv; c < C; c++)
-                    {
-                        nint o = (nint)(rowOff + c);
-                        float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, o) - Unsafe.Add(ref mr, c), Unsafe.Add(ref qr, c), Unsafe.Add(ref rr, c));
-                        Unsafe.Add(ref dr, o) = MathF.FusedMultiplyAdd(Unsafe.Add(ref gr, o), Unsafe.Add(ref pr, c), t);
-                    }
+                    // Rows of the same sample in one call: 16-row blocks, coefficients in registers.
+                    int re = Math.Min(r1, (n + 1) * O);
+                    Normalize.BackwardRows(ref xr, ref gr, ref dr, rowOff, re - row, C, ref mh[n * C], ref p[n * C], ref q[n * C], ref r[n * C]);
+                    row = re - 1;
                 }
                 else
                 {

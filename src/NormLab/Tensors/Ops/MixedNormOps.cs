@@ -86,7 +86,7 @@ public static partial class Ops
                 a[j] = (float)(g * (r * sb[c] + (1 - r) * si[j]));
                 sh[j] = (float)(g * r * sb[c] * (mh[j] - mb[c]) + g * (1 - r) * si[j] * (mh[j] - mi[j]) + Bt[c]);
             }
-        var y = new float[x.Size];
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
         Normalize.Affine(x.Data, y, N, O, C, I, mh, a, sh);
         return Tape.Record(new Tensor(y, x.Shape), [x, gamma, beta, rho], dy =>
         {
@@ -136,7 +136,7 @@ public static partial class Ops
                         }
                         q[j] = (float)q0; rr[j] = (float)r0;
                     }
-                dx = new float[x.Size];
+                dx = GC.AllocateUninitializedArray<float>(x.Size);
                 SampleChannelNorm.Apply(x.Data, dy.Data, dx, N, O, C, I, mh, a, q, rr);
             }
             return [dx == null ? null : new Tensor(dx, x.Shape), new Tensor(dgamma, gamma.Shape), new Tensor(dbeta, beta.Shape), new Tensor(drho, rho.Shape)];
@@ -191,15 +191,23 @@ public static partial class Ops
         }
         var w = SoftmaxD(meanLogits.Data); var v = SoftmaxD(varLogits.Data);
         var mu = new double[NC]; var s = new double[NC]; var sf = new float[NC];
+        double w0 = w[0], w1 = w[1], w2 = useBn ? w[2] : 0, v0 = v[0], v1 = v[1], v2 = useBn ? v[2] : 0;
         for (int n = 0; n < N; n++)
             for (int c = 0; c < C; c++)
             {
                 int j = n * C + c;
-                double m = w[0] * mi[j] + w[1] * ml[n], va = v[0] * vi[j] + v[1] * vl[n];
-                if (useBn) { m += w[2] * mb![c]; va += v[2] * vb![c]; }
-                mu[j] = m; s[j] = 1 / Math.Sqrt(va + epsilon); sf[j] = (float)s[j];
+                double m = w0 * mi[j] + w1 * ml[n], va = v0 * vi[j] + v1 * vl[n];
+                if (useBn) { m += w2 * mb![c]; va += v2 * vb![c]; }
+                mu[j] = m; s[j] = va + epsilon;
             }
-        var y = new float[x.Size];
+        // Scalar math: s = 1 / sqrt(var + eps), four at a time (the square roots and divisions dominate this loop).
+        int jv = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? NC - NC % 4 : 0;
+        var one = System.Runtime.Intrinsics.Vector256.Create(1.0);
+        for (int j = 0; j < jv; j += 4)
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(one / System.Runtime.Intrinsics.Vector256.Sqrt(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s[j])), ref s[j]);
+        for (int j = jv; j < NC; j++) s[j] = 1 / Math.Sqrt(s[j]);
+        for (int j = 0; j < NC; j++) sf[j] = (float)s[j];
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
         Normalize.ChannelForward(x.Data, y, N, O, C, I, C, mu, sf, gamma.Data, beta.Data);
         var bnMean = mb; var bnVar = vb;
         return Tape.Record(new Tensor(y, x.Shape), [x, gamma, beta, meanLogits, varLogits], dy =>
@@ -236,24 +244,26 @@ public static partial class Ops
                 bool bnGrad = useBn && batchStats;
                 double Nb = N;
                 if (bnGrad && sync != null) Nb = sync.BackwardSums(samples)(smB, svB);
+                // Reciprocals hoisted: a division per (n, c) costs more than the rest of the loop.
+                double invC = 1.0 / C, invN = 1.0 / Nb, invHW = 1.0 / HW;
                 var p = new float[NC]; var q = new float[NC]; var r = new float[NC];
                 for (int n = 0; n < N; n++)
                     for (int c = 0; c < C; c++)
                     {
                         int j = n * C + c;
-                        double gvi = v[0] * gv[j] + v[1] * svL[n] / C;
-                        double gmi = w[0] * gm[j] + w[1] * smL[n] / C + 2 * v[1] * svL[n] * (mi[j] - ml[n]) / C;
+                        double gvi = v[0] * gv[j] + v[1] * svL[n] * invC;
+                        double gmi = w[0] * gm[j] + w[1] * smL[n] * invC + 2 * v[1] * svL[n] * (mi[j] - ml[n]) * invC;
                         if (bnGrad)
                         {
-                            gvi += v[2] * svB[c] / Nb;
-                            gmi += w[2] * smB[c] / Nb + 2 * v[2] * svB[c] * (mi[j] - bnMean![c]) / Nb;
+                            gvi += v[2] * svB[c] * invN;
+                            gmi += w[2] * smB[c] * invN + 2 * v[2] * svB[c] * (mi[j] - bnMean![c]) * invN;
                         }
-                        double qq = 2 * bessel * gvi / HW;
+                        double qq = 2 * bessel * gvi * invHW;
                         p[j] = (float)(G[c] * s[j]);
                         q[j] = (float)qq;
-                        r[j] = (float)(gmi / HW + qq * (mh[j] - mi[j]));
+                        r[j] = (float)(gmi * invHW + qq * (mh[j] - mi[j]));
                     }
-                dx = new float[x.Size];
+                dx = GC.AllocateUninitializedArray<float>(x.Size);
                 SampleChannelNorm.Apply(x.Data, dy.Data, dx, N, O, C, I, mh, p, q, r);
             }
             return [dx == null ? null : new Tensor(dx, x.Shape),
@@ -289,7 +299,7 @@ public static partial class Ops
     {
         var mh = new float[C]; var a = new float[C]; var sh = new float[C];
         for (int c = 0; c < C; c++) { mh[c] = (float)mean[c]; a[c] = 1; sh[c] = (float)(beta.Data[c] - (mean[c] - mh[c])); }
-        var y = new float[x.Size];
+        var y = GC.AllocateUninitializedArray<float>(x.Size);
         Normalize.Affine(x.Data, y, 1, O, C, I, mh, a, sh);
         return Tape.Record(new Tensor(y, x.Shape), [x, beta], dy =>
         {
@@ -301,7 +311,7 @@ public static partial class Ops
                 var zero = new float[C]; var one = new float[C]; var r = new float[C];
                 Array.Fill(one, 1f);
                 if (batchStats) for (int c = 0; c < C; c++) r[c] = (float)(-A[c] / ((double)O * I));
-                dx = new float[x.Size];
+                dx = GC.AllocateUninitializedArray<float>(x.Size);
                 SampleChannelNorm.Apply(x.Data, dy.Data, dx, 1, O, C, I, mh, one, zero, r);
             }
             return [dx == null ? null : new Tensor(dx, x.Shape), new Tensor(A.Select(z => (float)z).ToArray(), beta.Shape)];
