@@ -19,40 +19,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "NormLab.Tests", "Fixtures", "norm")
-RNG = np.random.default_rng(1234)
-torch.set_default_dtype(torch.float64)
+from fixture_io import FixtureSet
+
+FX = FixtureSet("norm", seed=1234)
+RNG, f32, t, write = FX.rng, FX.f32, FX.t, FX.write
 
 MOMENTUM, EPS = 0.99, 1e-3
-
-
-def f32(shape, scale=1.0, shift=0.0):
-    """Random float32-representable values, returned as float64."""
-    return (RNG.standard_normal(shape) * scale + shift).astype(np.float32).astype(np.float64)
-
-
-def t(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
-
-
-def pack(**tensors):
-    out = {}
-    for k, v in tensors.items():
-        if isinstance(v, torch.Tensor):
-            v = v.detach().numpy()
-        v = np.asarray(v, dtype=np.float64)
-        out[k] = {"shape": list(v.shape), "data": [float("%.9g" % z) for z in v.reshape(-1)]}
-    return out
-
-
-def write(case, config, **tensors):
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, case + ".json")
-    with open(path, "w") as f:
-        json.dump({"case": case, "config": config, "tensors": pack(**tensors)}, f, separators=(",", ":"))
-    size = os.path.getsize(path)
-    assert size < 30_000, (case, size)
-    print("%-28s %6d bytes" % (case, size))
 
 
 def to_channels_first(x, axis):
