@@ -126,8 +126,8 @@ public sealed class BatchInstanceNormalization : Layer
             double unbias = n / (n - 1);
             for (int c = 0; c < v.C; c++)
             {
-                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mb[c] * (1 - Momentum));
-                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + vb[c] * unbias * (1 - Momentum));
+                MovingAverage.Update(MovingMean!, c, mb[c], Momentum);
+                MovingAverage.Update(MovingVariance!, c, vb[c] * unbias, Momentum);
             }
         }
         return y;

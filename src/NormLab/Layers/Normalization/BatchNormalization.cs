@@ -195,9 +195,9 @@ public sealed class BatchNormalization : Layer
             for (int c = 0; c < C; c++)
             {
                 double std = Math.Sqrt(variance[c] + Epsilon);
-                RenormMean!.Data[c] = (float)(RenormMean.Data[c] * RenormMomentum + mean[c] * (1 - RenormMomentum));
-                RenormStddev!.Data[c] = (float)(RenormStddev.Data[c] * RenormMomentum + std * (1 - RenormMomentum));
-                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));
+                MovingAverage.Update(RenormMean!, c, mean[c], RenormMomentum);
+                MovingAverage.Update(RenormStddev!, c, std, RenormMomentum);
+                MovingAverage.Update(MovingMean!, c, mean[c], Momentum);
                 double ms = MovingStddev!.Data[c] * Momentum + std * (1 - Momentum);
                 MovingStddev.Data[c] = (float)ms;
                 MovingVariance!.Data[c] = (float)Math.Max(ms * ms - Epsilon, 0);
@@ -206,11 +206,8 @@ public sealed class BatchNormalization : Layer
         }
 
         y = Ops.ChannelNorm(x, 1, O, C, I, C, mean, invstd, Gamma, Beta, batchStats: true, crossReplica: crossReplica);
-        for (int c = 0; c < C; c++)
-        {
-            MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));
-            MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + variance[c] * (1 - Momentum));
-        }
+        MovingAverage.Update(MovingMean!, mean, Momentum);
+        MovingAverage.Update(MovingVariance!, variance, Momentum);
         return y;
     }
 

@@ -83,7 +83,7 @@ public sealed class EvoNormB0 : Layer
                 throw new InvalidOperationException($"{Describe()}: cannot train with one value per channel (input shape {Shapes.Format(x.Dims)}).");
             batchVar = Variance(x, Enumerable.Range(0, rank - 1).ToArray());
             for (int c = 0; c < channels; c++)
-                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + batchVar.Data[c] * (1 - Momentum));
+                MovingAverage.Update(MovingVariance!, c, batchVar.Data[c], Momentum);
         }
         else batchVar = MovingVariance!.Detach();
         var batchStd = Ops.Sqrt(Ops.Affine(batchVar, 1, Epsilon));

@@ -130,8 +130,8 @@ public sealed class GhostBatchNormalization : Layer
         for (int c = 0; c < C; c++)
         {
             double m = sums[1 + c] / sums[0], v = sums[1 + C + c] / sums[0];
-            MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + m * (1 - Momentum));
-            MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + v * (1 - Momentum));
+            MovingAverage.Update(MovingMean!, c, m, Momentum);
+            MovingAverage.Update(MovingVariance!, c, v, Momentum);
         }
         return y;
     }

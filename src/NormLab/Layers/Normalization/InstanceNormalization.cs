@@ -122,8 +122,8 @@ public sealed class InstanceNormalization : Layer
                 double m = 0, v = 0;
                 for (int n = 0; n < N; n++) { m += mean[n * C + c]; v += variance[n * C + c]; }
                 m /= N; v = v / N * bessel;
-                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + m * (1 - Momentum));
-                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + v * (1 - Momentum));
+                MovingAverage.Update(MovingMean!, c, m, Momentum);
+                MovingAverage.Update(MovingVariance!, c, v, Momentum);
             }
         }
         return y;

@@ -69,8 +69,7 @@ public sealed class MeanOnlyBatchNormalization : Layer
         var mean = new double[C]; var variance = new double[C];
         Moments.Compute(x.Data, 1, O, C, I, mean, variance);
         var y = Ops.MeanOnlyNorm(x, O, C, I, mean, Beta, batchStats: true);
-        for (int c = 0; c < C; c++)
-            MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));
+        MovingAverage.Update(MovingMean!, mean, Momentum);
         return y;
     }
 

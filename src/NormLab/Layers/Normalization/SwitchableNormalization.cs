@@ -136,11 +136,10 @@ public sealed class SwitchableNormalization : Layer
             batch, Epsilon, Gamma, Beta!, MeanLogits!, VarianceLogits!, out var bm, out var bv,
             batch && UseBatchStatistics && Synchronized ? SyncBatchStatistics.Current : null);
         if (batch && UseBatchStatistics)
-            for (int c = 0; c < v.C; c++)
-            {
-                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + bm![c] * (1 - Momentum));
-                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + bv![c] * (1 - Momentum));
-            }
+        {
+            MovingAverage.Update(MovingMean!, bm!, Momentum);
+            MovingAverage.Update(MovingVariance!, bv!, Momentum);
+        }
         return y;
     }
 
