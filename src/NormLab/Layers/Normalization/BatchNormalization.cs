@@ -36,9 +36,8 @@ namespace NormLab.Layers;
 public sealed class BatchNormalization : Layer
 {
     private static readonly string[] ClippingKeys = ["rmax", "rmin", "dmax"];
-    private readonly Initializer betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer;
-    private readonly Regularizer? betaRegularizer, gammaRegularizer;
-    private readonly Constraint? betaConstraint, gammaConstraint;
+    private readonly GammaAndBeta affine;
+    private readonly Initializer movingMeanInitializer, movingVarianceInitializer;
     private readonly Dictionary<string, double>? renormClipping;
     private int axis = -1, channels, rank;
 
@@ -58,14 +57,9 @@ public sealed class BatchNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
-        this.betaInitializer = betaInitializer ?? "zeros";
-        this.gammaInitializer = gammaInitializer ?? "ones";
+        affine = GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
         this.movingMeanInitializer = movingMeanInitializer ?? "zeros";
         this.movingVarianceInitializer = movingVarianceInitializer ?? "ones";
-        this.betaRegularizer = betaRegularizer;
-        this.gammaRegularizer = gammaRegularizer;
-        this.betaConstraint = betaConstraint;
-        this.gammaConstraint = gammaConstraint;
         Renorm = renorm;
         RenormMomentum = renormMomentum;
         Synchronized = synchronized;
@@ -127,8 +121,8 @@ public sealed class BatchNormalization : Layer
             throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
         channels = inputShape[axis];
         int[] shape = [channels];
-        if (Scale) Gamma = AddWeight("gamma", shape, gammaInitializer, true, gammaRegularizer, gammaConstraint);
-        if (Center) Beta = AddWeight("beta", shape, betaInitializer, true, betaRegularizer, betaConstraint);
+        if (Scale) Gamma = AddWeight("gamma", shape, affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
+        if (Center) Beta = AddWeight("beta", shape, affine.BetaInitializer, true, affine.BetaRegularizer, affine.BetaConstraint);
         MovingMean = AddWeight("moving_mean", shape, movingMeanInitializer, trainable: false);
         MovingVariance = AddWeight("moving_variance", shape, movingVarianceInitializer, trainable: false);
         if (Renorm)
@@ -232,14 +226,9 @@ public sealed class BatchNormalization : Layer
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
-        config["beta_initializer"] = betaInitializer.GetConfig();
-        config["gamma_initializer"] = gammaInitializer.GetConfig();
+        affine.WriteTo(config);
         config["moving_mean_initializer"] = movingMeanInitializer.GetConfig();
         config["moving_variance_initializer"] = movingVarianceInitializer.GetConfig();
-        config["beta_regularizer"] = betaRegularizer?.GetConfig();
-        config["gamma_regularizer"] = gammaRegularizer?.GetConfig();
-        config["beta_constraint"] = betaConstraint?.GetConfig();
-        config["gamma_constraint"] = gammaConstraint?.GetConfig();
         config["synchronized"] = Synchronized;
         config["renorm"] = Renorm;
         config["renorm_clipping"] = renormClipping == null ? null : new JsonObject(renormClipping.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
@@ -247,15 +236,14 @@ public sealed class BatchNormalization : Layer
         return config;
     }
 
-    internal static BatchNormalization FromConfig(JsonObject c) => new(
+    internal static BatchNormalization FromConfig(JsonObject c) => FromConfig(c, GammaAndBeta.Read(c));
+
+    private static BatchNormalization FromConfig(JsonObject c, GammaAndBeta a) => new(
         c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3),
         c.GetBool("center", true), c.GetBool("scale", true),
-        OptInit(c["beta_initializer"]), OptInit(c["gamma_initializer"]),
+        a.BetaInitializer, a.GammaInitializer,
         OptInit(c["moving_mean_initializer"]), OptInit(c["moving_variance_initializer"]),
-        c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
-        c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
-        c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
-        c["gamma_constraint"] is null ? null : Constraint.FromConfig(c["gamma_constraint"]),
+        a.BetaRegularizer, a.GammaRegularizer, a.BetaConstraint, a.GammaConstraint,
         c.GetBool("renorm", false),
         c["renorm_clipping"] is JsonObject clip ? clip.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()) : null,
         c.GetDouble("renorm_momentum", 0.99), c.GetBool("synchronized", false), c.GetBool("trainable", true),

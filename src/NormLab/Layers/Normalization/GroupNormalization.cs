@@ -16,9 +16,7 @@ namespace NormLab.Layers;
 /// <example><code>new GroupNormalization(groups: 4)</code></example>
 public sealed class GroupNormalization : Layer
 {
-    private readonly Initializer betaInitializer, gammaInitializer;
-    private readonly Regularizer? betaRegularizer, gammaRegularizer;
-    private readonly Constraint? betaConstraint, gammaConstraint;
+    private readonly GammaAndBeta affine;
     private int axis, channels, rank;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.GroupNormalization.</summary>
@@ -36,12 +34,7 @@ public sealed class GroupNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
-        this.betaInitializer = betaInitializer ?? "zeros";
-        this.gammaInitializer = gammaInitializer ?? "ones";
-        this.betaRegularizer = betaRegularizer;
-        this.gammaRegularizer = gammaRegularizer;
-        this.betaConstraint = betaConstraint;
-        this.gammaConstraint = gammaConstraint;
+        affine = GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
         Trainable = trainable;
     }
 
@@ -76,8 +69,8 @@ public sealed class GroupNormalization : Layer
         if (channels % groups != 0)
             throw new ArgumentException($"{Describe()}: Number of groups ({groups}) must be a multiple of the number of channels ({channels}).");
         Groups = groups;
-        if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer, true, gammaRegularizer, gammaConstraint);
-        if (Center) Beta = AddWeight("beta", [channels], betaInitializer, true, betaRegularizer, betaConstraint);
+        if (Scale) Gamma = AddWeight("gamma", [channels], affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
+        if (Center) Beta = AddWeight("beta", [channels], affine.BetaInitializer, true, affine.BetaRegularizer, affine.BetaConstraint);
     }
 
     /// <inheritdoc/>
@@ -111,21 +104,14 @@ public sealed class GroupNormalization : Layer
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
-        config["beta_initializer"] = betaInitializer.GetConfig();
-        config["gamma_initializer"] = gammaInitializer.GetConfig();
-        config["beta_regularizer"] = betaRegularizer?.GetConfig();
-        config["gamma_regularizer"] = gammaRegularizer?.GetConfig();
-        config["beta_constraint"] = betaConstraint?.GetConfig();
-        config["gamma_constraint"] = gammaConstraint?.GetConfig();
+        affine.WriteTo(config);
         return config;
     }
 
-    internal static GroupNormalization FromConfig(JsonObject c) => new(
+    internal static GroupNormalization FromConfig(JsonObject c) => FromConfig(c, GammaAndBeta.Read(c));
+
+    private static GroupNormalization FromConfig(JsonObject c, GammaAndBeta a) => new(
         c.GetInt("groups", 32), c.GetInt("axis", -1), c.GetDouble("epsilon", 1e-3), c.GetBool("center", true), c.GetBool("scale", true),
-        BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
-        c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
-        c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
-        c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
-        c["gamma_constraint"] is null ? null : Constraint.FromConfig(c["gamma_constraint"]),
+        a.BetaInitializer, a.GammaInitializer, a.BetaRegularizer, a.GammaRegularizer, a.BetaConstraint, a.GammaConstraint,
         c.GetBool("trainable", true), name: c.GetString("name"));
 }
