@@ -116,9 +116,7 @@ public sealed class BatchNormalization : Layer
     protected override void BuildCore(int[] inputShape)
     {
         rank = inputShape.Length;
-        axis = Axis < 0 ? Axis + rank : Axis;
-        if (axis < 0 || axis >= rank)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        axis = NormViews.ResolveAxis(Describe(), Axis, inputShape);
         channels = inputShape[axis];
         int[] shape = [channels];
         if (Scale) Gamma = AddWeight("gamma", shape, affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
@@ -211,9 +209,7 @@ public sealed class BatchNormalization : Layer
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
-        int a = Axis < 0 ? Axis + inputShape.Length : Axis;
-        if (a < 0 || a >= inputShape.Length)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        NormViews.ResolveAxis(Describe(), Axis, inputShape);
         return (int[])inputShape.Clone();
     }
 

@@ -57,9 +57,7 @@ public sealed class GroupNormalization : Layer
     protected override void BuildCore(int[] inputShape)
     {
         rank = inputShape.Length;
-        axis = Axis < 0 ? Axis + rank : Axis;
-        if (axis < 0 || axis >= rank)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        axis = NormViews.ResolveAxis(Describe(), Axis, inputShape);
         if (axis == 0)
             throw new ArgumentException($"{Describe()}: axis {Axis} is the batch axis of input shape {Shapes.Format(inputShape)}; the channel axis must be another axis.");
         channels = inputShape[axis];
@@ -89,9 +87,7 @@ public sealed class GroupNormalization : Layer
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
-        int a = Axis < 0 ? Axis + inputShape.Length : Axis;
-        if (a < 0 || a >= inputShape.Length)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        NormViews.ResolveAxis(Describe(), Axis, inputShape);
         return (int[])inputShape.Clone();
     }
 

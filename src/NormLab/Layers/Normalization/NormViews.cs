@@ -53,6 +53,15 @@ internal static class NormViews
         return result;
     }
 
+    /// <summary>The non-negative axis for <paramref name="axis"/> (Keras's message when it is out of range).</summary>
+    internal static int ResolveAxis(string layer, int axis, int[] shape)
+    {
+        int a = axis < 0 ? axis + shape.Length : axis;
+        if (a < 0 || a >= shape.Length)
+            throw new ArgumentException($"{layer}: Axis {axis} is out of bounds for input shape {Shapes.Format(shape)}. Received: axis={axis}");
+        return a;
+    }
+
     /// <summary>The InputSpec checks Keras runs when a built layer is called again.</summary>
     internal static void CheckInput(string layer, Tensor x, int rank, int axis, int size)
     {
