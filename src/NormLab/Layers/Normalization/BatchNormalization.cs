@@ -144,11 +144,7 @@ public sealed class BatchNormalization : Layer
         NormViews.CheckInput(Name, x, rank, axis, channels);
         int O = NormViews.Prod(x.Dims, 0, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
         if (!(training && Trainable))
-        {
-            var mm = NormViews.ToDouble(MovingMean!.Data);
-            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
-            return Ops.ChannelNorm(x, 1, O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
-        }
+            return NormViews.WithMovingStatistics(x, O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
 
         var sync = Synchronized ? SyncBatchStatistics.Current : null;
         long count = (long)O * I;

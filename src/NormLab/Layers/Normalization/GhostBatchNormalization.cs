@@ -107,11 +107,7 @@ public sealed class GhostBatchNormalization : Layer
         NormViews.CheckInput(Name, x, rank, axis, channels);
         int N = x.Dims[0], O = NormViews.Prod(x.Dims, 1, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
         if (!(training && Trainable))
-        {
-            var mm = NormViews.ToDouble(MovingMean!.Data);
-            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
-            return Ops.ChannelNorm(x, 1, N * O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
-        }
+            return NormViews.WithMovingStatistics(x, N * O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
         if (N % VirtualBatchSize != 0)
             throw new InvalidOperationException($"{Describe()}: the batch size ({N}) must be a multiple of virtualBatchSize ({VirtualBatchSize}) in training. Received input shape {Shapes.Format(x.Dims)}.");
         int V = N / VirtualBatchSize, rows = VirtualBatchSize * O;

@@ -104,11 +104,7 @@ public sealed class InstanceNormalization : Layer
         long spatial = (long)O * I;
         bool useRunning = TrackRunningStats && !(training && Trainable);
         if (useRunning)
-        {
-            var mm = NormViews.ToDouble(MovingMean!.Data);
-            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
-            return Ops.ChannelNorm(x, 1, N * O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
-        }
+            return NormViews.WithMovingStatistics(x, N * O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
         if (spatial <= 1)
             throw new InvalidOperationException($"{Describe()}: expected more than 1 spatial element per channel, received input shape {Shapes.Format(x.Dims)}: the instance variance would be 0 and the output would not depend on the input.");
         var mean = new double[N * C]; var variance = new double[N * C];

@@ -71,6 +71,11 @@ internal static class NormViews
             throw new ArgumentException($"Input 0 of layer '{layer}' is incompatible with the layer: expected axis {axis} of input shape to have value {size}, but received input with shape {Shapes.Format(x.Dims)}");
     }
 
+    /// <summary>Inference with moving statistics: per channel of the [rows, C, I] view, <c>(x - movingMean) / sqrt(movingVariance + epsilon) * gamma + beta</c>.</summary>
+    internal static Tensor WithMovingStatistics(Tensor x, int rows, int C, int I, Tensor movingMean, Tensor movingVariance,
+        double epsilon, Tensor? gamma, Tensor? beta) =>
+        Ops.ChannelNorm(x, 1, rows, C, I, C, ToDouble(movingMean.Data), InvStd(ToDouble(movingVariance.Data), epsilon), gamma, beta, batchStats: false);
+
     internal static double[] ToDouble(float[] a) => a.Select(v => (double)v).ToArray();
 
     internal static float[] InvStd(double[] variance, double epsilon)
