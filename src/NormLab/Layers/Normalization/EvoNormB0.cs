@@ -31,10 +31,8 @@ public sealed class EvoNormB0 : Layer
         bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
-        if (!(momentum >= 0 && momentum <= 1))
-            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (weight of the old value). Received: momentum={momentum}");
+        NormChecks.Epsilon(Describe(), epsilon);
+        NormChecks.Momentum(Describe(), momentum);
         Momentum = momentum;
         Epsilon = epsilon;
         InitZero = initZero;

@@ -46,10 +46,8 @@ public sealed class GhostBatchNormalization : Layer
     {
         if (virtualBatchSize < 1)
             throw new ArgumentException($"{Describe()}: virtualBatchSize must be a positive integer. Received: virtualBatchSize={virtualBatchSize}");
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
-        if (!(momentum >= 0 && momentum <= 1))
-            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (weight of the old value). Received: momentum={momentum}");
+        NormChecks.Epsilon(Describe(), epsilon);
+        NormChecks.Momentum(Describe(), momentum);
         VirtualBatchSize = virtualBatchSize;
         Axis = axis;
         Momentum = momentum;

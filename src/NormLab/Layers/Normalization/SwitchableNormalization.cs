@@ -65,8 +65,7 @@ public sealed class SwitchableNormalization : Layer
     {
         if (!(momentum >= 0 && momentum <= 1))
             throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (the weight of the old value). Received: momentum={momentum}");
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
+        NormChecks.Epsilon(Describe(), epsilon);
         Axis = axis;
         Momentum = momentum;
         Epsilon = epsilon;
