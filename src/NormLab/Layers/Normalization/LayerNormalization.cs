@@ -22,7 +22,6 @@ public sealed class LayerNormalization : Layer
     private readonly GammaAndBeta affine;
     private readonly Axes axisArg;
     private int[]? axes;
-    private int rank;
     private int[]? builtDims;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.LayerNormalization.</summary>
@@ -64,8 +63,7 @@ public sealed class LayerNormalization : Layer
     /// <inheritdoc/>
     protected override void BuildCore(int[] inputShape)
     {
-        rank = inputShape.Length;
-        axes = NormViews.CanonicalAxes(axisArg.Values, rank, Describe());
+        axes = NormViews.CanonicalAxes(axisArg.Values, inputShape.Length, Describe());
         builtDims = (int[])inputShape.Clone();
         int[] shape = axes.Select(a => inputShape[a]).ToArray();
         if (Scale || RmsScaling) Gamma = AddWeight("gamma", shape, affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
@@ -75,10 +73,7 @@ public sealed class LayerNormalization : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        NormViews.CheckInput(Name, x, rank, -1, 0);
-        foreach (int a in axes!)
-            if (x.Dims[a] != builtDims![a])
-                throw new ArgumentException($"Input 0 of layer '{Name}' is incompatible with the layer: expected axis {a} of input shape to have value {builtDims[a]}, but received input with shape {Shapes.Format(x.Dims)}");
+        NormViews.CheckInput(Name, x, axes!, builtDims!);
         return RowNormalize(x, axes, Epsilon, Gamma, Beta, RmsScaling ? RowMode.VarianceScaling : RowMode.Center);
     }
 

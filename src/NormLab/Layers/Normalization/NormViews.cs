@@ -53,6 +53,15 @@ internal static class NormViews
         return result;
     }
 
+    /// <summary>The InputSpec checks of a layer built for <paramref name="builtDims"/> that normalizes over <paramref name="axes"/>: the rank and each normalized axis.</summary>
+    internal static void CheckInput(string layer, Tensor x, int[] axes, int[] builtDims)
+    {
+        CheckInput(layer, x, builtDims.Length, -1, 0);
+        foreach (int a in axes)
+            if (x.Dims[a] != builtDims[a])
+                throw new ArgumentException($"Input 0 of layer '{layer}' is incompatible with the layer: expected axis {a} of input shape to have value {builtDims[a]}, but received input with shape {Shapes.Format(x.Dims)}");
+    }
+
     /// <summary>The non-negative axis for <paramref name="axis"/> (Keras's message when it is out of range).</summary>
     internal static int ResolveAxis(string layer, int axis, int[] shape)
     {
