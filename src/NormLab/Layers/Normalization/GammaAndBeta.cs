@@ -25,8 +25,8 @@ internal sealed record GammaAndBeta(Initializer BetaInitializer, Initializer Gam
         config["gamma_constraint"] = GammaConstraint?.GetConfig();
     }
 
-    internal static GammaAndBeta Read(JsonObject c) => new(
-        BatchNormalization.OptInit(c["beta_initializer"]) ?? "zeros", BatchNormalization.OptInit(c["gamma_initializer"]) ?? "ones",
+    internal static GammaAndBeta Read(JsonObject c) => WithDefaults(
+        BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
         c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
         c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
         c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
