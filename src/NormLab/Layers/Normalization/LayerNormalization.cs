@@ -74,7 +74,7 @@ public sealed class LayerNormalization : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         NormViews.CheckInput(Name, x, axes!, builtDims!);
-        return RowNormalize(x, axes, Epsilon, Gamma, Beta, RmsScaling ? RowMode.VarianceScaling : RowMode.Center);
+        return RowNormalize(x, axes!, Epsilon, Gamma, Beta, RmsScaling ? RowMode.VarianceScaling : RowMode.Center);
     }
 
     internal enum RowMode { Center, VarianceScaling, RootMeanSquare }

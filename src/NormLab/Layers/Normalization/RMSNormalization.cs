@@ -45,7 +45,7 @@ public sealed class RMSNormalization : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         NormViews.CheckInput(Name, x, axes!, builtDims!);
-        return LayerNormalization.RowNormalize(x, axes, Epsilon, Scale, null, LayerNormalization.RowMode.RootMeanSquare);
+        return LayerNormalization.RowNormalize(x, axes!, Epsilon, Scale, null, LayerNormalization.RowMode.RootMeanSquare);
     }
 
     /// <inheritdoc/>
