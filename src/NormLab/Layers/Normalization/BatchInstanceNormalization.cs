@@ -54,8 +54,7 @@ public sealed class BatchInstanceNormalization : Layer
     {
         if (!(momentum >= 0 && momentum <= 1))
             throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (the weight of the old value). Received: momentum={momentum}");
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
+        NormChecks.Epsilon(Describe(), epsilon);
         Axis = axis;
         Momentum = momentum;
         Epsilon = epsilon;
@@ -126,8 +125,8 @@ public sealed class BatchInstanceNormalization : Layer
             double unbias = n / (n - 1);
             for (int c = 0; c < v.C; c++)
             {
-                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mb[c] * (1 - Momentum));
-                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + vb[c] * unbias * (1 - Momentum));
+                MovingAverage.Update(MovingMean!, c, mb[c], Momentum);
+                MovingAverage.Update(MovingVariance!, c, vb[c] * unbias, Momentum);
             }
         }
         return y;

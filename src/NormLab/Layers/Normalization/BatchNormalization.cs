@@ -36,9 +36,8 @@ namespace NormLab.Layers;
 public sealed class BatchNormalization : Layer
 {
     private static readonly string[] ClippingKeys = ["rmax", "rmin", "dmax"];
-    private readonly Initializer betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer;
-    private readonly Regularizer? betaRegularizer, gammaRegularizer;
-    private readonly Constraint? betaConstraint, gammaConstraint;
+    private readonly GammaAndBeta affine;
+    private readonly Initializer movingMeanInitializer, movingVarianceInitializer;
     private readonly Dictionary<string, double>? renormClipping;
     private int axis = -1, channels, rank;
 
@@ -58,14 +57,9 @@ public sealed class BatchNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
-        this.betaInitializer = betaInitializer ?? "zeros";
-        this.gammaInitializer = gammaInitializer ?? "ones";
+        affine = GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
         this.movingMeanInitializer = movingMeanInitializer ?? "zeros";
         this.movingVarianceInitializer = movingVarianceInitializer ?? "ones";
-        this.betaRegularizer = betaRegularizer;
-        this.gammaRegularizer = gammaRegularizer;
-        this.betaConstraint = betaConstraint;
-        this.gammaConstraint = gammaConstraint;
         Renorm = renorm;
         RenormMomentum = renormMomentum;
         Synchronized = synchronized;
@@ -122,13 +116,11 @@ public sealed class BatchNormalization : Layer
     protected override void BuildCore(int[] inputShape)
     {
         rank = inputShape.Length;
-        axis = Axis < 0 ? Axis + rank : Axis;
-        if (axis < 0 || axis >= rank)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        axis = NormViews.ResolveAxis(Describe(), Axis, inputShape);
         channels = inputShape[axis];
         int[] shape = [channels];
-        if (Scale) Gamma = AddWeight("gamma", shape, gammaInitializer, true, gammaRegularizer, gammaConstraint);
-        if (Center) Beta = AddWeight("beta", shape, betaInitializer, true, betaRegularizer, betaConstraint);
+        if (Scale) Gamma = AddWeight("gamma", shape, affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
+        if (Center) Beta = AddWeight("beta", shape, affine.BetaInitializer, true, affine.BetaRegularizer, affine.BetaConstraint);
         MovingMean = AddWeight("moving_mean", shape, movingMeanInitializer, trainable: false);
         MovingVariance = AddWeight("moving_variance", shape, movingVarianceInitializer, trainable: false);
         if (Renorm)
@@ -152,11 +144,7 @@ public sealed class BatchNormalization : Layer
         NormViews.CheckInput(Name, x, rank, axis, channels);
         int O = NormViews.Prod(x.Dims, 0, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
         if (!(training && Trainable))
-        {
-            var mm = NormViews.ToDouble(MovingMean!.Data);
-            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
-            return Ops.ChannelNorm(x, 1, O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
-        }
+            return NormViews.WithMovingStatistics(x, O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
 
         var sync = Synchronized ? SyncBatchStatistics.Current : null;
         long count = (long)O * I;
@@ -195,9 +183,9 @@ public sealed class BatchNormalization : Layer
             for (int c = 0; c < C; c++)
             {
                 double std = Math.Sqrt(variance[c] + Epsilon);
-                RenormMean!.Data[c] = (float)(RenormMean.Data[c] * RenormMomentum + mean[c] * (1 - RenormMomentum));
-                RenormStddev!.Data[c] = (float)(RenormStddev.Data[c] * RenormMomentum + std * (1 - RenormMomentum));
-                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));
+                MovingAverage.Update(RenormMean!, c, mean[c], RenormMomentum);
+                MovingAverage.Update(RenormStddev!, c, std, RenormMomentum);
+                MovingAverage.Update(MovingMean!, c, mean[c], Momentum);
                 double ms = MovingStddev!.Data[c] * Momentum + std * (1 - Momentum);
                 MovingStddev.Data[c] = (float)ms;
                 MovingVariance!.Data[c] = (float)Math.Max(ms * ms - Epsilon, 0);
@@ -206,11 +194,8 @@ public sealed class BatchNormalization : Layer
         }
 
         y = Ops.ChannelNorm(x, 1, O, C, I, C, mean, invstd, Gamma, Beta, batchStats: true, crossReplica: crossReplica);
-        for (int c = 0; c < C; c++)
-        {
-            MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));
-            MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + variance[c] * (1 - Momentum));
-        }
+        MovingAverage.Update(MovingMean!, mean, Momentum);
+        MovingAverage.Update(MovingVariance!, variance, Momentum);
         return y;
     }
 
@@ -220,9 +205,7 @@ public sealed class BatchNormalization : Layer
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
-        int a = Axis < 0 ? Axis + inputShape.Length : Axis;
-        if (a < 0 || a >= inputShape.Length)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        NormViews.ResolveAxis(Describe(), Axis, inputShape);
         return (int[])inputShape.Clone();
     }
 
@@ -235,14 +218,9 @@ public sealed class BatchNormalization : Layer
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
-        config["beta_initializer"] = betaInitializer.GetConfig();
-        config["gamma_initializer"] = gammaInitializer.GetConfig();
+        affine.WriteTo(config);
         config["moving_mean_initializer"] = movingMeanInitializer.GetConfig();
         config["moving_variance_initializer"] = movingVarianceInitializer.GetConfig();
-        config["beta_regularizer"] = betaRegularizer?.GetConfig();
-        config["gamma_regularizer"] = gammaRegularizer?.GetConfig();
-        config["beta_constraint"] = betaConstraint?.GetConfig();
-        config["gamma_constraint"] = gammaConstraint?.GetConfig();
         config["synchronized"] = Synchronized;
         config["renorm"] = Renorm;
         config["renorm_clipping"] = renormClipping == null ? null : new JsonObject(renormClipping.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
@@ -250,15 +228,14 @@ public sealed class BatchNormalization : Layer
         return config;
     }
 
-    internal static BatchNormalization FromConfig(JsonObject c) => new(
+    internal static BatchNormalization FromConfig(JsonObject c) => FromConfig(c, GammaAndBeta.Read(c));
+
+    private static BatchNormalization FromConfig(JsonObject c, GammaAndBeta a) => new(
         c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3),
         c.GetBool("center", true), c.GetBool("scale", true),
-        OptInit(c["beta_initializer"]), OptInit(c["gamma_initializer"]),
+        a.BetaInitializer, a.GammaInitializer,
         OptInit(c["moving_mean_initializer"]), OptInit(c["moving_variance_initializer"]),
-        c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
-        c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
-        c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
-        c["gamma_constraint"] is null ? null : Constraint.FromConfig(c["gamma_constraint"]),
+        a.BetaRegularizer, a.GammaRegularizer, a.BetaConstraint, a.GammaConstraint,
         c.GetBool("renorm", false),
         c["renorm_clipping"] is JsonObject clip ? clip.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()) : null,
         c.GetDouble("renorm_momentum", 0.99), c.GetBool("synchronized", false), c.GetBool("trainable", true),

@@ -31,10 +31,8 @@ public sealed class EvoNormB0 : Layer
         bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
-        if (!(momentum >= 0 && momentum <= 1))
-            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (weight of the old value). Received: momentum={momentum}");
+        NormChecks.Epsilon(Describe(), epsilon);
+        NormChecks.Momentum(Describe(), momentum);
         Momentum = momentum;
         Epsilon = epsilon;
         InitZero = initZero;
@@ -83,7 +81,7 @@ public sealed class EvoNormB0 : Layer
                 throw new InvalidOperationException($"{Describe()}: cannot train with one value per channel (input shape {Shapes.Format(x.Dims)}).");
             batchVar = Variance(x, Enumerable.Range(0, rank - 1).ToArray());
             for (int c = 0; c < channels; c++)
-                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + batchVar.Data[c] * (1 - Momentum));
+                MovingAverage.Update(MovingVariance!, c, batchVar.Data[c], Momentum);
         }
         else batchVar = MovingVariance!.Detach();
         var batchStd = Ops.Sqrt(Ops.Affine(batchVar, 1, Epsilon));

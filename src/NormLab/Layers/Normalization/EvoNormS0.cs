@@ -30,8 +30,7 @@ public sealed class EvoNormS0 : Layer
     {
         if (groups < 1)
             throw new ArgumentException($"{Describe()}: groups must be a positive integer. Received: groups={groups}");
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
+        NormChecks.Epsilon(Describe(), epsilon);
         Groups = groups;
         Epsilon = epsilon;
         InitZero = initZero;

@@ -46,10 +46,8 @@ public sealed class GhostBatchNormalization : Layer
     {
         if (virtualBatchSize < 1)
             throw new ArgumentException($"{Describe()}: virtualBatchSize must be a positive integer. Received: virtualBatchSize={virtualBatchSize}");
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
-        if (!(momentum >= 0 && momentum <= 1))
-            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (weight of the old value). Received: momentum={momentum}");
+        NormChecks.Epsilon(Describe(), epsilon);
+        NormChecks.Momentum(Describe(), momentum);
         VirtualBatchSize = virtualBatchSize;
         Axis = axis;
         Momentum = momentum;
@@ -107,11 +105,7 @@ public sealed class GhostBatchNormalization : Layer
         NormViews.CheckInput(Name, x, rank, axis, channels);
         int N = x.Dims[0], O = NormViews.Prod(x.Dims, 1, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
         if (!(training && Trainable))
-        {
-            var mm = NormViews.ToDouble(MovingMean!.Data);
-            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
-            return Ops.ChannelNorm(x, 1, N * O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
-        }
+            return NormViews.WithMovingStatistics(x, N * O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
         if (N % VirtualBatchSize != 0)
             throw new InvalidOperationException($"{Describe()}: the batch size ({N}) must be a multiple of virtualBatchSize ({VirtualBatchSize}) in training. Received input shape {Shapes.Format(x.Dims)}.");
         int V = N / VirtualBatchSize, rows = VirtualBatchSize * O;
@@ -130,8 +124,8 @@ public sealed class GhostBatchNormalization : Layer
         for (int c = 0; c < C; c++)
         {
             double m = sums[1 + c] / sums[0], v = sums[1 + C + c] / sums[0];
-            MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + m * (1 - Momentum));
-            MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + v * (1 - Momentum));
+            MovingAverage.Update(MovingMean!, c, m, Momentum);
+            MovingAverage.Update(MovingVariance!, c, v, Momentum);
         }
         return y;
     }

@@ -16,9 +16,7 @@ namespace NormLab.Layers;
 /// <example><code>new GroupNormalization(groups: 4)</code></example>
 public sealed class GroupNormalization : Layer
 {
-    private readonly Initializer betaInitializer, gammaInitializer;
-    private readonly Regularizer? betaRegularizer, gammaRegularizer;
-    private readonly Constraint? betaConstraint, gammaConstraint;
+    private readonly GammaAndBeta affine;
     private int axis, channels, rank;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.GroupNormalization.</summary>
@@ -36,12 +34,7 @@ public sealed class GroupNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
-        this.betaInitializer = betaInitializer ?? "zeros";
-        this.gammaInitializer = gammaInitializer ?? "ones";
-        this.betaRegularizer = betaRegularizer;
-        this.gammaRegularizer = gammaRegularizer;
-        this.betaConstraint = betaConstraint;
-        this.gammaConstraint = gammaConstraint;
+        affine = GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
         Trainable = trainable;
     }
 
@@ -64,9 +57,7 @@ public sealed class GroupNormalization : Layer
     protected override void BuildCore(int[] inputShape)
     {
         rank = inputShape.Length;
-        axis = Axis < 0 ? Axis + rank : Axis;
-        if (axis < 0 || axis >= rank)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        axis = NormViews.ResolveAxis(Describe(), Axis, inputShape);
         if (axis == 0)
             throw new ArgumentException($"{Describe()}: axis {Axis} is the batch axis of input shape {Shapes.Format(inputShape)}; the channel axis must be another axis.");
         channels = inputShape[axis];
@@ -76,8 +67,8 @@ public sealed class GroupNormalization : Layer
         if (channels % groups != 0)
             throw new ArgumentException($"{Describe()}: Number of groups ({groups}) must be a multiple of the number of channels ({channels}).");
         Groups = groups;
-        if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer, true, gammaRegularizer, gammaConstraint);
-        if (Center) Beta = AddWeight("beta", [channels], betaInitializer, true, betaRegularizer, betaConstraint);
+        if (Scale) Gamma = AddWeight("gamma", [channels], affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
+        if (Center) Beta = AddWeight("beta", [channels], affine.BetaInitializer, true, affine.BetaRegularizer, affine.BetaConstraint);
     }
 
     /// <inheritdoc/>
@@ -96,9 +87,7 @@ public sealed class GroupNormalization : Layer
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
-        int a = Axis < 0 ? Axis + inputShape.Length : Axis;
-        if (a < 0 || a >= inputShape.Length)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        NormViews.ResolveAxis(Describe(), Axis, inputShape);
         return (int[])inputShape.Clone();
     }
 
@@ -111,21 +100,14 @@ public sealed class GroupNormalization : Layer
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
-        config["beta_initializer"] = betaInitializer.GetConfig();
-        config["gamma_initializer"] = gammaInitializer.GetConfig();
-        config["beta_regularizer"] = betaRegularizer?.GetConfig();
-        config["gamma_regularizer"] = gammaRegularizer?.GetConfig();
-        config["beta_constraint"] = betaConstraint?.GetConfig();
-        config["gamma_constraint"] = gammaConstraint?.GetConfig();
+        affine.WriteTo(config);
         return config;
     }
 
-    internal static GroupNormalization FromConfig(JsonObject c) => new(
+    internal static GroupNormalization FromConfig(JsonObject c) => FromConfig(c, GammaAndBeta.Read(c));
+
+    private static GroupNormalization FromConfig(JsonObject c, GammaAndBeta a) => new(
         c.GetInt("groups", 32), c.GetInt("axis", -1), c.GetDouble("epsilon", 1e-3), c.GetBool("center", true), c.GetBool("scale", true),
-        BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
-        c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
-        c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
-        c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
-        c["gamma_constraint"] is null ? null : Constraint.FromConfig(c["gamma_constraint"]),
+        a.BetaInitializer, a.GammaInitializer, a.BetaRegularizer, a.GammaRegularizer, a.BetaConstraint, a.GammaConstraint,
         c.GetBool("trainable", true), name: c.GetString("name"));
 }

@@ -41,10 +41,8 @@ public sealed class InstanceNormalization : Layer
         bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
-        if (!(momentum >= 0 && momentum <= 1))
-            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (weight of the old value). Received: momentum={momentum}");
+        NormChecks.Epsilon(Describe(), epsilon);
+        NormChecks.Momentum(Describe(), momentum);
         Axis = axis;
         Epsilon = epsilon;
         Center = center;
@@ -104,11 +102,7 @@ public sealed class InstanceNormalization : Layer
         long spatial = (long)O * I;
         bool useRunning = TrackRunningStats && !(training && Trainable);
         if (useRunning)
-        {
-            var mm = NormViews.ToDouble(MovingMean!.Data);
-            var vs = NormViews.InvStd(NormViews.ToDouble(MovingVariance!.Data), Epsilon);
-            return Ops.ChannelNorm(x, 1, N * O, C, I, C, mm, vs, Gamma, Beta, batchStats: false);
-        }
+            return NormViews.WithMovingStatistics(x, N * O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
         if (spatial <= 1)
             throw new InvalidOperationException($"{Describe()}: expected more than 1 spatial element per channel, received input shape {Shapes.Format(x.Dims)}: the instance variance would be 0 and the output would not depend on the input.");
         var mean = new double[N * C]; var variance = new double[N * C];
@@ -122,8 +116,8 @@ public sealed class InstanceNormalization : Layer
                 double m = 0, v = 0;
                 for (int n = 0; n < N; n++) { m += mean[n * C + c]; v += variance[n * C + c]; }
                 m /= N; v = v / N * bessel;
-                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + m * (1 - Momentum));
-                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + v * (1 - Momentum));
+                MovingAverage.Update(MovingMean!, c, m, Momentum);
+                MovingAverage.Update(MovingVariance!, c, v, Momentum);
             }
         }
         return y;

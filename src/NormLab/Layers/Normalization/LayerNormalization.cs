@@ -19,12 +19,9 @@ namespace NormLab.Layers;
 /// <example><code>new LayerNormalization(axis: new[] { 1, 2 })</code></example>
 public sealed class LayerNormalization : Layer
 {
-    private readonly Initializer betaInitializer, gammaInitializer;
-    private readonly Regularizer? betaRegularizer, gammaRegularizer;
-    private readonly Constraint? betaConstraint, gammaConstraint;
+    private readonly GammaAndBeta affine;
     private readonly Axes axisArg;
     private int[]? axes;
-    private int rank;
     private int[]? builtDims;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.LayerNormalization.</summary>
@@ -42,12 +39,7 @@ public sealed class LayerNormalization : Layer
         Center = center;
         Scale = scale;
         RmsScaling = rmsScaling;
-        this.betaInitializer = betaInitializer ?? "zeros";
-        this.gammaInitializer = gammaInitializer ?? "ones";
-        this.betaRegularizer = betaRegularizer;
-        this.gammaRegularizer = gammaRegularizer;
-        this.betaConstraint = betaConstraint;
-        this.gammaConstraint = gammaConstraint;
+        affine = GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
         Trainable = trainable;
         if (rmsScaling)
             Console.Error.WriteLine("Warning: You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the input by the variance, not the root mean square. To correctly use RMS Normalization, please use `keras.layers.RMSNormalization` instead.");
@@ -71,22 +63,18 @@ public sealed class LayerNormalization : Layer
     /// <inheritdoc/>
     protected override void BuildCore(int[] inputShape)
     {
-        rank = inputShape.Length;
-        axes = NormViews.CanonicalAxes(axisArg.Values, rank, Describe());
+        axes = NormViews.CanonicalAxes(axisArg.Values, inputShape.Length, Describe());
         builtDims = (int[])inputShape.Clone();
         int[] shape = axes.Select(a => inputShape[a]).ToArray();
-        if (Scale || RmsScaling) Gamma = AddWeight("gamma", shape, gammaInitializer, true, gammaRegularizer, gammaConstraint);
-        if (Center && !RmsScaling) Beta = AddWeight("beta", shape, betaInitializer, true, betaRegularizer, betaConstraint);
+        if (Scale || RmsScaling) Gamma = AddWeight("gamma", shape, affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
+        if (Center && !RmsScaling) Beta = AddWeight("beta", shape, affine.BetaInitializer, true, affine.BetaRegularizer, affine.BetaConstraint);
     }
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        NormViews.CheckInput(Name, x, rank, -1, 0);
-        foreach (int a in axes!)
-            if (x.Dims[a] != builtDims![a])
-                throw new ArgumentException($"Input 0 of layer '{Name}' is incompatible with the layer: expected axis {a} of input shape to have value {builtDims[a]}, but received input with shape {Shapes.Format(x.Dims)}");
-        return RowNormalize(x, axes, Epsilon, Gamma, Beta, RmsScaling ? RowMode.VarianceScaling : RowMode.Center);
+        NormViews.CheckInput(Name, x, axes!, builtDims!);
+        return RowNormalize(x, axes!, Epsilon, Gamma, Beta, RmsScaling ? RowMode.VarianceScaling : RowMode.Center);
     }
 
     internal enum RowMode { Center, VarianceScaling, RootMeanSquare }
@@ -134,21 +122,14 @@ public sealed class LayerNormalization : Layer
         config["center"] = Center;
         config["scale"] = Scale;
         config["rms_scaling"] = RmsScaling;
-        config["beta_initializer"] = betaInitializer.GetConfig();
-        config["gamma_initializer"] = gammaInitializer.GetConfig();
-        config["beta_regularizer"] = betaRegularizer?.GetConfig();
-        config["gamma_regularizer"] = gammaRegularizer?.GetConfig();
-        config["beta_constraint"] = betaConstraint?.GetConfig();
-        config["gamma_constraint"] = gammaConstraint?.GetConfig();
+        affine.WriteTo(config);
         return config;
     }
 
-    internal static LayerNormalization FromConfig(JsonObject c) => new(
+    internal static LayerNormalization FromConfig(JsonObject c) => FromConfig(c, GammaAndBeta.Read(c));
+
+    private static LayerNormalization FromConfig(JsonObject c, GammaAndBeta a) => new(
         Axes.FromJson(c["axis"], nullIsNone: false), c.GetDouble("epsilon", 1e-3), c.GetBool("center", true), c.GetBool("scale", true),
-        BatchNormalization.OptInit(c["beta_initializer"]), BatchNormalization.OptInit(c["gamma_initializer"]),
-        c["beta_regularizer"] is null ? null : Regularizer.FromConfig(c["beta_regularizer"]),
-        c["gamma_regularizer"] is null ? null : Regularizer.FromConfig(c["gamma_regularizer"]),
-        c["beta_constraint"] is null ? null : Constraint.FromConfig(c["beta_constraint"]),
-        c["gamma_constraint"] is null ? null : Constraint.FromConfig(c["gamma_constraint"]),
+        a.BetaInitializer, a.GammaInitializer, a.BetaRegularizer, a.GammaRegularizer, a.BetaConstraint, a.GammaConstraint,
         c.GetBool("rms_scaling", false), c.GetBool("trainable", true), name: c.GetString("name"));
 }

@@ -52,9 +52,7 @@ public sealed class MeanOnlyBatchNormalization : Layer
         rank = inputShape.Length;
         if (rank < 2)
             throw new ArgumentException($"{Describe()}: expected input of rank >= 2 (batch, ..., features), received shape {Shapes.Format(inputShape)}.");
-        axis = Axis < 0 ? Axis + rank : Axis;
-        if (axis < 0 || axis >= rank)
-            throw new ArgumentException($"{Describe()}: Axis {Axis} is out of bounds for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        axis = NormViews.ResolveAxis(Describe(), Axis, inputShape);
         Beta = AddWeight("beta", [inputShape[axis]], "zeros");
         MovingMean = AddWeight("moving_mean", [inputShape[axis]], "zeros", trainable: false);
     }
@@ -69,8 +67,7 @@ public sealed class MeanOnlyBatchNormalization : Layer
         var mean = new double[C]; var variance = new double[C];
         Moments.Compute(x.Data, 1, O, C, I, mean, variance);
         var y = Ops.MeanOnlyNorm(x, O, C, I, mean, Beta, batchStats: true);
-        for (int c = 0; c < C; c++)
-            MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + mean[c] * (1 - Momentum));
+        MovingAverage.Update(MovingMean!, mean, Momentum);
         return y;
     }
 

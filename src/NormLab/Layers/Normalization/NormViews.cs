@@ -53,6 +53,24 @@ internal static class NormViews
         return result;
     }
 
+    /// <summary>The InputSpec checks of a layer built for <paramref name="builtDims"/> that normalizes over <paramref name="axes"/>: the rank and each normalized axis.</summary>
+    internal static void CheckInput(string layer, Tensor x, int[] axes, int[] builtDims)
+    {
+        CheckInput(layer, x, builtDims.Length, -1, 0);
+        foreach (int a in axes)
+            if (x.Dims[a] != builtDims[a])
+                throw new ArgumentException($"Input 0 of layer '{layer}' is incompatible with the layer: expected axis {a} of input shape to have value {builtDims[a]}, but received input with shape {Shapes.Format(x.Dims)}");
+    }
+
+    /// <summary>The non-negative axis for <paramref name="axis"/> (Keras's message when it is out of range).</summary>
+    internal static int ResolveAxis(string layer, int axis, int[] shape)
+    {
+        int a = axis < 0 ? axis + shape.Length : axis;
+        if (a < 0 || a >= shape.Length)
+            throw new ArgumentException($"{layer}: Axis {axis} is out of bounds for input shape {Shapes.Format(shape)}. Received: axis={axis}");
+        return a;
+    }
+
     /// <summary>The InputSpec checks Keras runs when a built layer is called again.</summary>
     internal static void CheckInput(string layer, Tensor x, int rank, int axis, int size)
     {
@@ -61,6 +79,11 @@ internal static class NormViews
         if (axis >= 0 && x.Dims[axis] != size)
             throw new ArgumentException($"Input 0 of layer '{layer}' is incompatible with the layer: expected axis {axis} of input shape to have value {size}, but received input with shape {Shapes.Format(x.Dims)}");
     }
+
+    /// <summary>Inference with moving statistics: per channel of the [rows, C, I] view, <c>(x - movingMean) / sqrt(movingVariance + epsilon) * gamma + beta</c>.</summary>
+    internal static Tensor WithMovingStatistics(Tensor x, int rows, int C, int I, Tensor movingMean, Tensor movingVariance,
+        double epsilon, Tensor? gamma, Tensor? beta) =>
+        Ops.ChannelNorm(x, 1, rows, C, I, C, ToDouble(movingMean.Data), InvStd(ToDouble(movingVariance.Data), epsilon), gamma, beta, batchStats: false);
 
     internal static double[] ToDouble(float[] a) => a.Select(v => (double)v).ToArray();
 

@@ -13,7 +13,6 @@ public sealed class RMSNormalization : Layer
 {
     private readonly Axes axisArg;
     private int[]? axes;
-    private int rank;
     private int[]? builtDims;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.RMSNormalization.</summary>
@@ -37,8 +36,7 @@ public sealed class RMSNormalization : Layer
     /// <inheritdoc/>
     protected override void BuildCore(int[] inputShape)
     {
-        rank = inputShape.Length;
-        axes = NormViews.CanonicalAxes(axisArg.Values, rank, Describe());
+        axes = NormViews.CanonicalAxes(axisArg.Values, inputShape.Length, Describe());
         builtDims = (int[])inputShape.Clone();
         Scale = AddWeight("scale", axes.Select(a => inputShape[a]).ToArray(), "ones");
     }
@@ -46,11 +44,8 @@ public sealed class RMSNormalization : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        NormViews.CheckInput(Name, x, rank, -1, 0);
-        foreach (int a in axes!)
-            if (x.Dims[a] != builtDims![a])
-                throw new ArgumentException($"Input 0 of layer '{Name}' is incompatible with the layer: expected axis {a} of input shape to have value {builtDims[a]}, but received input with shape {Shapes.Format(x.Dims)}");
-        return LayerNormalization.RowNormalize(x, axes, Epsilon, Scale, null, LayerNormalization.RowMode.RootMeanSquare);
+        NormViews.CheckInput(Name, x, axes!, builtDims!);
+        return LayerNormalization.RowNormalize(x, axes!, Epsilon, Scale, null, LayerNormalization.RowMode.RootMeanSquare);
     }
 
     /// <inheritdoc/>

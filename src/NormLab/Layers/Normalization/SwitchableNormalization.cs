@@ -65,8 +65,7 @@ public sealed class SwitchableNormalization : Layer
     {
         if (!(momentum >= 0 && momentum <= 1))
             throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (the weight of the old value). Received: momentum={momentum}");
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
+        NormChecks.Epsilon(Describe(), epsilon);
         Axis = axis;
         Momentum = momentum;
         Epsilon = epsilon;
@@ -136,11 +135,10 @@ public sealed class SwitchableNormalization : Layer
             batch, Epsilon, Gamma, Beta!, MeanLogits!, VarianceLogits!, out var bm, out var bv,
             batch && UseBatchStatistics && Synchronized ? SyncBatchStatistics.Current : null);
         if (batch && UseBatchStatistics)
-            for (int c = 0; c < v.C; c++)
-            {
-                MovingMean!.Data[c] = (float)(MovingMean.Data[c] * Momentum + bm![c] * (1 - Momentum));
-                MovingVariance!.Data[c] = (float)(MovingVariance.Data[c] * Momentum + bv![c] * (1 - Momentum));
-            }
+        {
+            MovingAverage.Update(MovingMean!, bm!, Momentum);
+            MovingAverage.Update(MovingVariance!, bv!, Momentum);
+        }
         return y;
     }
 
