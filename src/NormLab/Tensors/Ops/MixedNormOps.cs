@@ -190,54 +190,87 @@ public static partial class Ops
             else { mb = movingMean!; vb = movingVar!; }
         }
         var w = SoftmaxD(meanLogits.Data); var v = SoftmaxD(varLogits.Data);
-        var mu = new double[NC]; var s = new double[NC]; var sf = new float[NC];
+        var mu = new double[NC]; var s = new double[NC];
         double w0 = w[0], w1 = w[1], w2 = useBn ? w[2] : 0, v0 = v[0], v1 = v[1], v2 = useBn ? v[2] : 0;
         for (int n = 0; n < N; n++)
-            for (int c = 0; c < C; c++)
-            {
-                int j = n * C + c;
-                double m = w0 * mi[j] + w1 * ml[n], va = v0 * vi[j] + v1 * vl[n];
-                if (useBn) { m += w2 * mb![c]; va += v2 * vb![c]; }
-                mu[j] = m; s[j] = va + epsilon;
-            }
+        {
+            double lm = w1 * ml[n], lv = v1 * vl[n] + epsilon;
+            int j0 = n * C;
+            if (useBn)
+                for (int c = 0; c < C; c++)
+                {
+                    int j = j0 + c;
+                    mu[j] = w0 * mi[j] + lm + w2 * mb![c]; s[j] = v0 * vi[j] + lv + v2 * vb![c];
+                }
+            else
+                for (int c = 0; c < C; c++)
+                {
+                    int j = j0 + c;
+                    mu[j] = w0 * mi[j] + lm; s[j] = v0 * vi[j] + lv;
+                }
+        }
         // Scalar math: s = 1 / sqrt(var + eps), four at a time (the square roots and divisions dominate this loop).
         int jv = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? NC - NC % 4 : 0;
         var one = System.Runtime.Intrinsics.Vector256.Create(1.0);
         for (int j = 0; j < jv; j += 4)
             System.Runtime.Intrinsics.Vector256.StoreUnsafe(one / System.Runtime.Intrinsics.Vector256.Sqrt(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s[j])), ref s[j]);
         for (int j = jv; j < NC; j++) s[j] = 1 / Math.Sqrt(s[j]);
-        for (int j = 0; j < NC; j++) sf[j] = (float)s[j];
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
-        Normalize.ChannelForward(x.Data, y, N, O, C, I, C, mu, sf, gamma.Data, beta.Data);
+        // The affine coefficients of each (n, c) slice directly (Normalize.ChannelForward's, without its copies).
+        float[] G = gamma.Data, Bt = beta.Data;
         var bnMean = mb; var bnVar = vb;
-        return Tape.Record(new Tensor(y, x.Shape), [x, gamma, beta, meanLogits, varLogits], dy =>
+        {
+            var fmh = new float[NC]; var fa = new float[NC]; var fsh = new float[NC];
+            for (int n = 0; n < N; n++)
+                for (int c = 0, j = n * C; c < C; c++, j++)
+                {
+                    double m = mu[j]; float hi = (float)m;
+                    double ac = (double)(float)s[j] * G[c];
+                    fmh[j] = hi; fa[j] = (float)ac; fsh[j] = (float)(Bt[c] - (m - hi) * ac);
+                }
+            var yv = GC.AllocateUninitializedArray<float>(x.Size);
+            Normalize.Affine(x.Data, yv, N, O, C, I, fmh, fa, fsh);
+            return Record(yv);
+        }
+        Tensor Record(float[] y) => Tape.Record(new Tensor(y, x.Shape), [x, gamma, beta, meanLogits, varLogits], dy =>
         {
             var mh = new float[NC];
             for (int j = 0; j < NC; j++) mh[j] = (float)mi[j];
             var A = new double[NC]; var Bm = new double[NC];
             SampleChannelNorm.Sums(x.Data, dy.Data, N, O, C, I, mh, A, Bm);
-            float[] G = gamma.Data;
             var gm = new double[NC]; var gv = new double[NC];
             var dgamma = new double[C]; var dbeta = new double[C];
-            var gwm = new double[K]; var gwv = new double[K];
-            var smL = new double[N]; var svL = new double[N]; var svLd = new double[N];
-            var smB = new double[C]; var svB = new double[C]; var svBd = new double[C];
+            var smL = new double[N]; var svL = new double[N];
+            var smB = new double[C]; var svB = new double[C];
+            // Per (n, c): gm = dL/dmu, gv = dL/dvar; sums over c (LN), over n (BN) and the logit gradients'
+            // dot products in locals (g_LN = sum_n ml smL, g_BN = sum_c mb smB, folded after the loop).
+            double gwm0 = 0, gwv0 = 0, gwm1 = 0, gwv1 = 0;
             for (int n = 0; n < N; n++)
-                for (int c = 0; c < C; c++)
+            {
+                double sm = 0, sv = 0;
+                for (int c = 0, j = n * C; c < C; c++, j++)
                 {
-                    int j = n * C + c;
-                    double D = Bm[j] - (mu[j] - mh[j]) * A[j];
-                    dgamma[c] += s[j] * D;
-                    dbeta[c] += A[j];
-                    double m_ = -s[j] * G[c] * A[j], v_ = -0.5 * s[j] * s[j] * s[j] * G[c] * D;
+                    double sj = s[j], a = A[j];
+                    double D = Bm[j] - (mu[j] - mh[j]) * a;
+                    dgamma[c] += sj * D;
+                    dbeta[c] += a;
+                    double m_ = -sj * G[c] * a, v_ = -0.5 * sj * sj * sj * G[c] * D;
                     gm[j] = m_; gv[j] = v_;
-                    gwm[0] += m_ * mi[j]; gwm[1] += m_ * ml[n];
-                    gwv[0] += v_ * vi[j]; gwv[1] += v_ * vl[n];
-                    if (useBn) { gwm[2] += m_ * bnMean![c]; gwv[2] += v_ * bnVar![c]; }
-                    smL[n] += m_; svL[n] += v_; svLd[n] += v_ * (mi[j] - ml[n]);
+                    gwm0 += m_ * mi[j]; gwv0 += v_ * vi[j];
+                    sm += m_; sv += v_;
                     smB[c] += m_; svB[c] += v_;
-                    if (useBn) svBd[c] += v_ * (mi[j] - bnMean![c]);
                 }
+                smL[n] = sm; svL[n] = sv;
+                gwm1 += sm * ml[n]; gwv1 += sv * vl[n];
+            }
+            var gwm = new double[K]; var gwv = new double[K];
+            gwm[0] = gwm0; gwm[1] = gwm1; gwv[0] = gwv0; gwv[1] = gwv1;
+            if (useBn)
+            {
+                // smB/svB are still local here (the sync allreduce below replaces them).
+                double m2 = 0, v2s = 0;
+                for (int c = 0; c < C; c++) { m2 += smB[c] * bnMean![c]; v2s += svB[c] * bnVar![c]; }
+                gwm[2] = m2; gwv[2] = v2s;
+            }
             float[]? dx = null;
             if (x.RequiresGrad)
             {
@@ -245,30 +278,38 @@ public static partial class Ops
                 double Nb = N;
                 if (bnGrad && sync != null) Nb = sync.BackwardSums(samples)(smB, svB);
                 // Reciprocals hoisted: a division per (n, c) costs more than the rest of the loop.
-                double invC = 1.0 / C, invN = 1.0 / Nb, invHW = 1.0 / HW;
-                var p = new float[NC]; var q = new float[NC]; var r = new float[NC];
-                for (int n = 0; n < N; n++)
+                double invC = 1.0 / C, invN = 1.0 / Nb, invHW = 1.0 / HW, k2 = 2 * bessel * invHW;
+                // Per-channel BN terms: Gvi += bv[c], Gmi += bm[c] + bd[c] (mi - mb[c]).
+                var bv = new double[C]; var bm = new double[C]; var bd = new double[C];
+                if (bnGrad)
                     for (int c = 0; c < C; c++)
                     {
-                        int j = n * C + c;
-                        double gvi = v[0] * gv[j] + v[1] * svL[n] * invC;
-                        double gmi = w[0] * gm[j] + w[1] * smL[n] * invC + 2 * v[1] * svL[n] * (mi[j] - ml[n]) * invC;
-                        if (bnGrad)
-                        {
-                            gvi += v[2] * svB[c] * invN;
-                            gmi += w[2] * smB[c] * invN + 2 * v[2] * svB[c] * (mi[j] - bnMean![c]) * invN;
-                        }
-                        double qq = 2 * bessel * gvi * invHW;
+                        bv[c] = v2 * svB[c] * invN; bm[c] = w2 * smB[c] * invN; bd[c] = 2 * v2 * svB[c] * invN;
+                    }
+                var p = new float[NC]; var q = new float[NC]; var r = new float[NC];
+                for (int n = 0; n < N; n++)
+                {
+                    double lv = v1 * svL[n] * invC, lm = w1 * smL[n] * invC, ld = 2 * v1 * svL[n] * invC, mln = ml[n];
+                    for (int c = 0, j = n * C; c < C; c++, j++)
+                    {
+                        double mij = mi[j];
+                        double gvi = v0 * gv[j] + lv + bv[c];
+                        double gmi = w0 * gm[j] + lm + ld * (mij - mln) + bm[c];
+                        if (bnGrad) gmi += bd[c] * (mij - bnMean![c]);
+                        double qq = k2 * gvi;
                         p[j] = (float)(G[c] * s[j]);
                         q[j] = (float)qq;
-                        r[j] = (float)(gmi * invHW + qq * (mh[j] - mi[j]));
+                        r[j] = (float)(gmi * invHW + qq * (mh[j] - mij));
                     }
+                }
                 dx = GC.AllocateUninitializedArray<float>(x.Size);
                 SampleChannelNorm.Apply(x.Data, dy.Data, dx, N, O, C, I, mh, p, q, r);
             }
+            var dgf = new float[C]; var dbf = new float[C];
+            for (int c = 0; c < C; c++) { dgf[c] = (float)dgamma[c]; dbf[c] = (float)dbeta[c]; }
             return [dx == null ? null : new Tensor(dx, x.Shape),
-                new Tensor(dgamma.Select(z => (float)z).ToArray(), gamma.Shape),
-                new Tensor(dbeta.Select(z => (float)z).ToArray(), beta.Shape),
+                new Tensor(dgf, gamma.Shape),
+                new Tensor(dbf, beta.Shape),
                 new Tensor(SoftmaxBackward(w, gwm), meanLogits.Shape),
                 new Tensor(SoftmaxBackward(v, gwv), varLogits.Shape)];
         });
@@ -277,17 +318,22 @@ public static partial class Ops
     /// <summary>Softmax in double of a small logit vector.</summary>
     internal static double[] SoftmaxD(float[] logits)
     {
-        double max = logits.Max();
-        var e = logits.Select(l => Math.Exp(l - max)).ToArray();
-        double sum = e.Sum();
-        return e.Select(z => z / sum).ToArray();
+        double max = double.NegativeInfinity;
+        foreach (float l in logits) max = Math.Max(max, l);
+        var e = new double[logits.Length];
+        double sum = 0;
+        for (int k = 0; k < e.Length; k++) sum += e[k] = Math.Exp(logits[k] - max);
+        for (int k = 0; k < e.Length; k++) e[k] /= sum;
+        return e;
     }
 
     private static float[] SoftmaxBackward(double[] w, double[] g)
     {
         double dot = 0;
         for (int k = 0; k < w.Length; k++) dot += w[k] * g[k];
-        return w.Select((wk, k) => (float)(wk * (g[k] - dot))).ToArray();
+        var d = new float[w.Length];
+        for (int k = 0; k < w.Length; k++) d[k] = (float)(w[k] * (g[k] - dot));
+        return d;
     }
 
     /// <summary>
