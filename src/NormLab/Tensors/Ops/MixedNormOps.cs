@@ -1,6 +1,8 @@
 using NormLab.Autograd;
 using NormLab.Distributed;
 using NormLab.Kernels;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NormLab;
 
@@ -192,41 +194,46 @@ public static partial class Ops
         var w = SoftmaxD(meanLogits.Data); var v = SoftmaxD(varLogits.Data);
         var mu = new double[NC]; var s = new double[NC];
         double w0 = w[0], w1 = w[1], w2 = useBn ? w[2] : 0, v0 = v[0], v1 = v[1], v2 = useBn ? v[2] : 0;
-        for (int n = 0; n < N; n++)
-        {
-            double lm = w1 * ml[n], lv = v1 * vl[n] + epsilon;
-            int j0 = n * C;
-            if (useBn)
-                for (int c = 0; c < C; c++)
-                {
-                    int j = j0 + c;
-                    mu[j] = w0 * mi[j] + lm + w2 * mb![c]; s[j] = v0 * vi[j] + lv + v2 * vb![c];
-                }
-            else
-                for (int c = 0; c < C; c++)
-                {
-                    int j = j0 + c;
-                    mu[j] = w0 * mi[j] + lm; s[j] = v0 * vi[j] + lv;
-                }
-        }
-        // Scalar math: s = 1 / sqrt(var + eps), four at a time (the square roots and divisions dominate this loop).
-        int jv = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? NC - NC % 4 : 0;
-        var one = System.Runtime.Intrinsics.Vector256.Create(1.0);
-        for (int j = 0; j < jv; j += 4)
-            System.Runtime.Intrinsics.Vector256.StoreUnsafe(one / System.Runtime.Intrinsics.Vector256.Sqrt(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s[j])), ref s[j]);
-        for (int j = jv; j < NC; j++) s[j] = 1 / Math.Sqrt(s[j]);
-        // The affine coefficients of each (n, c) slice directly (Normalize.ChannelForward's, without its copies).
         float[] G = gamma.Data, Bt = beta.Data;
         var bnMean = mb; var bnVar = vb;
+        var zeros = useBn ? null : new double[C];
+        double[] mbz = mb ?? zeros!, vbz = vb ?? zeros!;
+        var fmh = new float[NC]; var fa = new float[NC]; var fsh = new float[NC];
         {
-            var fmh = new float[NC]; var fa = new float[NC]; var fsh = new float[NC];
+            // One pass per (n, c): mixed mean and variance, s = 1 / sqrt(var + eps) and the affine coefficients
+            // of the slice (as Normalize.ChannelForward: a = (float)s * gamma, the mean's float rounding in the shift).
+            int cv = Avx.IsSupported ? C - C % 4 : 0;
+            var vw0 = Vector256.Create(w0); var vw2 = Vector256.Create(w2); var vv0 = Vector256.Create(v0); var vv2 = Vector256.Create(v2);
+            var one = Vector256.Create(1.0);
             for (int n = 0; n < N; n++)
-                for (int c = 0, j = n * C; c < C; c++, j++)
+            {
+                double lm = w1 * ml[n], lv = v1 * vl[n] + epsilon;
+                var vlm = Vector256.Create(lm); var vlv = Vector256.Create(lv);
+                int j0 = n * C;
+                // Scalar math: the loop below, four channels at a time.
+                for (int c = 0; c < cv; c += 4)
                 {
-                    double m = mu[j]; float hi = (float)m;
-                    double ac = (double)(float)s[j] * G[c];
+                    int j = j0 + c;
+                    var m = vw0 * Vector256.LoadUnsafe(ref mi[j]) + vlm + vw2 * Vector256.LoadUnsafe(ref mbz[c]);
+                    var va = vv0 * Vector256.LoadUnsafe(ref vi[j]) + vlv + vv2 * Vector256.LoadUnsafe(ref vbz[c]);
+                    var sj = one / Vector256.Sqrt(va);
+                    m.StoreUnsafe(ref mu[j]); sj.StoreUnsafe(ref s[j]);
+                    var hi = Avx.ConvertToVector128Single(m);
+                    var ac = Avx.ConvertToVector256Double(Avx.ConvertToVector128Single(sj)) * Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref G[c]));
+                    hi.StoreUnsafe(ref fmh[j]);
+                    Avx.ConvertToVector128Single(ac).StoreUnsafe(ref fa[j]);
+                    Avx.ConvertToVector128Single(Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref Bt[c])) - (m - Avx.ConvertToVector256Double(hi)) * ac).StoreUnsafe(ref fsh[j]);
+                }
+                for (int c = cv, j = j0 + cv; c < C; c++, j++)
+                {
+                    double m = w0 * mi[j] + lm + w2 * mbz[c];
+                    double sj = 1 / Math.Sqrt(v0 * vi[j] + lv + v2 * vbz[c]);
+                    mu[j] = m; s[j] = sj;
+                    float hi = (float)m;
+                    double ac = (double)(float)sj * G[c];
                     fmh[j] = hi; fa[j] = (float)ac; fsh[j] = (float)(Bt[c] - (m - hi) * ac);
                 }
+            }
             var yv = GC.AllocateUninitializedArray<float>(x.Size);
             Normalize.Affine(x.Data, yv, N, O, C, I, fmh, fa, fsh);
             return Record(yv);
@@ -244,16 +251,39 @@ public static partial class Ops
             // Per (n, c): gm = dL/dmu, gv = dL/dvar; sums over c (LN), over n (BN) and the logit gradients'
             // dot products in locals (g_LN = sum_n ml smL, g_BN = sum_c mb smB, folded after the loop).
             double gwm0 = 0, gwv0 = 0, gwm1 = 0, gwv1 = 0;
+            var Gd = new double[C];
+            for (int c = 0; c < C; c++) Gd[c] = G[c];
+            int cv = Avx.IsSupported ? C - C % 4 : 0;
+            var vgwm0 = Vector256<double>.Zero; var vgwv0 = Vector256<double>.Zero;
+            var half = Vector256.Create(-0.5);
             for (int n = 0; n < N; n++)
             {
-                double sm = 0, sv = 0;
-                for (int c = 0, j = n * C; c < C; c++, j++)
+                int j0 = n * C;
+                var vsm = Vector256<double>.Zero; var vsv = Vector256<double>.Zero;
+                // Scalar math: the loop below, four channels at a time.
+                for (int c = 0; c < cv; c += 4)
+                {
+                    int j = j0 + c;
+                    var sj = Vector256.LoadUnsafe(ref s[j]); var a = Vector256.LoadUnsafe(ref A[j]);
+                    var D = Vector256.LoadUnsafe(ref Bm[j]) - (Vector256.LoadUnsafe(ref mu[j]) - Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref mh[j]))) * a;
+                    var g = Vector256.LoadUnsafe(ref Gd[c]);
+                    (Vector256.LoadUnsafe(ref dgamma[c]) + sj * D).StoreUnsafe(ref dgamma[c]);
+                    (Vector256.LoadUnsafe(ref dbeta[c]) + a).StoreUnsafe(ref dbeta[c]);
+                    var m_ = -(sj * g * a); var v_ = half * sj * sj * sj * g * D;
+                    m_.StoreUnsafe(ref gm[j]); v_.StoreUnsafe(ref gv[j]);
+                    vgwm0 += m_ * Vector256.LoadUnsafe(ref mi[j]); vgwv0 += v_ * Vector256.LoadUnsafe(ref vi[j]);
+                    vsm += m_; vsv += v_;
+                    (Vector256.LoadUnsafe(ref smB[c]) + m_).StoreUnsafe(ref smB[c]);
+                    (Vector256.LoadUnsafe(ref svB[c]) + v_).StoreUnsafe(ref svB[c]);
+                }
+                double sm = Vector256.Sum(vsm), sv = Vector256.Sum(vsv);
+                for (int c = cv, j = j0 + cv; c < C; c++, j++)
                 {
                     double sj = s[j], a = A[j];
                     double D = Bm[j] - (mu[j] - mh[j]) * a;
                     dgamma[c] += sj * D;
                     dbeta[c] += a;
-                    double m_ = -sj * G[c] * a, v_ = -0.5 * sj * sj * sj * G[c] * D;
+                    double m_ = -(sj * Gd[c] * a), v_ = -0.5 * sj * sj * sj * Gd[c] * D;
                     gm[j] = m_; gv[j] = v_;
                     gwm0 += m_ * mi[j]; gwv0 += v_ * vi[j];
                     sm += m_; sv += v_;
@@ -262,6 +292,7 @@ public static partial class Ops
                 smL[n] = sm; svL[n] = sv;
                 gwm1 += sm * ml[n]; gwv1 += sv * vl[n];
             }
+            gwm0 += Vector256.Sum(vgwm0); gwv0 += Vector256.Sum(vgwv0);
             var gwm = new double[K]; var gwv = new double[K];
             gwm[0] = gwm0; gwm[1] = gwm1; gwv[0] = gwv0; gwv[1] = gwv1;
             if (useBn)
@@ -287,15 +318,32 @@ public static partial class Ops
                         bv[c] = v2 * svB[c] * invN; bm[c] = w2 * smB[c] * invN; bd[c] = 2 * v2 * svB[c] * invN;
                     }
                 var p = new float[NC]; var q = new float[NC]; var r = new float[NC];
+                var bmean = bnGrad ? bnMean! : bd; // bd is all zeros without the BN gradient
+                var vw0 = Vector256.Create(w0); var vv0 = Vector256.Create(v0); var vk2 = Vector256.Create(k2); var vih = Vector256.Create(invHW);
                 for (int n = 0; n < N; n++)
                 {
                     double lv = v1 * svL[n] * invC, lm = w1 * smL[n] * invC, ld = 2 * v1 * svL[n] * invC, mln = ml[n];
-                    for (int c = 0, j = n * C; c < C; c++, j++)
+                    var vlv = Vector256.Create(lv); var vlm = Vector256.Create(lm); var vld = Vector256.Create(ld); var vml = Vector256.Create(mln);
+                    int j0 = n * C;
+                    // Scalar math: the loop below, four channels at a time.
+                    for (int c = 0; c < cv; c += 4)
+                    {
+                        int j = j0 + c;
+                        var mij = Vector256.LoadUnsafe(ref mi[j]);
+                        var gvi = vv0 * Vector256.LoadUnsafe(ref gv[j]) + vlv + Vector256.LoadUnsafe(ref bv[c]);
+                        var gmi = vw0 * Vector256.LoadUnsafe(ref gm[j]) + vlm + vld * (mij - vml) + Vector256.LoadUnsafe(ref bm[c])
+                            + Vector256.LoadUnsafe(ref bd[c]) * (mij - Vector256.LoadUnsafe(ref bmean[c]));
+                        var qq = vk2 * gvi;
+                        var mhj = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref mh[j]));
+                        Avx.ConvertToVector128Single(Vector256.LoadUnsafe(ref Gd[c]) * Vector256.LoadUnsafe(ref s[j])).StoreUnsafe(ref p[j]);
+                        Avx.ConvertToVector128Single(qq).StoreUnsafe(ref q[j]);
+                        Avx.ConvertToVector128Single(gmi * vih + qq * (mhj - mij)).StoreUnsafe(ref r[j]);
+                    }
+                    for (int c = cv, j = j0 + cv; c < C; c++, j++)
                     {
                         double mij = mi[j];
                         double gvi = v0 * gv[j] + lv + bv[c];
-                        double gmi = w0 * gm[j] + lm + ld * (mij - mln) + bm[c];
-                        if (bnGrad) gmi += bd[c] * (mij - bnMean![c]);
+                        double gmi = w0 * gm[j] + lm + ld * (mij - mln) + bm[c] + bd[c] * (mij - bmean[c]);
                         double qq = k2 * gvi;
                         p[j] = (float)(G[c] * s[j]);
                         q[j] = (float)qq;
