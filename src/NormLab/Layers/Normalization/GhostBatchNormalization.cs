@@ -89,9 +89,7 @@ public sealed class GhostBatchNormalization : Layer
         rank = inputShape.Length;
         if (rank < 2)
             throw new ArgumentException($"{Describe()}: expected input of rank >= 2 (batch, ..., channels). Received input shape {Shapes.Format(inputShape)}.");
-        axis = Axis < 0 ? Axis + rank : Axis;
-        if (axis < 1 || axis >= rank)
-            throw new ArgumentException($"{Describe()}: axis {Axis} is out of bounds or the batch axis for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        axis = NormViews.ResolveFeatureAxis(Describe(), Axis, inputShape);
         channels = inputShape[axis];
         if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer);
         if (Center) Beta = AddWeight("beta", [channels], betaInitializer);

@@ -81,9 +81,7 @@ public sealed class InstanceNormalization : Layer
         rank = inputShape.Length;
         if (rank < 3)
             throw new ArgumentException($"{Describe()}: expected input of rank >= 3 (batch, spatial..., channels); instance statistics are undefined without a spatial axis. Received input shape {Shapes.Format(inputShape)}.");
-        axis = Axis < 0 ? Axis + rank : Axis;
-        if (axis < 1 || axis >= rank)
-            throw new ArgumentException($"{Describe()}: axis {Axis} is out of bounds or the batch axis for input shape {Shapes.Format(inputShape)}. Received: axis={Axis}");
+        axis = NormViews.ResolveFeatureAxis(Describe(), Axis, inputShape);
         channels = inputShape[axis];
         if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer);
         if (Center) Beta = AddWeight("beta", [channels], betaInitializer);

@@ -71,6 +71,15 @@ internal static class NormViews
         return a;
     }
 
+    /// <summary>A per-channel axis that may not be the batch axis (instance and ghost batch norm).</summary>
+    internal static int ResolveFeatureAxis(string layer, int axis, int[] shape)
+    {
+        int a = axis < 0 ? axis + shape.Length : axis;
+        if (a < 1 || a >= shape.Length)
+            throw new ArgumentException($"{layer}: axis {axis} is out of bounds or the batch axis for input shape {Shapes.Format(shape)}. Received: axis={axis}");
+        return a;
+    }
+
     /// <summary>The InputSpec checks Keras runs when a built layer is called again.</summary>
     internal static void CheckInput(string layer, Tensor x, int rank, int axis, int size)
     {
