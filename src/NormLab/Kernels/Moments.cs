@@ -211,7 +211,10 @@ internal static class Moments
         }
     }
 
-    /// <summary>Pass 2 of a block (in L1 after pass 1): deviations from the block means, 32 columns at a time.</summary>
+    /// <summary>
+    /// Sums of deviations d = x - ref[k] and of d² over a block of rows, per column, 32 columns at a time: pass 2
+    /// of the two-pass blocks (ref = the block means, in L1 after pass 1) and the shifted single pass (ref = shifts).
+    /// </summary>
     private static void BlockDeviations(ref float xr, nuint off, int nr, int K, int kv, ref float bm, ref float s1, ref float s2)
     {
         nuint stride = (nuint)K;
@@ -237,15 +240,23 @@ internal static class Moments
         }
         for (; k < kv; k += 8)
         {
-            var m = Vector256.LoadUnsafe(ref bm, (nuint)k);
-            Vector256<float> p = default, q = default;
+            // Two rows at a time: independent chains when few columns are left (narrow GN groups).
+            var m0 = Vector256.LoadUnsafe(ref bm, (nuint)k);
+            Vector256<float> p0 = default, q0 = default, p1 = default, q1 = default;
             nuint o = off + (nuint)k;
-            for (int r = 0; r < nr; r++, o += stride)
+            int r = 0;
+            for (; r + 2 <= nr; r += 2, o += 2 * stride)
             {
-                var d = Vector256.LoadUnsafe(ref xr, o) - m;
-                p += d; q = Vector256.FusedMultiplyAdd(d, d, q);
+                var d0 = Vector256.LoadUnsafe(ref xr, o) - m0; var d1 = Vector256.LoadUnsafe(ref xr, o + stride) - m0;
+                p0 += d0; p1 += d1;
+                q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
             }
-            p.StoreUnsafe(ref s1, (nuint)k); q.StoreUnsafe(ref s2, (nuint)k);
+            if (r < nr)
+            {
+                var d0 = Vector256.LoadUnsafe(ref xr, o) - m0;
+                p0 += d0; q0 = Vector256.FusedMultiplyAdd(d0, d0, q0);
+            }
+            (p0 + p1).StoreUnsafe(ref s1, (nuint)k); (q0 + q1).StoreUnsafe(ref s2, (nuint)k);
         }
         for (; k < K; k++)
         {
@@ -457,61 +468,11 @@ internal static class Moments
         ref float f2 = ref scratch[C];
         int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
         int blockRows = Math.Clamp(BlockFloats / Math.Max(1, C), 8, 64);
-        nuint stride = (nuint)C;
         for (int rb = 0; rb < rows; rb += blockRows)
         {
             int nr = Math.Min(blockRows, rows - rb);
             nuint boff = (nuint)((long)rb * C);
-            int c = 0;
-            // Scalar math: d = x[r, c] - shift[c]; s1[c] += d; s2[c] += d * d
-            for (; c + 32 <= cv; c += 32)
-            {
-                nuint k = (nuint)c;
-                var m0 = Vector256.LoadUnsafe(ref sr, k); var m1 = Vector256.LoadUnsafe(ref sr, k + 8);
-                var m2 = Vector256.LoadUnsafe(ref sr, k + 16); var m3 = Vector256.LoadUnsafe(ref sr, k + 24);
-                Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
-                nuint o = boff + k;
-                for (int r = 0; r < nr; r++, o += stride)
-                {
-                    var d0 = Vector256.LoadUnsafe(ref xr, o) - m0; var d1 = Vector256.LoadUnsafe(ref xr, o + 8) - m1;
-                    var d2 = Vector256.LoadUnsafe(ref xr, o + 16) - m2; var d3 = Vector256.LoadUnsafe(ref xr, o + 24) - m3;
-                    p0 += d0; p1 += d1; p2 += d2; p3 += d3;
-                    q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
-                    q2 = Vector256.FusedMultiplyAdd(d2, d2, q2); q3 = Vector256.FusedMultiplyAdd(d3, d3, q3);
-                }
-                p0.StoreUnsafe(ref f1, k); p1.StoreUnsafe(ref f1, k + 8); p2.StoreUnsafe(ref f1, k + 16); p3.StoreUnsafe(ref f1, k + 24);
-                q0.StoreUnsafe(ref f2, k); q1.StoreUnsafe(ref f2, k + 8); q2.StoreUnsafe(ref f2, k + 16); q3.StoreUnsafe(ref f2, k + 24);
-            }
-            for (; c < cv; c += 8)
-            {
-                var m0 = Vector256.LoadUnsafe(ref sr, (nuint)c);
-                Vector256<float> p0 = default, q0 = default, p1 = default, q1 = default;
-                nuint o = boff + (nuint)c;
-                int r = 0;
-                for (; r + 2 <= nr; r += 2, o += 2 * stride)
-                {
-                    var d0 = Vector256.LoadUnsafe(ref xr, o) - m0; var d1 = Vector256.LoadUnsafe(ref xr, o + stride) - m0;
-                    p0 += d0; p1 += d1;
-                    q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
-                }
-                if (r < nr)
-                {
-                    var d0 = Vector256.LoadUnsafe(ref xr, o) - m0;
-                    p0 += d0; q0 = Vector256.FusedMultiplyAdd(d0, d0, q0);
-                }
-                (p0 + p1).StoreUnsafe(ref f1, (nuint)c); (q0 + q1).StoreUnsafe(ref f2, (nuint)c);
-            }
-            for (; c < C; c++)
-            {
-                float m = Unsafe.Add(ref sr, c), p = 0, q = 0;
-                nuint o = boff + (nuint)c;
-                for (int r = 0; r < nr; r++, o += stride)
-                {
-                    float d = Unsafe.Add(ref xr, o) - m;
-                    p += d; q = MathF.FusedMultiplyAdd(d, d, q);
-                }
-                Unsafe.Add(ref f1, c) = p; Unsafe.Add(ref f2, c) = q;
-            }
+            BlockDeviations(ref xr, boff, nr, C, cv, ref sr, ref f1, ref f2);
             for (int j = 0; j < C; j++) { s1[j] += Unsafe.Add(ref f1, j); s2[j] += Unsafe.Add(ref f2, j); }
         }
     }

@@ -327,8 +327,9 @@ internal static class Normalize
         }
     }
 
+    /// <summary>sum dy and sum dy * (x - m) over one contiguous segment (shared by the per-sample kernels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SegmentGradSums(ref float xr, ref float gr, int len, float m, out float sumG, out float sumGX)
+    internal static void SegmentGradSums(ref float xr, ref float gr, int len, float m, out float sumG, out float sumGX)
     {
         int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
         var vm = Vector256.Create(m);

@@ -42,34 +42,12 @@ internal static class SampleChannelNorm
                         for (int c = 0; c < C; c++)
                         {
                             long off = (((long)n * O + o) * C + c) * I;
-                            SegmentSums(ref Unsafe.Add(ref xr, (nint)off), ref Unsafe.Add(ref gr, (nint)off), I, mh[n * C + c], out double a, out double b);
+                            Normalize.SegmentGradSums(ref Unsafe.Add(ref xr, (nint)off), ref Unsafe.Add(ref gr, (nint)off), I, mh[n * C + c], out float a, out float b);
                             sumDy[n * C + c] += a; sumDyX[n * C + c] += b;
                         }
                 }
             }
         });
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SegmentSums(ref float xr, ref float gr, int len, float m, out double sumG, out double sumGX)
-    {
-        int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
-        var vm = Vector256.Create(m);
-        var a = Vector256<float>.Zero; var b = Vector256<float>.Zero;
-        // Scalar math: sumG += dy; sumGX += dy * (x - m)
-        for (int i = 0; i < iv; i += 8)
-        {
-            var g = Vector256.LoadUnsafe(ref gr, (nuint)i);
-            a += g;
-            b = Vector256.FusedMultiplyAdd(g, Vector256.LoadUnsafe(ref xr, (nuint)i) - vm, b);
-        }
-        double sa = Vector256.Sum(a), sb = Vector256.Sum(b);
-        for (int i = iv; i < len; i++)
-        {
-            float g = Unsafe.Add(ref gr, i);
-            sa += g; sb += g * (Unsafe.Add(ref xr, i) - m);
-        }
-        sumG = sa; sumGX = sb;
     }
 
     /// <summary>Scalar math: dx[n, o, c, i] = dy * p[n, c] + (x - mh[n, c]) * q[n, c] + r[n, c].</summary>
