@@ -51,6 +51,7 @@ internal static class Normalize
     internal static void Affine(float[] x, float[] y, int B, int O, int C, int I, float[] mh, float[] a, float[] sh)
     {
         int rows = B * O;
+        bool stream = y.Length >= StreamingAffine.MinFloats;
         int chunks = NormParallel.Chunks(rows, (long)C * I);
         NormParallel.For(rows, chunks, (_, r0, r1) =>
         {
@@ -61,7 +62,7 @@ internal static class Normalize
                 for (int r = r0; r < r1;)
                 {
                     int b = r / O, re = Math.Min(r1, (b + 1) * O);
-                    AffineRows(ref xr, ref yr, (long)r * C, re - r, C, ref mh[b * C], ref a[b * C], ref sh[b * C]);
+                    AffineRows(ref xr, ref yr, (long)r * C, re - r, C, ref mh[b * C], ref a[b * C], ref sh[b * C], stream);
                     r = re;
                 }
                 return;
@@ -70,17 +71,10 @@ internal static class Normalize
             {
                 int b = r / O;
                 long rowOff = (long)r * C * I;
-                if (I == 1)
+                for (int c = 0; c < C; c++)
                 {
-                    AffineRows(ref xr, ref yr, rowOff, 1, C, ref mh[b * C], ref a[b * C], ref sh[b * C]);
-                }
-                else
-                {
-                    for (int c = 0; c < C; c++)
-                    {
-                        int j = b * C + c;
-                        AffineSegment(ref Unsafe.Add(ref xr, (nint)(rowOff + (long)c * I)), ref Unsafe.Add(ref yr, (nint)(rowOff + (long)c * I)), I, mh[j], a[j], sh[j]);
-                    }
+                    int j = b * C + c;
+                    AffineSegment(ref Unsafe.Add(ref xr, (nint)(rowOff + (long)c * I)), ref Unsafe.Add(ref yr, (nint)(rowOff + (long)c * I)), I, mh[j], a[j], sh[j]);
                 }
             }
         });
@@ -89,8 +83,13 @@ internal static class Normalize
     /// <summary>Rows [off, off + rows * C) of a channels-last block with per-channel coefficients. The rows
     /// go in blocks of 16; within a block, 32 channels at a time with their coefficients held in
     /// registers, so the inner loop is one load, one subtract, one FMA and one store per vector.</summary>
-    private static void AffineRows(ref float xr, ref float yr, long off, int rows, int C, ref float mr, ref float ar, ref float sr)
+    private static void AffineRows(ref float xr, ref float yr, long off, int rows, int C, ref float mr, ref float ar, ref float sr, bool stream)
     {
+        if (stream && StreamingAffine.Supported)
+        {
+            StreamingAffine.Rows(ref xr, ref yr, off, rows, C, ref mr, ref ar, ref sr);
+            return;
+        }
         const int blockRows = 16;
         int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
         for (int rb = 0; rb < rows; rb += blockRows)
@@ -486,6 +485,7 @@ internal static class Normalize
         ref float mh = ref coef[0]; ref float a = ref coef[C]; ref float sh = ref coef[2 * C];
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
+        bool stream = y.Length >= StreamingAffine.MinFloats;
         double count = (double)O * cg;
         int estRows = Math.Min(O, 4);
         // Reciprocals: with IN (a group per channel) a division per group costs more than the group's data.
@@ -542,7 +542,7 @@ internal static class Normalize
                     Unsafe.Add(ref sh, c) = (float)(beta[c] - lo * ac);
                 }
             }
-            AffineRows(ref xr, ref yr, off, O, C, ref mh, ref a, ref sh);
+            AffineRows(ref xr, ref yr, off, O, C, ref mh, ref a, ref sh, stream);
         }
         ArrayPool<double>.Shared.Return(s1); ArrayPool<double>.Shared.Return(s2);
         ArrayPool<float>.Shared.Return(shift); ArrayPool<float>.Shared.Return(scratch); ArrayPool<float>.Shared.Return(coef);

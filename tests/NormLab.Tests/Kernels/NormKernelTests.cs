@@ -243,6 +243,58 @@ public class NormKernelTests
     }
 
     [Theory]
+    [InlineData(1, 40, 0)]
+    [InlineData(3, 37, 2)]      // vectors straddle rows at every alignment
+    [InlineData(8, 9, 1)]
+    [InlineData(13, 11, 3)]
+    [InlineData(64, 20, 5)]
+    [InlineData(100, 3, 0)]
+    [InlineData(7, 1, 0)]       // fewer values than one vector
+    public void StreamingAffineMatchesScalarFormula(int C, int rows, int rowsBefore)
+    {
+        if (!StreamingAffine.Supported) return; // the dispatch never calls it then
+        int n = (rowsBefore + rows) * C;
+        var x = Rand(n, 21); var mh = Rand(C, 22); var a = Rand(C, 23, 1f, 1f); var sh = Rand(C, 24);
+        // Several allocations so that the output's 32-byte alignment varies between runs of the loop.
+        for (int pad = 0; pad < 8; pad++)
+        {
+            var y = new float[n + pad];
+            StreamingAffine.Rows(ref x[0], ref y[0], (long)rowsBefore * C, rows, C, ref mh[0], ref a[0], ref sh[0]);
+            for (int j = 0; j < rowsBefore * C; j++) Assert.Equal(0f, y[j]);
+            for (int j = rowsBefore * C; j < n; j++)
+            {
+                int c = j % C;
+                Assert.Equal(MathF.FusedMultiplyAdd(x[j] - mh[c], a[c], sh[c]), y[j]);
+            }
+            for (int j = n; j < n + pad; j++) Assert.Equal(0f, y[j]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1 << 16, 17, 17)]  // BN, channels-last, streamed output, odd channel count
+    [InlineData(4, 1 << 14, 20, 5)]   // GN, streamed output
+    public void ChannelForwardStreamsLargeOutputsCorrectly(int B, int O, int C, int G)
+    {
+        int n = B * O * C, cg = C / G;
+        Assert.True(n >= StreamingAffine.MinFloats);
+        var x = Rand(n, 25, 2f, 1f); var gamma = Rand(C, 26, 1f, 1f); var beta = Rand(C, 27);
+        const double eps = 1e-3;
+        var mean = new double[B * G]; var v = new double[B * G];
+        Moments.Compute(x, B, O, G, cg, mean, v);
+        var invstd = v.Select(q => (float)(1 / Math.Sqrt(q + eps))).ToArray();
+        var y = new float[n]; var fy = new float[n];
+        Normalize.ChannelForward(x, y, B, O, C, 1, G, mean, invstd, gamma, beta);
+        Normalize.ChannelForwardPerSample(x, fy, B, O, C, G, eps, gamma, beta, new double[B * G], new float[B * G]);
+        for (int j = 0; j < n; j++)
+        {
+            int c = j % C, s = j / (O * C) * G + c / cg;
+            double expected = gamma[c] * (x[j] - mean[s]) / Math.Sqrt(v[s] + eps) + beta[c];
+            Close(expected, y[j], 1e-5, 1e-5, "y");
+            Close(expected, fy[j], 1e-5, 1e-5, "fused y");
+        }
+    }
+
+    [Theory]
     [InlineData(3, 10, 8, 4, 0.0)]       // GN NHWC
     [InlineData(32, 40, 128, 4, 0.0)]    // GN, threaded
     [InlineData(5, 70, 6, 6, 0.0)]       // IN, rows beyond one block
