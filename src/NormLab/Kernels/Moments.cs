@@ -56,32 +56,11 @@ internal static class Moments
     {
         var shift = System.Buffers.ArrayPool<float>.Shared.Rent(K); var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(2 * K);
         var s1 = System.Buffers.ArrayPool<double>.Shared.Rent(K); var s2 = System.Buffers.ArrayPool<double>.Shared.Rent(K);
-        int est = Math.Min(O, 4);
-        float invEst = 1f / est;
         double invO = 1.0 / O; // multiplications: a division per channel costs more than its whole column here
         for (int b = b0; b < b1; b++)
         {
             long off = (long)b * O * K;
-            // Scalar math: shift[k] = mean of x[b, r, k] over the first est rows (0 when not finite)
-            ref float xb = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
-            ref float sr = ref MemoryMarshal.GetArrayDataReference(shift);
-            int kv = Vector256.IsHardwareAccelerated ? K - K % 8 : 0;
-            var vinv = Vector256.Create(invEst);
-            for (int k = 0; k < kv; k += 8)
-            {
-                var e = Vector256.LoadUnsafe(ref xb, (nuint)k);
-                for (int r = 1; r < est; r++) e += Vector256.LoadUnsafe(ref xb, (nuint)(r * K + k));
-                e *= vinv;
-                // x - x is 0 for finite x and NaN otherwise: keep finite estimates only
-                Vector256.ConditionalSelect(Vector256.Equals(e - e, Vector256<float>.Zero), e, Vector256<float>.Zero).StoreUnsafe(ref sr, (nuint)k);
-            }
-            for (int k = kv; k < K; k++)
-            {
-                float e = 0;
-                for (int r = 0; r < est; r++) e += Unsafe.Add(ref xb, r * K + k);
-                e *= invEst;
-                shift[k] = float.IsFinite(e) ? e : 0f;
-            }
+            ColumnShifts(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off), O, K, shift);
             Array.Clear(s1, 0, K); Array.Clear(s2, 0, K);
             ShiftedColumnSums(x, off, O, K, shift, s1, s2, scratch);
             for (int k = 0; k < K; k++)
@@ -94,6 +73,32 @@ internal static class Moments
         }
         System.Buffers.ArrayPool<float>.Shared.Return(shift); System.Buffers.ArrayPool<float>.Shared.Return(scratch);
         System.Buffers.ArrayPool<double>.Shared.Return(s1); System.Buffers.ArrayPool<double>.Shared.Return(s2);
+    }
+
+    /// <summary>Scalar math: shift[k] = mean of x[r, k] over the first min(rows, 4) rows of a [rows, K]
+    /// block (0 when not finite): a cheap estimate of the column means, to shift the sums by.</summary>
+    internal static void ColumnShifts(ref float xb, int rows, int K, float[] shift)
+    {
+        int est = Math.Min(rows, 4);
+        float invEst = 1f / est;
+        ref float sr = ref MemoryMarshal.GetArrayDataReference(shift);
+        int kv = Vector256.IsHardwareAccelerated ? K - K % 8 : 0;
+        var vinv = Vector256.Create(invEst);
+        for (int k = 0; k < kv; k += 8)
+        {
+            var e = Vector256.LoadUnsafe(ref xb, (nuint)k);
+            for (int r = 1; r < est; r++) e += Vector256.LoadUnsafe(ref xb, (nuint)(r * K + k));
+            e *= vinv;
+            // x - x is 0 for finite x and NaN otherwise: keep finite estimates only
+            Vector256.ConditionalSelect(Vector256.Equals(e - e, Vector256<float>.Zero), e, Vector256<float>.Zero).StoreUnsafe(ref sr, (nuint)k);
+        }
+        for (int k = kv; k < K; k++)
+        {
+            float e = 0;
+            for (int r = 0; r < est; r++) e += Unsafe.Add(ref xb, r * K + k);
+            e *= invEst;
+            shift[k] = float.IsFinite(e) ? e : 0f;
+        }
     }
 
     /// <summary>Chan's pairwise merge of (nb, meanB, m2B) into (n, mean, m2).</summary>
@@ -473,7 +478,21 @@ internal static class Moments
             int nr = Math.Min(blockRows, rows - rb);
             nuint boff = (nuint)((long)rb * C);
             BlockDeviations(ref xr, boff, nr, C, cv, ref sr, ref f1, ref f2);
-            for (int j = 0; j < C; j++) { s1[j] += Unsafe.Add(ref f1, j); s2[j] += Unsafe.Add(ref f2, j); }
+            AddWidened(scratch.AsSpan(0, C), s1); AddWidened(scratch.AsSpan(C, C), s2);
         }
+    }
+
+    /// <summary>Scalar math: sum[j] += (double)part[j] (four at a time).</summary>
+    private static void AddWidened(ReadOnlySpan<float> part, double[] sum)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j + 8 <= part.Length; j += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(part.Slice(j, 8)));
+                (Vector256.Create(sum.AsSpan(j, 4)) + lo).CopyTo(sum.AsSpan(j, 4));
+                (Vector256.Create(sum.AsSpan(j + 4, 4)) + hi).CopyTo(sum.AsSpan(j + 4, 4));
+            }
+        for (; j < part.Length; j++) sum[j] += part[j];
     }
 }
