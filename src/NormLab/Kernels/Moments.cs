@@ -16,10 +16,12 @@ namespace NormLab.Kernels;
 /// <item>LN over trailing axes: <c>[rows, 1, 1, L]</c> (contiguous row segments);</item>
 /// <item>GN channels-last: <c>[N, H*W, G, C/G]</c>; GN channels-first: <c>[N, 1, G, C/G*H*W]</c>; IN = GN with G = C.</item>
 /// </list>
-/// Stability: the data is cut into cache-sized blocks; each block gets the corrected two-pass
-/// treatment in float32 (a block mean, then the sums of d and d² for d = x - blockMean, which stay
-/// small even when the mean is 1e6), and blocks and threads are merged in double with Chan's
-/// parallel formula. Results are double so that a mean of 1e6 keeps its fraction.
+/// Stability: contiguous segments (I > 1) are cut into cache-sized blocks that each get the corrected
+/// two-pass treatment in float32 (a block mean, then the sums of d and d² for d = x - blockMean, which
+/// stay small even when the mean is 1e6). Columns (I == 1: BN, GN and IN channels-last) are read once,
+/// as sums of d = x - shift with the mean of the first rows as the shift, in float blocks flushed to
+/// double. Blocks and threads are merged in double with Chan's parallel formula. Results are double so
+/// that a mean of 1e6 keeps its fraction.
 /// NaN or infinity in a group makes that group's mean and variance NaN (no clamping hides it).
 /// </remarks>
 internal static class Moments
@@ -126,99 +128,37 @@ internal static class Moments
             NormParallel.For(B, bChunks, (_, b0, b1) => ShiftedColumnMoments(x, b0, b1, O, K, mean, variance));
             return;
         }
+        // Few samples (BN: one) and many rows: each thread sums a range of rows around the sample's shift,
+        // and the per-thread (n, mean, M2) partials are merged with Chan's formula.
+        var shift = new float[K];
+        var p1 = new double[chunks][]; var p2 = new double[chunks][]; var pn = new int[chunks];
         for (int b = 0; b < B; b++)
         {
-            var pn = new double[chunks][]; var pm = new double[chunks][]; var pm2 = new double[chunks][];
             long baseOff = (long)b * O * K;
+            ColumnShifts(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)baseOff), O, K, shift);
             NormParallel.For(O, chunks, (t, r0, r1) =>
             {
-                var n = new double[K]; var m = new double[K]; var m2 = new double[K];
-                ColumnRange(x, baseOff, r0, r1, K, n, m, 0, m2, new float[4 * K]);
-                pn[t] = n; pm[t] = m; pm2[t] = m2;
+                var s1 = new double[K]; var s2 = new double[K];
+                ShiftedColumnSums(x, baseOff + (long)r0 * K, r1 - r0, K, shift, s1, s2, new float[2 * K]);
+                p1[t] = s1; p2[t] = s2; pn[t] = r1 - r0;
             });
             for (int k = 0; k < K; k++)
             {
                 double n = 0, m = 0, m2 = 0;
-                for (int t = 0; t < chunks; t++) Merge(ref n, ref m, ref m2, pn[t][k], pm[t][k], pm2[t][k]);
+                for (int t = 0; t < chunks; t++)
+                {
+                    double d1 = p1[t][k], inv = 1.0 / pn[t];
+                    Merge(ref n, ref m, ref m2, pn[t], shift[k] + d1 * inv, Math.Max(0, p2[t][k] - d1 * d1 * inv));
+                }
                 mean[b * K + k] = m;
                 variance[b * K + k] = Math.Max(0, m2 / n);
             }
         }
     }
 
-    /// <summary>Accumulates rows [r0, r1) of a [rows, K] matrix at <paramref name="baseOff"/> into
-    /// per-channel (n, mean, m2); the means live at <paramref name="mean"/>[meanOff + k].</summary>
-    internal static void ColumnRange(float[] x, long baseOff, int r0, int r1, int K,
-        double[] n, double[] mean, int meanOff, double[] m2, float[] scratch)
-    {
-        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-        ref float bm = ref scratch[K];
-        ref float s1 = ref scratch[2 * K];
-        ref float s2 = ref scratch[3 * K];
-        int blockRows = Math.Max(16, BlockFloats / Math.Max(1, K));
-        int kv = Vector256.IsHardwareAccelerated ? K - K % 8 : 0;
-        for (int rb = r0; rb < r1; rb += blockRows)
-        {
-            int re = Math.Min(r1, rb + blockRows), nr = re - rb;
-            nuint blockOff = (nuint)(baseOff + (long)rb * K);
-            BlockMeans(ref xr, blockOff, nr, K, kv, ref bm);
-            BlockDeviations(ref xr, blockOff, nr, K, kv, ref bm, ref s1, ref s2);
-            double invNr = 1.0 / nr;
-            for (int k = 0; k < K; k++)
-            {
-                double d1 = Unsafe.Add(ref s1, k);
-                double bmean = Unsafe.Add(ref bm, k) + d1 * invNr;
-                double bm2 = Math.Max(0, Unsafe.Add(ref s2, k) - d1 * d1 * invNr);
-                Merge(ref n[k], ref mean[meanOff + k], ref m2[k], nr, bmean, bm2);
-            }
-        }
-    }
-
-    /// <summary>Pass 1 of a block of <paramref name="nr"/> rows of K columns (rows streamed in order,
-    /// accumulators in registers, 64 columns at a time).</summary>
-    private static void BlockMeans(ref float xr, nuint off, int nr, int K, int kv, ref float bm)
-    {
-        var vinv = Vector256.Create(1f / nr);
-        float inv = 1f / nr;
-        nuint stride = (nuint)K;
-        int k = 0;
-        // Scalar math: blockMean[k] = (sum over rows of x[r, k]) / nr
-        for (; k + 64 <= kv; k += 64)
-        {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-            nuint o = off + (nuint)k;
-            for (int r = 0; r < nr; r++, o += stride)
-            {
-                a0 += Vector256.LoadUnsafe(ref xr, o); a1 += Vector256.LoadUnsafe(ref xr, o + 8);
-                a2 += Vector256.LoadUnsafe(ref xr, o + 16); a3 += Vector256.LoadUnsafe(ref xr, o + 24);
-                a4 += Vector256.LoadUnsafe(ref xr, o + 32); a5 += Vector256.LoadUnsafe(ref xr, o + 40);
-                a6 += Vector256.LoadUnsafe(ref xr, o + 48); a7 += Vector256.LoadUnsafe(ref xr, o + 56);
-            }
-            nuint c = (nuint)k;
-            (a0 * vinv).StoreUnsafe(ref bm, c); (a1 * vinv).StoreUnsafe(ref bm, c + 8);
-            (a2 * vinv).StoreUnsafe(ref bm, c + 16); (a3 * vinv).StoreUnsafe(ref bm, c + 24);
-            (a4 * vinv).StoreUnsafe(ref bm, c + 32); (a5 * vinv).StoreUnsafe(ref bm, c + 40);
-            (a6 * vinv).StoreUnsafe(ref bm, c + 48); (a7 * vinv).StoreUnsafe(ref bm, c + 56);
-        }
-        for (; k < kv; k += 8)
-        {
-            var a = Vector256<float>.Zero;
-            nuint o = off + (nuint)k;
-            for (int r = 0; r < nr; r++, o += stride) a += Vector256.LoadUnsafe(ref xr, o);
-            (a * vinv).StoreUnsafe(ref bm, (nuint)k);
-        }
-        for (; k < K; k++)
-        {
-            float a = 0;
-            nuint o = off + (nuint)k;
-            for (int r = 0; r < nr; r++, o += stride) a += Unsafe.Add(ref xr, o);
-            Unsafe.Add(ref bm, k) = a * inv;
-        }
-    }
-
     /// <summary>
-    /// Sums of deviations d = x - ref[k] and of d² over a block of rows, per column, 32 columns at a time: pass 2
-    /// of the two-pass blocks (ref = the block means, in L1 after pass 1) and the shifted single pass (ref = shifts).
+    /// Sums of deviations d = x - ref[k] and of d² over a block of rows, per column, 32 columns at a time
+    /// (ref = the shifts of the shifted single pass).
     /// </summary>
     private static void BlockDeviations(ref float xr, nuint off, int nr, int K, int kv, ref float bm, ref float s1, ref float s2)
     {

@@ -7,7 +7,7 @@ internal static class NormParallel
     /// <summary>Below this many floats touched per thread, a kernel runs on fewer threads. 128K floats is
     /// some 30-60 µs of streaming work, about what one Parallel.For costs when the other core is busy:
     /// a (32, 20, 128) norm runs on one thread, a (32, 28, 28, 64) one on all of them.</summary>
-    internal const long MinWorkPerThread = 1 << 17;
+    internal const long MinWorkPerThread = 1 << 15;
 
     /// <summary>Number of chunks to cut <paramref name="items"/> work items into, each worth
     /// <paramref name="workPerItem"/> floats.</summary>
