@@ -52,7 +52,7 @@ internal static class Normalize
     internal static void Affine(float[] x, float[] y, int B, int O, int C, int I, float[] mh, float[] a, float[] sh)
     {
         int rows = B * O;
-        bool stream = y.Length >= StreamingAffine.MinFloats;
+        bool stream = y.Length >= StreamingStores.MinFloats;
         int chunks = NormParallel.Chunks(rows, (long)C * I);
         NormParallel.For(rows, chunks, (_, r0, r1) =>
         {
@@ -66,6 +66,7 @@ internal static class Normalize
                     AffineRows(ref xr, ref yr, (long)r * C, re - r, C, ref mh[b * C], ref a[b * C], ref sh[b * C], stream);
                     r = re;
                 }
+                if (stream) StreamingStores.Fence();
                 return;
             }
             for (int r = r0; r < r1; r++)
@@ -86,9 +87,9 @@ internal static class Normalize
     /// registers, so the inner loop is one load, one subtract, one FMA and one store per vector.</summary>
     private static void AffineRows(ref float xr, ref float yr, long off, int rows, int C, ref float mr, ref float ar, ref float sr, bool stream)
     {
-        if (stream && StreamingAffine.Supported)
+        if (stream && StreamingStores.Supported)
         {
-            StreamingAffine.Rows(ref xr, ref yr, off, rows, C, ref mr, ref ar, ref sr);
+            StreamingStores.AffineRows(ref xr, ref yr, off, rows, C, ref mr, ref ar, ref sr);
             return;
         }
         const int blockRows = 16;
@@ -488,7 +489,7 @@ internal static class Normalize
         var inv = coef.AsSpan(3 * C, C); var lo = coef.AsSpan(4 * C, C);
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
-        bool stream = y.Length >= StreamingAffine.MinFloats;
+        bool stream = y.Length >= StreamingStores.MinFloats;
         double invCount = 1.0 / ((double)O * cg);
         // The per-channel bookkeeping is vectorized (TensorPrimitives over channels, group loops only
         // where a group has several channels): with short samples, (32, 20, 128), it took as long as
@@ -526,6 +527,7 @@ internal static class Normalize
             TensorPrimitives.MultiplyAdd(a, lo, beta.AsSpan(0, C), sh);
             AffineRows(ref xr, ref yr, off, O, C, ref mh[0], ref a[0], ref sh[0], stream);
         }
+        if (stream) StreamingStores.Fence();
         ArrayPool<double>.Shared.Return(s1); ArrayPool<double>.Shared.Return(s2);
         ArrayPool<float>.Shared.Return(shift); ArrayPool<float>.Shared.Return(scratch); ArrayPool<float>.Shared.Return(coef);
     }
@@ -667,6 +669,9 @@ internal static class Normalize
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
         int tile = Math.Max(1, Moments.BlockFloats / L);
         var tileM2 = new double[tile];
+        // Large outputs: each tile is normalized into a buffer in L1, then streamed out (StreamingStores).
+        bool stream = y.Length >= StreamingStores.MinFloats && L <= Moments.BlockFloats && StreamingStores.Supported;
+        var staging = stream ? ArrayPool<float>.Shared.Rent(tile * L) : null;
         for (int t0 = r0; t0 < r1; t0 += tile)
         {
             int t1 = Math.Min(r1, t0 + tile);
@@ -698,8 +703,15 @@ internal static class Normalize
                 float s = invstd[r];
                 float mhi = center ? (float)m : 0f;
                 float shift = center ? (float)(-(m - mhi) * s) : 0f;
-                RowSegment(ref Unsafe.Add(ref xr, (nint)off), ref Unsafe.Add(ref yr, (nint)off), ref gamma[0], ref beta[0], L, mhi, s, shift);
+                ref float yRow = ref staging != null ? ref staging[(r - t0) * L] : ref Unsafe.Add(ref yr, (nint)off);
+                RowSegment(ref Unsafe.Add(ref xr, (nint)off), ref yRow, ref gamma[0], ref beta[0], L, mhi, s, shift);
             }
+            if (staging != null) StreamingStores.Copy(ref staging[0], ref Unsafe.Add(ref yr, (nint)((long)t0 * L)), (t1 - t0) * L);
+        }
+        if (staging != null)
+        {
+            StreamingStores.Fence();
+            ArrayPool<float>.Shared.Return(staging);
         }
     }
 

@@ -250,16 +250,16 @@ public class NormKernelTests
     [InlineData(64, 20, 5)]
     [InlineData(100, 3, 0)]
     [InlineData(7, 1, 0)]       // fewer values than one vector
-    public void StreamingAffineMatchesScalarFormula(int C, int rows, int rowsBefore)
+    public void StreamingAffineRowsMatchScalarFormula(int C, int rows, int rowsBefore)
     {
-        if (!StreamingAffine.Supported) return; // the dispatch never calls it then
+        if (!StreamingStores.Supported) return; // the dispatch never calls it then
         int n = (rowsBefore + rows) * C;
         var x = Rand(n, 21); var mh = Rand(C, 22); var a = Rand(C, 23, 1f, 1f); var sh = Rand(C, 24);
         // Several allocations so that the output's 32-byte alignment varies between runs of the loop.
         for (int pad = 0; pad < 8; pad++)
         {
             var y = new float[n + pad];
-            StreamingAffine.Rows(ref x[0], ref y[0], (long)rowsBefore * C, rows, C, ref mh[0], ref a[0], ref sh[0]);
+            StreamingStores.AffineRows(ref x[0], ref y[0], (long)rowsBefore * C, rows, C, ref mh[0], ref a[0], ref sh[0]);
             for (int j = 0; j < rowsBefore * C; j++) Assert.Equal(0f, y[j]);
             for (int j = rowsBefore * C; j < n; j++)
             {
@@ -276,7 +276,7 @@ public class NormKernelTests
     public void ChannelForwardStreamsLargeOutputsCorrectly(int B, int O, int C, int G)
     {
         int n = B * O * C, cg = C / G;
-        Assert.True(n >= StreamingAffine.MinFloats);
+        Assert.True(n >= StreamingStores.MinFloats);
         var x = Rand(n, 25, 2f, 1f); var gamma = Rand(C, 26, 1f, 1f); var beta = Rand(C, 27);
         const double eps = 1e-3;
         var mean = new double[B * G]; var v = new double[B * G];
@@ -331,6 +331,8 @@ public class NormKernelTests
     [InlineData(3, 5000, 0, 0.0)]   // row longer than one moments block
     [InlineData(20, 37, 1, 0.0)]
     [InlineData(640, 128, 2, 0.0)]
+    [InlineData(16384, 64, 0, 0.0)]  // output of 1M floats: tiles streamed out of L1
+    [InlineData(5000, 211, 0, 0.0)]  // streamed, rows not a multiple of the vector width
     public void RowWithMomentsMatchesUnfused(int rows, int L, int mode, double offset)
     {
         int n = rows * L;

@@ -5,29 +5,29 @@ using System.Runtime.Intrinsics.X86;
 namespace NormLab.Kernels;
 
 /// <summary>
-/// The channels-last affine <c>y = (x - mh[c]) * a[c] + sh[c]</c> written with non-temporal
-/// (streaming) stores, for outputs too large to stay in cache. A layer's output is a fresh array,
+/// Writes with non-temporal (streaming) stores, for outputs too large to stay in cache: the
+/// channels-last affine and a plain copy (of a tile computed in L1). A layer's output is a fresh array,
 /// and with a gen0 of 100+ MB (see Directory.Build.props) its lines are never in cache: an ordinary
 /// store first reads each line from memory (read-for-ownership) only to overwrite it. Streaming
 /// stores skip that read: writing a fresh 6.4 MB output took 0.56 ms with ordinary stores and
 /// 0.34 ms with streaming ones (a copy into an array already in cache: 0.29 ms).
 /// </summary>
-internal static class StreamingAffine
+internal static class StreamingStores
 {
     /// <summary>Outputs of at least this many floats (4 MB) are streamed: well beyond the L2 of a
     /// core, so the next op would not have found them in its private cache anyway.</summary>
     internal const int MinFloats = 1 << 20;
 
-    /// <summary>Whether <see cref="Rows"/> can run on this processor.</summary>
+    /// <summary>Whether the streaming kernels can run on this processor.</summary>
     internal static bool Supported => Avx.IsSupported && Fma.IsSupported;
 
     /// <summary>
-    /// Rows [off, off + rows * C) of a [*, C] block. Streaming stores need 32-byte aligned addresses,
+    /// Scalar math: y = (x - mh[c]) * a[c] + sh[c], for rows [off, off + rows * C) of a [*, C] block. Streaming stores need 32-byte aligned addresses,
     /// which a managed array does not give (8 bytes), so the aligned vectors start mid-row and may
     /// straddle two rows: their channel offset c0 runs modulo C, and the coefficients are read from
     /// copies extended by 8 (ext[k] = coef[k mod C]) so that a vector starting at c0 reads c0..c0+7.
     /// </summary>
-    internal static unsafe void Rows(ref float xr, ref float yr, long off, int rows, int C, ref float mr, ref float ar, ref float sr)
+    internal static unsafe void AffineRows(ref float xr, ref float yr, long off, int rows, int C, ref float mr, ref float ar, ref float sr)
     {
         long total = (long)rows * C;
         int extLength = C + 8;
@@ -62,7 +62,26 @@ internal static class StreamingAffine
                 y0[j] = MathF.FusedMultiplyAdd(x0[j] - em[c], ea[c], es[c]);
             }
         }
-        // Streaming stores are weakly ordered: make them visible before another thread reads y.
-        Sse.StoreFence();
+    }
+
+    /// <summary>Copies <paramref name="count"/> floats from <paramref name="src"/> (a tile in cache) to
+    /// <paramref name="dst"/> with streaming stores: unaligned head and tail, aligned body.</summary>
+    internal static unsafe void Copy(ref float src, ref float dst, int count)
+    {
+        fixed (float* s = &src, d = &dst)
+        {
+            int head = (int)Math.Min(count, (32 - (long)((nuint)d & 31)) / sizeof(float) & 7), j = 0;
+            for (; j < head; j++) d[j] = s[j];
+            for (; j + 8 <= count; j += 8) Avx.StoreAlignedNonTemporal(d + j, Avx.LoadVector256(s + j));
+            for (; j < count; j++) d[j] = s[j];
+        }
+    }
+
+    /// <summary>Streaming stores are weakly ordered: a kernel calls this once when its streamed writes
+    /// are done, before another thread may read them (once, since each fence waits for the writes to
+    /// drain).</summary>
+    internal static void Fence()
+    {
+        if (Sse.IsSupported) Sse.StoreFence();
     }
 }
