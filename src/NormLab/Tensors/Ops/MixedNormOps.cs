@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using NormLab.Autograd;
 using NormLab.Distributed;
 using NormLab.Kernels;
@@ -26,26 +27,32 @@ public static partial class Ops
     /// </summary>
     internal static (double[] mean, double[] variance) PoolOverSamples(double[] mi, double[] vi, int N, int C)
     {
-        var mb = new double[C]; var vb = new double[C];
-        for (int n = 0; n < N; n++) for (int c = 0; c < C; c++) mb[c] += mi[n * C + c];
-        for (int c = 0; c < C; c++) mb[c] /= N;
+        // Scalar math: mb[c] = mean over n of mi[n, c]; vb[c] = mean over n of vi[n, c] + (mi[n, c] - mb[c])²
+        // (vectorized across channels: with a few samples these loops cost as much as a data pass).
+        var mb = new double[C]; var vb = new double[C]; var d = new double[C];
+        for (int n = 0; n < N; n++) TensorPrimitives.Add(mb, mi.AsSpan(n * C, C), mb);
+        TensorPrimitives.Divide(mb, N, mb);
         for (int n = 0; n < N; n++)
-            for (int c = 0; c < C; c++) { double d = mi[n * C + c] - mb[c]; vb[c] += vi[n * C + c] + d * d; }
-        for (int c = 0; c < C; c++) vb[c] /= N;
+        {
+            TensorPrimitives.Subtract(mi.AsSpan(n * C, C), mb, d);
+            TensorPrimitives.FusedMultiplyAdd(d, d, vb, vb);
+            TensorPrimitives.Add(vb, vi.AsSpan(n * C, C), vb);
+        }
+        TensorPrimitives.Divide(vb, N, vb);
         return (mb, vb);
     }
 
     /// <summary>Per-sample statistics from per-(n, c) ones (the same stable form over channels).</summary>
     internal static (double[] mean, double[] variance) PoolOverChannels(double[] mi, double[] vi, int N, int C)
     {
-        var ml = new double[N]; var vl = new double[N];
+        // Scalar math: ml[n] = mean over c of mi[n, c]; vl[n] = mean over c of vi[n, c] + (mi[n, c] - ml[n])²
+        var ml = new double[N]; var vl = new double[N]; var d = new double[C];
         for (int n = 0; n < N; n++)
         {
-            double m = 0, v = 0;
-            for (int c = 0; c < C; c++) m += mi[n * C + c];
-            m /= C;
-            for (int c = 0; c < C; c++) { double d = mi[n * C + c] - m; v += vi[n * C + c] + d * d; }
-            ml[n] = m; vl[n] = v / C;
+            var m = mi.AsSpan(n * C, C);
+            ml[n] = TensorPrimitives.Sum<double>(m) / C;
+            TensorPrimitives.Subtract(m, ml[n], d);
+            vl[n] = (TensorPrimitives.Sum<double>(vi.AsSpan(n * C, C)) + TensorPrimitives.SumOfSquares<double>(d)) / C;
         }
         return (ml, vl);
     }
