@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NormLab.Kernels;
 
@@ -507,7 +508,8 @@ internal static class Normalize
                 }
             Array.Clear(s1, 0, C); Array.Clear(s2, 0, C);
             Moments.ShiftedColumnSums(x, off, O, C, shift, s1, s2, scratch);
-            for (int g = 0, c0 = 0; g < G; g++, c0 += cg)
+            int done = cg == 1 ? InstanceStatistics(s1, s2, shift, C, invCount, epsilon, mean, invstd, b * G, mh, inv, lo) : 0;
+            for (int g = done, c0 = done * cg; g < G; g++, c0 += cg)
             {
                 // All channels of a group share the shift, so the group's sums are the channels' sums:
                 // mean = shift + S1 / n, M2 = S2 - S1² / n.
@@ -530,6 +532,35 @@ internal static class Normalize
         if (stream) StreamingStores.Fence();
         ArrayPool<double>.Shared.Return(s1); ArrayPool<double>.Shared.Return(s2);
         ArrayPool<float>.Shared.Return(shift); ArrayPool<float>.Shared.Return(scratch); ArrayPool<float>.Shared.Return(coef);
+    }
+
+    /// <summary>
+    /// The per-group statistics of the loop in <see cref="ForwardSamples"/> when every group is one
+    /// channel (instance norm), four channels at a time in double; with 128 channels per sample these
+    /// square roots and divisions took as long as the data passes. Stops at the first four whose sums
+    /// are not all finite and returns how many channels it did; the scalar loop does the rest.
+    /// </summary>
+    private static int InstanceStatistics(double[] s1, double[] s2, float[] shift, int C, double invCount, double epsilon,
+        double[] mean, float[] invstd, int statOff, Span<float> mh, Span<float> inv, Span<float> lo)
+    {
+        if (!Avx.IsSupported) return 0;
+        var vInvCount = Vector256.Create(invCount); var vEps = Vector256.Create(epsilon);
+        int c = 0;
+        // Scalar math: as the scalar loop: gm = shift + t1 / n; var = max(0, (t2 - t1² / n) / n);
+        // invstd = (float)(1 / sqrt(var + eps)); mh = (float)gm; lo = mh - gm
+        for (; c + 4 <= C; c += 4)
+        {
+            var t1 = Vector256.LoadUnsafe(ref s1[c]); var t2 = Vector256.LoadUnsafe(ref s2[c]);
+            if (!Vector256.EqualsAll((t1 - t1) + (t2 - t2), Vector256<double>.Zero)) break;
+            var gm = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref shift[c])) + t1 * vInvCount;
+            var variance = Vector256.Max((t2 - t1 * t1 * vInvCount) * vInvCount, Vector256<double>.Zero);
+            var gi = Avx.ConvertToVector128Single(Vector256<double>.One / Vector256.Sqrt(variance + vEps));
+            var hi = Avx.ConvertToVector128Single(gm);
+            gm.StoreUnsafe(ref mean[statOff + c]); gi.StoreUnsafe(ref invstd[statOff + c]);
+            hi.StoreUnsafe(ref mh[c]); gi.StoreUnsafe(ref inv[c]);
+            Avx.ConvertToVector128Single(Avx.ConvertToVector256Double(hi) - gm).StoreUnsafe(ref lo[c]);
+        }
+        return c;
     }
 
     /// <summary>

@@ -294,6 +294,27 @@ public class NormKernelTests
         }
     }
 
+    [Fact]
+    public void InstancePerSampleKeepsNaNToItsChannel()
+    {
+        // Instance norm (a group per channel): the statistics go four channels at a time, and a NaN
+        // in one channel must make that channel's statistics NaN and leave its neighbours exact.
+        int B = 2, O = 10, C = 8, n = B * O * C;
+        var x = Rand(n, 31, 2f, 1f);
+        x[(0 * O + 3) * C + 5] = float.NaN;
+        var gamma = Rand(C, 32, 1f, 1f); var beta = Rand(C, 33);
+        var mean = new double[B * C]; var invstd = new float[B * C];
+        Normalize.ChannelForwardPerSample(x, new float[n], B, O, C, C, 1e-3, gamma, beta, mean, invstd);
+        var em = new double[B * C]; var ev = new double[B * C];
+        Moments.Compute(x, B, O, C, 1, em, ev);
+        for (int j = 0; j < B * C; j++)
+        {
+            if (j == 5) { Assert.True(double.IsNaN(mean[j]) && float.IsNaN(invstd[j]), "the NaN channel"); continue; }
+            Close(em[j], mean[j], 1e-12, 1e-9, $"mean[{j}]");
+            Close(1 / Math.Sqrt(ev[j] + 1e-3), invstd[j], 1e-6, 0, $"invstd[{j}]");
+        }
+    }
+
     [Theory]
     [InlineData(3, 10, 8, 4, 0.0)]       // GN NHWC
     [InlineData(32, 40, 128, 4, 0.0)]    // GN, threaded
