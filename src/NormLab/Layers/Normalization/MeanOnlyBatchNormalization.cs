@@ -31,8 +31,7 @@ public sealed class MeanOnlyBatchNormalization : Layer
     public MeanOnlyBatchNormalization(int axis = -1, double momentum = 0.99, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
-        if (!(momentum >= 0 && momentum <= 1))
-            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (the weight of the old value). Received: momentum={momentum}");
+        NormChecks.Momentum(Describe(), momentum);
         Axis = axis;
         Momentum = momentum;
     }

@@ -63,8 +63,7 @@ public sealed class SwitchableNormalization : Layer
         bool synchronized = false, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
-        if (!(momentum >= 0 && momentum <= 1))
-            throw new ArgumentException($"{Describe()}: momentum must be in [0, 1] (the weight of the old value). Received: momentum={momentum}");
+        NormChecks.Momentum(Describe(), momentum);
         NormChecks.Epsilon(Describe(), epsilon);
         Axis = axis;
         Momentum = momentum;
