@@ -706,10 +706,10 @@ internal static class Normalize
         for (int t0 = r0; t0 < r1; t0 += tile)
         {
             int t1 = Math.Min(r1, t0 + tile);
-            int r4 = t0;
+            int r8 = t0;
             if (L <= Moments.BlockFloats)
-                for (; r4 + 4 <= t1; r4 += 4) Moments.SegmentBlock4(x, (long)r4 * L, L, L, mean, r4, tileM2, r4 - t0);
-            for (int r = r4; r < t1; r++)
+                for (; r8 + 8 <= t1; r8 += 8) Moments.SegmentBlock8(x, (long)r8 * L, L, L, mean, r8, tileM2, r8 - t0);
+            for (int r = r8; r < t1; r++)
             {
                 long off = (long)r * L;
                 double n = 0, m = 0, m2 = 0;
@@ -721,12 +721,7 @@ internal static class Normalize
                 }
                 mean[r] = m; tileM2[r - t0] = m2;
             }
-            for (int r = t0; r < t1; r++)
-            {
-                double m = mean[r], variance = Math.Max(0, tileM2[r - t0] / L);
-                if (rootMeanSquare) { variance += m * m; mean[r] = 0; }
-                invstd[r] = (float)(1.0 / Math.Sqrt(variance + epsilon));
-            }
+            ScaleFactors(mean.AsSpan(t0, t1 - t0), tileM2.AsSpan(0, t1 - t0), L, epsilon, rootMeanSquare, invstd.AsSpan(t0, t1 - t0));
             for (int r = t0; r < t1; r++)
             {
                 long off = (long)r * L;
@@ -743,6 +738,31 @@ internal static class Normalize
         {
             StreamingStores.Fence();
             ArrayPool<float>.Shared.Return(staging);
+        }
+    }
+
+    /// <summary>
+    /// invstd = 1 / sqrt(m2 / n + epsilon) per row, four rows per vector of doubles (a division and a
+    /// square root per row would dominate rows of 64). Root mean square: the variance gains mean²
+    /// and the mean becomes 0.
+    /// </summary>
+    private static void ScaleFactors(Span<double> mean, ReadOnlySpan<double> m2, int n, double epsilon, bool rootMeanSquare, Span<float> invstd)
+    {
+        int r = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; r + 4 <= mean.Length; r += 4)
+            {
+                var m = Vector256.Create<double>(mean[r..]);
+                var variance = Vector256.Max(Vector256.Create<double>(m2[r..]) / n, Vector256<double>.Zero);
+                if (rootMeanSquare) { variance += m * m; Vector256<double>.Zero.CopyTo(mean[r..]); }
+                var s = Vector256<double>.One / Vector256.Sqrt(variance + Vector256.Create(epsilon));
+                Vector128.Narrow(s.GetLower(), s.GetUpper()).CopyTo(invstd[r..]);
+            }
+        for (; r < mean.Length; r++)
+        {
+            double m = mean[r], variance = Math.Max(m2[r] / n, 0);
+            if (rootMeanSquare) { variance += m * m; mean[r] = 0; }
+            invstd[r] = (float)(1.0 / Math.Sqrt(variance + epsilon));
         }
     }
 

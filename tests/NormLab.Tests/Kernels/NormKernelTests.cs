@@ -373,4 +373,26 @@ public class NormKernelTests
         for (int u = 0; u < rows; u++) { Close(mean[u], fm[u], 1e-12, 1e-7, "mean"); Close(invstd[u], fs[u], 1e-6, 0, "invstd"); }
         for (int j = 0; j < n; j++) Close(y[j], fy[j], 1e-5, 1e-5, "y");
     }
+
+    [Theory]
+    [InlineData(64)]   // eight rows per vector block, no tails
+    [InlineData(37)]   // scalar tails
+    public void RowWithMomentsKeepsNaNToItsRow(int L)
+    {
+        // Layer norm rows go eight at a time: a NaN in one row must make that row's statistics NaN
+        // (not clamped to a zero variance) and leave the other seven exact.
+        int rows = 16, n = rows * L;
+        var x = Rand(n, 41, 2f, 1f);
+        x[5 * L + 3] = float.NaN;
+        var mean = new double[rows]; var invstd = new float[rows];
+        Normalize.RowForwardWithMoments(x, new float[n], rows, L, 1e-3, Rand(L, 42, 1f, 1f), Rand(L, 43), true, false, mean, invstd);
+        var em = new double[rows]; var ev = new double[rows];
+        Moments.Compute(x, rows, 1, 1, L, em, ev);
+        for (int r = 0; r < rows; r++)
+        {
+            if (r == 5) { Assert.True(double.IsNaN(mean[r]) && float.IsNaN(invstd[r]), "the NaN row"); continue; }
+            Close(em[r], mean[r], 1e-12, 1e-7, $"mean[{r}]");
+            Close(1 / Math.Sqrt(ev[r] + 1e-3), invstd[r], 1e-6, 0, $"invstd[{r}]");
+        }
+    }
 }
