@@ -179,7 +179,7 @@ internal static class Conv2DKernel
             body(0, 0, total);
             return;
         }
-        Parallel.For(0, workers, KernelThreads.Options(workers),
+        ForkJoin.Run(workers,
             w => body(w, (int)((long)total * w / workers), (int)((long)total * (w + 1) / workers)));
     }
 

@@ -97,7 +97,7 @@ internal static class Gemm
             Block(in p, 0, m, 0, n);
             return;
         }
-        Parallel.For(0, tasks, KernelThreads.Options(tasks), t =>
+        ForkJoin.Run(tasks, t =>
         {
             int first = (int)((long)tiles * t / tasks), last = (int)((long)tiles * (t + 1) / tasks);
             if (splitColumns) Block(in p, 0, m, first * NR, Math.Min(n, last * NR));

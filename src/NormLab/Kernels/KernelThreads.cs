@@ -2,8 +2,8 @@ namespace NormLab.Kernels;
 
 /// <summary>
 /// The one thread-count knob for every CPU kernel (GEMM, convolution, pooling, normalization).
-/// The CLI and the benchmarks set <see cref="Max"/>; kernels pass it as
-/// <see cref="ParallelOptions.MaxDegreeOfParallelism"/>.
+/// The CLI and the benchmarks set <see cref="Max"/>; <see cref="ForkJoin"/> runs a kernel on at most
+/// that many threads.
 /// </summary>
 internal static class KernelThreads
 {
@@ -15,9 +15,6 @@ internal static class KernelThreads
         get => _max;
         set => _max = Math.Max(1, value);
     }
-
-    /// <summary>Parallel options capped at <paramref name="threads"/> workers.</summary>
-    internal static ParallelOptions Options(int threads) => new() { MaxDegreeOfParallelism = Math.Max(1, threads) };
 
     /// <summary>
     /// Splits [0, <paramref name="total"/>) into one contiguous range per thread and runs
@@ -32,7 +29,7 @@ internal static class KernelThreads
             if (total > 0) body(0, total);
             return;
         }
-        Parallel.For(0, workers, Options(workers),
+        ForkJoin.Run(workers,
             w => body((int)((long)total * w / workers), (int)((long)total * (w + 1) / workers)));
     }
 }

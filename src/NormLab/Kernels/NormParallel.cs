@@ -25,7 +25,7 @@ internal static class NormParallel
     internal static void For(int items, int chunks, Action<int, int, int> body)
     {
         if (chunks <= 1) { body(0, 0, items); return; }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, KernelThreads.Max) }, t =>
+        ForkJoin.Run(chunks, t =>
         {
             int begin = (int)((long)items * t / chunks), end = (int)((long)items * (t + 1) / chunks);
             body(t, begin, end);
