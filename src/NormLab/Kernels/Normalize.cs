@@ -691,8 +691,8 @@ internal static class Normalize
             (_, r0, r1) => RowsWithMoments(x, y, r0, r1, L, epsilon, g, bt, center, rootMeanSquare, mean, invstd));
     }
 
-    /// <summary>Rows [r0, r1) in tiles of about 16 KB: the moments of the tile's rows, their scale factors
-    /// (a short loop whose divisions and square roots overlap), then the normalization from L1.</summary>
+    /// <summary>Rows [r0, r1) in tiles of about 16 KB: the moments of the tile's rows (eight at a time,
+    /// <see cref="Moments.SegmentBlock8"/>), their scale factors, then the normalization from L1.</summary>
     private static void RowsWithMoments(float[] x, float[] y, int r0, int r1, int L, double epsilon,
         float[] gamma, float[] beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd)
     {
