@@ -27,7 +27,9 @@ internal static class ForkJoin
     /// <summary>One fork: its body, task count, the next unclaimed task, finished tasks and the first error.</summary>
     private sealed class Job(Action<int> body, int tasks, int helpers)
     {
-        internal readonly Action<int> Body = body;
+        /// <summary>Cleared when the job is done, so that the last job (which helpers keep seeing until the
+        /// next) does not keep the kernel's arrays alive.</summary>
+        internal Action<int>? Body = body;
         internal readonly int Tasks = tasks;
         internal readonly int Helpers = helpers;
         internal int Next;
@@ -40,7 +42,7 @@ internal static class ForkJoin
             int t;
             while ((t = Interlocked.Increment(ref Next) - 1) < Tasks)
             {
-                try { Body(t); }
+                try { Body!(t); }
                 catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
                 Interlocked.Increment(ref Done);
             }
@@ -78,6 +80,7 @@ internal static class ForkJoin
             job.Work();
             var spin = new SpinWait();
             while (Volatile.Read(ref job.Done) < tasks) spin.SpinOnce(sleep1Threshold: -1);
+            job.Body = null;
             if (job.Error != null) ExceptionDispatchInfo.Throw(job.Error);
         }
         finally
