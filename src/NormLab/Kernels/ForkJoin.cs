@@ -25,13 +25,13 @@ internal static class ForkJoin
     internal const int SpinMicroseconds = 50;
 
     /// <summary>One fork: its body, task count, the next unclaimed task, finished tasks and the first error.</summary>
-    private sealed class Job(Action<int> body, int tasks, int helpers)
+    private sealed class Job(Action<int> body, int tasks, int helpersWanted)
     {
         /// <summary>Cleared when the job is done, so that the last job (which helpers keep seeing until the
         /// next) does not keep the kernel's arrays alive.</summary>
         internal Action<int>? Body = body;
         internal readonly int Tasks = tasks;
-        internal readonly int Helpers = helpers;
+        internal readonly int HelpersWanted = helpersWanted;
         internal int Next;
         internal int Done;
         internal Exception? Error;
@@ -108,7 +108,7 @@ internal static class ForkJoin
         {
             var job = WaitForJob(seen);
             seen = job;
-            if (index < job.Helpers) job.Work();
+            if (index < job.HelpersWanted) job.Work();
         }
     }
 
