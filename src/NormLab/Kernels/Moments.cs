@@ -444,8 +444,11 @@ internal static class Moments
     /// precision of the two-pass scheme (no cancellation even when the mean is 1e6) while x is read once.
     /// Float partial sums over blocks of at most 64 rows, flushed to double. 32 channels at a time with
     /// their shifts and accumulators in registers; <paramref name="scratch"/> holds 2 * C floats.
+    /// With <paramref name="groupWidth"/> &gt; 1 (GN: groups of that many adjacent channels sharing one
+    /// shift), each block's partials are summed per group instead, into s1[g] and s2[g].
     /// </summary>
-    internal static void ShiftedColumnSums(float[] x, long off, int rows, int C, float[] shift, double[] s1, double[] s2, float[] scratch)
+    internal static void ShiftedColumnSums(float[] x, long off, int rows, int C, float[] shift, double[] s1, double[] s2, float[] scratch,
+        int groupWidth = 1)
     {
         ref float xr = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
         ref float sr = ref MemoryMarshal.GetArrayDataReference(shift);
@@ -458,7 +461,28 @@ internal static class Moments
             int nr = Math.Min(blockRows, rows - rb);
             nuint boff = (nuint)((long)rb * C);
             BlockDeviations(ref xr, boff, nr, C, cv, ref sr, ref f1, ref f2);
-            AddWidened(scratch.AsSpan(0, C), s1); AddWidened(scratch.AsSpan(C, C), s2);
+            if (groupWidth == 1) { AddWidened(scratch.AsSpan(0, C), s1); AddWidened(scratch.AsSpan(C, C), s2); }
+            else { AddGroupSums(scratch.AsSpan(0, C), groupWidth, s1); AddGroupSums(scratch.AsSpan(C, C), groupWidth, s2); }
+        }
+    }
+
+    /// <summary>Scalar math: sum[g] += sum of part[g * width .. (g + 1) * width) (a vector sum when width is a
+    /// multiple of 8: a GN group of 32 channels is four adds and one horizontal sum, not 32 double adds).</summary>
+    private static void AddGroupSums(ReadOnlySpan<float> part, int width, double[] sum)
+    {
+        for (int g = 0, c0 = 0; c0 < part.Length; g++, c0 += width)
+        {
+            var group = part.Slice(c0, width);
+            if (Vector256.IsHardwareAccelerated && width % 8 == 0)
+            {
+                var v = Vector256.Create(group);
+                for (int i = 8; i < width; i += 8) v += Vector256.Create(group[i..]);
+                sum[g] += Vector256.Sum(v);
+                continue;
+            }
+            double t = 0;
+            foreach (float f in group) t += f;
+            sum[g] += t;
         }
     }
 

@@ -464,8 +464,8 @@ internal static class Normalize
     /// parallel region over samples. Writes y, and mean / invstd per (b, g) for the backward:
     /// <code>
     /// per group: shift = mean of its values in the first 4 rows (a cheap estimate of the mean)
-    /// one pass per channel c of sample b: S1[c] = sum (x - shift), S2[c] = sum (x - shift)² (Moments.ShiftedColumnSums)
-    /// per group: S1, S2 = sums over its channels; mean = shift + S1/n; invstd = 1 / sqrt((S2 - S1²/n) / n + epsilon)
+    /// one pass over sample b: per group, S1 = sum (x - shift), S2 = sum (x - shift)² (Moments.ShiftedColumnSums)
+    /// per group: mean = shift + S1/n; invstd = 1 / sqrt((S2 - S1²/n) / n + epsilon)
     /// y = (x - mh[c]) * a[c] + sh[c],  a = invstd * gamma,  sh = beta - (mean - mh) * a
     /// </code>
     /// </summary>
@@ -500,21 +500,14 @@ internal static class Normalize
             long off = (long)b * O * C;
             // Shift of each group: the mean of its values in the first rows, a cheap estimate of the mean.
             Moments.ColumnShifts(ref Unsafe.Add(ref xr, (nint)off), O, C, shift);
-            if (cg > 1)
-                for (int c0 = 0; c0 < C; c0 += cg)
-                {
-                    float est = TensorPrimitives.Sum<float>(shift.AsSpan(c0, cg)) / cg;
-                    shift.AsSpan(c0, cg).Fill(float.IsFinite(est) ? est : 0f);
-                }
-            Array.Clear(s1, 0, C); Array.Clear(s2, 0, C);
-            Moments.ShiftedColumnSums(x, off, O, C, shift, s1, s2, scratch);
+            if (cg > 1) GroupShifts(shift, C, cg);
+            Array.Clear(s1, 0, G); Array.Clear(s2, 0, G);
+            Moments.ShiftedColumnSums(x, off, O, C, shift, s1, s2, scratch, cg);
             int done = cg == 1 ? InstanceStatistics(s1, s2, shift, C, invCount, epsilon, mean, invstd, b * G, mh, inv, lo) : 0;
             for (int g = done, c0 = done * cg; g < G; g++, c0 += cg)
             {
-                // All channels of a group share the shift, so the group's sums are the channels' sums:
-                // mean = shift + S1 / n, M2 = S2 - S1² / n.
-                double t1 = cg == 1 ? s1[c0] : TensorPrimitives.Sum<double>(s1.AsSpan(c0, cg));
-                double t2 = cg == 1 ? s2[c0] : TensorPrimitives.Sum<double>(s2.AsSpan(c0, cg));
+                // All channels of a group share the shift: mean = shift + S1 / n, M2 = S2 - S1² / n.
+                double t1 = s1[g], t2 = s2[g];
                 double gm = shift[c0] + t1 * invCount;
                 double variance = (t2 - t1 * t1 * invCount) * invCount;
                 if (!double.IsFinite(t1) || !double.IsFinite(t2)) { gm = double.NaN; variance = double.NaN; }
@@ -522,16 +515,55 @@ internal static class Normalize
                 float gi = (float)(1.0 / Math.Sqrt(variance + epsilon)), hi = (float)gm;
                 mean[b * G + g] = gm; invstd[b * G + g] = gi;
                 if (cg == 1) { mh[c0] = hi; inv[c0] = gi; lo[c0] = (float)(hi - gm); continue; }
-                mh.Slice(c0, cg).Fill(hi); inv.Slice(c0, cg).Fill(gi); lo.Slice(c0, cg).Fill((float)(hi - gm));
+                GroupCoefficients(c0, cg, hi, gi, (float)(hi - gm), gamma, beta, mh, a, sh);
             }
-            // Scalar math: a[c] = invstd[g] * gamma[c]; sh[c] = beta[c] - (mean[g] - mh[c]) * a[c]
-            TensorPrimitives.Multiply(gamma.AsSpan(0, C), inv, a);
-            TensorPrimitives.MultiplyAdd(a, lo, beta.AsSpan(0, C), sh);
+            if (cg == 1)
+            {
+                // Scalar math: a[c] = invstd[c] * gamma[c]; sh[c] = beta[c] - (mean[c] - mh[c]) * a[c]
+                TensorPrimitives.Multiply(gamma.AsSpan(0, C), inv, a);
+                TensorPrimitives.MultiplyAdd(a, lo, beta.AsSpan(0, C), sh);
+            }
             AffineRows(ref xr, ref yr, off, O, C, ref mh[0], ref a[0], ref sh[0], stream);
         }
         if (stream) StreamingStores.Fence();
         ArrayPool<double>.Shared.Return(s1); ArrayPool<double>.Shared.Return(s2);
         ArrayPool<float>.Shared.Return(shift); ArrayPool<float>.Shared.Return(scratch); ArrayPool<float>.Shared.Return(coef);
+    }
+
+    /// <summary>Scalar math: shift[c] = mean of shift over c's group of <paramref name="cg"/> channels (0 when
+    /// not finite), so that every channel of a group is shifted alike.</summary>
+    private static void GroupShifts(float[] shift, int C, int cg)
+    {
+        for (int c0 = 0; c0 < C; c0 += cg)
+        {
+            var group = shift.AsSpan(c0, cg);
+            float est = TensorPrimitives.Sum<float>(group) / cg;
+            group.Fill(float.IsFinite(est) ? est : 0f);
+        }
+    }
+
+    /// <summary>The affine of the channels [c0, c0 + cg) of one group, eight at a time.
+    /// Scalar math: mh[c] = hi; a[c] = gi * gamma[c]; sh[c] = a[c] * lo + beta[c]
+    /// (lo = hi - mean, the part of the mean that the float hi misses).</summary>
+    private static void GroupCoefficients(int c0, int cg, float hi, float gi, float lo, float[] gamma, float[] beta,
+        Span<float> mh, Span<float> a, Span<float> sh)
+    {
+        int c = c0, end = c0 + cg;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vhi = Vector256.Create(hi); var vgi = Vector256.Create(gi); var vlo = Vector256.Create(lo);
+            for (; c + 8 <= end; c += 8)
+            {
+                var ac = vgi * Vector256.Create<float>(gamma.AsSpan(c));
+                vhi.CopyTo(mh[c..]); ac.CopyTo(a[c..]);
+                (ac * vlo + Vector256.Create<float>(beta.AsSpan(c))).CopyTo(sh[c..]);
+            }
+        }
+        for (; c < end; c++)
+        {
+            float ac = gi * gamma[c];
+            mh[c] = hi; a[c] = ac; sh[c] = ac * lo + beta[c];
+        }
     }
 
     /// <summary>
