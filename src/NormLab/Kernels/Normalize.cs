@@ -572,7 +572,7 @@ internal static class Normalize
         int c = 0;
         // Scalar math: as the scalar loop: gm = shift + t1 / n; var = max(0, (t2 - t1² / n) / n);
         // invstd = 1 / sqrt((float)(var + eps)) in float (one float square root and division per eight
-        // channels cost a third of two double ones; float is what Keras computes in);
+        // channels instead of two double ones; Keras computes it in float too);
         // mh = (float)gm; a = invstd * gamma; sh = a * (mh - gm) + beta
         for (; c + 8 <= C; c += 8)
         {
