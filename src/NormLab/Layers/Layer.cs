@@ -7,7 +7,7 @@ namespace NormLab.Layers;
 
 /// <summary>
 /// The base of every layer, written the Keras way: the constructor stores configuration,
-/// <see cref="BuildCore"/> creates weights through <see cref="AddWeight"/> on the first call,
+/// <see cref="BuildCore"/> creates weights through <see cref="AddWeight(string, int[], Initializer, bool, Regularizer, Constraint)"/> on the first call,
 /// <see cref="Forward"/> computes with ops, and <see cref="GetConfig"/> returns what rebuilds it.
 /// </summary>
 public abstract partial class Layer
@@ -98,6 +98,10 @@ public abstract partial class Layer
         shape[0] = inputShape[0];
         return shape;
     }
+
+    /// <summary>Creates and registers the weight that <paramref name="settings"/> describes, under its name.</summary>
+    private protected Tensor AddWeight(WeightSettings settings, int[] shape) =>
+        AddWeight(settings.Name, shape, settings.Initializer, true, settings.Regularizer, settings.Constraint);
 
     /// <summary>Creates and registers a weight (the single place weights come from).</summary>
     protected Tensor AddWeight(string name, int[] shape, Initializer initializer, bool trainable = true,

@@ -66,8 +66,8 @@ public sealed class Conv2D : Layer
     {
         if (inputShape.Length != 4)
             throw new ArgumentException($"{Describe()}: expected input of rank 4 (batch, height, width, channels), received shape {Shapes.Format(inputShape)}.");
-        kernel = AddWeight("kernel", [KernelSize.Height, KernelSize.Width, inputShape[3], Filters], settings.KernelInitializer, regularizer: settings.KernelRegularizer, constraint: settings.KernelConstraint);
-        if (UseBias) bias = AddWeight("bias", [Filters], settings.BiasInitializer, regularizer: settings.BiasRegularizer, constraint: settings.BiasConstraint);
+        kernel = AddWeight(settings.Kernel, [KernelSize.Height, KernelSize.Width, inputShape[3], Filters]);
+        if (UseBias) bias = AddWeight(settings.Bias, [Filters]);
     }
 
     /// <inheritdoc/>
@@ -134,6 +134,6 @@ public sealed class Conv2D : Layer
         c.GetInt("filters", 1), Size2.FromArray(c.GetInts("kernel_size")!), Size2.FromArray(c.GetInts("strides") ?? [1]),
         c.GetString("padding", "valid")!, Size2.FromArray(c.GetInts("dilation_rate") ?? [1]),
         c.GetString("activation", "linear"), c.GetBool("use_bias", true),
-        s.KernelInitializer, s.BiasInitializer, s.KernelRegularizer, s.BiasRegularizer, s.KernelConstraint, s.BiasConstraint,
+        s.Kernel.Initializer, s.Bias.Initializer, s.Kernel.Regularizer, s.Bias.Regularizer, s.Kernel.Constraint, s.Bias.Constraint,
         name: c.GetString("name"));
 }

@@ -52,8 +52,8 @@ public sealed class Dense : Layer
     {
         if (inputShape.Length < 2)
             throw new ArgumentException($"{Describe()}: expected input of rank >= 2 (batch, ..., features), received shape {Shapes.Format(inputShape)}.");
-        kernel = AddWeight("kernel", [inputShape[^1], Units], settings.KernelInitializer, regularizer: settings.KernelRegularizer, constraint: settings.KernelConstraint);
-        if (UseBias) bias = AddWeight("bias", [Units], settings.BiasInitializer, regularizer: settings.BiasRegularizer, constraint: settings.BiasConstraint);
+        kernel = AddWeight(settings.Kernel, [inputShape[^1], Units]);
+        if (UseBias) bias = AddWeight(settings.Bias, [Units]);
     }
 
     /// <inheritdoc/>
@@ -91,6 +91,6 @@ public sealed class Dense : Layer
 
     private static Dense FromConfig(JsonObject c, KernelAndBias s) => new(
         c.GetInt("units", 1), c.GetString("activation", "linear"), c.GetBool("use_bias", true),
-        s.KernelInitializer, s.BiasInitializer, s.KernelRegularizer, s.BiasRegularizer, s.KernelConstraint, s.BiasConstraint,
+        s.Kernel.Initializer, s.Bias.Initializer, s.Kernel.Regularizer, s.Bias.Regularizer, s.Kernel.Constraint, s.Bias.Constraint,
         name: c.GetString("name"));
 }

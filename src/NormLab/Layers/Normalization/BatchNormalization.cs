@@ -119,8 +119,8 @@ public sealed class BatchNormalization : Layer
         axis = NormViews.ResolveAxis(Describe(), Axis, inputShape);
         channels = inputShape[axis];
         int[] shape = [channels];
-        if (Scale) Gamma = AddWeight("gamma", shape, affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
-        if (Center) Beta = AddWeight("beta", shape, affine.BetaInitializer, true, affine.BetaRegularizer, affine.BetaConstraint);
+        if (Scale) Gamma = AddWeight(affine.Gamma, shape);
+        if (Center) Beta = AddWeight(affine.Beta, shape);
         MovingMean = AddWeight("moving_mean", shape, movingMeanInitializer, trainable: false);
         MovingVariance = AddWeight("moving_variance", shape, movingVarianceInitializer, trainable: false);
         if (Renorm)
@@ -233,9 +233,9 @@ public sealed class BatchNormalization : Layer
     private static BatchNormalization FromConfig(JsonObject c, GammaAndBeta a) => new(
         c.GetInt("axis", -1), c.GetDouble("momentum", 0.99), c.GetDouble("epsilon", 1e-3),
         c.GetBool("center", true), c.GetBool("scale", true),
-        a.BetaInitializer, a.GammaInitializer,
+        a.Beta.Initializer, a.Gamma.Initializer,
         OptInit(c["moving_mean_initializer"]), OptInit(c["moving_variance_initializer"]),
-        a.BetaRegularizer, a.GammaRegularizer, a.BetaConstraint, a.GammaConstraint,
+        a.Beta.Regularizer, a.Gamma.Regularizer, a.Beta.Constraint, a.Gamma.Constraint,
         c.GetBool("renorm", false),
         c["renorm_clipping"] is JsonObject clip ? clip.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()) : null,
         c.GetDouble("renorm_momentum", 0.99), c.GetBool("synchronized", false), c.GetBool("trainable", true),

@@ -67,8 +67,8 @@ public sealed class GroupNormalization : Layer
         if (channels % groups != 0)
             throw new ArgumentException($"{Describe()}: Number of groups ({groups}) must be a multiple of the number of channels ({channels}).");
         Groups = groups;
-        if (Scale) Gamma = AddWeight("gamma", [channels], affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
-        if (Center) Beta = AddWeight("beta", [channels], affine.BetaInitializer, true, affine.BetaRegularizer, affine.BetaConstraint);
+        if (Scale) Gamma = AddWeight(affine.Gamma, [channels]);
+        if (Center) Beta = AddWeight(affine.Beta, [channels]);
     }
 
     /// <inheritdoc/>
@@ -108,6 +108,6 @@ public sealed class GroupNormalization : Layer
 
     private static GroupNormalization FromConfig(JsonObject c, GammaAndBeta a) => new(
         c.GetInt("groups", 32), c.GetInt("axis", -1), c.GetDouble("epsilon", 1e-3), c.GetBool("center", true), c.GetBool("scale", true),
-        a.BetaInitializer, a.GammaInitializer, a.BetaRegularizer, a.GammaRegularizer, a.BetaConstraint, a.GammaConstraint,
+        a.Beta.Initializer, a.Gamma.Initializer, a.Beta.Regularizer, a.Gamma.Regularizer, a.Beta.Constraint, a.Gamma.Constraint,
         c.GetBool("trainable", true), name: c.GetString("name"));
 }

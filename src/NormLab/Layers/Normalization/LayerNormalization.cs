@@ -66,8 +66,8 @@ public sealed class LayerNormalization : Layer
         axes = NormViews.CanonicalAxes(axisArg.Values, inputShape.Length, Describe());
         builtDims = (int[])inputShape.Clone();
         int[] shape = axes.Select(a => inputShape[a]).ToArray();
-        if (Scale || RmsScaling) Gamma = AddWeight("gamma", shape, affine.GammaInitializer, true, affine.GammaRegularizer, affine.GammaConstraint);
-        if (Center && !RmsScaling) Beta = AddWeight("beta", shape, affine.BetaInitializer, true, affine.BetaRegularizer, affine.BetaConstraint);
+        if (Scale || RmsScaling) Gamma = AddWeight(affine.Gamma, shape);
+        if (Center && !RmsScaling) Beta = AddWeight(affine.Beta, shape);
     }
 
     /// <inheritdoc/>
@@ -130,6 +130,6 @@ public sealed class LayerNormalization : Layer
 
     private static LayerNormalization FromConfig(JsonObject c, GammaAndBeta a) => new(
         Axes.FromJson(c["axis"], nullIsNone: false), c.GetDouble("epsilon", 1e-3), c.GetBool("center", true), c.GetBool("scale", true),
-        a.BetaInitializer, a.GammaInitializer, a.BetaRegularizer, a.GammaRegularizer, a.BetaConstraint, a.GammaConstraint,
+        a.Beta.Initializer, a.Gamma.Initializer, a.Beta.Regularizer, a.Gamma.Regularizer, a.Beta.Constraint, a.Gamma.Constraint,
         c.GetBool("rms_scaling", false), c.GetBool("trainable", true), name: c.GetString("name"));
 }
