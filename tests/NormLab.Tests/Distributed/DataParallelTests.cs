@@ -54,19 +54,7 @@ public sealed class DataParallelTests(ITestOutputHelper output)
     public void ThreeRanksWithUnequalShardsMatchOneProcess() => AssertMatchesOneProcess(3);
 
     [MpiFact]
-    public void TwoRanksWithLocalBatchNormMeasurablyDiffer()
-    {
-        var single = MpiRun.Single("train --sync 0");
-        var two = MpiRun.Mpi(2, "train --sync 0");
-        Assert.Equal(0, two.ExitCode);
-        double loss = MaxDiff(single.Losses, two.Losses), weights = MaxDiff(single.Weights, two.Weights);
-        double ranks = two.Result.GetProperty("rankDiff").GetDouble();
-        output.WriteLine($"local BN, 2 ranks vs 1 process: max loss diff {loss:E2}, max weight diff {weights:E2}, moving statistics differ between ranks by {ranks:E2}");
-        Assert.True(loss > 1e-3, $"expected the per-rank statistics to change the loss, max diff {loss:E2}");
-        Assert.True(weights > 1e-3, $"expected the weights to differ, max diff {weights:E2}");
-        // The trained weights are identical on every rank; the moving statistics are not.
-        Assert.True(ranks > 1e-3);
-    }
+    public void TwoRanksWithLocalBatchNormMeasurablyDiffer() => AssertLocalStatisticsDiffer("bn");
 
     [MpiTheory]
     [InlineData("sn", 2)]
@@ -78,18 +66,7 @@ public sealed class DataParallelTests(ITestOutputHelper output)
     [MpiTheory]
     [InlineData("sn")]
     [InlineData("bin")]
-    public void LocalSwitchableAndBatchInstanceNormMeasurablyDiffer(string norm)
-    {
-        var single = MpiRun.Single($"train --sync 0 --norm {norm}");
-        var two = MpiRun.Mpi(2, $"train --sync 0 --norm {norm}");
-        Assert.True(two.ExitCode == 0, two.Output);
-        double loss = MaxDiff(single.Losses, two.Losses), weights = MaxDiff(single.Weights, two.Weights);
-        double ranks = two.Result.GetProperty("rankDiff").GetDouble();
-        output.WriteLine($"local {norm}, 2 ranks vs 1 process: max loss diff {loss:E2}, max weight diff {weights:E2}, moving statistics differ between ranks by {ranks:E2}");
-        Assert.True(loss > 1e-3, $"expected the per-rank statistics to change the loss, max diff {loss:E2}");
-        Assert.True(weights > 1e-3, $"expected the weights to differ, max diff {weights:E2}");
-        Assert.True(ranks > 1e-3);
-    }
+    public void LocalSwitchableAndBatchInstanceNormMeasurablyDiffer(string norm) => AssertLocalStatisticsDiffer(norm);
 
     /// <summary>
     /// Ghost batches (8 samples) never span ranks, so local and synchronized runs have the same loss curve
@@ -161,6 +138,22 @@ public sealed class DataParallelTests(ITestOutputHelper output)
         Assert.True(loss < LossTolerance, $"loss curves differ by {loss:E2}");
         Assert.True(weights < WeightTolerance, $"weights and moving statistics differ by {weights:E2}");
         Assert.Equal(0, rankDiff);
+    }
+
+    /// <summary>Without synchronization each of two ranks normalizes with its own batch statistics: the loss
+    /// and the weights differ from one process, and the moving statistics differ between the ranks
+    /// (the trained weights are identical on every rank).</summary>
+    private void AssertLocalStatisticsDiffer(string norm)
+    {
+        var single = MpiRun.Single($"train --sync 0 --norm {norm}");
+        var two = MpiRun.Mpi(2, $"train --sync 0 --norm {norm}");
+        Assert.True(two.ExitCode == 0, two.Output);
+        double loss = MaxDiff(single.Losses, two.Losses), weights = MaxDiff(single.Weights, two.Weights);
+        double ranks = two.Result.GetProperty("rankDiff").GetDouble();
+        output.WriteLine($"local {norm}, 2 ranks vs 1 process: max loss diff {loss:E2}, max weight diff {weights:E2}, moving statistics differ between ranks by {ranks:E2}");
+        Assert.True(loss > 1e-3, $"expected the per-rank statistics to change the loss, max diff {loss:E2}");
+        Assert.True(weights > 1e-3, $"expected the weights to differ, max diff {weights:E2}");
+        Assert.True(ranks > 1e-3);
     }
 
     private static double MaxDiff(IReadOnlyList<double> a, IReadOnlyList<double> b)
