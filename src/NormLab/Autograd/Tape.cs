@@ -37,6 +37,8 @@ internal static class Tape
 
     internal static void Backward(Tensor root, Tensor seed)
     {
+        if (root.IsDisposed)
+            throw new ObjectDisposedException(nameof(Tensor), $"Tensor.Backward: this tensor of shape {Shapes.Format(root.Dims)} was disposed.");
         if (!root.RequiresGrad)
             throw new InvalidOperationException("Tensor.Backward: this tensor does not require a gradient (no input with RequiresGrad = true was used to compute it).");
         var order = TopologicalOrder(root);
@@ -79,7 +81,12 @@ internal static class Tape
             stack.Push((tensor, true));
             if (tensor.GradFn == null) continue;
             foreach (var input in tensor.GradFn.Inputs)
+            {
+                // A rule may read any input, and a disposed tensor's memory may already hold another's values.
+                if (input.IsDisposed)
+                    throw new ObjectDisposedException(nameof(Tensor), $"Tensor.Backward: a tensor of shape {Shapes.Format(input.Dims)} that a recorded operation used was disposed, and that operation's gradient needs its values. Dispose tensors after Backward.");
                 if (input.RequiresGrad && !visited.Contains(input)) stack.Push((input, false));
+            }
         }
         return order;
     }

@@ -29,7 +29,7 @@ internal static class Normalize
     /// Forward: <c>y = gamma[c] * (x - mean[b, g]) * invstd[b, g] + beta[c]</c>, with g = c / (C / G).
     /// </summary>
     internal static void ChannelForward(float[] x, float[] y, int B, int O, int C, int I, int G,
-        double[] mean, float[] invstd, float[]? gamma, float[]? beta)
+        double[] mean, float[] invstd, float[]? gamma, float[]? beta, bool outputInCache = false)
     {
         int cg = C / G;
         var mh = new float[B * C]; var a = new float[B * C]; var sh = new float[B * C];
@@ -46,14 +46,15 @@ internal static class Normalize
                     sh[j] = (float)((beta?[c] ?? 0f) - (m - hi) * ac);
                 }
             }
-        Affine(x, y, B, O, C, I, mh, a, sh);
+        Affine(x, y, B, O, C, I, mh, a, sh, outputInCache);
     }
 
     /// <summary>Scalar math: y[b, o, c, i] = (x[b, o, c, i] - mh[b, c]) * a[b, c] + sh[b, c].</summary>
-    internal static void Affine(float[] x, float[] y, int B, int O, int C, int I, float[] mh, float[] a, float[] sh)
+    internal static void Affine(float[] x, float[] y, int B, int O, int C, int I, float[] mh, float[] a, float[] sh,
+        bool outputInCache = false)
     {
         int rows = B * O;
-        bool stream = y.Length >= StreamingStores.MinFloats;
+        bool stream = StreamingStores.Pays(y.Length, outputInCache);
         int chunks = NormParallel.Chunks(rows, (long)C * I);
         NormParallel.For(rows, chunks, (_, r0, r1) =>
         {
@@ -470,15 +471,16 @@ internal static class Normalize
     /// </code>
     /// </summary>
     internal static void ChannelForwardPerSample(float[] x, float[] y, int B, int O, int C, int G, double epsilon,
-        float[]? gamma, float[]? beta, double[] mean, float[] invstd)
+        float[]? gamma, float[]? beta, double[] mean, float[] invstd, bool outputInCache = false)
     {
         var g = gamma ?? Filled(C, 1f); var bt = beta ?? new float[C];
+        bool stream = StreamingStores.Pays(y.Length, outputInCache);
         NormParallel.For(B, NormParallel.Chunks(B, (long)O * C * 2),
-            (_, b0, b1) => ForwardSamples(x, y, b0, b1, O, C, G, epsilon, g, bt, mean, invstd));
+            (_, b0, b1) => ForwardSamples(x, y, b0, b1, O, C, G, epsilon, g, bt, mean, invstd, stream));
     }
 
     private static void ForwardSamples(float[] x, float[] y, int b0, int b1, int O, int C, int G, double epsilon,
-        float[] gamma, float[] beta, double[] mean, float[] invstd)
+        float[] gamma, float[] beta, double[] mean, float[] invstd, bool stream)
     {
         int cg = C / G;
         // Scratch from the pool (the only allocation of a call is its output).
@@ -489,7 +491,6 @@ internal static class Normalize
         var mh = coef.AsSpan(0, C); var a = coef.AsSpan(C, C); var sh = coef.AsSpan(2 * C, C);
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
-        bool stream = y.Length >= StreamingStores.MinFloats;
         double invCount = 1.0 / ((double)O * cg);
         // The per-channel bookkeeping is vectorized (group sums and the affine eight channels at a time):
         // with short samples, (32, 20, 128), it took as long as the two data passes when written as
@@ -718,24 +719,24 @@ internal static class Normalize
     /// is <see cref="RowForward"/>'s.
     /// </summary>
     internal static void RowForwardWithMoments(float[] x, float[] y, int rows, int L, double epsilon,
-        float[]? gamma, float[]? beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd)
+        float[]? gamma, float[]? beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd, bool outputInCache = false)
     {
         var g = gamma ?? Filled(L, 1f); var bt = beta ?? new float[L];
+        bool stream = StreamingStores.Pays(y.Length, outputInCache) && L <= Moments.BlockFloats && StreamingStores.Supported;
         NormParallel.For(rows, NormParallel.Chunks(rows, (long)L * 2),
-            (_, r0, r1) => RowsWithMoments(x, y, r0, r1, L, epsilon, g, bt, center, rootMeanSquare, mean, invstd));
+            (_, r0, r1) => RowsWithMoments(x, y, r0, r1, L, epsilon, g, bt, center, rootMeanSquare, mean, invstd, stream));
     }
 
     /// <summary>Rows [r0, r1) in tiles of about 16 KB: the moments of the tile's rows (eight at a time,
     /// <see cref="Moments.SegmentBlock8"/>), their scale factors, then the normalization from L1.</summary>
     private static void RowsWithMoments(float[] x, float[] y, int r0, int r1, int L, double epsilon,
-        float[] gamma, float[] beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd)
+        float[] gamma, float[] beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd, bool stream)
     {
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
         int tile = Math.Max(1, Moments.BlockFloats / L);
         var tileM2 = new double[tile];
         // Large outputs: each tile is normalized into a buffer in L1, then streamed out (StreamingStores).
-        bool stream = y.Length >= StreamingStores.MinFloats && L <= Moments.BlockFloats && StreamingStores.Supported;
         var staging = stream ? ArrayPool<float>.Shared.Rent(tile * L) : null;
         for (int t0 = r0; t0 < r1; t0 += tile)
         {

@@ -4,32 +4,94 @@ namespace NormLab;
 
 /// <summary>
 /// A dense, contiguous, row-major float32 array with reverse-mode autograd.
-/// Tensors are ordinary managed objects: there is nothing to dispose.
+/// Tensors are ordinary managed objects that the GC reclaims; <see cref="Dispose"/> is optional and
+/// hands a tensor's memory to the next operation instead, while it is still in cache.
 /// </summary>
 /// <example><code>
 /// Tensor a = Tensor.RandN(8, 3);  a.RequiresGrad = true;
 /// Tensor loss = (a * a).Sum();
 /// loss.Backward();                 // a.Grad == 2 * a
 /// </code></example>
-public sealed partial class Tensor
+public sealed partial class Tensor : IDisposable
 {
+    private readonly TensorStorage storage;
+    private bool disposed;
+
     /// <summary>The values, row-major; its length is exactly <see cref="Size"/>.</summary>
-    internal readonly float[] Data;
+    internal float[] Data => disposed ? throw DisposedError() : storage.Array;
 
     /// <summary>The recorded operation that produced this tensor, when autograd tracks it.</summary>
     internal Node? GradFn;
 
     private readonly int[] shape;
 
-    /// <summary>Wraps <paramref name="data"/> without copying.</summary>
-    internal Tensor(float[] data, int[] shape)
+    /// <summary>Wraps <paramref name="data"/> without copying; disposing the tensor leaves the array to the GC.</summary>
+    internal Tensor(float[] data, int[] shape) : this(new TensorStorage(data, pooled: false), shape) { }
+
+    private Tensor(TensorStorage storage, ReadOnlySpan<int> shape)
     {
         int size = Shapes.SizeOf(shape);
-        if (data.Length != size)
-            throw new ArgumentException($"Tensor: data has {data.Length} values but shape {Shapes.Format(shape)} needs {size}.");
-        Data = data;
-        this.shape = (int[])shape.Clone();
+        if (storage.Array.Length != size)
+            throw new ArgumentException($"Tensor: data has {storage.Array.Length} values but shape {Shapes.Format(shape)} needs {size}.");
+        this.storage = storage;
+        this.shape = shape.ToArray();
     }
+
+    /// <summary>
+    /// A tensor whose values are undefined, its array recycled from tensors disposed earlier when one
+    /// of the same size is free. For op outputs: the caller overwrites every value.
+    /// </summary>
+    internal static Tensor Uninitialized(ReadOnlySpan<int> shape)
+    {
+        var array = TensorPool.Rent(Shapes.SizeOf(shape), out bool recycled);
+        return new(new TensorStorage(array, pooled: true, recycled), shape);
+    }
+
+    /// <summary>Whether this tensor's array was recycled from a disposed one: kernels then store into it
+    /// normally rather than streaming past the cache (<see cref="Kernels.StreamingStores.Pays"/>).</summary>
+    internal bool RecycledArray => storage.Recycled;
+
+    /// <summary>The same values under another shape of the same size, sharing the array.</summary>
+    internal Tensor View(int[] newShape)
+    {
+        if (disposed) throw DisposedError();
+        var view = new Tensor(storage, newShape);
+        storage.AddUser();
+        return view;
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> has been called; a disposed tensor's values can no longer be read.</summary>
+    public bool IsDisposed => disposed;
+
+    /// <summary>
+    /// Declares that this tensor is no longer needed, so that its memory can go to the next operation
+    /// while it is still in cache (without it the GC reclaims the tensor later, and the next operation
+    /// writes memory it has not touched since the last collection). Reading the tensor afterwards
+    /// throws <see cref="ObjectDisposedException"/>, and so does <see cref="Backward"/> through an
+    /// operation that used it (its gradient needs the values): dispose after Backward. The memory is
+    /// recycled once no other tensor shares it (a reshape does); only memory that NormLab's operations
+    /// allocated is recycled. Disposing twice does nothing. Do not dispose a tensor that something else
+    /// still uses: a layer's output can be its input itself (Dropout at inference), and weights belong
+    /// to their layer.
+    /// </summary>
+    /// <example><code>
+    /// for (int step = 0; step &lt; 100; step++)
+    /// {
+    ///     using Tensor y = norm.Call(x, training: true);   // takes the last step's output memory
+    ///     total += y[0, 0];
+    /// }
+    /// </code></example>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        GradFn = null;
+        Grad = null;
+        storage.Release();
+    }
+
+    private ObjectDisposedException DisposedError() =>
+        new(nameof(Tensor), $"Tensor of shape {Shapes.Format(shape)}{(Name != null ? $" ('{Name}')" : "")} was disposed; its values can no longer be read.");
 
     /// <summary>A copy of the dimensions.</summary>
     public int[] Shape => (int[])shape.Clone();
@@ -41,7 +103,7 @@ public sealed partial class Tensor
     public int Rank => shape.Length;
 
     /// <summary>The number of values.</summary>
-    public int Size => Data.Length;
+    public int Size => storage.Array.Length;
 
     /// <summary>An optional name (weights carry Keras's weight names).</summary>
     public string? Name { get; set; }

@@ -88,14 +88,14 @@ public sealed class Normalization : Layer
         var full = Ops.Add(Tensor.Zeros(target), stat.Detach());
         if (!Shapes.Equal(full.Dims, target))
             throw new ArgumentException($"{Describe()}: the explicit statistics of shape {Shapes.Format(stat.Dims)} do not broadcast to the kept axes' shape {Shapes.Format(target)}.");
-        return new Tensor(full.Data, broadcastShape!);
+        return full.View(broadcastShape!);
     }
 
     /// <summary>Precomputes the broadcast mean and floored standard deviation used by the call.</summary>
     private void Finalize()
     {
-        var mean = meanWeight != null ? new Tensor(meanWeight.Data, broadcastShape!) : BroadcastStat(explicitMean!);
-        var variance = varianceWeight != null ? new Tensor(varianceWeight.Data, broadcastShape!) : BroadcastStat(explicitVariance!);
+        var mean = meanWeight != null ? meanWeight.View(broadcastShape!) : BroadcastStat(explicitMean!);
+        var variance = varianceWeight != null ? varianceWeight.View(broadcastShape!) : BroadcastStat(explicitVariance!);
         var std = new float[variance.Size];
         for (int i = 0; i < std.Length; i++) std[i] = MathF.Max(MathF.Sqrt(variance.Data[i]), 1e-7f);
         meanB = new Tensor((float[])mean.Data.Clone(), broadcastShape!);

@@ -95,9 +95,9 @@ public static partial class Ops
                 a[j] = (float)(g * (r * sb[c] + (1 - r) * si[j]));
                 sh[j] = (float)(g * r * sb[c] * (mh[j] - mb[c]) + g * (1 - r) * si[j] * (mh[j] - mi[j]) + Bt[c]);
             }
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
-        Normalize.Affine(x.Data, y, N, O, C, I, mh, a, sh);
-        return Tape.Record(new Tensor(y, x.Shape), [x, gamma, beta, rho], dy =>
+        var y = Tensor.Uninitialized(x.Dims);
+        Normalize.Affine(x.Data, y.Data, N, O, C, I, mh, a, sh, y.RecycledArray);
+        return Tape.Record(y, [x, gamma, beta, rho], dy =>
         {
             var A = new double[NC]; var Bm = new double[NC];
             SampleChannelNorm.Sums(x.Data, dy.Data, N, O, C, I, mh, A, Bm);
@@ -241,11 +241,11 @@ public static partial class Ops
                     fmh[j] = hi; fa[j] = (float)ac; fsh[j] = (float)(Bt[c] - (m - hi) * ac);
                 }
             }
-            var yv = GC.AllocateUninitializedArray<float>(x.Size);
-            Normalize.Affine(x.Data, yv, N, O, C, I, fmh, fa, fsh);
+            var yv = Tensor.Uninitialized(x.Dims);
+            Normalize.Affine(x.Data, yv.Data, N, O, C, I, fmh, fa, fsh, yv.RecycledArray);
             return Record(yv);
         }
-        Tensor Record(float[] y) => Tape.Record(new Tensor(y, x.Shape), [x, gamma, beta, meanLogits, varLogits], dy =>
+        Tensor Record(Tensor y) => Tape.Record(y, [x, gamma, beta, meanLogits, varLogits], dy =>
         {
             var mh = Uninit<float>(NC);
             for (int j = 0; j < NC; j++) mh[j] = (float)mi[j];
@@ -404,9 +404,9 @@ public static partial class Ops
     {
         var mh = new float[C]; var a = new float[C]; var sh = new float[C];
         for (int c = 0; c < C; c++) { mh[c] = (float)mean[c]; a[c] = 1; sh[c] = (float)(beta.Data[c] - (mean[c] - mh[c])); }
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
-        Normalize.Affine(x.Data, y, 1, O, C, I, mh, a, sh);
-        return Tape.Record(new Tensor(y, x.Shape), [x, beta], dy =>
+        var y = Tensor.Uninitialized(x.Dims);
+        Normalize.Affine(x.Data, y.Data, 1, O, C, I, mh, a, sh, y.RecycledArray);
+        return Tape.Record(y, [x, beta], dy =>
         {
             var A = new double[C]; var unused = new double[C];
             SampleChannelNorm.Sums(x.Data, dy.Data, 1, O, C, I, mh, A, unused);

@@ -29,21 +29,22 @@ public static partial class Ops
                 bEff[c] = renormD[c] * g + (beta?.Data[c] ?? 0f);
             }
         }
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
-        Normalize.ChannelForward(x.Data, y, B, O, C, I, G, mean, invstd, gEff, bEff);
+        var output = Tensor.Uninitialized(x.Dims);
+        var y = output.Data;
+        Normalize.ChannelForward(x.Data, y, B, O, C, I, G, mean, invstd, gEff, bEff, output.RecycledArray);
         var inputs = new List<Tensor> { x };
         if (gamma != null) inputs.Add(gamma);
         if (beta != null) inputs.Add(beta);
-        return Tape.Record(new Tensor(y, x.Shape), inputs.ToArray(), dy =>
+        return Tape.Record(output, inputs.ToArray(), dy =>
         {
             bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
-            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dx = x.RequiresGrad ? Tensor.Uninitialized(x.Dims) : null;
             var dg = needG || needB ? new float[C] : null;
             var db = needG || needB ? new float[C] : null;
-            Normalize.ChannelBackward(x.Data, dy.Data, B, O, C, I, G, mean, invstd, gEff, batchStats, dx, dg, db, crossReplica);
+            Normalize.ChannelBackward(x.Data, dy.Data, B, O, C, I, G, mean, invstd, gEff, batchStats, dx?.Data, dg, db, crossReplica);
             if (renormR != null && renormD != null && dg != null)
                 for (int c = 0; c < C; c++) dg[c] = renormR[c] * dg[c] + renormD[c] * db![c];
-            var grads = new List<Tensor?> { dx == null ? null : new Tensor(dx, x.Shape) };
+            var grads = new List<Tensor?> { dx };
             if (gamma != null) grads.Add(needG ? new Tensor(dg!, gamma.Shape) : null);
             if (beta != null) grads.Add(needB ? new Tensor(db!, beta.Shape) : null);
             return grads.ToArray();
@@ -58,19 +59,20 @@ public static partial class Ops
     internal static Tensor RowNorm(Tensor x, int B, int O, int K, int I,
         double[] mean, float[] invstd, Tensor? gamma, Tensor? beta, bool center)
     {
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var output = Tensor.Uninitialized(x.Dims);
+        var y = output.Data;
         Normalize.RowForward(x.Data, y, B, O, K, I, mean, invstd, gamma?.Data, beta?.Data, center);
         var inputs = new List<Tensor> { x };
         if (gamma != null) inputs.Add(gamma);
         if (beta != null) inputs.Add(beta);
-        return Tape.Record(new Tensor(y, x.Shape), inputs.ToArray(), dy =>
+        return Tape.Record(output, inputs.ToArray(), dy =>
         {
             bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
-            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dx = x.RequiresGrad ? Tensor.Uninitialized(x.Dims) : null;
             var dg = needG ? new float[O * I] : null;
             var db = needB ? new float[O * I] : null;
-            Normalize.RowBackward(x.Data, dy.Data, B, O, K, I, mean, invstd, gamma?.Data, center, dx, dg, db);
-            var grads = new List<Tensor?> { dx == null ? null : new Tensor(dx, x.Shape) };
+            Normalize.RowBackward(x.Data, dy.Data, B, O, K, I, mean, invstd, gamma?.Data, center, dx?.Data, dg, db);
+            var grads = new List<Tensor?> { dx };
             if (gamma != null) grads.Add(dg == null ? null : new Tensor(dg, gamma.Shape));
             if (beta != null) grads.Add(db == null ? null : new Tensor(db, beta.Shape));
             return grads.ToArray();
@@ -84,17 +86,18 @@ public static partial class Ops
     /// </summary>
     internal static Tensor GroupNormChannelsLast(Tensor x, int B, int O, int C, int G, double epsilon, Tensor? gamma, Tensor? beta)
     {
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var output = Tensor.Uninitialized(x.Dims);
+        var y = output.Data;
         var mean = new double[B * G]; var invstd = new float[B * G];
-        Normalize.ChannelForwardPerSample(x.Data, y, B, O, C, G, epsilon, gamma?.Data, beta?.Data, mean, invstd);
-        return Tape.Record(new Tensor(y, x.Shape), Inputs(x, gamma, beta), dy =>
+        Normalize.ChannelForwardPerSample(x.Data, y, B, O, C, G, epsilon, gamma?.Data, beta?.Data, mean, invstd, output.RecycledArray);
+        return Tape.Record(output, Inputs(x, gamma, beta), dy =>
         {
             bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
-            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dx = x.RequiresGrad ? Tensor.Uninitialized(x.Dims) : null;
             var dg = needG ? new float[C] : null;
             var db = needB ? new float[C] : null;
-            Normalize.ChannelBackwardPerSample(x.Data, dy.Data, B, O, C, G, mean, invstd, gamma?.Data, dx, dg, db);
-            return Grads(x, dx, gamma, dg, beta, db);
+            Normalize.ChannelBackwardPerSample(x.Data, dy.Data, B, O, C, G, mean, invstd, gamma?.Data, dx?.Data, dg, db);
+            return Grads(dx, gamma, dg, beta, db);
         });
     }
 
@@ -106,28 +109,28 @@ public static partial class Ops
     internal static Tensor RowNormContiguous(Tensor x, int rows, int L, double epsilon, Tensor? gamma, Tensor? beta,
         bool center, bool rootMeanSquare)
     {
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        var output = Tensor.Uninitialized(x.Dims);
+        var y = output.Data;
         var mean = new double[rows]; var invstd = new float[rows];
-        Normalize.RowForwardWithMoments(x.Data, y, rows, L, epsilon, gamma?.Data, beta?.Data, center, rootMeanSquare, mean, invstd);
-        return Tape.Record(new Tensor(y, x.Shape), Inputs(x, gamma, beta), dy =>
+        Normalize.RowForwardWithMoments(x.Data, y, rows, L, epsilon, gamma?.Data, beta?.Data, center, rootMeanSquare, mean, invstd, output.RecycledArray);
+        return Tape.Record(output, Inputs(x, gamma, beta), dy =>
         {
             bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
-            var dx = x.RequiresGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            var dx = x.RequiresGrad ? Tensor.Uninitialized(x.Dims) : null;
             var dg = needG ? new float[L] : null;
             var db = needB ? new float[L] : null;
-            Normalize.RowBackward(x.Data, dy.Data, rows, 1, 1, L, mean, invstd, gamma?.Data, center, dx, dg, db);
-            return Grads(x, dx, gamma, dg, beta, db);
+            Normalize.RowBackward(x.Data, dy.Data, rows, 1, 1, L, mean, invstd, gamma?.Data, center, dx?.Data, dg, db);
+            return Grads(dx, gamma, dg, beta, db);
         });
     }
 
     private static Tensor[] Inputs(Tensor x, Tensor? gamma, Tensor? beta) =>
         gamma != null && beta != null ? [x, gamma, beta] : gamma != null ? [x, gamma] : beta != null ? [x, beta] : [x];
 
-    private static Tensor?[] Grads(Tensor x, float[]? dx, Tensor? gamma, float[]? dg, Tensor? beta, float[]? db)
+    private static Tensor?[] Grads(Tensor? dx, Tensor? gamma, float[]? dg, Tensor? beta, float[]? db)
     {
-        var dxT = dx == null ? null : new Tensor(dx, x.Shape);
         var dgT = dg == null ? null : new Tensor(dg, gamma!.Shape);
         var dbT = db == null ? null : new Tensor(db, beta!.Shape);
-        return gamma != null && beta != null ? [dxT, dgT, dbT] : gamma != null ? [dxT, dgT] : beta != null ? [dxT, dbT] : [dxT];
+        return gamma != null && beta != null ? [dx, dgT, dbT] : gamma != null ? [dx, dgT] : beta != null ? [dx, dbT] : [dx];
     }
 }

@@ -18,7 +18,7 @@ public static partial class Ops
         var normalized = NormalizeAxes(axes, x.Rank, "Sum");
         var keptShape = KeptShape(x.Dims, normalized);
         var output = new Tensor(SumData(x, normalized), keepDims ? keptShape : DroppedShape(x.Dims, normalized));
-        return Tape.Record(output, [x], g => [new Tensor(BroadcastData(new Tensor(g.Data, keptShape), x.Shape), x.Shape)]);
+        return Tape.Record(output, [x], g => [new Tensor(BroadcastData(g.View(keptShape), x.Shape), x.Shape)]);
     }
 
     /// <summary>The mean of all values, as a scalar tensor.</summary>

@@ -8,7 +8,7 @@ public static partial class Ops
     public static Tensor Reshape(Tensor x, params int[] shape)
     {
         var resolved = ResolveReshape(x, shape);
-        return Tape.Record(new Tensor(x.Data, resolved), [x], g => [new Tensor(g.Data, x.Shape)]);
+        return Tape.Record(x.View(resolved), [x], g => [g.View(x.Shape)]);
     }
 
     private static int[] ResolveReshape(Tensor x, int[] shape)
