@@ -148,6 +148,43 @@ public class TensorDisposeTests : IDisposable
         Assert.Equal(expected, recycled.ToArray());
     }
 
+    /// <summary>The other ops that write into recycled memory: convolution (with its fused ReLU), max pooling, Dense, activations.</summary>
+    [Fact]
+    public void TheOtherLayersAlsoWriteRecycledOutputsExactly()
+    {
+        NormLabRandom.SetSeed(5);
+        var cases = new (Layer Layer, Tensor X)[]
+        {
+            (new Conv2D(8, (3, 3), padding: "same", activation: "relu"), Tensor.RandN(4, 16, 16, 8)),
+            (new MaxPooling2D((2, 2)), Tensor.RandN(4, 32, 32, 8)),
+            (new Dense(16), Tensor.RandN(1024, 8)),
+            (new Activation("sigmoid"), Tensor.RandN(4096, 2)),
+        };
+        foreach (var (layer, x) in cases)
+        {
+            var fresh = layer.Call(x);
+            var expected = fresh.ToArray();
+            fresh.Dispose();
+            var recycled = layer.Call(x);
+            Assert.True(recycled.RecycledArray, layer.Name);
+            Assert.Equal(expected, recycled.ToArray());
+        }
+    }
+
+    [Fact]
+    public void ASumOverAxesOfSizeOneSharesItsGradientAsAView()
+    {
+        var x = Tensor.RandN(8192, 1);
+        x.RequiresGrad = true;
+        var seed = Ops.Relu(Tensor.RandN(8192, 1)); // an op output: its memory is recyclable
+        var values = seed.ToArray();
+        Ops.Sum(x, [1], keepDims: true).Backward(seed);
+        seed.Dispose();
+        var next = Ops.Relu(Tensor.RandN(8192, 1)); // would take seed's array if the gradient did not hold it
+        Assert.NotSame(x.Grad!.Data, next.Data);
+        Assert.Equal(values, x.Grad.ToArray());
+    }
+
     [Fact]
     public void ThePoolKeepsNoMoreThanItsLimit()
     {

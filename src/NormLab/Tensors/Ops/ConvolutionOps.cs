@@ -13,25 +13,24 @@ public static partial class Ops
     /// </summary>
     internal static Tensor Conv2D(Tensor x, Tensor kernel, Tensor? bias, Conv2DGeometry g, bool relu = false)
     {
-        // The kernels write every element of their outputs, so these arrays skip the zeroing.
-        var y = GC.AllocateUninitializedArray<float>(g.OutputPixels * g.OutC);
+        // The kernels write every element of their outputs, so these arrays may hold anything before.
+        var output = Tensor.Uninitialized([g.Batch, g.OutH, g.OutW, g.OutC]);
+        var y = output.Data;
         Conv2DKernel.Forward(g, x.Data, kernel.Data, bias?.Data, y, relu);
         Tensor[] inputs = bias == null ? [x, kernel] : [x, kernel, bias];
-        return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.OutC]), inputs, output =>
+        return Tape.Record(output, inputs, dOutput =>
         {
-            var dy = output;
+            var dy = dOutput;
             if (relu)
             {
-                var masked = GC.AllocateUninitializedArray<float>(y.Length);
-                ElementwiseKernel.ReluBackward(y, output.Data, masked);
-                dy = new Tensor(masked, output.Shape);
+                dy = Tensor.Uninitialized(dOutput.Dims);
+                ElementwiseKernel.ReluBackward(y, dOutput.Data, dy.Data);
             }
             Tensor? dx = null, dk = null, db = null;
             if (x.RequiresGrad)
             {
-                var data = GC.AllocateUninitializedArray<float>(x.Size);
-                Conv2DKernel.BackwardInput(g, dy.Data, kernel.Data, data);
-                dx = new Tensor(data, x.Shape);
+                dx = Tensor.Uninitialized(x.Dims);
+                Conv2DKernel.BackwardInput(g, dy.Data, kernel.Data, dx.Data);
             }
             if (kernel.RequiresGrad)
             {
@@ -40,6 +39,7 @@ public static partial class Ops
                 dk = new Tensor(data, kernel.Shape);
             }
             if (bias != null && bias.RequiresGrad) db = new Tensor(ColumnSums(dy.Data, g.OutputPixels, g.OutC), bias.Shape);
+            if (relu) dy.Dispose(); // the masked gradient: its memory can serve the next op at once
             return bias == null ? [dx, dk] : [dx, dk, db];
         });
     }

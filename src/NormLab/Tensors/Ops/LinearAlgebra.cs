@@ -24,19 +24,20 @@ public static partial class Ops
         int rows = x.Size / Math.Max(1, inFeatures);
         var shape = x.Shape;
         shape[^1] = units;
-        var y = new float[rows * units];
+        var output = Tensor.Uninitialized(shape);
+        var y = output.Data;
+        // Without a bias the product overwrites y; with one it accumulates onto the bias rows.
         if (bias != null)
             for (int r = 0; r < rows; r++) bias.Data.CopyTo(y, r * units);
         Gemm.Multiply(x.Data, kernel.Data, y, rows, units, inFeatures, accumulate: bias != null);
         Tensor[] inputs = bias == null ? [x, kernel] : [x, kernel, bias];
-        return Tape.Record(new Tensor(y, shape), inputs, g =>
+        return Tape.Record(output, inputs, g =>
         {
             Tensor? dx = null, dk = null, db = null;
             if (x.RequiresGrad)
             {
-                var data = new float[x.Size];
-                Gemm.Multiply(g.Data, kernel.Data, data, rows, inFeatures, units, transB: true);
-                dx = new Tensor(data, x.Shape);
+                dx = Tensor.Uninitialized(x.Dims);
+                Gemm.Multiply(g.Data, kernel.Data, dx.Data, rows, inFeatures, units, transB: true);
             }
             if (kernel.RequiresGrad)
             {

@@ -9,14 +9,14 @@ public static partial class Ops
     internal static Tensor MaxPool2D(Tensor x, Pool2DGeometry g)
     {
         // The kernels write every element of their outputs, so these arrays skip the zeroing.
-        var y = GC.AllocateUninitializedArray<float>(g.Batch * g.OutH * g.OutW * g.Channels);
-        var argmax = GC.AllocateUninitializedArray<int>(y.Length);
-        PoolKernel.MaxForward(g, x.Data, y, argmax);
-        return Tape.Record(new Tensor(y, [g.Batch, g.OutH, g.OutW, g.Channels]), [x], dy =>
+        var y = Tensor.Uninitialized([g.Batch, g.OutH, g.OutW, g.Channels]);
+        var argmax = GC.AllocateUninitializedArray<int>(y.Size);
+        PoolKernel.MaxForward(g, x.Data, y.Data, argmax);
+        return Tape.Record(y, [x], dy =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(x.Size);
-            PoolKernel.MaxBackward(g, dy.Data, argmax, dx);
-            return [new Tensor(dx, x.Shape)];
+            var dx = Tensor.Uninitialized(x.Dims);
+            PoolKernel.MaxBackward(g, dy.Data, argmax, dx.Data);
+            return [dx];
         });
     }
 

@@ -18,7 +18,9 @@ public static partial class Ops
         var normalized = NormalizeAxes(axes, x.Rank, "Sum");
         var keptShape = KeptShape(x.Dims, normalized);
         var output = new Tensor(SumData(x, normalized), keepDims ? keptShape : DroppedShape(x.Dims, normalized));
-        return Tape.Record(output, [x], g => [new Tensor(BroadcastData(g.View(keptShape), x.Shape), x.Shape)]);
+        // Summing only over axes of size 1 (or none): the gradient is g itself, shared as a view, since
+        // BroadcastData would hand back g's own array and a second owner of it could see it recycled.
+        return Tape.Record(output, [x], g => [Shapes.Equal(keptShape, x.Dims) ? g.View(x.Shape) : new Tensor(BroadcastData(g.View(keptShape), x.Shape), x.Shape)]);
     }
 
     /// <summary>The mean of all values, as a scalar tensor.</summary>

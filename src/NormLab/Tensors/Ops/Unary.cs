@@ -29,14 +29,15 @@ public static partial class Ops
     /// <summary>Applies an elementwise rule and records its backward: dx = g * f'(x).</summary>
     internal static Tensor Unary<TRule>(Tensor x) where TRule : struct, IUnaryRule<TRule>
     {
-        // Forward and Backward write every element, so the arrays skip the zeroing.
-        var y = GC.AllocateUninitializedArray<float>(x.Size);
+        // Forward and Backward write every element, so the arrays may hold anything before.
+        var output = Tensor.Uninitialized(x.Dims);
+        var y = output.Data;
         TRule.Forward(x.Data, y);
-        return Tape.Record(new Tensor(y, x.Shape), [x], g =>
+        return Tape.Record(output, [x], g =>
         {
-            var dx = GC.AllocateUninitializedArray<float>(x.Size);
-            TRule.Backward(x.Data, y, g.Data, dx);
-            return [new Tensor(dx, x.Shape)];
+            var dx = Tensor.Uninitialized(x.Dims);
+            TRule.Backward(x.Data, y, g.Data, dx.Data);
+            return [dx];
         });
     }
 }
