@@ -64,7 +64,6 @@ internal static class Moments
         {
             long off = (long)b * O * K;
             ColumnShifts(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off), O, K, shift);
-            Array.Clear(s1, 0, K); Array.Clear(s2, 0, K);
             ShiftedColumnSums(x, off, O, K, shift, s1, s2, scratch);
             for (int k = 0; k < K; k++)
             {
@@ -439,7 +438,8 @@ internal static class Moments
 
     /// <summary>
     /// One pass over rows [0, rows) of a [rows, C] channels-last block at <paramref name="off"/>: per channel,
-    /// <c>s1[c] += sum d</c> and <c>s2[c] += sum d²</c> for <c>d = x - shift[c]</c> (added to what s1, s2 hold).
+    /// <c>s1[c] = sum d</c> and <c>s2[c] = sum d²</c> for <c>d = x - shift[c]</c> (overwriting s1, s2: callers
+    /// need not clear them).
     /// With a shift near the mean (a pre-estimate from the first rows), <c>m2 = s2 - s1² / n</c> keeps the
     /// precision of the two-pass scheme (no cancellation even when the mean is 1e6) while x is read once.
     /// Float partial sums over blocks of at most 64 rows, flushed to double. 32 channels at a time with
@@ -456,19 +456,23 @@ internal static class Moments
         ref float f2 = ref scratch[C];
         int cv = Vector256.IsHardwareAccelerated ? C - C % 8 : 0;
         int blockRows = Math.Clamp(BlockFloats / Math.Max(1, C), 8, 64);
+        if (rows <= 0) { Array.Clear(s1, 0, C / groupWidth); Array.Clear(s2, 0, C / groupWidth); }
         for (int rb = 0; rb < rows; rb += blockRows)
         {
             int nr = Math.Min(blockRows, rows - rb);
             nuint boff = (nuint)((long)rb * C);
             BlockDeviations(ref xr, boff, nr, C, cv, ref sr, ref f1, ref f2);
-            if (groupWidth == 1) { AddWidened(scratch.AsSpan(0, C), s1); AddWidened(scratch.AsSpan(C, C), s2); }
-            else { AddGroupSums(scratch.AsSpan(0, C), groupWidth, s1); AddGroupSums(scratch.AsSpan(C, C), groupWidth, s2); }
+            // The first block stores, the others add (no clearing of s1, s2 per sample).
+            bool add = rb > 0;
+            if (groupWidth == 1) { AddWidened(scratch.AsSpan(0, C), s1, add); AddWidened(scratch.AsSpan(C, C), s2, add); }
+            else { AddGroupSums(scratch.AsSpan(0, C), groupWidth, s1, add); AddGroupSums(scratch.AsSpan(C, C), groupWidth, s2, add); }
         }
     }
 
-    /// <summary>Scalar math: sum[g] += sum of part[g * width .. (g + 1) * width) (a vector sum when width is a
-    /// multiple of 8: a GN group of 32 channels is four adds and one horizontal sum, not 32 double adds).</summary>
-    private static void AddGroupSums(ReadOnlySpan<float> part, int width, double[] sum)
+    /// <summary>Scalar math: sum[g] (+)= sum of part[g * width .. (g + 1) * width), adding when <paramref name="add"/>
+    /// (a vector sum when width is a multiple of 8: a GN group of 32 channels is four adds and one horizontal
+    /// sum, not 32 double adds).</summary>
+    private static void AddGroupSums(ReadOnlySpan<float> part, int width, double[] sum, bool add)
     {
         for (int g = 0, c0 = 0; c0 < part.Length; g++, c0 += width)
         {
@@ -477,26 +481,28 @@ internal static class Moments
             {
                 var v = Vector256.Create(group);
                 for (int i = 8; i < width; i += 8) v += Vector256.Create(group[i..]);
-                sum[g] += Vector256.Sum(v);
+                double vs = Vector256.Sum(v);
+                sum[g] = add ? sum[g] + vs : vs;
                 continue;
             }
             double t = 0;
             foreach (float f in group) t += f;
-            sum[g] += t;
+            sum[g] = add ? sum[g] + t : t;
         }
     }
 
-    /// <summary>Scalar math: sum[j] += (double)part[j] (four at a time).</summary>
-    private static void AddWidened(ReadOnlySpan<float> part, double[] sum)
+    /// <summary>Scalar math: sum[j] (+)= (double)part[j], adding when <paramref name="add"/> (four at a time).</summary>
+    private static void AddWidened(ReadOnlySpan<float> part, double[] sum, bool add)
     {
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
             for (; j + 8 <= part.Length; j += 8)
             {
                 var (lo, hi) = Vector256.Widen(Vector256.Create(part.Slice(j, 8)));
-                (Vector256.Create(sum.AsSpan(j, 4)) + lo).CopyTo(sum.AsSpan(j, 4));
-                (Vector256.Create(sum.AsSpan(j + 4, 4)) + hi).CopyTo(sum.AsSpan(j + 4, 4));
+                if (add) { lo += Vector256.Create<double>(sum.AsSpan(j, 4)); hi += Vector256.Create<double>(sum.AsSpan(j + 4, 4)); }
+                lo.CopyTo(sum.AsSpan(j, 4));
+                hi.CopyTo(sum.AsSpan(j + 4, 4));
             }
-        for (; j < part.Length; j++) sum[j] += part[j];
+        for (; j < part.Length; j++) sum[j] = add ? sum[j] + part[j] : part[j];
     }
 }

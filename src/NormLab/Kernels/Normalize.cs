@@ -501,7 +501,6 @@ internal static class Normalize
             // Shift of each group: the mean of its values in the first rows, a cheap estimate of the mean.
             Moments.ColumnShifts(ref Unsafe.Add(ref xr, (nint)off), O, C, shift);
             if (cg > 1) GroupShifts(shift, C, cg);
-            Array.Clear(s1, 0, G); Array.Clear(s2, 0, G);
             Moments.ShiftedColumnSums(x, off, O, C, shift, s1, s2, scratch, cg);
             int done = cg == 1 ? InstanceStatistics(s1, s2, shift, C, invCount, epsilon, mean, invstd, b * G, gamma, beta, mh, a, sh) : 0;
             for (int g = done, c0 = done * cg; g < G; g++, c0 += cg)

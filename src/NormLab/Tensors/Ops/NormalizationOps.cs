@@ -88,7 +88,8 @@ public static partial class Ops
     {
         var output = Tensor.Uninitialized(x.Dims);
         var y = output.Data;
-        var mean = new double[B * G]; var invstd = new float[B * G];
+        // The kernel writes every statistic: no zeroing (for IN on (32, 20, 128) that is 48 KB a call).
+        var mean = GC.AllocateUninitializedArray<double>(B * G); var invstd = GC.AllocateUninitializedArray<float>(B * G);
         Normalize.ChannelForwardPerSample(x.Data, y, B, O, C, G, epsilon, gamma?.Data, beta?.Data, mean, invstd, output.RecycledArray);
         return Tape.Record(output, Inputs(x, gamma, beta), dy =>
         {
@@ -111,7 +112,8 @@ public static partial class Ops
     {
         var output = Tensor.Uninitialized(x.Dims);
         var y = output.Data;
-        var mean = new double[rows]; var invstd = new float[rows];
+        // The kernel writes every statistic: no zeroing (for LN on (32, 28, 28, 64), 300 KB a call).
+        var mean = GC.AllocateUninitializedArray<double>(rows); var invstd = GC.AllocateUninitializedArray<float>(rows);
         Normalize.RowForwardWithMoments(x.Data, y, rows, L, epsilon, gamma?.Data, beta?.Data, center, rootMeanSquare, mean, invstd, output.RecycledArray);
         return Tape.Record(output, Inputs(x, gamma, beta), dy =>
         {
