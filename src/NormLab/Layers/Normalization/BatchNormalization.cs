@@ -42,7 +42,26 @@ public sealed class BatchNormalization : Layer
     private int axis = -1, channels, rank;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.BatchNormalization.</summary>
+    /// <param name="axis">The feature (channel) axis; -1 is the last (channels-last).</param>
+    /// <param name="momentum">Weight of the old value in the moving statistics: new = old * momentum + batch * (1 - momentum).</param>
+    /// <param name="epsilon">Added to the variance before the square root.</param>
+    /// <param name="center">Whether to add the learned offset beta.</param>
+    /// <param name="scale">Whether to multiply by the learned scale gamma.</param>
+    /// <param name="betaInitializer">Initializer of beta (default "zeros").</param>
+    /// <param name="gammaInitializer">Initializer of gamma (default "ones").</param>
+    /// <param name="movingMeanInitializer">Initializer of the moving mean (default "zeros").</param>
+    /// <param name="movingVarianceInitializer">Initializer of the moving variance (default "ones").</param>
+    /// <param name="betaRegularizer">Optional penalty on beta.</param>
+    /// <param name="gammaRegularizer">Optional penalty on gamma.</param>
+    /// <param name="betaConstraint">Optional constraint applied to beta after each update.</param>
+    /// <param name="gammaConstraint">Optional constraint applied to gamma after each update.</param>
+    /// <param name="renorm">Batch renormalization: correct the batch statistics towards the moving ones by r and d.</param>
     /// <param name="renormClipping">Keys "rmax", "rmin", "dmax" (each optional), used when <paramref name="renorm"/>.</param>
+    /// <param name="renormMomentum">Momentum of the moving statistics that renormalization corrects towards.</param>
+    /// <param name="synchronized">Compute the batch statistics over every replica in data-parallel training.</param>
+    /// <param name="trainable">False freezes the layer: inference mode, no moving-statistic updates (Keras 3).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name.</param>
     public BatchNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
