@@ -32,10 +32,7 @@ public static partial class Ops
         var output = Tensor.Uninitialized(x.Dims);
         var y = output.Data;
         Normalize.ChannelForward(x.Data, y, B, O, C, I, G, mean, invstd, gEff, bEff, output.RecycledArray);
-        var inputs = new List<Tensor> { x };
-        if (gamma != null) inputs.Add(gamma);
-        if (beta != null) inputs.Add(beta);
-        return Tape.Record(output, inputs.ToArray(), dy =>
+        return Tape.Record(output, Inputs(x, gamma, beta), dy =>
         {
             bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
             var dx = x.RequiresGrad ? Tensor.Uninitialized(x.Dims) : null;
@@ -44,10 +41,7 @@ public static partial class Ops
             Normalize.ChannelBackward(x.Data, dy.Data, B, O, C, I, G, mean, invstd, gEff, batchStats, dx?.Data, dg, db, crossReplica);
             if (renormR != null && renormD != null && dg != null)
                 for (int c = 0; c < C; c++) dg[c] = renormR[c] * dg[c] + renormD[c] * db![c];
-            var grads = new List<Tensor?> { dx };
-            if (gamma != null) grads.Add(needG ? new Tensor(dg!, gamma.Shape) : null);
-            if (beta != null) grads.Add(needB ? new Tensor(db!, beta.Shape) : null);
-            return grads.ToArray();
+            return Grads(dx, gamma, needG ? dg : null, beta, needB ? db : null);
         });
     }
 
@@ -62,20 +56,14 @@ public static partial class Ops
         var output = Tensor.Uninitialized(x.Dims);
         var y = output.Data;
         Normalize.RowForward(x.Data, y, B, O, K, I, mean, invstd, gamma?.Data, beta?.Data, center);
-        var inputs = new List<Tensor> { x };
-        if (gamma != null) inputs.Add(gamma);
-        if (beta != null) inputs.Add(beta);
-        return Tape.Record(output, inputs.ToArray(), dy =>
+        return Tape.Record(output, Inputs(x, gamma, beta), dy =>
         {
             bool needG = gamma?.RequiresGrad == true, needB = beta?.RequiresGrad == true;
             var dx = x.RequiresGrad ? Tensor.Uninitialized(x.Dims) : null;
             var dg = needG ? new float[O * I] : null;
             var db = needB ? new float[O * I] : null;
             Normalize.RowBackward(x.Data, dy.Data, B, O, K, I, mean, invstd, gamma?.Data, center, dx?.Data, dg, db);
-            var grads = new List<Tensor?> { dx };
-            if (gamma != null) grads.Add(dg == null ? null : new Tensor(dg, gamma.Shape));
-            if (beta != null) grads.Add(db == null ? null : new Tensor(db, beta.Shape));
-            return grads.ToArray();
+            return Grads(dx, gamma, dg, beta, db);
         });
     }
 
@@ -126,6 +114,7 @@ public static partial class Ops
         });
     }
 
+    /// <summary>The recorded inputs x, gamma, beta, leaving out an absent gamma or beta; <see cref="Grads"/> matches it.</summary>
     private static Tensor[] Inputs(Tensor x, Tensor? gamma, Tensor? beta) =>
         gamma != null && beta != null ? [x, gamma, beta] : gamma != null ? [x, gamma] : beta != null ? [x, beta] : [x];
 
