@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace NormLab.Kernels;
 
@@ -288,100 +287,6 @@ internal static class Moments
         }
         mean = bm + s1 / len;
         m2 = Math.Max(0, s2 - s1 * s1 / len);
-    }
-
-    /// <summary>
-    /// <see cref="SegmentBlock"/> for eight rows at once (row j at <paramref name="off"/> + j * <paramref name="stride"/>,
-    /// each of <paramref name="len"/> ≤ <see cref="BlockFloats"/> values), for short rows where the per-row
-    /// horizontal sums and double divisions cost more than the loads: each pass's eight row sums are
-    /// reduced together (<see cref="RowSums"/>) and the corrected mean and M2 of the eight rows are
-    /// computed as two vectors of doubles. Writes mean[meanOff + j] and m2[m2Off + j].
-    /// </summary>
-    internal static void SegmentBlock8(float[] x, long off, int stride, int len, double[] mean, int meanOff, double[] m2, int m2Off)
-    {
-        ref float x0 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
-        int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
-        Span<Vector256<float>> p = stackalloc Vector256<float>[8], q = stackalloc Vector256<float>[8];
-        Span<double> t1 = stackalloc double[8], t2 = stackalloc double[8];
-        Span<float> blockMean = stackalloc float[8];
-        // Four rows per loop: four independent dependency chains (one row's adds would wait on each other).
-        for (int j = 0; j < 8; j += 4) Sums4(ref Unsafe.Add(ref x0, (nint)j * stride), stride, iv, p[j..]);
-        var sums = RowSums(p);
-        for (int j = 0; j < 8; j++)
-        {
-            ref float xj = ref Unsafe.Add(ref x0, (nint)j * stride);
-            double tail = 0;
-            for (int i = iv; i < len; i++) tail += Unsafe.Add(ref xj, i);
-            blockMean[j] = (float)(sums[j] + tail) / len;
-        }
-        for (int j = 0; j < 8; j += 4) Deviations4(ref Unsafe.Add(ref x0, (nint)j * stride), stride, iv, blockMean[j..], p[j..], q[j..]);
-        for (int j = 0; j < 8; j++)
-        {
-            ref float xj = ref Unsafe.Add(ref x0, (nint)j * stride);
-            for (int i = iv; i < len; i++)
-            {
-                double d = Unsafe.Add(ref xj, i) - blockMean[j];
-                t1[j] += d; t2[j] += d * d;
-            }
-        }
-        var s1f = RowSums(p); var s2f = RowSums(q);
-        var n = Vector256.Create((double)len);
-        for (int h = 0; h < 8; h += 4)
-        {
-            var s1 = (h == 0 ? Vector256.WidenLower(s1f) : Vector256.WidenUpper(s1f)) + Vector256.Create<double>(t1[h..]);
-            var s2 = (h == 0 ? Vector256.WidenLower(s2f) : Vector256.WidenUpper(s2f)) + Vector256.Create<double>(t2[h..]);
-            var bm = Vector256.Create((double)blockMean[h], blockMean[h + 1], blockMean[h + 2], blockMean[h + 3]);
-            (bm + s1 / n).StoreUnsafe(ref mean[meanOff + h]);
-            // Max(s, 0) rather than Max(0, s): the NaN of a row with NaN input must survive.
-            Vector256.Max(s2 - s1 * s1 / n, Vector256<double>.Zero).StoreUnsafe(ref m2[m2Off + h]);
-        }
-    }
-
-    /// <summary>Vector partial sums of four rows' first <paramref name="iv"/> values into s[0..3].</summary>
-    private static void Sums4(ref float x0, int stride, int iv, Span<Vector256<float>> s)
-    {
-        ref float x1 = ref Unsafe.Add(ref x0, stride); ref float x2 = ref Unsafe.Add(ref x1, stride); ref float x3 = ref Unsafe.Add(ref x2, stride);
-        // Scalar math: sum_j += x_j[i]
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int i = 0; i < iv; i += 8)
-        {
-            a0 += Vector256.LoadUnsafe(ref x0, (nuint)i); a1 += Vector256.LoadUnsafe(ref x1, (nuint)i);
-            a2 += Vector256.LoadUnsafe(ref x2, (nuint)i); a3 += Vector256.LoadUnsafe(ref x3, (nuint)i);
-        }
-        s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
-    }
-
-    /// <summary>Vector partial sums of d and d² (d = x - m[j]) of four rows' first <paramref name="iv"/> values.</summary>
-    private static void Deviations4(ref float x0, int stride, int iv, ReadOnlySpan<float> m, Span<Vector256<float>> p, Span<Vector256<float>> q)
-    {
-        ref float x1 = ref Unsafe.Add(ref x0, stride); ref float x2 = ref Unsafe.Add(ref x1, stride); ref float x3 = ref Unsafe.Add(ref x2, stride);
-        var m0 = Vector256.Create(m[0]); var m1 = Vector256.Create(m[1]); var m2 = Vector256.Create(m[2]); var m3 = Vector256.Create(m[3]);
-        // Scalar math: d = x_j[i] - m_j; p_j += d; q_j += d * d
-        Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
-        for (int i = 0; i < iv; i += 8)
-        {
-            var d0 = Vector256.LoadUnsafe(ref x0, (nuint)i) - m0; var d1 = Vector256.LoadUnsafe(ref x1, (nuint)i) - m1;
-            var d2 = Vector256.LoadUnsafe(ref x2, (nuint)i) - m2; var d3 = Vector256.LoadUnsafe(ref x3, (nuint)i) - m3;
-            p0 += d0; p1 += d1; p2 += d2; p3 += d3;
-            q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
-            q2 = Vector256.FusedMultiplyAdd(d2, d2, q2); q3 = Vector256.FusedMultiplyAdd(d3, d3, q3);
-        }
-        p[0] = p0; p[1] = p1; p[2] = p2; p[3] = p3; q[0] = q0; q[1] = q1; q[2] = q2; q[3] = q3;
-    }
-
-    /// <summary>The eight horizontal sums of <paramref name="v"/>[0..7] as one vector (lane j = sum of v[j]).</summary>
-    private static Vector256<float> RowSums(ReadOnlySpan<Vector256<float>> v)
-    {
-        if (Avx.IsSupported)
-        {
-            // hadd pairs lanes within 128-bit halves; two rounds leave each row's low-half and
-            // high-half sums in the two halves of a and b.
-            var a = Avx.HorizontalAdd(Avx.HorizontalAdd(v[0], v[1]), Avx.HorizontalAdd(v[2], v[3]));
-            var b = Avx.HorizontalAdd(Avx.HorizontalAdd(v[4], v[5]), Avx.HorizontalAdd(v[6], v[7]));
-            return Avx.Permute2x128(a, b, 0x20) + Avx.Permute2x128(a, b, 0x31);
-        }
-        return Vector256.Create(Vector256.Sum(v[0]), Vector256.Sum(v[1]), Vector256.Sum(v[2]), Vector256.Sum(v[3]),
-            Vector256.Sum(v[4]), Vector256.Sum(v[5]), Vector256.Sum(v[6]), Vector256.Sum(v[7]));
     }
 
     /// <summary>

@@ -726,24 +726,37 @@ internal static class Normalize
             (_, r0, r1) => RowsWithMoments(x, y, r0, r1, L, epsilon, g, bt, center, rootMeanSquare, mean, invstd, stream));
     }
 
-    /// <summary>Rows [r0, r1) in tiles of about 16 KB: the moments of the tile's rows (eight at a time,
-    /// <see cref="Moments.SegmentBlock8"/>), their scale factors, then the normalization from L1.</summary>
+    /// <summary>Rows [r0, r1): short rows eight at a time (<see cref="ShortRowNorm"/>); longer ones in tiles of
+    /// about 16 KB, each row's moments in blocks (<see cref="Moments.SegmentBlock"/>) and then its
+    /// normalization from cache.</summary>
     private static void RowsWithMoments(float[] x, float[] y, int r0, int r1, int L, double epsilon,
         float[] gamma, float[] beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd, bool stream)
     {
+        bool shortRows = L <= ShortRowNorm.MaxLength && ShortRowNorm.Supported;
+        int tile = Math.Max(1, Moments.BlockFloats / L);
+        // Large outputs: each block or tile is normalized into a buffer in L1, then streamed out (StreamingStores).
+        var staging = stream ? ArrayPool<float>.Shared.Rent((shortRows ? 8 : tile) * L) : null;
+        if (shortRows)
+            ShortRowNorm.Forward(x, y, r0, r1, L, (float)epsilon, gamma, beta, center, rootMeanSquare, mean, invstd, staging);
+        else
+            LongRowsWithMoments(x, y, r0, r1, L, tile, epsilon, gamma, beta, center, rootMeanSquare, mean, invstd, staging);
+        if (staging != null)
+        {
+            StreamingStores.Fence();
+            ArrayPool<float>.Shared.Return(staging);
+        }
+    }
+
+    private static void LongRowsWithMoments(float[] x, float[] y, int r0, int r1, int L, int tile, double epsilon,
+        float[] gamma, float[] beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd, float[]? staging)
+    {
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
-        int tile = Math.Max(1, Moments.BlockFloats / L);
         var tileM2 = new double[tile];
-        // Large outputs: each tile is normalized into a buffer in L1, then streamed out (StreamingStores).
-        var staging = stream ? ArrayPool<float>.Shared.Rent(tile * L) : null;
         for (int t0 = r0; t0 < r1; t0 += tile)
         {
             int t1 = Math.Min(r1, t0 + tile);
-            int r8 = t0;
-            if (L <= Moments.BlockFloats)
-                for (; r8 + 8 <= t1; r8 += 8) Moments.SegmentBlock8(x, (long)r8 * L, L, L, mean, r8, tileM2, r8 - t0);
-            for (int r = r8; r < t1; r++)
+            for (int r = t0; r < t1; r++)
             {
                 long off = (long)r * L;
                 double n = 0, m = 0, m2 = 0;
@@ -767,11 +780,6 @@ internal static class Normalize
                 RowSegment(ref Unsafe.Add(ref xr, (nint)off), ref yRow, ref gamma[0], ref beta[0], L, mhi, s, shift);
             }
             if (staging != null) StreamingStores.Copy(ref staging[0], ref Unsafe.Add(ref yr, (nint)((long)t0 * L)), (t1 - t0) * L);
-        }
-        if (staging != null)
-        {
-            StreamingStores.Fence();
-            ArrayPool<float>.Shared.Return(staging);
         }
     }
 
@@ -800,8 +808,9 @@ internal static class Normalize
         }
     }
 
+    /// <summary>One row segment: <c>y = ((x - m) * s + shift) * gamma[i] + beta[i]</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowSegment(ref float xr, ref float yr, ref float gr, ref float br, int len, float m, float s, float shift)
+    internal static void RowSegment(ref float xr, ref float yr, ref float gr, ref float br, int len, float m, float s, float shift)
     {
         int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
         var vm = Vector256.Create(m); var vs = Vector256.Create(s); var vsh = Vector256.Create(shift);

@@ -356,6 +356,11 @@ public class NormKernelTests
     [InlineData(640, 128, 2, 0.0)]
     [InlineData(16384, 64, 0, 0.0)]  // output of 1M floats: tiles streamed out of L1
     [InlineData(5000, 211, 0, 0.0)]  // streamed, rows not a multiple of the vector width
+    [InlineData(9, 8, 0, 1e6)]       // large mean in a last block of one row (padded copy)
+    [InlineData(16385, 64, 2, 0.0)]  // streamed, root mean square, one row left after the eight-row blocks
+    [InlineData(3, 1, 0, 0.0)]       // rows of one value: zero variance
+    [InlineData(11, 1024, 1, 0.0)]   // the longest row of the eight-row kernel
+    [InlineData(11, 1025, 0, 0.0)]   // the shortest row past it
     public void RowWithMomentsMatchesUnfused(int rows, int L, int mode, double offset)
     {
         int n = rows * L;
