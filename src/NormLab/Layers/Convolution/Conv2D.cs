@@ -133,7 +133,7 @@ public sealed class Conv2D : Layer
     private static Conv2D FromConfig(JsonObject c, KernelAndBias s) => new(
         c.GetInt("filters", 1), Size2.FromArray(c.GetInts("kernel_size")!), Size2.FromArray(c.GetInts("strides") ?? [1]),
         c.GetString("padding", "valid")!, Size2.FromArray(c.GetInts("dilation_rate") ?? [1]),
-        c.GetString("activation", "linear"), c.GetBool("use_bias", true),
+        c.GetString("activation", "linear")!, c.GetBool("use_bias", true),
         s.Kernel.Initializer, s.Bias.Initializer, s.Kernel.Regularizer, s.Bias.Regularizer, s.Kernel.Constraint, s.Bias.Constraint,
         name: c.GetString("name"));
 }

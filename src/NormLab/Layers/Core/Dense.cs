@@ -90,7 +90,7 @@ public sealed class Dense : Layer
     internal static Dense FromConfig(JsonObject c) => FromConfig(c, KernelAndBias.Read(c));
 
     private static Dense FromConfig(JsonObject c, KernelAndBias s) => new(
-        c.GetInt("units", 1), c.GetString("activation", "linear"), c.GetBool("use_bias", true),
+        c.GetInt("units", 1), c.GetString("activation", "linear")!, c.GetBool("use_bias", true),
         s.Kernel.Initializer, s.Bias.Initializer, s.Kernel.Regularizer, s.Bias.Regularizer, s.Kernel.Constraint, s.Bias.Constraint,
         name: c.GetString("name"));
 }

@@ -77,7 +77,7 @@ public sealed class Normalization : Layer
         {
             meanB = BroadcastStat(explicitMean);
         }
-        Finalize();
+        FinalizeState();
     }
 
     /// <summary>Numpy-broadcasts an explicit statistic onto the kept axes, then reshapes it to the broadcast shape.</summary>
@@ -92,7 +92,7 @@ public sealed class Normalization : Layer
     }
 
     /// <summary>Precomputes the broadcast mean and floored standard deviation used by the call.</summary>
-    private void Finalize()
+    private void FinalizeState()
     {
         var mean = meanWeight != null ? meanWeight.View(broadcastShape!) : BroadcastStat(explicitMean!);
         var variance = varianceWeight != null ? varianceWeight.View(broadcastShape!) : BroadcastStat(explicitVariance!);
@@ -155,7 +155,7 @@ public sealed class Normalization : Layer
             meanWeight!.Data[j] = (float)mean[j];
             varianceWeight!.Data[j] = (float)variance![j];
         }
-        Finalize();
+        FinalizeState();
     }
 
     private bool Compatible(ReadOnlySpan<int> dims)
@@ -183,7 +183,7 @@ public sealed class Normalization : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        if (meanWeight != null) Finalize(); // the weights may have been set or loaded since
+        if (meanWeight != null) FinalizeState(); // the weights may have been set or loaded since
         if (meanB == null || stdB == null)
             throw new InvalidOperationException($"{Describe()}: You must call `.build(input_shape)` on the layer before using it.");
         if (x.Rank != builtDims!.Length)

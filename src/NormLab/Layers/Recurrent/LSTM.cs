@@ -115,7 +115,7 @@ public sealed class LSTM : Layer
     }
 
     internal static LSTM FromConfig(JsonObject c) => new(
-        c.GetInt("units", 1), c.GetString("activation", "tanh"), c.GetString("recurrent_activation", "sigmoid"),
+        c.GetInt("units", 1), c.GetString("activation", "tanh")!, c.GetString("recurrent_activation", "sigmoid")!,
         c.GetBool("use_bias", true), Initializer.FromConfig(c["kernel_initializer"]), Initializer.FromConfig(c["recurrent_initializer"]),
         Initializer.FromConfig(c["bias_initializer"]), c.GetBool("unit_forget_bias", true), c.GetBool("return_sequences", false),
         name: c.GetString("name"));
