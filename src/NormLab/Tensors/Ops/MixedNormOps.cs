@@ -15,7 +15,8 @@ public static partial class Ops
     /// </summary>
     internal static (double[] mean, double[] variance) InstanceMoments(Tensor x, int N, int O, int C, int I)
     {
-        var mean = new double[N * C]; var variance = new double[N * C];
+        // Compute writes every entry.
+        var mean = Uninit<double>(N * C); var variance = Uninit<double>(N * C);
         Moments.Compute(x.Data, N, O, C, I, mean, variance);
         return (mean, variance);
     }
@@ -57,6 +58,17 @@ public static partial class Ops
         return (ml, vl);
     }
 
+    /// <summary><c>1 / sqrt(variance + epsilon)</c> per entry, vectorized: a scalar square root and division per
+    /// (sample, channel) cost BIN on (32, 20, 128) more than its data pass.</summary>
+    private static double[] InverseStd(double[] variance, double epsilon)
+    {
+        var s = Uninit<double>(variance.Length);
+        TensorPrimitives.Add(variance, epsilon, s);
+        TensorPrimitives.Sqrt(s, s);
+        TensorPrimitives.Reciprocal(s, s);
+        return s;
+    }
+
     /// <summary>
     /// Batch-instance normalization on the view [N, O, C, I] (channel c, sample n, spatial (o, i)):
     /// <code>y = (rho[c] * (x - mb[c]) * sb[c] + (1 - rho[c]) * (x - mi[n,c]) * si[n,c]) * gamma[c] + beta[c]</code>
@@ -81,20 +93,40 @@ public static partial class Ops
     {
         int NC = N * C;
         double HW = (double)O * I, M = N * HW;
-        var si = new double[NC]; var sb = new double[C];
-        for (int j = 0; j < NC; j++) si[j] = 1 / Math.Sqrt(vi[j] + epsilon);
-        for (int c = 0; c < C; c++) sb[c] = 1 / Math.Sqrt(vb[c] + epsilon);
+        var si = InverseStd(vi, epsilon); var sb = InverseStd(vb, epsilon);
         float[] G = gamma.Data, Bt = beta.Data, R = rho.Data;
-        var mh = new float[NC]; var a = new float[NC]; var sh = new float[NC];
+        // Every entry is written below.
+        var mh = Uninit<float>(NC); var a = Uninit<float>(NC);
+        var sh = Uninit<float>(NC);
+        int cv = Avx.IsSupported ? C - C % 4 : 0;
+        var one = Vector256.Create(1.0);
         for (int n = 0; n < N; n++)
-            for (int c = 0; c < C; c++)
+        {
+            int j0 = n * C;
+            // Scalar math: the loop below, four channels at a time (the same operations in the same order).
+            for (int c = 0; c < cv; c += 4)
             {
-                int j = n * C + c;
+                int j = j0 + c;
+                var m = Vector256.LoadUnsafe(ref mi[j]); var sj = Vector256.LoadUnsafe(ref si[j]);
+                var sbc = Vector256.LoadUnsafe(ref sb[c]);
+                var g = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref G[c]));
+                var r = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref R[c]));
+                var hi = Avx.ConvertToVector128Single(m);
+                var hd = Avx.ConvertToVector256Double(hi);
+                hi.StoreUnsafe(ref mh[j]);
+                Avx.ConvertToVector128Single(g * (r * sbc + (one - r) * sj)).StoreUnsafe(ref a[j]);
+                var shift = g * r * sbc * (hd - Vector256.LoadUnsafe(ref mb[c])) + g * (one - r) * sj * (hd - m)
+                    + Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref Bt[c]));
+                Avx.ConvertToVector128Single(shift).StoreUnsafe(ref sh[j]);
+            }
+            for (int c = cv, j = j0 + cv; c < C; c++, j++)
+            {
                 mh[j] = (float)mi[j];
                 double g = G[c], r = R[c];
                 a[j] = (float)(g * (r * sb[c] + (1 - r) * si[j]));
                 sh[j] = (float)(g * r * sb[c] * (mh[j] - mb[c]) + g * (1 - r) * si[j] * (mh[j] - mi[j]) + Bt[c]);
             }
+        }
         var y = Tensor.Uninitialized(x.Dims);
         Normalize.Affine(x.Data, y.Data, N, O, C, I, mh, a, sh, y.RecycledArray);
         return Tape.Record(y, [x, gamma, beta, rho], dy =>
