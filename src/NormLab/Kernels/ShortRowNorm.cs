@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -8,17 +9,22 @@ namespace NormLab.Kernels;
 /// <summary>
 /// LN / RMS forward over short contiguous rows (LN over the channels of NHWC data, over the features
 /// of a sequence), eight rows at a time so that every per-row step is one vector operation for the
-/// eight: the two passes of the corrected two-pass moments end in one transposed reduction each
-/// (eight row sums in one vector), and the mean, variance and 1 / sqrt(variance + epsilon) of the
-/// eight rows are computed together in float32, as Keras computes them. The mean is kept as the block
-/// mean plus the mean deviation from it (hi + lo), so a mean of 1e6 keeps its fraction; the output
-/// is <c>((x - hi) * s - lo * s) * gamma + beta</c>. Rows of 64 on one thread: 0.70 -> 0.54 ms for
-/// (32, 28, 28, 64), against 0.19 ms for a copy (bench/README.md).
+/// eight. The moments are the shifted single pass that <see cref="Moments"/> uses for columns: each row
+/// is shifted by the mean of its first eight values, and the sums of d = x - shift and d² give
+/// mean = shift + lo and variance = (S2 - S1 * lo) / L. The sums of the next eight rows are taken in the
+/// same loop that normalizes the current eight, so each row is read from memory once and the latency of
+/// the sums hides behind the stores (a separate two-pass, 20% slower on rows of 64). A row whose shift
+/// lands more than two standard deviations from its mean (its first values are outliers), where the
+/// sums would cancel, is redone with the corrected two-pass of <see cref="Moments.SegmentBlock"/>. The
+/// mean, variance and 1 / sqrt(variance + epsilon) of eight rows are computed together in float32, as
+/// Keras computes them; the mean stays split as shift + lo (so a mean of 1e6 keeps its fraction), and
+/// the output is <c>((x - shift) * s - lo * s) * gamma + beta</c>.
+/// (32, 28, 28, 64) on one thread: 0.70 ms before this kernel, 0.19 ms for a copy (bench/README.md).
 /// </summary>
 internal static class ShortRowNorm
 {
-    /// <summary>Longest row handled here: eight rows of 1024 floats fill a 32 KB L1, which the second and
-    /// third passes read from.</summary>
+    /// <summary>Longest row handled here: eight rows of 1024 floats fill a 32 KB L1, from which the
+    /// normalizing sweep reads them again.</summary>
     internal const int MaxLength = 1024;
 
     /// <summary>Whether this machine runs the kernel (it reduces with AVX's horizontal adds).</summary>
@@ -36,129 +42,185 @@ internal static class ShortRowNorm
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
         var n = Vector256.Create((float)L);
         var eps = Vector256.Create(epsilon);
-        float[]? partial = null;
-        Span<float> hi = stackalloc float[8], s = stackalloc float[8], shift = stackalloc float[8], m = stackalloc float[8];
+        // [0, 8L): a last block of fewer than eight rows, padded; [8L, 16L): the first sweep's throwaway output.
+        var scratch = ArrayPool<float>.Shared.Rent(16 * L);
+        Span<float> hi = stackalloc float[8], s = stackalloc float[8], sh = stackalloc float[8], nextShift = stackalloc float[8];
+        Span<Vector256<float>> sums = stackalloc Vector256<float>[16];
+
+        // The first block's sums come from the same sweep, normalizing it with zero statistics into scratch.
+        ref float first = ref Block(ref xr, r0, r1, L, scratch);
+        var shift = Shifts(ref first, L);
+        shift.CopyTo(nextShift);
+        Sweep(ref first, ref scratch[8 * L], 8, L, gamma, beta, hi, s, sh, ref first, nextShift, sums);
         for (int r = r0; r < r1; r += 8)
         {
             int count = Math.Min(8, r1 - r);
-            ref float x0 = ref Unsafe.Add(ref xr, (nint)r * L);
-            // The moments of a last block of fewer than eight rows are taken from a copy padded with its last row.
-            ref float block = ref count == 8 ? ref x0 : ref Padded(ref x0, count, L, ref partial);
-            var bm = Sums(ref block, L) / n;
-            var (s1, s2) = Deviations(ref block, L, bm);
+            var mhi = shift;
+            var s1 = RowSums(sums, 0);
             var lo = s1 / n;
             // Max(v, 0) keeps a NaN variance (a row with NaN input) NaN.
-            var variance = Vector256.Max((s2 - s1 * lo) / n, Vector256<float>.Zero);
-            if (rootMeanSquare) variance += (bm + lo) * (bm + lo);
+            var variance = Vector256.Max((RowSums(sums, 8) - s1 * lo) / n, Vector256<float>.Zero);
+            ref float x0 = ref Unsafe.Add(ref xr, (nint)r * L);
+            if (Vector256.GreaterThanAny(lo * lo, 4 * variance)) RedoFarShifts(x, (long)r * L, count, L, ref mhi, ref lo, ref variance);
+            if (rootMeanSquare) variance += (mhi + lo) * (mhi + lo);
             var scale = Vector256<float>.One / Vector256.Sqrt(variance + eps);
             scale.CopyTo(s);
-            (center ? bm : Vector256<float>.Zero).CopyTo(hi);
-            (center ? -lo * scale : Vector256<float>.Zero).CopyTo(shift);
-            // The mean the backward needs, in double: hi + lo (0 for the root mean square).
-            var lower = rootMeanSquare ? Vector256<double>.Zero : Vector256.WidenLower(bm) + Vector256.WidenLower(lo);
-            var upper = rootMeanSquare ? Vector256<double>.Zero : Vector256.WidenUpper(bm) + Vector256.WidenUpper(lo);
-            if (count == 8)
-            {
-                lower.StoreUnsafe(ref mean[r]); upper.StoreUnsafe(ref mean[r + 4]);
-                scale.StoreUnsafe(ref invstd[r]);
-            }
-            else
-                for (int j = 0; j < count; j++)
-                {
-                    mean[r + j] = j < 4 ? lower.GetElement(j) : upper.GetElement(j - 4);
-                    invstd[r + j] = s[j];
-                }
+            (center ? mhi : Vector256<float>.Zero).CopyTo(hi);
+            (center ? -lo * scale : Vector256<float>.Zero).CopyTo(sh);
+            StoreStatistics(r, count, rootMeanSquare, mhi, lo, scale, mean, invstd);
+
+            // The next block's shifts and sums; the last block sums itself again, unused.
+            bool more = r + 8 < r1;
+            ref float next = ref more ? ref Block(ref xr, r + 8, r1, L, scratch) : ref x0;
+            shift = more ? Shifts(ref next, L) : shift;
+            shift.CopyTo(nextShift);
             ref float y0 = ref staging != null ? ref staging[0] : ref Unsafe.Add(ref yr, (nint)r * L);
-            for (int j = 0; j < count; j++)
-                Normalize.RowSegment(ref Unsafe.Add(ref x0, j * L), ref Unsafe.Add(ref y0, j * L), ref gamma[0], ref beta[0], L, hi[j], s[j], shift[j]);
+            Sweep(ref x0, ref y0, count, L, gamma, beta, hi, s, sh, ref next, nextShift, sums);
             if (staging != null) StreamingStores.Copy(ref staging[0], ref Unsafe.Add(ref yr, (nint)r * L), count * L);
         }
+        ArrayPool<float>.Shared.Return(scratch);
     }
 
-    /// <summary>The <paramref name="count"/> rows at <paramref name="x0"/> copied into <paramref name="buffer"/>
-    /// (allocated on first use), followed by copies of the last row up to eight rows.</summary>
-    private static ref float Padded(ref float x0, int count, int L, ref float[]? buffer)
+    /// <summary>
+    /// Rows whose shift lies more than two standard deviations from their mean (lo² > 4 variance) lose up to
+    /// log2(1 + lo² / variance) bits to the shifted sums' cancellation: those rows get the corrected two-pass
+    /// instead, with their mean split again into a float hi and lo. Such rows are rare: the mean of eight
+    /// values of a row lies within a third of a standard deviation of the row mean, typically.
+    /// </summary>
+    private static void RedoFarShifts(float[] x, long off, int count, int L, ref Vector256<float> hi, ref Vector256<float> lo,
+        ref Vector256<float> variance)
     {
-        buffer ??= new float[8 * L];
-        var rows = MemoryMarshal.CreateReadOnlySpan(ref x0, count * L);
-        rows.CopyTo(buffer);
-        for (int j = count; j < 8; j++) rows[((count - 1) * L)..].CopyTo(buffer.AsSpan(j * L));
-        return ref buffer[0];
-    }
-
-    /// <summary>The sums of eight rows of length L at <paramref name="x0"/> as one vector (lane j = row j).</summary>
-    private static Vector256<float> Sums(ref float x0, int L)
-    {
-        ref float x1 = ref Unsafe.Add(ref x0, L); ref float x2 = ref Unsafe.Add(ref x1, L); ref float x3 = ref Unsafe.Add(ref x2, L);
-        ref float x4 = ref Unsafe.Add(ref x3, L); ref float x5 = ref Unsafe.Add(ref x4, L); ref float x6 = ref Unsafe.Add(ref x5, L);
-        ref float x7 = ref Unsafe.Add(ref x6, L);
-        int iv = L & ~7;
-        // Scalar math: sum_j += x_j[i]; eight independent chains.
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        for (nuint i = 0; i < (nuint)iv; i += 8)
+        Span<float> h = stackalloc float[8], l = stackalloc float[8], v = stackalloc float[8];
+        hi.CopyTo(h); lo.CopyTo(l); variance.CopyTo(v);
+        for (int j = 0; j < count; j++)
         {
-            a0 += Vector256.LoadUnsafe(ref x0, i); a1 += Vector256.LoadUnsafe(ref x1, i);
-            a2 += Vector256.LoadUnsafe(ref x2, i); a3 += Vector256.LoadUnsafe(ref x3, i);
-            a4 += Vector256.LoadUnsafe(ref x4, i); a5 += Vector256.LoadUnsafe(ref x5, i);
-            a6 += Vector256.LoadUnsafe(ref x6, i); a7 += Vector256.LoadUnsafe(ref x7, i);
+            if (!(l[j] * l[j] > 4 * v[j])) continue;
+            Moments.SegmentBlock(x, off + (long)j * L, L, out double m, out double m2);
+            h[j] = (float)m; l[j] = (float)(m - h[j]); v[j] = (float)Math.Max(m2 / L, 0);
         }
-        var sums = Join(HalfSums(a0, a1, a2, a3), HalfSums(a4, a5, a6, a7));
-        return iv == L ? sums : sums + TailSums(ref x0, iv, L);
+        hi = Vector256.Create<float>(h); lo = Vector256.Create<float>(l); variance = Vector256.Create<float>(v);
     }
 
-    /// <summary><see cref="Sums"/> of the last L % 8 values of each row (apart, to keep the loop's frame plain).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> TailSums(ref float x0, int iv, int L)
+    /// <summary>
+    /// Normalizes <paramref name="rows"/> rows at x0 into y0 (<c>y = ((x - hi[j]) * s[j] + sh[j]) * gamma + beta</c>)
+    /// and, in the same loop, sums d and d² (d = xn - shift[j]) of the rows at <paramref name="xn"/> into
+    /// sums[j] and sums[8 + j].
+    /// </summary>
+    private static void Sweep(ref float x0, ref float y0, int rows, int L, float[] gamma, float[] beta,
+        ReadOnlySpan<float> hi, ReadOnlySpan<float> s, ReadOnlySpan<float> sh, ref float xn, ReadOnlySpan<float> shift,
+        Span<Vector256<float>> sums)
     {
-        Span<float> tail = stackalloc float[8];
-        for (int j = 0; j < 8; j++)
-            for (int i = iv; i < L; i++) tail[j] += Unsafe.Add(ref x0, j * L + i);
-        return Vector256.Create<float>(tail);
-    }
-
-    /// <summary>The eight rows' sums of d and of d² (d = x - blockMean[j]), lane j = row j.</summary>
-    private static (Vector256<float>, Vector256<float>) Deviations(ref float x0, int L, Vector256<float> blockMean)
-    {
+        ref float g = ref MemoryMarshal.GetArrayDataReference(gamma);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(beta);
         int iv = L & ~7;
-        Deviations4(ref x0, L, iv, blockMean, out var p0, out var q0);
-        Deviations4(ref Unsafe.Add(ref x0, 4 * L), L, iv, Avx.Permute2x128(blockMean, blockMean, 0x01), out var p1, out var q1);
-        var s1 = Join(p0, p1); var s2 = Join(q0, q1);
-        if (iv < L) TailDeviations(ref x0, iv, L, blockMean, ref s1, ref s2);
-        return (s1, s2);
-    }
-
-    /// <summary>Adds the last L % 8 values of each row to <see cref="Deviations"/>' sums.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void TailDeviations(ref float x0, int iv, int L, Vector256<float> blockMean, ref Vector256<float> s1, ref Vector256<float> s2)
-    {
-        Span<float> t1 = stackalloc float[8], t2 = stackalloc float[8];
-        for (int j = 0; j < 8; j++)
-            for (int i = iv; i < L; i++)
+        for (int j = 0; j < rows; j++)
+        {
+            ref float xj = ref Unsafe.Add(ref x0, j * L); ref float yj = ref Unsafe.Add(ref y0, j * L);
+            ref float nj = ref Unsafe.Add(ref xn, j * L);
+            var vm = Vector256.Create(hi[j]); var vs = Vector256.Create(s[j]); var vsh = Vector256.Create(sh[j]);
+            var vn = Vector256.Create(shift[j]);
+            // Two pairs of sums, so that each chain of additions waits half as long.
+            Vector256<float> p = default, q = default, p2 = default, q2 = default;
+            nuint i = 0;
+            for (; i + 16 <= (nuint)iv; i += 16)
             {
-                float d = Unsafe.Add(ref x0, j * L + i) - blockMean.GetElement(j);
-                t1[j] += d; t2[j] += d * d;
+                Step(ref xj, ref yj, ref nj, ref g, ref b, i, vm, vs, vsh, vn, ref p, ref q);
+                Step(ref xj, ref yj, ref nj, ref g, ref b, i + 8, vm, vs, vsh, vn, ref p2, ref q2);
             }
-        s1 += Vector256.Create<float>(t1); s2 += Vector256.Create<float>(t2);
+            if (i < (nuint)iv) Step(ref xj, ref yj, ref nj, ref g, ref b, i, vm, vs, vsh, vn, ref p, ref q);
+            p += p2; q += q2;
+            float tp = 0, tq = 0;
+            for (int k = iv; k < L; k++)
+            {
+                float d = Unsafe.Add(ref nj, k) - shift[j];
+                tp += d; tq += d * d;
+                float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xj, k) - hi[j], s[j], sh[j]);
+                Unsafe.Add(ref yj, k) = MathF.FusedMultiplyAdd(t, Unsafe.Add(ref g, k), Unsafe.Add(ref b, k));
+            }
+            sums[j] = p + Vector256.CreateScalar(tp); sums[8 + j] = q + Vector256.CreateScalar(tq);
+        }
     }
 
-    /// <summary>Four rows' vector sums of d and d² (d = x - m[j] for row j, m in lanes 0-3), reduced as
-    /// <see cref="HalfSums"/> leaves them.</summary>
-    private static void Deviations4(ref float x0, int L, int iv, Vector256<float> m, out Vector256<float> p, out Vector256<float> q)
+    /// <summary>One vector of <see cref="Sweep"/>. Scalar math: the tail loop of <see cref="Sweep"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step(ref float xj, ref float yj, ref float nj, ref float g, ref float b, nuint i,
+        Vector256<float> vm, Vector256<float> vs, Vector256<float> vsh, Vector256<float> vn, ref Vector256<float> p, ref Vector256<float> q)
     {
-        ref float x1 = ref Unsafe.Add(ref x0, L); ref float x2 = ref Unsafe.Add(ref x1, L); ref float x3 = ref Unsafe.Add(ref x2, L);
-        var m0 = Vector256.Create(m.GetElement(0)); var m1 = Vector256.Create(m.GetElement(1));
-        var m2 = Vector256.Create(m.GetElement(2)); var m3 = Vector256.Create(m.GetElement(3));
-        // Scalar math: d = x_j[i] - m_j; p_j += d; q_j += d * d
-        Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
-        for (nuint i = 0; i < (nuint)iv; i += 8)
+        var d = Vector256.LoadUnsafe(ref nj, i) - vn;
+        p += d; q = Vector256.FusedMultiplyAdd(d, d, q);
+        var t = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xj, i) - vm, vs, vsh);
+        Vector256.FusedMultiplyAdd(t, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref b, i)).StoreUnsafe(ref yj, i);
+    }
+
+    /// <summary>The eight row sums held as vectors in sums[off .. off + 7], as one vector (lane j = row j).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RowSums(ReadOnlySpan<Vector256<float>> sums, int off) =>
+        Join(HalfSums(sums[off], sums[off + 1], sums[off + 2], sums[off + 3]),
+            HalfSums(sums[off + 4], sums[off + 5], sums[off + 6], sums[off + 7]));
+
+    /// <summary>mean[r + j] = shift + lo in double (0 for the root mean square) and invstd[r + j] for the
+    /// block's <paramref name="count"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreStatistics(int r, int count, bool rootMeanSquare, Vector256<float> shift, Vector256<float> lo,
+        Vector256<float> scale, double[] mean, float[] invstd)
+    {
+        var lower = rootMeanSquare ? Vector256<double>.Zero : Vector256.WidenLower(shift) + Vector256.WidenLower(lo);
+        var upper = rootMeanSquare ? Vector256<double>.Zero : Vector256.WidenUpper(shift) + Vector256.WidenUpper(lo);
+        if (count == 8)
         {
-            var d0 = Vector256.LoadUnsafe(ref x0, i) - m0; var d1 = Vector256.LoadUnsafe(ref x1, i) - m1;
-            var d2 = Vector256.LoadUnsafe(ref x2, i) - m2; var d3 = Vector256.LoadUnsafe(ref x3, i) - m3;
-            p0 += d0; p1 += d1; p2 += d2; p3 += d3;
-            q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
-            q2 = Vector256.FusedMultiplyAdd(d2, d2, q2); q3 = Vector256.FusedMultiplyAdd(d3, d3, q3);
+            lower.StoreUnsafe(ref mean[r]); upper.StoreUnsafe(ref mean[r + 4]);
+            scale.StoreUnsafe(ref invstd[r]);
+            return;
         }
-        p = HalfSums(p0, p1, p2, p3); q = HalfSums(q0, q1, q2, q3);
+        for (int j = 0; j < count; j++)
+        {
+            mean[r + j] = j < 4 ? lower.GetElement(j) : upper.GetElement(j - 4);
+            invstd[r + j] = scale.GetElement(j);
+        }
+    }
+
+    /// <summary>The block of eight rows starting at row <paramref name="r"/>: in place, or, when fewer than
+    /// eight remain before <paramref name="r1"/>, copied into scratch and padded with copies of its last row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float Block(ref float xr, int r, int r1, int L, float[] scratch)
+    {
+        ref float x0 = ref Unsafe.Add(ref xr, (nint)r * L);
+        return ref r1 - r >= 8 ? ref x0 : ref Padded(ref x0, r1 - r, L, scratch);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ref float Padded(ref float x0, int count, int L, float[] scratch)
+    {
+        var rows = MemoryMarshal.CreateReadOnlySpan(ref x0, count * L);
+        rows.CopyTo(scratch);
+        for (int j = count; j < 8; j++) rows[((count - 1) * L)..].CopyTo(scratch.AsSpan(j * L));
+        return ref scratch[0];
+    }
+
+    /// <summary>Each row's shift (lane j = row j): the mean of its first eight values, or of all its values
+    /// when it has fewer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Shifts(ref float x0, int L)
+    {
+        if (L < 8) return SmallRowMeans(ref x0, L);
+        var a = HalfSums(Vector256.LoadUnsafe(ref x0), Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, L)),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, 2 * L)), Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, 3 * L)));
+        var b = HalfSums(Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, 4 * L)), Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, 5 * L)),
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, 6 * L)), Vector256.LoadUnsafe(ref Unsafe.Add(ref x0, 7 * L)));
+        return Join(a, b) * 0.125f;
+    }
+
+    /// <summary>The means of eight rows of fewer than eight values.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> SmallRowMeans(ref float x0, int L)
+    {
+        Span<float> m = stackalloc float[8];
+        for (int j = 0; j < 8; j++)
+        {
+            for (int i = 0; i < L; i++) m[j] += Unsafe.Add(ref x0, j * L + i);
+            m[j] /= L;
+        }
+        return Vector256.Create<float>(m);
     }
 
     /// <summary>Four rows' horizontal sums, half done: lanes [r0 r1 r2 r3 | r0 r1 r2 r3] hold each row's

@@ -377,8 +377,40 @@ public class NormKernelTests
         Normalize.RowForward(x, y, rows, 1, 1, L, mean, invstd, gamma, center ? beta : null, center);
         var fm = new double[rows]; var fs = new float[rows]; var fy = new float[n];
         Normalize.RowForwardWithMoments(x, fy, rows, L, eps, gamma, center ? beta : null, center, rms, fm, fs);
-        for (int u = 0; u < rows; u++) { Close(mean[u], fm[u], 1e-12, 1e-7, "mean"); Close(invstd[u], fs[u], 1e-6, 0, "invstd"); }
+        // Short rows take the shifted single pass in float32: the mean is exact to float precision relative to
+        // the row's spread (Keras's own float32 mean only relative to the mean itself, 0.06 at 1e6).
+        for (int u = 0; u < rows; u++)
+        {
+            Close(mean[u], fm[u], 1e-12, 1e-6 * Math.Sqrt(v[u]), "mean");
+            Close(invstd[u], fs[u], 1e-6, 0, "invstd");
+        }
         for (int j = 0; j < n; j++) Close(y[j], fy[j], 1e-5, 1e-5, "y");
+    }
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(1024)]
+    public void ShortRowsStayExactWhenTheFirstValuesAreOutliers(int L)
+    {
+        // Short rows are shifted by the mean of their first eight values. Make those eight values
+        // 1000 from the rest: the shifted sums would cancel (invstd off by 2e-5 for L = 1024), so
+        // these rows must take the two-pass and be as exact as the others.
+        int rows = 16, n = rows * L;
+        var x = Rand(n, 51, 2f, 1f);
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < 8; i++) x[r * L + i] += 1000f;
+        var mean = new double[rows]; var invstd = new float[rows];
+        Normalize.RowForwardWithMoments(x, new float[n], rows, L, 1e-3, Rand(L, 52, 1f, 1f), Rand(L, 53), true, false, mean, invstd);
+        for (int r = 0; r < rows; r++)
+        {
+            double m = 0, v = 0;
+            for (int i = 0; i < L; i++) m += x[r * L + i];
+            m /= L;
+            for (int i = 0; i < L; i++) v += (x[r * L + i] - m) * (x[r * L + i] - m);
+            v /= L;
+            Close(m, mean[r], 1e-12, 1e-6 * Math.Sqrt(v), $"mean[{r}]");
+            Close(1 / Math.Sqrt(v + 1e-3), invstd[r], 1e-6, 0, $"invstd[{r}]");
+        }
     }
 
     [Theory]
@@ -398,7 +430,7 @@ public class NormKernelTests
         for (int r = 0; r < rows; r++)
         {
             if (r == 5) { Assert.True(double.IsNaN(mean[r]) && float.IsNaN(invstd[r]), "the NaN row"); continue; }
-            Close(em[r], mean[r], 1e-12, 1e-7, $"mean[{r}]");
+            Close(em[r], mean[r], 1e-12, 1e-6 * Math.Sqrt(ev[r]), $"mean[{r}]");
             Close(1 / Math.Sqrt(ev[r] + 1e-3), invstd[r], 1e-6, 0, $"invstd[{r}]");
         }
     }
