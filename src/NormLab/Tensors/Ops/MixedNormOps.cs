@@ -131,19 +131,33 @@ public static partial class Ops
         Normalize.Affine(x.Data, y.Data, N, O, C, I, mh, a, sh, y.RecycledArray);
         return Tape.Record(y, [x, gamma, beta, rho], dy =>
         {
-            var A = new double[NC]; var Bm = new double[NC];
+            var A = Uninit<double>(NC); var Bm = Uninit<double>(NC); // Sums clears each sample's before adding
             SampleChannelNorm.Sums(x.Data, dy.Data, N, O, C, I, mh, A, Bm);
             var SA = new double[C]; var SB = new double[C]; var SI = new double[C];
-            var Di = new double[NC];
+            var Di = Uninit<double>(NC);
             for (int n = 0; n < N; n++)
-                for (int c = 0; c < C; c++)
+            {
+                int j0 = n * C;
+                // Scalar math: the loop below, four channels at a time (the same operations in the same order).
+                for (int c = 0; c < cv; c += 4)
                 {
-                    int j = n * C + c;
+                    int j = j0 + c;
+                    var a = Vector256.LoadUnsafe(ref A[j]); var bj = Vector256.LoadUnsafe(ref Bm[j]);
+                    var hd = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref mh[j]));
+                    var d = bj + (hd - Vector256.LoadUnsafe(ref mi[j])) * a;
+                    d.StoreUnsafe(ref Di[j]);
+                    (Vector256.LoadUnsafe(ref SA[c]) + a).StoreUnsafe(ref SA[c]);
+                    (Vector256.LoadUnsafe(ref SB[c]) + (bj + (hd - Vector256.LoadUnsafe(ref mb[c])) * a)).StoreUnsafe(ref SB[c]);
+                    (Vector256.LoadUnsafe(ref SI[c]) + Vector256.LoadUnsafe(ref si[j]) * d).StoreUnsafe(ref SI[c]);
+                }
+                for (int c = cv, j = j0 + cv; c < C; c++, j++)
+                {
                     Di[j] = Bm[j] + (mh[j] - mi[j]) * A[j];
                     SA[c] += A[j];
                     SB[c] += Bm[j] + (mh[j] - mb[c]) * A[j];
                     SI[c] += si[j] * Di[j];
                 }
+            }
             var dgamma = new float[C]; var dbeta = new float[C]; var drho = new float[C];
             for (int c = 0; c < C; c++)
             {
@@ -152,7 +166,7 @@ public static partial class Ops
                 dbeta[c] = (float)SA[c];
                 drho[c] = (float)(G[c] * (sb[c] * SB[c] - SI[c]));
             }
-            float[]? dx = null;
+            Tensor? dx = null;
             if (x.RequiresGrad)
             {
                 double Mg = M;
@@ -161,26 +175,44 @@ public static partial class Ops
                     SA = (double[])SA.Clone(); SB = (double[])SB.Clone();
                     Mg = crossReplica(SA, SB);
                 }
-                var q = new float[NC]; var rr = new float[NC];
+                // Per channel: the instance terms' factor kIn and the whole batch terms (no division per (n, c)).
+                var kIn = new double[C]; var qBn = new double[C]; var rBn = new double[C];
+                for (int c = 0; c < C; c++)
+                {
+                    double g = G[c], r = R[c];
+                    kIn[c] = -(1 - r) * g / HW;
+                    if (!batchStats) continue;
+                    qBn[c] = -r * g * sb[c] * sb[c] * sb[c] * SB[c] / Mg;
+                    rBn[c] = -r * g * sb[c] * SA[c] / Mg;
+                }
+                var q = Uninit<float>(NC); var rr = Uninit<float>(NC);
                 for (int n = 0; n < N; n++)
-                    for (int c = 0; c < C; c++)
+                {
+                    int j0 = n * C;
+                    // Scalar math: the loop below, four channels at a time (the same operations in the same order).
+                    for (int c = 0; c < cv; c += 4)
                     {
-                        int j = n * C + c;
-                        double g = G[c], r = R[c];
-                        double qIn = -(1 - r) * g * si[j] * si[j] * si[j] * Di[j] / HW;
-                        double q0 = qIn, r0 = -(1 - r) * g * si[j] * A[j] / HW + qIn * (mh[j] - mi[j]);
-                        if (batchStats)
-                        {
-                            double qBn = -r * g * sb[c] * sb[c] * sb[c] * SB[c] / Mg;
-                            q0 += qBn;
-                            r0 += -r * g * sb[c] * SA[c] / Mg + qBn * (mh[j] - mb[c]);
-                        }
-                        q[j] = (float)q0; rr[j] = (float)r0;
+                        int j = j0 + c;
+                        var k = Vector256.LoadUnsafe(ref kIn[c]); var sj = Vector256.LoadUnsafe(ref si[j]);
+                        var qb = Vector256.LoadUnsafe(ref qBn[c]);
+                        var hd = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref mh[j]));
+                        var qIn = k * sj * sj * sj * Vector256.LoadUnsafe(ref Di[j]);
+                        Avx.ConvertToVector128Single(qIn + qb).StoreUnsafe(ref q[j]);
+                        var r0 = k * sj * Vector256.LoadUnsafe(ref A[j]) + qIn * (hd - Vector256.LoadUnsafe(ref mi[j]))
+                            + Vector256.LoadUnsafe(ref rBn[c]) + qb * (hd - Vector256.LoadUnsafe(ref mb[c]));
+                        Avx.ConvertToVector128Single(r0).StoreUnsafe(ref rr[j]);
                     }
-                dx = GC.AllocateUninitializedArray<float>(x.Size);
-                SampleChannelNorm.Apply(x.Data, dy.Data, dx, N, O, C, I, mh, a, q, rr);
+                    for (int c = cv, j = j0 + cv; c < C; c++, j++)
+                    {
+                        double qIn = kIn[c] * si[j] * si[j] * si[j] * Di[j];
+                        q[j] = (float)(qIn + qBn[c]);
+                        rr[j] = (float)(kIn[c] * si[j] * A[j] + qIn * (mh[j] - mi[j]) + rBn[c] + qBn[c] * (mh[j] - mb[c]));
+                    }
+                }
+                dx = Tensor.Uninitialized(x.Dims);
+                SampleChannelNorm.Apply(x.Data, dy.Data, dx.Data, N, O, C, I, mh, a, q, rr);
             }
-            return [dx == null ? null : new Tensor(dx, x.Shape), new Tensor(dgamma, gamma.Shape), new Tensor(dbeta, beta.Shape), new Tensor(drho, rho.Shape)];
+            return [dx, new Tensor(dgamma, gamma.Shape), new Tensor(dbeta, beta.Shape), new Tensor(drho, rho.Shape)];
         });
     }
 
@@ -341,7 +373,7 @@ public static partial class Ops
                 for (int c = 0; c < C; c++) { m2 += smB[c] * bnMean![c]; v2s += svB[c] * bnVar![c]; }
                 gwm[2] = m2; gwv[2] = v2s;
             }
-            float[]? dx = null;
+            Tensor? dx = null;
             if (x.RequiresGrad)
             {
                 bool bnGrad = useBn && batchStats;
@@ -389,12 +421,12 @@ public static partial class Ops
                         r[j] = (float)(gmi * invHW + qq * (mh[j] - mij));
                     }
                 }
-                dx = GC.AllocateUninitializedArray<float>(x.Size);
-                SampleChannelNorm.Apply(x.Data, dy.Data, dx, N, O, C, I, mh, p, q, r);
+                dx = Tensor.Uninitialized(x.Dims);
+                SampleChannelNorm.Apply(x.Data, dy.Data, dx.Data, N, O, C, I, mh, p, q, r);
             }
             var dgf = new float[C]; var dbf = new float[C];
             for (int c = 0; c < C; c++) { dgf[c] = (float)dgamma[c]; dbf[c] = (float)dbeta[c]; }
-            return [dx == null ? null : new Tensor(dx, x.Shape),
+            return [dx,
                 new Tensor(dgf, gamma.Shape),
                 new Tensor(dbf, beta.Shape),
                 new Tensor(SoftmaxBackward(w, gwm), meanLogits.Shape),
@@ -442,16 +474,16 @@ public static partial class Ops
         {
             var A = new double[C]; var unused = new double[C];
             SampleChannelNorm.Sums(x.Data, dy.Data, 1, O, C, I, mh, A, unused);
-            float[]? dx = null;
+            Tensor? dx = null;
             if (x.RequiresGrad)
             {
                 var zero = new float[C]; var one = new float[C]; var r = new float[C];
                 Array.Fill(one, 1f);
                 if (batchStats) for (int c = 0; c < C; c++) r[c] = (float)(-A[c] / ((double)O * I));
-                dx = GC.AllocateUninitializedArray<float>(x.Size);
-                SampleChannelNorm.Apply(x.Data, dy.Data, dx, 1, O, C, I, mh, one, zero, r);
+                dx = Tensor.Uninitialized(x.Dims);
+                SampleChannelNorm.Apply(x.Data, dy.Data, dx.Data, 1, O, C, I, mh, one, zero, r);
             }
-            return [dx == null ? null : new Tensor(dx, x.Shape), new Tensor(A.Select(z => (float)z).ToArray(), beta.Shape)];
+            return [dx, new Tensor(A.Select(z => (float)z).ToArray(), beta.Shape)];
         });
     }
 
