@@ -39,6 +39,7 @@ internal static class ShortRowNorm
     internal static void Forward(float[] x, float[] y, int r0, int r1, int L, float epsilon, float[] gamma, float[] beta,
         bool center, bool rootMeanSquare, double[] mean, float[] invstd, float[]? staging)
     {
+        if (r1 <= r0) return; // an empty batch
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
         var n = Vector256.Create((float)L);

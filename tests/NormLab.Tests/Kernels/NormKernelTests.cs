@@ -359,6 +359,7 @@ public class NormKernelTests
     [InlineData(9, 8, 0, 1e6)]       // large mean in a last block of one row (padded copy)
     [InlineData(16385, 64, 2, 0.0)]  // streamed, root mean square, one row left after the eight-row blocks
     [InlineData(3, 1, 0, 0.0)]       // rows of one value: zero variance
+    [InlineData(0, 64, 0, 0.0)]      // no rows (an empty batch)
     [InlineData(11, 1024, 1, 0.0)]   // the longest row of the eight-row kernel
     [InlineData(11, 1025, 0, 0.0)]   // the shortest row past it
     public void RowWithMomentsMatchesUnfused(int rows, int L, int mode, double offset)
