@@ -735,7 +735,8 @@ internal static class Normalize
         bool shortRows = L <= ShortRowNorm.MaxLength && ShortRowNorm.Supported;
         int tile = Math.Max(1, Moments.BlockFloats / L);
         // Large outputs: each block or tile is normalized into a buffer in L1, then streamed out (StreamingStores).
-        var staging = stream ? ArrayPool<float>.Shared.Rent((shortRows ? 8 : tile) * L) : null;
+        // 16 more floats: the staged part of a cache line that StreamingStores.CopyStaged carries to the next chunk.
+        var staging = stream ? ArrayPool<float>.Shared.Rent((shortRows ? 8 : tile) * L + 16) : null;
         if (shortRows)
             ShortRowNorm.Forward(x, y, r0, r1, L, (float)epsilon, gamma, beta, center, rootMeanSquare, mean, invstd, staging);
         else
@@ -753,6 +754,7 @@ internal static class Normalize
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
         var tileM2 = new double[tile];
+        int pending = 0; // streamed output: staged floats of the rows before t0, past y's last whole cache line
         for (int t0 = r0; t0 < r1; t0 += tile)
         {
             int t1 = Math.Min(r1, t0 + tile);
@@ -776,10 +778,11 @@ internal static class Normalize
                 float s = invstd[r];
                 float mhi = center ? (float)m : 0f;
                 float shift = center ? (float)(-(m - mhi) * s) : 0f;
-                ref float yRow = ref staging != null ? ref staging[(r - t0) * L] : ref Unsafe.Add(ref yr, (nint)off);
+                ref float yRow = ref staging != null ? ref staging[pending + (r - t0) * L] : ref Unsafe.Add(ref yr, (nint)off);
                 RowSegment(ref Unsafe.Add(ref xr, (nint)off), ref yRow, ref gamma[0], ref beta[0], L, mhi, s, shift);
             }
-            if (staging != null) StreamingStores.Copy(ref staging[0], ref Unsafe.Add(ref yr, (nint)((long)t0 * L)), (t1 - t0) * L);
+            if (staging != null)
+                pending = StreamingStores.CopyStaged(staging, pending + (t1 - t0) * L, ref Unsafe.Add(ref yr, (nint)((long)t0 * L - pending)), last: t1 >= r1);
         }
     }
 

@@ -33,8 +33,8 @@ internal static class ShortRowNorm
 
     /// <summary>
     /// Rows [r0, r1) of length <paramref name="L"/> ≤ <see cref="MaxLength"/>: y, mean and invstd as
-    /// <see cref="Normalize.RowForwardWithMoments"/> defines them. <paramref name="staging"/> (8 * L floats,
-    /// or null): normalize each block there and stream it out (large outputs not in cache).
+    /// <see cref="Normalize.RowForwardWithMoments"/> defines them. <paramref name="staging"/> (8 * L + 16 floats,
+    /// or null): normalize each block there and stream it out in whole cache lines (large outputs not in cache).
     /// </summary>
     internal static void Forward(float[] x, float[] y, int r0, int r1, int L, float epsilon, float[] gamma, float[] beta,
         bool center, bool rootMeanSquare, double[] mean, float[] invstd, float[]? staging)
@@ -48,6 +48,7 @@ internal static class ShortRowNorm
         var scratch = ArrayPool<float>.Shared.Rent(16 * L);
         Span<float> hi = stackalloc float[8], s = stackalloc float[8], sh = stackalloc float[8], nextShift = stackalloc float[8];
         Span<Vector256<float>> sums = stackalloc Vector256<float>[16];
+        int pending = 0; // streamed output: staged floats of the rows before r, past y's last whole cache line
 
         // The first block's sums come from the same sweep, normalizing it with zero statistics into scratch.
         ref float first = ref Block(ref xr, r0, r1, L, scratch);
@@ -76,9 +77,10 @@ internal static class ShortRowNorm
             ref float next = ref more ? ref Block(ref xr, r + 8, r1, L, scratch) : ref x0;
             shift = more ? Shifts(ref next, L) : shift;
             shift.CopyTo(nextShift);
-            ref float y0 = ref staging != null ? ref staging[0] : ref Unsafe.Add(ref yr, (nint)r * L);
+            ref float y0 = ref staging != null ? ref staging[pending] : ref Unsafe.Add(ref yr, (nint)r * L);
             Sweep(ref x0, ref y0, count, L, gamma, beta, hi, s, sh, ref next, nextShift, sums);
-            if (staging != null) StreamingStores.Copy(ref staging[0], ref Unsafe.Add(ref yr, (nint)r * L), count * L);
+            if (staging != null)
+                pending = StreamingStores.CopyStaged(staging, pending + count * L, ref Unsafe.Add(ref yr, (nint)r * L - pending), last: !more);
         }
         ArrayPool<float>.Shared.Return(scratch);
     }

@@ -6,7 +6,7 @@ namespace NormLab.Kernels;
 
 /// <summary>
 /// Writes with non-temporal (streaming) stores, for outputs too large to stay in cache: the
-/// channels-last affine and a plain copy (of a tile computed in L1). A layer's output is usually a fresh array,
+/// channels-last affine and a staged copy (of a tile computed in L1). A layer's output is usually a fresh array,
 /// and with a gen0 of 100+ MB (see Directory.Build.props) its lines are never in cache: an ordinary
 /// store first reads each line from memory (read-for-ownership) only to overwrite it. Streaming
 /// stores skip that read: writing a fresh 6.4 MB output took 0.56 ms with ordinary stores and
@@ -73,16 +73,35 @@ internal static class StreamingStores
     }
 
     /// <summary>Copies <paramref name="count"/> floats from <paramref name="src"/> (a tile in cache) to
-    /// <paramref name="dst"/> with streaming stores: unaligned head and tail, aligned body.</summary>
-    internal static unsafe void Copy(ref float src, ref float dst, int count)
+    /// <paramref name="dst"/> with streaming stores: unaligned head and tail, aligned body. With
+    /// <paramref name="wholeLinesOnly"/> it stops at the last 64-byte boundary of the destination; returns the
+    /// number of floats copied.</summary>
+    private static unsafe int Copy(ref float src, ref float dst, int count, bool wholeLinesOnly)
     {
         fixed (float* s = &src, d = &dst)
         {
-            int head = (int)Math.Min(count, (32 - (long)((nuint)d & 31)) / sizeof(float) & 7), j = 0;
+            int end = wholeLinesOnly ? Math.Max(0, count - (int)(((nuint)(d + count) & 63) / sizeof(float))) : count;
+            int head = (int)Math.Min(end, (32 - (long)((nuint)d & 31)) / sizeof(float) & 7), j = 0;
             for (; j < head; j++) d[j] = s[j];
-            for (; j + 8 <= count; j += 8) Avx.StoreAlignedNonTemporal(d + j, Avx.LoadVector256(s + j));
-            for (; j < count; j++) d[j] = s[j];
+            for (; j + 8 <= end; j += 8) Avx.StoreAlignedNonTemporal(d + j, Avx.LoadVector256(s + j));
+            for (; j < end; j++) d[j] = s[j];
+            return end;
         }
+    }
+
+    /// <summary>
+    /// Streams the <paramref name="filled"/> floats at the start of <paramref name="staging"/> to
+    /// <paramref name="dst"/>, where they belong, in whole cache lines unless <paramref name="last"/>; the
+    /// floats past the last line boundary move to the start of staging, and their count is returned:
+    /// the caller puts its next chunk after them. Writing chunk by chunk with the boundary lines split
+    /// between an ordinary store and a streaming one cost an LN forward on (32, 28, 28, 64) with a fresh
+    /// output 1.9 ms against 1.0 ms with ordinary stores only (chunks of 2 KB).
+    /// </summary>
+    internal static int CopyStaged(float[] staging, int filled, ref float dst, bool last)
+    {
+        int written = Copy(ref staging[0], ref dst, filled, wholeLinesOnly: !last);
+        staging.AsSpan(written, filled - written).CopyTo(staging);
+        return filled - written;
     }
 
     /// <summary>Streaming stores are weakly ordered: a kernel calls this once when its streamed writes

@@ -362,6 +362,8 @@ public class NormKernelTests
     [InlineData(0, 64, 0, 0.0)]      // no rows (an empty batch)
     [InlineData(11, 1024, 1, 0.0)]   // the longest row of the eight-row kernel
     [InlineData(11, 1025, 0, 0.0)]   // the shortest row past it
+    [InlineData(400, 3000, 0, 0.0)]  // long rows, streamed tile by tile
+    [InlineData(4099, 257, 1, 0.0)]  // streamed, rows of an odd length: chunks end mid cache line
     public void RowWithMomentsMatchesUnfused(int rows, int L, int mode, double offset)
     {
         int n = rows * L;
