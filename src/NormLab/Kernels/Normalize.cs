@@ -748,6 +748,7 @@ internal static class Normalize
         }
     }
 
+    /// <summary>Rows longer than <see cref="ShortRowNorm.MaxLength"/>, tile by tile (see <see cref="RowsWithMoments"/>).</summary>
     private static void LongRowsWithMoments(float[] x, float[] y, int r0, int r1, int L, int tile, double epsilon,
         float[] gamma, float[] beta, bool center, bool rootMeanSquare, double[] mean, float[] invstd, float[]? staging)
     {
@@ -811,9 +812,8 @@ internal static class Normalize
         }
     }
 
-    /// <summary>One row segment: <c>y = ((x - m) * s + shift) * gamma[i] + beta[i]</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void RowSegment(ref float xr, ref float yr, ref float gr, ref float br, int len, float m, float s, float shift)
+    private static void RowSegment(ref float xr, ref float yr, ref float gr, ref float br, int len, float m, float s, float shift)
     {
         int iv = Vector256.IsHardwareAccelerated ? len - len % 8 : 0;
         var vm = Vector256.Create(m); var vs = Vector256.Create(s); var vsh = Vector256.Create(shift);
