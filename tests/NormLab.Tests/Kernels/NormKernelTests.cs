@@ -168,6 +168,10 @@ public class NormKernelTests
         { 20, 1, 1, 37, 1 },
         { 20, 1, 1, 37, 2 },
         { 640, 1, 1, 128, 2 },
+        { 1, 1, 1, 64, 0 },    // one row
+        { 17, 1, 1, 64, 1 },   // rms_scaling
+        { 30, 1, 1, 3, 0 },    // rows shorter than a vector
+        { 5, 1, 1, 1030, 0 },  // rows longer than the forward's eight-row kernel takes
     };
 
     [Theory]
