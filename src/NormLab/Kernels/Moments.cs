@@ -13,7 +13,9 @@ namespace NormLab.Kernels;
 /// <list type="bullet">
 /// <item>BN channels-last: <c>[1, N*H*W, C, 1]</c> (rows of a matrix, vector accumulators per channel);</item>
 /// <item>BN channels-first: <c>[1, N, C, H*W]</c>;</item>
-/// <item>LN over trailing axes: <c>[rows, 1, 1, L]</c> (contiguous row segments);</item>
+/// <item>LN over trailing axes: <c>[rows, 1, 1, L]</c> (contiguous row segments; the fused LN forward on rows
+/// of up to 1024 values takes the same shifted sums as the columns inside its own sweep,
+/// <see cref="ShortRowNorm"/>, and falls back to <see cref="SegmentBlock"/>);</item>
 /// <item>GN channels-last: <c>[N, H*W, G, C/G]</c>; GN channels-first: <c>[N, 1, G, C/G*H*W]</c>; IN = GN with G = C.</item>
 /// </list>
 /// Stability: contiguous segments (I > 1) are cut into cache-sized blocks that each get the corrected

@@ -96,8 +96,7 @@ public static partial class Ops
         var si = InverseStd(vi, epsilon); var sb = InverseStd(vb, epsilon);
         float[] G = gamma.Data, Bt = beta.Data, R = rho.Data;
         // Every entry is written below.
-        var mh = Uninit<float>(NC); var a = Uninit<float>(NC);
-        var sh = Uninit<float>(NC);
+        var mh = Uninit<float>(NC); var a = Uninit<float>(NC); var sh = Uninit<float>(NC);
         int cv = Avx.IsSupported ? C - C % 4 : 0;
         var one = Vector256.Create(1.0);
         for (int n = 0; n < N; n++)
