@@ -66,16 +66,40 @@ internal static class Moments
             long off = (long)b * O * K;
             ColumnShifts(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off), O, K, shift);
             ShiftedColumnSums(x, off, O, K, shift, s1, s2, scratch);
-            for (int k = 0; k < K; k++)
-            {
-                double t1 = s1[k], t2 = s2[k];
-                if (!double.IsFinite(t1) || !double.IsFinite(t2)) { mean[b * K + k] = double.NaN; variance[b * K + k] = double.NaN; continue; }
-                mean[b * K + k] = shift[k] + t1 * invO;
-                variance[b * K + k] = Math.Max(0, (t2 - t1 * t1 * invO) * invO);
-            }
+            ShiftedMoments(shift, s1, s2, K, invO, mean.AsSpan(b * K, K), variance.AsSpan(b * K, K));
         }
         System.Buffers.ArrayPool<float>.Shared.Return(shift); System.Buffers.ArrayPool<float>.Shared.Return(scratch);
         System.Buffers.ArrayPool<double>.Shared.Return(s1); System.Buffers.ArrayPool<double>.Shared.Return(s2);
+    }
+
+    /// <summary>
+    /// Mean and variance of K columns from their shifted sums, four at a time.
+    /// Scalar math: mean = shift + s1 / n; variance = max(0, (s2 - s1² / n) / n) (both NaN when a sum is not finite).
+    /// </summary>
+    private static void ShiftedMoments(float[] shift, double[] s1, double[] s2, int K, double invN, Span<double> mean, Span<double> variance)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vn = Vector256.Create(invN); var nan = Vector256.Create(double.NaN);
+            for (; k + 4 <= K; k += 4)
+            {
+                var t1 = Vector256.Create<double>(s1.AsSpan(k)); var t2 = Vector256.Create<double>(s2.AsSpan(k));
+                // t - t is 0 for finite t and NaN otherwise
+                var finite = Vector256.Equals((t1 - t1) + (t2 - t2), Vector256<double>.Zero);
+                var m = Vector256.WidenLower(Vector128.Create<float>(shift.AsSpan(k)).ToVector256()) + t1 * vn;
+                var v = Vector256.Max((t2 - t1 * t1 * vn) * vn, Vector256<double>.Zero);
+                Vector256.ConditionalSelect(finite, m, nan).CopyTo(mean[k..]);
+                Vector256.ConditionalSelect(finite, v, nan).CopyTo(variance[k..]);
+            }
+        }
+        for (; k < K; k++)
+        {
+            double t1 = s1[k], t2 = s2[k];
+            if (!double.IsFinite(t1) || !double.IsFinite(t2)) { mean[k] = double.NaN; variance[k] = double.NaN; continue; }
+            mean[k] = shift[k] + t1 * invN;
+            variance[k] = Math.Max(0, (t2 - t1 * t1 * invN) * invN);
+        }
     }
 
     /// <summary>Scalar math: shift[k] = mean of x[r, k] over the first min(rows, 4) rows of a [rows, K]

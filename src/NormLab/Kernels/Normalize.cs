@@ -33,19 +33,16 @@ internal static class Normalize
     {
         int cg = C / G;
         var mh = new float[B * C]; var a = new float[B * C]; var sh = new float[B * C];
+        var g = gamma ?? Filled(C, 1f); var bt = beta ?? new float[C];
+        // Statistics per (b, c): those of c's group (index b * G + c / cg = (b * C + c) / cg).
+        var m = mean; var s = invstd;
+        if (cg > 1)
+        {
+            m = new double[B * C]; s = new float[B * C];
+            for (int j = 0; j < B * C; j++) { m[j] = mean[j / cg]; s[j] = invstd[j / cg]; }
+        }
         for (int b = 0; b < B; b++)
-            for (int g = 0, s = b * G; g < G; g++, s++)
-            {
-                double m = mean[s];
-                float hi = (float)m;
-                double inv = invstd[s];
-                for (int c = g * cg, j = b * C + c; c < (g + 1) * cg; c++, j++)
-                {
-                    double ac = inv * (gamma?[c] ?? 1f);
-                    mh[j] = hi; a[j] = (float)ac;
-                    sh[j] = (float)((beta?[c] ?? 0f) - (m - hi) * ac);
-                }
-            }
+            PerChannel.Coefficients(m.AsSpan(b * C, C), s.AsSpan(b * C, C), g, bt, mh.AsSpan(b * C, C), a.AsSpan(b * C, C), sh.AsSpan(b * C, C));
         Affine(x, y, B, O, C, I, mh, a, sh, outputInCache);
     }
 

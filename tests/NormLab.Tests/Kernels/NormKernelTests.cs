@@ -96,6 +96,17 @@ public class NormKernelTests
         Assert.False(double.IsNaN(mean[0]) || double.IsNaN(v[0]));
     }
 
+    [Fact]
+    public void MomentsOfInfiniteColumnsAreNaN()
+    {
+        // Five channels: the first four finish in a vector, the fifth in the scalar loop.
+        var x = Rand(50, 3); x[5 + 1] = float.PositiveInfinity; x[20 + 4] = float.NegativeInfinity;
+        var mean = new double[5]; var v = new double[5];
+        Moments.Compute(x, 1, 10, 5, 1, mean, v);
+        foreach (int c in new[] { 1, 4 }) Assert.True(double.IsNaN(mean[c]) && double.IsNaN(v[c]), $"channel {c}");
+        foreach (int c in new[] { 0, 2, 3 }) Assert.True(double.IsFinite(mean[c]) && double.IsFinite(v[c]), $"channel {c}");
+    }
+
     private static double NextGaussian(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 
     public static TheoryData<int, int, int, int, int, bool> ChannelViews => new()

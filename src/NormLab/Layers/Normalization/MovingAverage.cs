@@ -8,8 +8,6 @@ internal static class MovingAverage
         moving.Data[i] = (float)(moving.Data[i] * momentum + value * (1 - momentum));
 
     /// <summary>The rule for every entry, with <paramref name="values"/> the new statistics.</summary>
-    internal static void Update(Tensor moving, double[] values, double momentum)
-    {
-        for (int i = 0; i < values.Length; i++) Update(moving, i, values[i], momentum);
-    }
+    internal static void Update(Tensor moving, double[] values, double momentum) =>
+        Kernels.PerChannel.MovingAverage(moving.Data.AsSpan(0, values.Length), values, momentum);
 }

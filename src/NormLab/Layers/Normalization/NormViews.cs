@@ -94,12 +94,17 @@ internal static class NormViews
         double epsilon, Tensor? gamma, Tensor? beta) =>
         Ops.ChannelNorm(x, 1, rows, C, I, C, ToDouble(movingMean.Data), InvStd(ToDouble(movingVariance.Data), epsilon), gamma, beta, batchStats: false);
 
-    internal static double[] ToDouble(float[] a) => a.Select(v => (double)v).ToArray();
+    internal static double[] ToDouble(float[] a)
+    {
+        var d = new double[a.Length];
+        for (int i = 0; i < a.Length; i++) d[i] = a[i];
+        return d;
+    }
 
     internal static float[] InvStd(double[] variance, double epsilon)
     {
         var s = new float[variance.Length];
-        for (int i = 0; i < s.Length; i++) s[i] = (float)(1.0 / Math.Sqrt(variance[i] + epsilon));
+        Kernels.PerChannel.InvStd(variance, epsilon, s);
         return s;
     }
 }
