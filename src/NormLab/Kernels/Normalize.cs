@@ -557,39 +557,43 @@ internal static class Normalize
 
     /// <summary>
     /// The per-group statistics and affine of the loop in <see cref="ForwardSamples"/> when every group is
-    /// one channel (instance norm), eight channels at a time; with 128 channels per sample these square
-    /// roots and divisions took as long as the data passes. Stops at the first eight whose sums are not
-    /// all finite and returns how many channels it did; the scalar loop does the rest.
+    /// one channel (instance norm), eight channels at a time in float32, as Keras computes them; with 128
+    /// channels per sample these square roots and divisions took as long as the data passes in double.
+    /// The mean stays split as shift + lo (lo = S1 / n is small when the shift is near the mean), so a mean
+    /// of 1e6 keeps its fraction, and the affine subtracts the shift: y = (x - shift) * a + (beta - lo * a).
+    /// Stops at the first eight whose sums are not all finite and returns how many channels it did; the
+    /// scalar loop does the rest.
     /// </summary>
     private static int InstanceStatistics(double[] s1, double[] s2, float[] shift, int C, double invCount, double epsilon,
         double[] mean, float[] invstd, int statOff, float[] gamma, float[] beta, Span<float> mh, Span<float> a, Span<float> sh)
     {
-        if (!Avx.IsSupported) return 0;
-        var vInvCount = Vector256.Create(invCount); var vEps = Vector256.Create(epsilon);
+        if (!Vector256.IsHardwareAccelerated) return 0;
+        ref double r1 = ref MemoryMarshal.GetArrayDataReference(s1); ref double r2 = ref MemoryMarshal.GetArrayDataReference(s2);
+        ref double rm = ref mean[statOff]; ref float ri = ref invstd[statOff];
+        ref float rs = ref MemoryMarshal.GetArrayDataReference(shift);
+        ref float rg = ref MemoryMarshal.GetArrayDataReference(gamma); ref float rb = ref MemoryMarshal.GetArrayDataReference(beta);
+        ref float rmh = ref MemoryMarshal.GetReference(mh); ref float ra = ref MemoryMarshal.GetReference(a); ref float rsh = ref MemoryMarshal.GetReference(sh);
+        var n = Vector256.Create((float)invCount); var eps = Vector256.Create((float)epsilon);
         int c = 0;
-        // Scalar math: as the scalar loop: gm = shift + t1 / n; var = max(0, (t2 - t1² / n) / n);
-        // invstd = 1 / sqrt((float)(var + eps)) in float (one float square root and division per eight
-        // channels instead of two double ones; Keras computes it in float too);
-        // mh = (float)gm; a = invstd * gamma; sh = a * (mh - gm) + beta
+        // Scalar math: lo = S1 / n; variance = max(0, (S2 - S1 * lo) / n); invstd = 1 / sqrt(variance + eps);
+        // mean = shift + lo (in double); mh = shift; a = invstd * gamma; sh = beta - lo * a
         for (; c + 8 <= C; c += 8)
         {
-            var t1a = Vector256.LoadUnsafe(ref s1[c]); var t2a = Vector256.LoadUnsafe(ref s2[c]);
-            var t1b = Vector256.LoadUnsafe(ref s1[c + 4]); var t2b = Vector256.LoadUnsafe(ref s2[c + 4]);
-            if (!Vector256.EqualsAll((t1a - t1a) + (t2a - t2a) + (t1b - t1b) + (t2b - t2b), Vector256<double>.Zero)) break;
-            var gmA = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref shift[c])) + t1a * vInvCount;
-            var gmB = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref shift[c + 4])) + t1b * vInvCount;
-            var varA = Vector256.Max((t2a - t1a * t1a * vInvCount) * vInvCount, Vector256<double>.Zero) + vEps;
-            var varB = Vector256.Max((t2b - t1b * t1b * vInvCount) * vInvCount, Vector256<double>.Zero) + vEps;
-            var gi = Vector256<float>.One / Vector256.Sqrt(Vector256.Create(Avx.ConvertToVector128Single(varA), Avx.ConvertToVector128Single(varB)));
-            var hiA = Avx.ConvertToVector128Single(gmA); var hiB = Avx.ConvertToVector128Single(gmB);
-            var lo = Vector256.Create(Avx.ConvertToVector128Single(Avx.ConvertToVector256Double(hiA) - gmA),
-                Avx.ConvertToVector128Single(Avx.ConvertToVector256Double(hiB) - gmB));
-            gmA.StoreUnsafe(ref mean[statOff + c]); gmB.StoreUnsafe(ref mean[statOff + c + 4]);
-            gi.StoreUnsafe(ref invstd[statOff + c]);
-            Vector256.Create(hiA, hiB).StoreUnsafe(ref mh[c]);
-            var ac = gi * Vector256.LoadUnsafe(ref gamma[c]);
-            ac.StoreUnsafe(ref a[c]);
-            (ac * lo + Vector256.LoadUnsafe(ref beta[c])).StoreUnsafe(ref sh[c]);
+            nuint k = (nuint)c;
+            var t1 = Vector256.Narrow(Vector256.LoadUnsafe(ref r1, k), Vector256.LoadUnsafe(ref r1, k + 4));
+            var t2 = Vector256.Narrow(Vector256.LoadUnsafe(ref r2, k), Vector256.LoadUnsafe(ref r2, k + 4));
+            // t - t is 0 for finite t and NaN otherwise (a double past float's range narrows to infinity)
+            if (!Vector256.EqualsAll((t1 - t1) + (t2 - t2), Vector256<float>.Zero)) break;
+            var lo = t1 * n;
+            var gi = Vector256<float>.One / Vector256.Sqrt(Vector256.Max((t2 - t1 * lo) * n, Vector256<float>.Zero) + eps);
+            var hi = Vector256.LoadUnsafe(ref rs, k);
+            (Vector256.WidenLower(hi) + Vector256.WidenLower(lo)).StoreUnsafe(ref rm, k);
+            (Vector256.WidenUpper(hi) + Vector256.WidenUpper(lo)).StoreUnsafe(ref rm, k + 4);
+            gi.StoreUnsafe(ref ri, k);
+            hi.StoreUnsafe(ref rmh, k);
+            var ac = gi * Vector256.LoadUnsafe(ref rg, k);
+            ac.StoreUnsafe(ref ra, k);
+            (Vector256.LoadUnsafe(ref rb, k) - lo * ac).StoreUnsafe(ref rsh, k);
         }
         return c;
     }

@@ -339,6 +339,9 @@ public class NormKernelTests
     [InlineData(4, 300, 8, 2, 1e6)]      // large mean
     [InlineData(4, 300, 32, 2, 1e6)]     // large mean, groups of whole vectors (strip moments)
     [InlineData(3, 200, 64, 4, 0.0)]     // GN4 NHWC-like, several row blocks
+    [InlineData(3, 20, 13, 13, 0.0)]     // IN, eight channels in vectors and five in the scalar loop
+    [InlineData(4, 20, 128, 128, 1e6)]   // IN on a sequence, large mean
+    [InlineData(2, 100, 16, 16, 1e6)]    // IN, large mean, rows beyond one block
     public void ChannelPerSampleMatchesUnfused(int B, int O, int C, int G, double offset)
     {
         int n = B * O * C;
