@@ -410,9 +410,7 @@ internal static class Moments
             var group = part.Slice(c0, width);
             if (Vector256.IsHardwareAccelerated && width % 8 == 0)
             {
-                var v = Vector256.Create(group);
-                for (int i = 8; i < width; i += 8) v += Vector256.Create(group[i..]);
-                double vs = Vector256.Sum(v);
+                double vs = RunSum(ref MemoryMarshal.GetReference(group), width);
                 sum[g] = add ? sum[g] + vs : vs;
                 continue;
             }
@@ -422,17 +420,33 @@ internal static class Moments
         }
     }
 
-    /// <summary>Scalar math: sum[j] (+)= (double)part[j], adding when <paramref name="add"/> (four at a time).</summary>
+    /// <summary>Scalar math: the sum of x[0 .. n), eight lanes at a time and then across the lanes; the values past
+    /// the last whole vector one at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float RunSum(ref float x, int n)
+    {
+        var v = Vector256<float>.Zero;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= n; i += 8) v += Vector256.LoadUnsafe(ref x, (nuint)i);
+        float s = Vector256.Sum(v);
+        for (; i < n; i++) s += Unsafe.Add(ref x, i);
+        return s;
+    }
+
+    /// <summary>Scalar math: sum[j] (+)= (double)part[j], adding when <paramref name="add"/> (eight at a time).</summary>
     private static void AddWidened(ReadOnlySpan<float> part, double[] sum, bool add)
     {
-        int j = 0;
+        ref float pr = ref MemoryMarshal.GetReference(part);
+        ref double sr = ref MemoryMarshal.GetArrayDataReference(sum);
+        int n = Math.Min(part.Length, sum.Length), j = 0;
         if (Vector256.IsHardwareAccelerated)
-            for (; j + 8 <= part.Length; j += 8)
+            for (; j + 8 <= n; j += 8)
             {
-                var (lo, hi) = Vector256.Widen(Vector256.Create(part.Slice(j, 8)));
-                if (add) { lo += Vector256.Create<double>(sum.AsSpan(j, 4)); hi += Vector256.Create<double>(sum.AsSpan(j + 4, 4)); }
-                lo.CopyTo(sum.AsSpan(j, 4));
-                hi.CopyTo(sum.AsSpan(j + 4, 4));
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref pr, (nuint)j));
+                if (add) { lo += Vector256.LoadUnsafe(ref sr, (nuint)j); hi += Vector256.LoadUnsafe(ref sr, (nuint)j + 4); }
+                lo.StoreUnsafe(ref sr, (nuint)j);
+                hi.StoreUnsafe(ref sr, (nuint)j + 4);
             }
         for (; j < part.Length; j++) sum[j] = add ? sum[j] + part[j] : part[j];
     }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -525,9 +524,8 @@ internal static class Normalize
     {
         for (int c0 = 0; c0 < C; c0 += cg)
         {
-            var group = shift.AsSpan(c0, cg);
-            float est = TensorPrimitives.Sum<float>(group) / cg;
-            group.Fill(float.IsFinite(est) ? est : 0f);
+            float est = Moments.RunSum(ref shift[c0], cg) / cg;
+            shift.AsSpan(c0, cg).Fill(float.IsFinite(est) ? est : 0f);
         }
     }
 
@@ -537,15 +535,19 @@ internal static class Normalize
     private static void GroupCoefficients(int c0, int cg, float hi, float gi, float lo, float[] gamma, float[] beta,
         Span<float> mh, Span<float> a, Span<float> sh)
     {
+        // gamma, beta, mh, a and sh all hold the sample's C channels.
         int c = c0, end = c0 + cg;
         if (Vector256.IsHardwareAccelerated)
         {
+            ref float gr = ref MemoryMarshal.GetArrayDataReference(gamma); ref float br = ref MemoryMarshal.GetArrayDataReference(beta);
+            ref float mr = ref MemoryMarshal.GetReference(mh); ref float ar = ref MemoryMarshal.GetReference(a); ref float sr = ref MemoryMarshal.GetReference(sh);
             var vhi = Vector256.Create(hi); var vgi = Vector256.Create(gi); var vlo = Vector256.Create(lo);
             for (; c + 8 <= end; c += 8)
             {
-                var ac = vgi * Vector256.Create<float>(gamma.AsSpan(c));
-                vhi.CopyTo(mh[c..]); ac.CopyTo(a[c..]);
-                (ac * vlo + Vector256.Create<float>(beta.AsSpan(c))).CopyTo(sh[c..]);
+                nuint k = (nuint)c;
+                var ac = vgi * Vector256.LoadUnsafe(ref gr, k);
+                vhi.StoreUnsafe(ref mr, k); ac.StoreUnsafe(ref ar, k);
+                (ac * vlo + Vector256.LoadUnsafe(ref br, k)).StoreUnsafe(ref sr, k);
             }
         }
         for (; c < end; c++)
