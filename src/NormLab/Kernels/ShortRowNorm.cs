@@ -44,7 +44,8 @@ internal static class ShortRowNorm
         ref float yr = ref MemoryMarshal.GetArrayDataReference(y);
         var n = Vector256.Create((float)L);
         var eps = Vector256.Create(epsilon);
-        // [0, 8L): a last block of fewer than eight rows, padded; [8L, 16L): the first sweep's throwaway output.
+        // [0, 8L): a last block of fewer than eight rows, padded; [8L, 16L): the first sweep's throwaway output, and
+        // then the spare output row of an odd last row.
         var scratch = ArrayPool<float>.Shared.Rent(16 * L);
         Span<float> hi = stackalloc float[8], s = stackalloc float[8], sh = stackalloc float[8], nextShift = stackalloc float[8];
         Span<Vector256<float>> sums = stackalloc Vector256<float>[16];
@@ -54,7 +55,7 @@ internal static class ShortRowNorm
         ref float first = ref Block(ref xr, r0, r1, L, scratch);
         var shift = Shifts(ref first, L);
         shift.CopyTo(nextShift);
-        Sweep(ref first, ref scratch[8 * L], 8, L, gamma, beta, hi, s, sh, ref first, nextShift, sums);
+        Sweep(ref first, ref scratch[8 * L], 8, L, gamma, beta, hi, s, sh, ref first, nextShift, sums, ref scratch[8 * L]);
         for (int r = r0; r < r1; r += 8)
         {
             int count = Math.Min(8, r1 - r);
@@ -78,7 +79,7 @@ internal static class ShortRowNorm
             shift = more ? Shifts(ref next, L) : shift;
             shift.CopyTo(nextShift);
             ref float y0 = ref staging != null ? ref staging[pending] : ref Unsafe.Add(ref yr, (nint)r * L);
-            Sweep(ref x0, ref y0, count, L, gamma, beta, hi, s, sh, ref next, nextShift, sums);
+            Sweep(ref x0, ref y0, count, L, gamma, beta, hi, s, sh, ref next, nextShift, sums, ref scratch[8 * L]);
             if (staging != null)
                 pending = StreamingStores.CopyStaged(staging, pending + count * L, ref Unsafe.Add(ref yr, (nint)r * L - pending), last: !more);
         }
@@ -108,52 +109,65 @@ internal static class ShortRowNorm
     /// <summary>
     /// Normalizes <paramref name="rows"/> rows at x0 into y0 (<c>y = ((x - hi[j]) * s[j] + sh[j]) * gamma + beta</c>)
     /// and, in the same loop, sums d and d² (d = xn - shift[j]) of the rows at <paramref name="xn"/> into
-    /// sums[j] and sums[8 + j].
+    /// sums[j] and sums[8 + j]. Two rows at a time: they share the loads of gamma and beta and the per-row
+    /// work (on rows of 64, that work took as many instructions as the row's vectors). An odd last row is
+    /// paired with itself, the copy writing into <paramref name="spare"/> (L floats).
     /// </summary>
     private static void Sweep(ref float x0, ref float y0, int rows, int L, float[] gamma, float[] beta,
         ReadOnlySpan<float> hi, ReadOnlySpan<float> s, ReadOnlySpan<float> sh, ref float xn, ReadOnlySpan<float> shift,
-        Span<Vector256<float>> sums)
+        Span<Vector256<float>> sums, ref float spare)
     {
         ref float g = ref MemoryMarshal.GetArrayDataReference(gamma);
         ref float b = ref MemoryMarshal.GetArrayDataReference(beta);
-        int iv = L & ~7;
-        for (int j = 0; j < rows; j++)
+        nuint iv = (nuint)(L & ~7);
+        for (int j = 0; j < rows; j += 2)
         {
-            ref float xj = ref Unsafe.Add(ref x0, j * L); ref float yj = ref Unsafe.Add(ref y0, j * L);
-            ref float nj = ref Unsafe.Add(ref xn, j * L);
-            var vm = Vector256.Create(hi[j]); var vs = Vector256.Create(s[j]); var vsh = Vector256.Create(sh[j]);
-            var vn = Vector256.Create(shift[j]);
-            // Two pairs of sums, so that each chain of additions waits half as long.
-            Vector256<float> p = default, q = default, p2 = default, q2 = default;
-            nuint i = 0;
-            for (; i + 16 <= (nuint)iv; i += 16)
+            bool pair = j + 1 < rows;
+            int k = pair ? j + 1 : j;
+            ref float xa = ref Unsafe.Add(ref x0, j * L); ref float ya = ref Unsafe.Add(ref y0, j * L); ref float na = ref Unsafe.Add(ref xn, j * L);
+            ref float xb = ref Unsafe.Add(ref x0, k * L); ref float nb = ref Unsafe.Add(ref xn, k * L);
+            ref float yb = ref pair ? ref Unsafe.Add(ref y0, k * L) : ref spare;
+            // The values past the last whole vector first: no vector is live across these calls, so that the
+            // JIT keeps the loop's sums in registers.
+            float tpa = 0, tqa = 0, tpb = 0, tqb = 0;
+            if (iv < (nuint)L)
             {
-                Step(ref xj, ref yj, ref nj, ref g, ref b, i, vm, vs, vsh, vn, ref p, ref q);
-                Step(ref xj, ref yj, ref nj, ref g, ref b, i + 8, vm, vs, vsh, vn, ref p2, ref q2);
+                (tpa, tqa) = Tail(ref xa, ref ya, ref na, ref g, ref b, (int)iv, L, hi[j], s[j], sh[j], shift[j]);
+                (tpb, tqb) = Tail(ref xb, ref yb, ref nb, ref g, ref b, (int)iv, L, hi[k], s[k], sh[k], shift[k]);
             }
-            if (i < (nuint)iv) Step(ref xj, ref yj, ref nj, ref g, ref b, i, vm, vs, vsh, vn, ref p, ref q);
-            p += p2; q += q2;
-            float tp = 0, tq = 0;
-            for (int k = iv; k < L; k++)
+            var ma = Vector256.Create(hi[j]); var sa = Vector256.Create(s[j]); var ha = Vector256.Create(sh[j]); var va = Vector256.Create(shift[j]);
+            var mb = Vector256.Create(hi[k]); var sb = Vector256.Create(s[k]); var hb = Vector256.Create(sh[k]); var vb = Vector256.Create(shift[k]);
+            Vector256<float> pa = default, qa = default, pb = default, qb = default;
+            for (nuint i = 0; i < iv; i += 8)
             {
-                float d = Unsafe.Add(ref nj, k) - shift[j];
-                tp += d; tq += d * d;
-                float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xj, k) - hi[j], s[j], sh[j]);
-                Unsafe.Add(ref yj, k) = MathF.FusedMultiplyAdd(t, Unsafe.Add(ref g, k), Unsafe.Add(ref b, k));
+                var gi = Vector256.LoadUnsafe(ref g, i); var bi = Vector256.LoadUnsafe(ref b, i);
+                var da = Vector256.LoadUnsafe(ref na, i) - va; pa += da; qa = Vector256.FusedMultiplyAdd(da, da, qa);
+                var db = Vector256.LoadUnsafe(ref nb, i) - vb; pb += db; qb = Vector256.FusedMultiplyAdd(db, db, qb);
+                var ta = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xa, i) - ma, sa, ha);
+                var tb = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xb, i) - mb, sb, hb);
+                Vector256.FusedMultiplyAdd(ta, gi, bi).StoreUnsafe(ref ya, i);
+                Vector256.FusedMultiplyAdd(tb, gi, bi).StoreUnsafe(ref yb, i);
             }
-            sums[j] = p + Vector256.CreateScalar(tp); sums[8 + j] = q + Vector256.CreateScalar(tq);
+            sums[j] = pa + Vector256.CreateScalar(tpa); sums[8 + j] = qa + Vector256.CreateScalar(tqa);
+            sums[k] = pb + Vector256.CreateScalar(tpb); sums[8 + k] = qb + Vector256.CreateScalar(tqb);
         }
     }
 
-    /// <summary>One vector of <see cref="Sweep"/>. Scalar math: the tail loop of <see cref="Sweep"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step(ref float xj, ref float yj, ref float nj, ref float g, ref float b, nuint i,
-        Vector256<float> vm, Vector256<float> vs, Vector256<float> vsh, Vector256<float> vn, ref Vector256<float> p, ref Vector256<float> q)
+    /// <summary>The values of a row past its last whole vector, one at a time; returns their sums of d and d².
+    /// Scalar math: d = xn - shift; y = ((x - hi) * s + sh) * gamma + beta.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (float, float) Tail(ref float xj, ref float yj, ref float nj, ref float g, ref float b, int from, int L,
+        float hi, float s, float sh, float shift)
     {
-        var d = Vector256.LoadUnsafe(ref nj, i) - vn;
-        p += d; q = Vector256.FusedMultiplyAdd(d, d, q);
-        var t = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xj, i) - vm, vs, vsh);
-        Vector256.FusedMultiplyAdd(t, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref b, i)).StoreUnsafe(ref yj, i);
+        float tp = 0, tq = 0;
+        for (int k = from; k < L; k++)
+        {
+            float d = Unsafe.Add(ref nj, k) - shift;
+            tp += d; tq += d * d;
+            float t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xj, k) - hi, s, sh);
+            Unsafe.Add(ref yj, k) = MathF.FusedMultiplyAdd(t, Unsafe.Add(ref g, k), Unsafe.Add(ref b, k));
+        }
+        return (tp, tq);
     }
 
     /// <summary>The eight row sums held as vectors in sums[off .. off + 7], as one vector (lane j = row j).</summary>
