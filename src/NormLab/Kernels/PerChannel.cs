@@ -6,9 +6,9 @@ namespace NormLab.Kernels;
 /// <summary>
 /// The per-channel bookkeeping of the normalization layers (scale factors, moving averages, the affine's
 /// coefficients), four channels at a time in double. Each vector loop does the scalar loop's operations in
-/// the same order (no fused multiply-adds), so the results are bit-identical to it. With 128 channels and
-/// a (32, 20, 128) input, BatchNormalization spent 3.6 us of a 24 us call on these loops written as scalar
-/// double math (square roots and divisions one at a time).
+/// the same order (no fused multiply-adds), so the results are bit-identical to it. Written as scalar
+/// double math (square roots and divisions one at a time), these loops made a BatchNormalization call on a
+/// (2, 2, 128) input take 3.6 us, against 1.6 us now; a (32, 20, 128) call takes about 20 us.
 /// </summary>
 internal static class PerChannel
 {
