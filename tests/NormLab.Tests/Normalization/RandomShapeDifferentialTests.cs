@@ -1,0 +1,267 @@
+using NormLab.Kernels;
+using NormLab.Layers;
+using Xunit;
+
+namespace NormLab.Tests.Normalization;
+
+/// <summary>
+/// The normalization layers on random shapes, axes, groups, offsets and thread counts, forward and
+/// backward, against one naive double-precision reference. The fixtures and kernel tests pin chosen
+/// cases; these reach the combinations nobody listed (a rank-5 input normalized over axis 2, 13
+/// channels in groups of one, a row of 3 values, one sample on two threads), where a fused kernel's
+/// special paths (vector tails, padded blocks, per-sample loops, shifted moments) meet.
+/// </summary>
+/// <remarks>
+/// Every layer here is one "grouped normalization": each element belongs to a statistics group (a
+/// channel for BN, a sample's row for LN, a sample's channel group for GN) and uses the parameter of
+/// its position. The reference computes, per group, mean and biased variance in double, then
+/// <c>y = (x - mean) / sqrt(var + eps) * gamma + beta</c> and the analytic gradients
+/// <c>dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))</c>, <c>dxhat = dy * gamma</c>.
+/// The root-mean-square forms drop the mean where the layer does.
+/// </remarks>
+public class RandomShapeDifferentialTests
+{
+    private static readonly int[] Sizes = [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 17, 20, 33, 64];
+
+    /// <summary>How the reference treats the mean: subtracted (BN, LN, GN), absent (RMSNormalization),
+    /// or used in the variance only (LayerNormalization's deprecated rmsScaling).</summary>
+    private enum MeanUse { Subtract, None, VarianceOnly }
+
+    /// <summary>One random case: the layer, its input, and the reference's grouping of the elements.</summary>
+    private sealed record Case(string Description, Layer Layer, int[] Shape, Func<int[], int> Group, Func<int[], int> Param,
+        MeanUse Mean, double Epsilon, int Threads, double Offset, double Spread);
+
+    public static TheoryData<string, int> Cases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var kind in new[] { "bn", "bn_inference", "ln", "gn", "instance", "rms", "ln_rms_scaling" })
+            for (int seed = 0; seed < 40; seed++) data.Add(kind, seed);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LayerMatchesNaiveReference(string kind, int seed)
+    {
+        var rng = new Random(1000 * kind.Length + seed);
+        var c = MakeCase(kind, rng);
+        int n = c.Shape.Aggregate(1, (a, b) => a * b);
+        var xs = new float[n];
+        for (int i = 0; i < n; i++) xs[i] = (float)(c.Offset + c.Spread * (rng.NextDouble() * 2 - 1));
+        var dys = new float[n];
+        for (int i = 0; i < n; i++) dys[i] = (float)(rng.NextDouble() * 2 - 1);
+        var x = Tensor.FromArray(xs, c.Shape);
+        c.Layer.Build(c.Shape);
+        foreach (var w in c.Layer.TrainableWeights)
+            for (int i = 0; i < w.Size; i++) w.Data[i] = (float)(0.5 + rng.NextDouble()) * (rng.Next(2) == 0 ? 1 : -1);
+        bool training = kind != "bn_inference";
+        var bn = c.Layer as BatchNormalization;
+        if (!training)
+            for (int i = 0; i < bn!.MovingMean!.Size; i++)
+            {
+                bn.MovingMean.Data[i] = (float)(c.Offset + c.Spread * (rng.NextDouble() - 0.5));
+                bn.MovingVariance!.Data[i] = (float)(c.Spread * c.Spread * (0.1 + rng.NextDouble()));
+            }
+        var (gamma, beta) = Parameters(c.Layer);
+        var movingMean = bn?.MovingMean!.ToArray(); var movingVariance = bn?.MovingVariance!.ToArray();
+
+        int old = KernelThreads.Max;
+        KernelThreads.Max = c.Threads;
+        try
+        {
+            x.RequiresGrad = true;
+            var y = c.Layer.Call(x, training: training);
+            y.Backward(Tensor.FromArray(dys, c.Shape));
+            var r = training
+                ? Reference(xs, dys, c, gamma?.ToArray(), beta?.ToArray())
+                : InferenceReference(xs, dys, c, gamma?.ToArray(), beta?.ToArray(), movingMean!, movingVariance!);
+
+            string at = $"{kind} case {seed}: {c.Description}";
+            AllClose(r.Y, y.ToArray(), 2e-4, at + ", y");
+            AllClose(r.Dx, x.Grad!.ToArray(), 1e-3, at + ", dx");
+            if (gamma != null) AllClose(r.DGamma, gamma.Grad!.ToArray(), 1e-3, at + ", dgamma");
+            if (beta != null) AllClose(r.DBeta, beta.Grad!.ToArray(), 1e-3, at + ", dbeta");
+            if (bn != null && training)
+            {
+                // Keras: moving = moving * momentum + batch * (1 - momentum), the batch variance biased.
+                var expectMean = movingMean!.Select((m, j) => m * 0.99 + r.Mean[j] * 0.01).ToArray();
+                var expectVar = movingVariance!.Select((v, j) => v * 0.99 + r.Variance[j] * 0.01).ToArray();
+                AllClose(expectMean, bn.MovingMean!.ToArray(), 1e-5, at + ", moving mean");
+                AllClose(expectVar, bn.MovingVariance!.ToArray(), 1e-5, at + ", moving variance");
+            }
+        }
+        finally { KernelThreads.Max = old; }
+    }
+
+    private static Case MakeCase(string kind, Random rng)
+    {
+        int rank = rng.Next(kind == "instance" ? 3 : 2, 6);
+        var shape = new int[rank];
+        shape[0] = rng.Next(1, 5);
+        for (int d = 1; d < rank; d++) shape[d] = Sizes[rng.Next(Sizes.Length)];
+        // Keep inputs small (a few thousand values), shrinking the largest axis.
+        while (shape.Aggregate(1, (a, b) => a * b) > 6000)
+        {
+            int big = Array.IndexOf(shape, shape.Max());
+            shape[big] = Math.Max(1, shape[big] / 3);
+        }
+        double eps = new[] { 1e-3, 1e-5, 0.1 }[rng.Next(3)];
+        int threads = rng.Next(1, 3);
+        double offset = new[] { 0.0, 0.0, 3.0, -50.0, 1000.0, 1e6 }[rng.Next(6)];
+        double spread = new[] { 1.0, 1.0, 0.05, 20.0 }[rng.Next(4)];
+        bool center = rng.Next(4) != 0, scale = rng.Next(4) != 0;
+        int axis = rng.Next(1, rank);
+        int NegOrPos(int a) => rng.Next(2) == 0 ? a : a - rank;
+        string Common() => $"shape ({string.Join(", ", shape)}), epsilon {eps}, {threads} thread(s), x = {offset} + {spread} * U(-1, 1)";
+
+        switch (kind)
+        {
+            case "bn":
+            case "bn_inference":
+            {
+                // Training needs at least two values per channel (a single one raises, tested elsewhere).
+                if (kind == "bn" && shape.Aggregate(1, (a, b) => a * b) / shape[axis] < 2) shape[0] = 2;
+                var layer = new BatchNormalization(axis: NegOrPos(axis), epsilon: eps, center: center, scale: scale);
+                return new Case($"BatchNormalization(axis {layer.Axis}, center {center}, scale {scale}), {Common()}", layer, shape,
+                    p => p[axis], p => p[axis], MeanUse.Subtract, eps, threads, offset, spread);
+            }
+            case "ln":
+            case "rms":
+            case "ln_rms_scaling":
+            {
+                var axes = Enumerable.Range(1, rank - 1).Where(_ => rng.Next(2) == 0).ToArray();
+                if (axes.Length == 0) axes = [axis];
+                Axes given = axes.Length == 1 && rng.Next(2) == 0 ? NegOrPos(axes[0]) : axes.Select(NegOrPos).ToArray();
+                Layer layer = kind switch
+                {
+                    "rms" => new RMSNormalization(axis: given, epsilon: eps),
+                    "ln_rms_scaling" => new LayerNormalization(axis: given, epsilon: eps, rmsScaling: true),
+                    _ => new LayerNormalization(axis: given, epsilon: eps, center: center, scale: scale),
+                };
+                var kept = Enumerable.Range(0, rank).Except(axes).ToArray();
+                var mean = kind switch { "rms" => MeanUse.None, "ln_rms_scaling" => MeanUse.VarianceOnly, _ => MeanUse.Subtract };
+                return new Case($"{layer.GetType().Name}(axes [{string.Join(", ", axes)}]{(kind == "ln" ? $", center {center}, scale {scale}" : "")}), {Common()}",
+                    layer, shape, p => Linear(p, shape, kept), p => Linear(p, shape, axes), mean, eps, threads, offset, spread);
+            }
+            case "gn":
+            {
+                int C = shape[axis];
+                var divisors = Enumerable.Range(1, C).Where(g => C % g == 0).ToArray();
+                int groups = rng.Next(4) == 0 ? -1 : divisors[rng.Next(divisors.Length)];
+                int G = groups == -1 ? C : groups, cg = C / G;
+                var layer = new GroupNormalization(groups: groups, axis: NegOrPos(axis), epsilon: eps, center: center, scale: scale);
+                return new Case($"GroupNormalization(groups {groups}, axis {layer.Axis}, center {center}, scale {scale}), {Common()}", layer, shape,
+                    p => p[0] * G + p[axis] / cg, p => p[axis], MeanUse.Subtract, eps, threads, offset, spread);
+            }
+            default: // instance
+            {
+                // More than one value per (sample, channel), as InstanceNormalization requires (tested elsewhere).
+                if (shape.Aggregate(1, (a, b) => a * b) / (shape[0] * shape[axis]) < 2) shape[axis == 1 ? 2 : 1] = 2;
+                var layer = new InstanceNormalization(axis: NegOrPos(axis), epsilon: eps, center: center, scale: scale);
+                int C = shape[axis];
+                return new Case($"InstanceNormalization(axis {layer.Axis}, center {center}, scale {scale}), {Common()}", layer, shape,
+                    p => p[0] * C + p[axis], p => p[axis], MeanUse.Subtract, eps, threads, offset, spread);
+            }
+        }
+    }
+
+    /// <summary>The layer's scale and shift weights (null where absent).</summary>
+    private static (Tensor? Gamma, Tensor? Beta) Parameters(Layer layer) => layer switch
+    {
+        BatchNormalization b => (b.Gamma, b.Beta),
+        LayerNormalization l => (l.Gamma, l.Beta),
+        GroupNormalization g => (g.Gamma, g.Beta),
+        InstanceNormalization i => (i.Gamma, i.Beta),
+        RMSNormalization r => (r.Scale, null),
+        _ => throw new ArgumentException(layer.GetType().Name),
+    };
+
+    /// <summary>Row-major index of the coordinates <paramref name="p"/> restricted to <paramref name="axes"/>.</summary>
+    private static int Linear(int[] p, int[] shape, int[] axes)
+    {
+        int k = 0;
+        foreach (int a in axes) k = k * shape[a] + p[a];
+        return k;
+    }
+
+    private static int[] Coordinates(int index, int[] shape)
+    {
+        var p = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--) { p[d] = index % shape[d]; index /= shape[d]; }
+        return p;
+    }
+
+    private sealed record Expected(double[] Y, double[] Dx, double[] DGamma, double[] DBeta, double[] Mean, double[] Variance);
+
+    /// <summary>Training: batch statistics per group, and their gradients.</summary>
+    private static Expected Reference(float[] x, float[] dy, Case c, float[]? gamma, float[]? beta)
+    {
+        int n = x.Length;
+        var group = new int[n]; var param = new int[n];
+        for (int i = 0; i < n; i++) { var p = Coordinates(i, c.Shape); group[i] = c.Group(p); param[i] = c.Param(p); }
+        int groups = group.Max() + 1, parameters = param.Max() + 1;
+        var count = new double[groups]; var mean = new double[groups]; var variance = new double[groups];
+        for (int i = 0; i < n; i++) { count[group[i]]++; mean[group[i]] += x[i]; }
+        for (int g = 0; g < groups; g++) mean[g] /= count[g];
+        for (int i = 0; i < n; i++)
+        {
+            double d = c.Mean == MeanUse.None ? x[i] : x[i] - mean[group[i]];
+            variance[group[i]] += d * d;
+        }
+        for (int g = 0; g < groups; g++) variance[g] /= count[g];
+
+        // xhat: what gamma multiplies; the mean it subtracts (none for the root-mean-square forms).
+        var invstd = variance.Select(v => 1 / Math.Sqrt(v + c.Epsilon)).ToArray();
+        var xhat = new double[n]; var dxhat = new double[n];
+        var y = new double[n]; var dg = new double[parameters]; var db = new double[parameters];
+        // Per group: sum dxhat, sum dxhat * x, sum dxhat * xhat.
+        var s1 = new double[groups]; var s2 = new double[groups]; var s3 = new double[groups];
+        for (int i = 0; i < n; i++)
+        {
+            int g = group[i], k = param[i];
+            xhat[i] = (c.Mean == MeanUse.Subtract ? x[i] - mean[g] : x[i]) * invstd[g];
+            y[i] = xhat[i] * (gamma?[k] ?? 1) + (beta?[k] ?? 0);
+            dxhat[i] = dy[i] * (gamma?[k] ?? 1);
+            dg[k] += dy[i] * xhat[i]; db[k] += dy[i];
+            s1[g] += dxhat[i]; s2[g] += dxhat[i] * x[i]; s3[g] += dxhat[i] * xhat[i];
+        }
+        var dx = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            int g = group[i];
+            // Without the subtracted mean, y = x * invstd * gamma and invstd depends on x through the
+            // variance (centred for rmsScaling, the mean square for RMS): d invstd / dx_i = -invstd³ (x_i - m) / N.
+            double centred = c.Mean == MeanUse.None ? x[i] : x[i] - mean[g];
+            dx[i] = c.Mean == MeanUse.Subtract
+                ? invstd[g] * (dxhat[i] - s1[g] / count[g] - xhat[i] * s3[g] / count[g])
+                : invstd[g] * dxhat[i] - invstd[g] * invstd[g] * invstd[g] * centred * s2[g] / count[g];
+        }
+        return new Expected(y, dx, dg, db, mean, variance);
+    }
+
+    /// <summary>BN at inference: the moving statistics, constants to the gradient.</summary>
+    private static Expected InferenceReference(float[] x, float[] dy, Case c, float[]? gamma, float[]? beta, float[] movingMean, float[] movingVariance)
+    {
+        int n = x.Length, parameters = movingMean.Length;
+        var y = new double[n]; var dx = new double[n]; var dg = new double[parameters]; var db = new double[parameters];
+        for (int i = 0; i < n; i++)
+        {
+            int k = c.Param(Coordinates(i, c.Shape));
+            double inv = 1 / Math.Sqrt(movingVariance[k] + c.Epsilon), xhat = (x[i] - movingMean[k]) * inv;
+            y[i] = xhat * (gamma?[k] ?? 1) + (beta?[k] ?? 0);
+            dx[i] = dy[i] * (gamma?[k] ?? 1) * inv;
+            dg[k] += dy[i] * xhat; db[k] += dy[i];
+        }
+        return new Expected(y, dx, dg, db, [], []);
+    }
+
+    /// <summary>|actual - expected| within tol times the largest |expected| (at least 1) for every element.</summary>
+    private static void AllClose(double[] expected, float[] actual, double tol, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1, expected.Length == 0 ? 0 : expected.Max(Math.Abs));
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol * scale,
+                $"{what}[{i}]: expected {expected[i]}, got {actual[i]} (tolerance {tol * scale:G3})");
+    }
+}
