@@ -1,6 +1,7 @@
 using NormLab.Kernels;
 using NormLab.Layers;
 using Xunit;
+using NormalizationLayer = NormLab.Layers.Normalization;
 
 namespace NormLab.Tests.Normalization;
 
@@ -24,8 +25,9 @@ public class RandomShapeDifferentialTests
     private static readonly int[] Sizes = [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 17, 20, 33, 64];
 
     /// <summary>How the reference treats the mean: subtracted (BN, LN, GN), absent (RMSNormalization),
-    /// or used in the variance only (LayerNormalization's deprecated rmsScaling).</summary>
-    private enum MeanUse { Subtract, None, VarianceOnly }
+    /// used in the variance only (LayerNormalization's deprecated rmsScaling), or absent with the sum of
+    /// squares for the variance and a floor for epsilon (UnitNormalization: x * rsqrt(max(sum x², 1e-24))).</summary>
+    private enum MeanUse { Subtract, None, VarianceOnly, UnitNorm }
 
     /// <summary>One random case: the layer, its input, and the reference's grouping of the elements.</summary>
     private sealed record Case(string Description, Layer Layer, int[] Shape, Func<int[], int> Group, Func<int[], int> Param,
@@ -34,7 +36,7 @@ public class RandomShapeDifferentialTests
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        foreach (var kind in new[] { "bn", "bn_inference", "ln", "gn", "instance", "rms", "ln_rms_scaling" })
+        foreach (var kind in new[] { "bn", "bn_inference", "ln", "gn", "instance", "rms", "ln_rms_scaling", "unit", "adapt" })
             for (int seed = 0; seed < 40; seed++) data.Add(kind, seed);
         return data;
     }
@@ -54,16 +56,17 @@ public class RandomShapeDifferentialTests
         c.Layer.Build(c.Shape);
         foreach (var w in c.Layer.TrainableWeights)
             for (int i = 0; i < w.Size; i++) w.Data[i] = (float)(0.5 + rng.NextDouble()) * (rng.Next(2) == 0 ? 1 : -1);
-        bool training = kind != "bn_inference";
         var bn = c.Layer as BatchNormalization;
-        if (!training)
+        if (kind == "bn_inference")
             for (int i = 0; i < bn!.MovingMean!.Size; i++)
             {
                 bn.MovingMean.Data[i] = (float)(c.Offset + c.Spread * (rng.NextDouble() - 0.5));
                 bn.MovingVariance!.Data[i] = (float)(c.Spread * c.Spread * (0.1 + rng.NextDouble()));
             }
+        if (c.Layer is NormalizationLayer adapted) adapted.Adapt(x);
         var (gamma, beta) = Parameters(c.Layer);
         var movingMean = bn?.MovingMean!.ToArray(); var movingVariance = bn?.MovingVariance!.ToArray();
+        bool training = kind != "bn_inference";
 
         int old = KernelThreads.Max;
         KernelThreads.Max = c.Threads;
@@ -72,9 +75,14 @@ public class RandomShapeDifferentialTests
             x.RequiresGrad = true;
             var y = c.Layer.Call(x, training: training);
             y.Backward(Tensor.FromArray(dys, c.Shape));
-            var r = training
-                ? Reference(xs, dys, c, gamma?.ToArray(), beta?.ToArray())
-                : InferenceReference(xs, dys, c, gamma?.ToArray(), beta?.ToArray(), movingMean!, movingVariance!);
+            var r = kind switch
+            {
+                "bn_inference" => FixedReference(xs, dys, c, gamma?.ToArray(), beta?.ToArray(), movingMean!.Select(m => (double)m).ToArray(),
+                    movingVariance!.Select(v => 1 / Math.Sqrt(v + c.Epsilon)).ToArray()),
+                // Normalization adapted on x itself: its statistics are the groups', but constants to the gradient.
+                "adapt" => AdaptReference(xs, dys, c),
+                _ => Reference(xs, dys, c, gamma?.ToArray(), beta?.ToArray()),
+            };
 
             string at = $"{kind} case {seed}: {c.Description}";
             AllClose(r.Y, y.ToArray(), 2e-4, at + ", y");
@@ -128,6 +136,7 @@ public class RandomShapeDifferentialTests
             case "ln":
             case "rms":
             case "ln_rms_scaling":
+            case "unit":
             {
                 var axes = Enumerable.Range(1, rank - 1).Where(_ => rng.Next(2) == 0).ToArray();
                 if (axes.Length == 0) axes = [axis];
@@ -135,13 +144,22 @@ public class RandomShapeDifferentialTests
                 Layer layer = kind switch
                 {
                     "rms" => new RMSNormalization(axis: given, epsilon: eps),
+                    "unit" => new UnitNormalization(axis: given),
                     "ln_rms_scaling" => new LayerNormalization(axis: given, epsilon: eps, rmsScaling: true),
                     _ => new LayerNormalization(axis: given, epsilon: eps, center: center, scale: scale),
                 };
                 var kept = Enumerable.Range(0, rank).Except(axes).ToArray();
-                var mean = kind switch { "rms" => MeanUse.None, "ln_rms_scaling" => MeanUse.VarianceOnly, _ => MeanUse.Subtract };
+                var mean = kind switch { "rms" => MeanUse.None, "ln_rms_scaling" => MeanUse.VarianceOnly, "unit" => MeanUse.UnitNorm, _ => MeanUse.Subtract };
                 return new Case($"{layer.GetType().Name}(axes [{string.Join(", ", axes)}]{(kind == "ln" ? $", center {center}, scale {scale}" : "")}), {Common()}",
-                    layer, shape, p => Linear(p, shape, kept), p => Linear(p, shape, axes), mean, eps, threads, offset, spread);
+                    layer, shape, p => Linear(p, shape, kept), p => kind == "unit" ? 0 : Linear(p, shape, axes), mean, eps, threads, offset, spread);
+            }
+            case "adapt":
+            {
+                // axis lists the kept axes (one mean and variance per index along them); none keeps none.
+                var kept = Enumerable.Range(1, rank - 1).Where(_ => rng.Next(2) == 0).ToArray();
+                Axes given = kept.Length == 0 ? Axes.None : kept.Length == 1 && rng.Next(2) == 0 ? NegOrPos(kept[0]) : kept.Select(NegOrPos).ToArray();
+                return new Case($"Normalization(kept axes [{string.Join(", ", kept)}]) adapted on x, {Common()}", new NormalizationLayer(axis: given), shape,
+                    p => Linear(p, shape, kept), p => Linear(p, shape, kept), MeanUse.Subtract, 0, threads, offset, spread);
             }
             case "gn":
             {
@@ -173,6 +191,7 @@ public class RandomShapeDifferentialTests
         GroupNormalization g => (g.Gamma, g.Beta),
         InstanceNormalization i => (i.Gamma, i.Beta),
         RMSNormalization r => (r.Scale, null),
+        UnitNormalization or NormalizationLayer => (null, null),
         _ => throw new ArgumentException(layer.GetType().Name),
     };
 
@@ -205,13 +224,15 @@ public class RandomShapeDifferentialTests
         for (int g = 0; g < groups; g++) mean[g] /= count[g];
         for (int i = 0; i < n; i++)
         {
-            double d = c.Mean == MeanUse.None ? x[i] : x[i] - mean[group[i]];
+            double d = c.Mean is MeanUse.None or MeanUse.UnitNorm ? x[i] : x[i] - mean[group[i]];
             variance[group[i]] += d * d;
         }
-        for (int g = 0; g < groups; g++) variance[g] /= count[g];
+        // The unit norm's "variance" is the sum of squares: dividing by one keeps the formulas below.
+        var divisor = c.Mean == MeanUse.UnitNorm ? count.Select(_ => 1.0).ToArray() : count;
+        for (int g = 0; g < groups; g++) variance[g] /= divisor[g];
 
         // xhat: what gamma multiplies; the mean it subtracts (none for the root-mean-square forms).
-        var invstd = variance.Select(v => 1 / Math.Sqrt(v + c.Epsilon)).ToArray();
+        var invstd = variance.Select(v => c.Mean == MeanUse.UnitNorm ? 1 / Math.Sqrt(Math.Max(v, 1e-24)) : 1 / Math.Sqrt(v + c.Epsilon)).ToArray();
         var xhat = new double[n]; var dxhat = new double[n];
         var y = new double[n]; var dg = new double[parameters]; var db = new double[parameters];
         // Per group: sum dxhat, sum dxhat * x, sum dxhat * xhat.
@@ -231,28 +252,38 @@ public class RandomShapeDifferentialTests
             int g = group[i];
             // Without the subtracted mean, y = x * invstd * gamma and invstd depends on x through the
             // variance (centred for rmsScaling, the mean square for RMS): d invstd / dx_i = -invstd³ (x_i - m) / N.
-            double centred = c.Mean == MeanUse.None ? x[i] : x[i] - mean[g];
+            double centred = c.Mean is MeanUse.None or MeanUse.UnitNorm ? x[i] : x[i] - mean[g];
             dx[i] = c.Mean == MeanUse.Subtract
                 ? invstd[g] * (dxhat[i] - s1[g] / count[g] - xhat[i] * s3[g] / count[g])
-                : invstd[g] * dxhat[i] - invstd[g] * invstd[g] * invstd[g] * centred * s2[g] / count[g];
+                : invstd[g] * dxhat[i] - invstd[g] * invstd[g] * invstd[g] * centred * s2[g] / divisor[g];
         }
         return new Expected(y, dx, dg, db, mean, variance);
     }
 
-    /// <summary>BN at inference: the moving statistics, constants to the gradient.</summary>
-    private static Expected InferenceReference(float[] x, float[] dy, Case c, float[]? gamma, float[]? beta, float[] movingMean, float[] movingVariance)
+    /// <summary>Statistics that are constants to the gradient, indexed like the parameters: y = (x - mean[k]) * inv[k] * gamma + beta.</summary>
+    private static Expected FixedReference(float[] x, float[] dy, Case c, float[]? gamma, float[]? beta, double[] mean, double[] inv)
     {
-        int n = x.Length, parameters = movingMean.Length;
+        int n = x.Length, parameters = mean.Length;
         var y = new double[n]; var dx = new double[n]; var dg = new double[parameters]; var db = new double[parameters];
         for (int i = 0; i < n; i++)
         {
             int k = c.Param(Coordinates(i, c.Shape));
-            double inv = 1 / Math.Sqrt(movingVariance[k] + c.Epsilon), xhat = (x[i] - movingMean[k]) * inv;
+            double xhat = (x[i] - mean[k]) * inv[k];
             y[i] = xhat * (gamma?[k] ?? 1) + (beta?[k] ?? 0);
-            dx[i] = dy[i] * (gamma?[k] ?? 1) * inv;
+            dx[i] = dy[i] * (gamma?[k] ?? 1) * inv[k];
             dg[k] += dy[i] * xhat; db[k] += dy[i];
         }
-        return new Expected(y, dx, dg, db, [], []);
+        return new Expected(y, dx, dg, db, mean, []);
+    }
+
+    /// <summary>Keras's Normalization after Adapt(x): the groups' mean and biased variance, kept as float32
+    /// weights (so a mean of 1e6 is rounded to 1/16 before it is subtracted), the standard deviation
+    /// floored at 1e-7 (no epsilon).</summary>
+    private static Expected AdaptReference(float[] x, float[] dy, Case c)
+    {
+        var stats = Reference(x, dy, c, null, null);
+        return FixedReference(x, dy, c, null, null, stats.Mean.Select(m => (double)(float)m).ToArray(),
+            stats.Variance.Select(v => 1 / Math.Max(Math.Sqrt((float)v), 1e-7)).ToArray());
     }
 
     /// <summary>|actual - expected| within tol times the largest |expected| (at least 1) for every element.</summary>
