@@ -14,8 +14,8 @@ namespace NormLab.Tests.Normalization;
 /// </summary>
 /// <remarks>
 /// Every layer here is one "grouped normalization": each element belongs to a statistics group (a
-/// channel for BN, a sample's row for LN, a sample's channel group for GN) and uses the parameter of
-/// its position. The reference computes, per group, mean and biased variance in double, then
+/// channel for BN, a ghost batch's channel for ghost BN, a sample's row for LN, a sample's channel
+/// group for GN, a sample's channel for IN and FRN) and uses the parameter of its position. The reference computes, per group, mean and biased variance in double, then
 /// <c>y = (x - mean) / sqrt(var + eps) * gamma + beta</c> and the analytic gradients
 /// <c>dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))</c>, <c>dxhat = dy * gamma</c>.
 /// The root-mean-square forms drop the mean where the layer does.
@@ -36,7 +36,7 @@ public class RandomShapeDifferentialTests
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        foreach (var kind in new[] { "bn", "bn_inference", "ln", "gn", "instance", "rms", "ln_rms_scaling", "unit", "adapt" })
+        foreach (var kind in new[] { "bn", "bn_inference", "ghost", "ln", "gn", "instance", "rms", "ln_rms_scaling", "unit", "adapt", "frn" })
             for (int seed = 0; seed < 40; seed++) data.Add(kind, seed);
         return data;
     }
@@ -56,16 +56,16 @@ public class RandomShapeDifferentialTests
         c.Layer.Build(c.Shape);
         foreach (var w in c.Layer.TrainableWeights)
             for (int i = 0; i < w.Size; i++) w.Data[i] = (float)(0.5 + rng.NextDouble()) * (rng.Next(2) == 0 ? 1 : -1);
-        var bn = c.Layer as BatchNormalization;
+        var (gamma, beta, tau) = Parameters(c.Layer);
+        var (moving, movingVar) = MovingStatistics(c.Layer);
         if (kind == "bn_inference")
-            for (int i = 0; i < bn!.MovingMean!.Size; i++)
+            for (int i = 0; i < moving!.Size; i++)
             {
-                bn.MovingMean.Data[i] = (float)(c.Offset + c.Spread * (rng.NextDouble() - 0.5));
-                bn.MovingVariance!.Data[i] = (float)(c.Spread * c.Spread * (0.1 + rng.NextDouble()));
+                moving.Data[i] = (float)(c.Offset + c.Spread * (rng.NextDouble() - 0.5));
+                movingVar!.Data[i] = (float)(c.Spread * c.Spread * (0.1 + rng.NextDouble()));
             }
         if (c.Layer is NormalizationLayer adapted) adapted.Adapt(x);
-        var (gamma, beta) = Parameters(c.Layer);
-        var movingMean = bn?.MovingMean!.ToArray(); var movingVariance = bn?.MovingVariance!.ToArray();
+        var movingMean = moving?.ToArray(); var movingVariance = movingVar?.ToArray();
         bool training = kind != "bn_inference";
 
         int old = KernelThreads.Max;
@@ -75,27 +75,37 @@ public class RandomShapeDifferentialTests
             x.RequiresGrad = true;
             var y = c.Layer.Call(x, training: training);
             y.Backward(Tensor.FromArray(dys, c.Shape));
+            // FRN's TLU, y = max(z, tau): the gradient reaches z where z > tau and tau elsewhere.
+            var z = tau == null ? null : Reference(xs, dys, c, gamma?.ToArray(), beta?.ToArray()).Y;
+            var passed = z == null ? dys : dys.Select((d, i) => z[i] > tau!.Data[c.Param(Coordinates(i, c.Shape))] ? d : 0f).ToArray();
             var r = kind switch
             {
                 "bn_inference" => FixedReference(xs, dys, c, gamma?.ToArray(), beta?.ToArray(), movingMean!.Select(m => (double)m).ToArray(),
                     movingVariance!.Select(v => 1 / Math.Sqrt(v + c.Epsilon)).ToArray()),
                 // Normalization adapted on x itself: its statistics are the groups', but constants to the gradient.
                 "adapt" => AdaptReference(xs, dys, c),
-                _ => Reference(xs, dys, c, gamma?.ToArray(), beta?.ToArray()),
+                _ => Reference(xs, passed, c, gamma?.ToArray(), beta?.ToArray()),
             };
 
             string at = $"{kind} case {seed}: {c.Description}";
-            AllClose(r.Y, y.ToArray(), 2e-4, at + ", y");
+            var expectY = z == null ? r.Y : z.Select((v, i) => Math.Max(v, tau!.Data[c.Param(Coordinates(i, c.Shape))])).ToArray();
+            AllClose(expectY, y.ToArray(), 2e-4, at + ", y");
             AllClose(r.Dx, x.Grad!.ToArray(), 1e-3, at + ", dx");
             if (gamma != null) AllClose(r.DGamma, gamma.Grad!.ToArray(), 1e-3, at + ", dgamma");
             if (beta != null) AllClose(r.DBeta, beta.Grad!.ToArray(), 1e-3, at + ", dbeta");
-            if (bn != null && training)
+            if (tau != null)
             {
-                // Keras: moving = moving * momentum + batch * (1 - momentum), the batch variance biased.
-                var expectMean = movingMean!.Select((m, j) => m * 0.99 + r.Mean[j] * 0.01).ToArray();
-                var expectVar = movingVariance!.Select((v, j) => v * 0.99 + r.Variance[j] * 0.01).ToArray();
-                AllClose(expectMean, bn.MovingMean!.ToArray(), 1e-5, at + ", moving mean");
-                AllClose(expectVar, bn.MovingVariance!.ToArray(), 1e-5, at + ", moving variance");
+                var dtau = new double[tau.Size];
+                for (int i = 0; i < xs.Length; i++) dtau[c.Param(Coordinates(i, c.Shape))] += dys[i] - passed[i];
+                AllClose(dtau, tau.Grad!.ToArray(), 1e-3, at + ", dtau");
+            }
+            if (moving != null && training)
+            {
+                // Keras: moving = moving * momentum + batch * (1 - momentum), with the batch statistics (the biased
+                // variance) averaged over the ghost batches where there are several.
+                var (batchMean, batchVariance) = PerChannelAverages(r, c, moving.Size);
+                AllClose(movingMean!.Select((m, j) => m * 0.99 + batchMean[j] * 0.01).ToArray(), moving.ToArray(), 1e-5, at + ", moving mean");
+                AllClose(movingVariance!.Select((v, j) => v * 0.99 + batchVariance[j] * 0.01).ToArray(), movingVar!.ToArray(), 1e-5, at + ", moving variance");
             }
         }
         finally { KernelThreads.Max = old; }
@@ -132,6 +142,27 @@ public class RandomShapeDifferentialTests
                 var layer = new BatchNormalization(axis: NegOrPos(axis), epsilon: eps, center: center, scale: scale);
                 return new Case($"BatchNormalization(axis {layer.Axis}, center {center}, scale {scale}), {Common()}", layer, shape,
                     p => p[axis], p => p[axis], MeanUse.Subtract, eps, threads, offset, spread);
+            }
+            case "ghost":
+            {
+                int v = rng.Next(1, 4);
+                shape[0] = v * rng.Next(1, 4);
+                // Each ghost batch needs two values per channel (one raises, tested elsewhere).
+                if (v * shape.Aggregate(1, (a, b) => a * b) / (shape[0] * shape[axis]) < 2) { v = 2; shape[0] = 4; }
+                int C = shape[axis];
+                var layer = new GhostBatchNormalization(virtualBatchSize: v, axis: NegOrPos(axis), epsilon: eps, center: center, scale: scale);
+                return new Case($"GhostBatchNormalization(virtualBatchSize {v}, axis {layer.Axis}, center {center}, scale {scale}), {Common()}", layer, shape,
+                    p => p[0] / v * C + p[axis], p => p[axis], MeanUse.Subtract, eps, threads, offset, spread);
+            }
+            case "frn":
+            {
+                // Channels last, rank 2 to 4; the TLU on or off.
+                Array.Resize(ref shape, Math.Min(rank, 4));
+                int last = shape.Length - 1, C = shape[last];
+                bool tlu = rng.Next(2) == 0;
+                var layer = new FilterResponseNormalization(epsilon: eps, useTlu: tlu);
+                return new Case($"FilterResponseNormalization(useTlu {tlu}), {Common()}", layer, shape,
+                    p => p[0] * C + p[last], p => p[last], MeanUse.None, eps, threads, offset, spread);
             }
             case "ln":
             case "rms":
@@ -183,17 +214,43 @@ public class RandomShapeDifferentialTests
         }
     }
 
-    /// <summary>The layer's scale and shift weights (null where absent).</summary>
-    private static (Tensor? Gamma, Tensor? Beta) Parameters(Layer layer) => layer switch
+    /// <summary>The layer's scale, shift and TLU threshold weights (null where absent).</summary>
+    private static (Tensor? Gamma, Tensor? Beta, Tensor? Tau) Parameters(Layer layer) => layer switch
     {
-        BatchNormalization b => (b.Gamma, b.Beta),
-        LayerNormalization l => (l.Gamma, l.Beta),
-        GroupNormalization g => (g.Gamma, g.Beta),
-        InstanceNormalization i => (i.Gamma, i.Beta),
-        RMSNormalization r => (r.Scale, null),
-        UnitNormalization or NormalizationLayer => (null, null),
+        BatchNormalization b => (b.Gamma, b.Beta, null),
+        GhostBatchNormalization b => (b.Gamma, b.Beta, null),
+        LayerNormalization l => (l.Gamma, l.Beta, null),
+        GroupNormalization g => (g.Gamma, g.Beta, null),
+        InstanceNormalization i => (i.Gamma, i.Beta, null),
+        FilterResponseNormalization f => (f.Gamma, f.Beta, f.Tau),
+        RMSNormalization r => (r.Scale, null, null),
+        UnitNormalization or NormalizationLayer => (null, null, null),
         _ => throw new ArgumentException(layer.GetType().Name),
     };
+
+    /// <summary>The moving mean and variance of the layers that keep them.</summary>
+    private static (Tensor? Mean, Tensor? Variance) MovingStatistics(Layer layer) => layer switch
+    {
+        BatchNormalization b => (b.MovingMean, b.MovingVariance),
+        GhostBatchNormalization b => (b.MovingMean, b.MovingVariance),
+        _ => (null, null),
+    };
+
+    /// <summary>Per channel (parameter index): the average of its groups' means and variances.</summary>
+    private static (double[] Mean, double[] Variance) PerChannelAverages(Expected r, Case c, int channels)
+    {
+        var mean = new double[channels]; var variance = new double[channels]; var groups = new int[channels];
+        var seen = new HashSet<int>();
+        for (int i = 0; i < r.Y.Length; i++)
+        {
+            var p = Coordinates(i, c.Shape);
+            int g = c.Group(p), k = c.Param(p);
+            if (!seen.Add(g)) continue;
+            mean[k] += r.Mean[g]; variance[k] += r.Variance[g]; groups[k]++;
+        }
+        for (int k = 0; k < channels; k++) { mean[k] /= groups[k]; variance[k] /= groups[k]; }
+        return (mean, variance);
+    }
 
     /// <summary>Row-major index of the coordinates <paramref name="p"/> restricted to <paramref name="axes"/>.</summary>
     private static int Linear(int[] p, int[] shape, int[] axes)
