@@ -37,6 +37,7 @@ internal static class Moments
         long groupSize = (long)O * I;
         if ((long)B * O * K * I > x.Length) throw new ArgumentException("Moments: view larger than the data.");
         if (mean.Length < B * K || variance.Length < B * K) throw new ArgumentException("Moments: output too small.");
+        if ((long)B * K == 0) return; // no groups (an empty batch or channel axis)
         if (groupSize == 0)
         {
             Array.Fill(mean, double.NaN, 0, B * K);

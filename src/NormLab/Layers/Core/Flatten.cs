@@ -7,7 +7,8 @@ public sealed class Flatten(int[]? inputShape = null, string? name = null) : Lay
     protected override Tensor Forward(Tensor x, bool training)
     {
         RequireRank(x, 1);
-        return Ops.Reshape(x, x.Dims[0], x.Size / Math.Max(1, x.Dims[0]));
+        // The features from the shape, not Size / batch: an empty batch keeps its feature count.
+        return Ops.Reshape(x, x.Dims[0], Shapes.SizeOf(x.Dims[1..]));
     }
 
     /// <inheritdoc/>

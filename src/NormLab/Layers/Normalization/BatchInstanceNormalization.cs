@@ -106,6 +106,7 @@ public sealed class BatchInstanceNormalization : Layer
         if (v.Spatial <= 1)
             throw new ArgumentException($"{Describe()}: each (sample, channel) needs more than one value for instance statistics, received input of shape {Shapes.Format(x.Dims)} (axis {Axis}).");
         bool batch = training && Trainable;
+        if (batch) NormViews.RejectEmptyBatch(Describe(), x);
         var (mi, vi) = Ops.InstanceMoments(x, v.N, v.O, v.C, v.I);
         double[] mb, vb;
         double n = (double)v.N * v.Spatial;

@@ -18,7 +18,8 @@ namespace NormLab.Layers;
 /// Inference, or <c>Trainable = false</c> (frozen, as in Keras 3): the moving statistics, no update.</para>
 /// <para><b>One value per channel.</b> Training on a batch where each feature has a single value
 /// (e.g. a (1, C) batch) throws <see cref="InvalidOperationException"/>: its variance is 0 by
-/// definition and the output would be beta whatever the input (PyTorch raises the same way).</para>
+/// definition and the output would be beta whatever the input (PyTorch raises the same way). An empty
+/// batch throws too in training (there are no statistics), and gives an empty output in inference.</para>
 /// <para><b>NaN and infinity.</b> In inference, non-finite inputs simply propagate to the outputs.
 /// In training, a batch whose statistics are not finite for some feature throws
 /// <see cref="InvalidOperationException"/> naming the features, <i>before</i> any moving statistic
@@ -166,6 +167,7 @@ public sealed class BatchNormalization : Layer
             return NormViews.WithMovingStatistics(x, O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
 
         var sync = Synchronized ? SyncBatchStatistics.Current : null;
+        if (sync == null) NormViews.RejectEmptyBatch(Describe(), x);
         long count = (long)O * I;
         if (sync == null && count <= 1)
             throw new InvalidOperationException($"{Describe()}: cannot train on a batch with one value per channel (input shape {Shapes.Format(x.Dims)}, axis {Axis}): the batch variance would be 0 and the output would not depend on the input. Use a batch of at least 2 values per channel, or call with training: false.");

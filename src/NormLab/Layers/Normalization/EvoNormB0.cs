@@ -62,6 +62,7 @@ public sealed class EvoNormB0 : Layer
             throw new ArgumentException($"{Describe()}: expected input of rank >= 3 (batch, spatial..., channels); the instance variance is undefined without a spatial axis. Received input shape {Shapes.Format(inputShape)}.");
         if (NormViews.Prod(inputShape, 1, rank - 1) <= 1)
             throw new ArgumentException($"{Describe()}: the spatial size is 1 in input shape {Shapes.Format(inputShape)}; the instance variance would be 0 for every sample.");
+        NormViews.RequireExtent(Describe(), inputShape, rank - 1);
         channels = inputShape[^1];
         Gamma = AddWeight("gamma", [channels], InitZero ? "zeros" : "ones");
         Beta = AddWeight("beta", [channels], "zeros");
@@ -77,6 +78,7 @@ public sealed class EvoNormB0 : Layer
         Tensor batchVar;
         if (training && Trainable)
         {
+            NormViews.RejectEmptyBatch(Describe(), x);
             if ((long)x.Size / channels <= 1)
                 throw new InvalidOperationException($"{Describe()}: cannot train with one value per channel (input shape {Shapes.Format(x.Dims)}).");
             batchVar = Variance(x, Enumerable.Range(0, rank - 1).ToArray());

@@ -56,6 +56,7 @@ public sealed class EvoNormS0 : Layer
         rank = inputShape.Length;
         if (rank < 2 || rank > 4)
             throw new ArgumentException($"{Describe()}: expected input of rank 2, 3 or 4 (batch, [spatial...], channels). Received input shape {Shapes.Format(inputShape)}.");
+        NormViews.RequireExtent(Describe(), inputShape, rank - 1);
         channels = inputShape[^1];
         int g = Math.Min(Groups, channels);
         while (channels % g != 0) g--;

@@ -104,6 +104,7 @@ public sealed class GhostBatchNormalization : Layer
         int N = x.Dims[0], O = NormViews.Prod(x.Dims, 1, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
         if (!(training && Trainable))
             return NormViews.WithMovingStatistics(x, N * O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
+        NormViews.RejectEmptyBatch(Describe(), x);
         if (N % VirtualBatchSize != 0)
             throw new InvalidOperationException($"{Describe()}: the batch size ({N}) must be a multiple of virtualBatchSize ({VirtualBatchSize}) in training. Received input shape {Shapes.Format(x.Dims)}.");
         int V = N / VirtualBatchSize, rows = VirtualBatchSize * O;

@@ -64,6 +64,7 @@ public sealed class LayerNormalization : Layer
     protected override void BuildCore(int[] inputShape)
     {
         axes = NormViews.CanonicalAxes(axisArg.Values, inputShape.Length, Describe());
+        NormViews.RequireExtent(Describe(), inputShape, axes);
         builtDims = (int[])inputShape.Clone();
         int[] shape = axes.Select(a => inputShape[a]).ToArray();
         if (Scale || RmsScaling) Gamma = AddWeight(affine.Gamma, shape);

@@ -63,6 +63,7 @@ public sealed class MeanOnlyBatchNormalization : Layer
         int O = NormViews.Prod(x.Dims, 0, axis), C = x.Dims[axis], I = NormViews.Prod(x.Dims, axis + 1, rank);
         if (!(training && Trainable))
             return Ops.MeanOnlyNorm(x, O, C, I, NormViews.ToDouble(MovingMean!.Data), Beta, batchStats: false);
+        NormViews.RejectEmptyBatch(Describe(), x);
         var mean = new double[C]; var variance = new double[C];
         Moments.Compute(x.Data, 1, O, C, I, mean, variance);
         var y = Ops.MeanOnlyNorm(x, O, C, I, mean, Beta, batchStats: true);

@@ -62,22 +62,48 @@ internal static class NormViews
                 throw new ArgumentException($"Input 0 of layer '{layer}' is incompatible with the layer: expected axis {a} of input shape to have value {builtDims[a]}, but received input with shape {Shapes.Format(x.Dims)}");
     }
 
-    /// <summary>The non-negative axis for <paramref name="axis"/> (Keras's message when it is out of range).</summary>
+    /// <summary>The non-negative axis for <paramref name="axis"/> (Keras's message when it is out of range),
+    /// which must not be empty (<see cref="RequireExtent"/>).</summary>
     internal static int ResolveAxis(string layer, int axis, int[] shape)
     {
         int a = axis < 0 ? axis + shape.Length : axis;
         if (a < 0 || a >= shape.Length)
             throw new ArgumentException($"{layer}: Axis {axis} is out of bounds for input shape {Shapes.Format(shape)}. Received: axis={axis}");
+        RequireExtent(layer, shape, a);
         return a;
     }
 
-    /// <summary>A per-channel axis that may not be the batch axis (instance and ghost batch norm).</summary>
+    /// <summary>A per-channel axis that may not be the batch axis (instance and ghost batch norm), nor empty.</summary>
     internal static int ResolveFeatureAxis(string layer, int axis, int[] shape)
     {
         int a = axis < 0 ? axis + shape.Length : axis;
         if (a < 1 || a >= shape.Length)
             throw new ArgumentException($"{layer}: axis {axis} is out of bounds or the batch axis for input shape {Shapes.Format(shape)}. Received: axis={axis}");
+        RequireExtent(layer, shape, a);
         return a;
+    }
+
+    /// <summary>
+    /// Training with batch statistics on an empty batch (a batch axis or spatial axis of size 0) has no
+    /// statistics to normalize with, and averaging none into the moving statistics would write NaN into them
+    /// silently: it throws instead. Inference, and the per-sample layers, return an empty output.
+    /// </summary>
+    internal static void RejectEmptyBatch(string layer, Tensor x)
+    {
+        if (x.Size == 0)
+            throw new InvalidOperationException($"{layer}: cannot train on an empty batch (input shape {Shapes.Format(x.Dims)}): there are no batch statistics to normalize with or to update the moving statistics from. Skip empty batches, or call with training: false.");
+    }
+
+    /// <summary>
+    /// Rejects, when a layer is built, a channel or normalized axis of size 0: its weights would be empty and
+    /// there is nothing to normalize along it (almost surely a bug upstream). An empty batch or spatial axis is
+    /// fine: the output is empty too.
+    /// </summary>
+    internal static void RequireExtent(string layer, int[] shape, params int[] axes)
+    {
+        foreach (int a in axes)
+            if (shape[a] == 0)
+                throw new ArgumentException($"{layer}: axis {a} of input shape {Shapes.Format(shape)} has size 0; the layer normalizes along it and needs at least one value there.");
     }
 
     /// <summary>The InputSpec checks Keras runs when a built layer is called again.</summary>

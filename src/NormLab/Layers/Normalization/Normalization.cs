@@ -186,8 +186,8 @@ public sealed class Normalization : Layer
         if (meanWeight != null) FinalizeState(); // the weights may have been set or loaded since
         if (meanB == null || stdB == null)
             throw new InvalidOperationException($"{Describe()}: You must call `.build(input_shape)` on the layer before using it.");
-        if (x.Rank != builtDims!.Length)
-            throw new ArgumentException($"Input 0 of layer '{Name}' is incompatible with the layer: expected ndim={builtDims.Length}, found ndim={x.Rank}. Full shape received: {Shapes.Format(x.Dims)}");
+        // The rank and every kept axis, which the statistics broadcast along.
+        NormViews.CheckInput(Name, x, keepAxes!, builtDims!);
         return Invert ? Ops.Add(meanB, Ops.Mul(x, stdB)) : Ops.Div(Ops.Sub(x, meanB), stdB);
     }
 

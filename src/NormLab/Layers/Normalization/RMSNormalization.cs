@@ -37,6 +37,7 @@ public sealed class RMSNormalization : Layer
     protected override void BuildCore(int[] inputShape)
     {
         axes = NormViews.CanonicalAxes(axisArg.Values, inputShape.Length, Describe());
+        NormViews.RequireExtent(Describe(), inputShape, axes);
         builtDims = (int[])inputShape.Clone();
         Scale = AddWeight("scale", axes.Select(a => inputShape[a]).ToArray(), "ones");
     }

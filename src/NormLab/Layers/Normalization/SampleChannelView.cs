@@ -18,6 +18,7 @@ internal readonly record struct SampleChannelView(int N, int O, int C, int I)
         int a = axis < 0 ? axis + rank : axis;
         if (a < 1 || a >= rank)
             throw new ArgumentException($"{layer}: axis {axis} must name a feature axis of input shape {Shapes.Format(shape)} (not the batch axis 0, and within the rank). Received: axis={axis}");
+        NormViews.RequireExtent(layer, shape, a);
         return a;
     }
 

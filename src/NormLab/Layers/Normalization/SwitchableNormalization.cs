@@ -124,6 +124,7 @@ public sealed class SwitchableNormalization : Layer
         NormViews.CheckInput(Name, x, rank, axis, Gamma!.Size);
         var v = SampleChannelView.Of(x.Dims, axis);
         bool batch = training && Trainable;
+        if (batch && UseBatchStatistics) NormViews.RejectEmptyBatch(Describe(), x);
         var (mi, vb) = Ops.InstanceMoments(x, v.N, v.O, v.C, v.I);
         // The reference's unbiased instance variance; biased (0) for a single value, where it would be 0/0.
         double bessel = v.Spatial > 1 ? v.Spatial / (v.Spatial - 1.0) : 1.0;

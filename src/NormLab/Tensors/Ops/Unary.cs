@@ -32,11 +32,12 @@ public static partial class Ops
         // Forward and Backward write every element, so the arrays may hold anything before.
         var output = Tensor.Uninitialized(x.Dims);
         var y = output.Data;
-        TRule.Forward(x.Data, y);
+        // TensorPrimitives.Sigmoid (and others) reject empty spans; an empty batch has nothing to compute.
+        if (y.Length > 0) TRule.Forward(x.Data, y);
         return Tape.Record(output, [x], g =>
         {
             var dx = Tensor.Uninitialized(x.Dims);
-            TRule.Backward(x.Data, y, g.Data, dx.Data);
+            if (y.Length > 0) TRule.Backward(x.Data, y, g.Data, dx.Data);
             return [dx];
         });
     }
