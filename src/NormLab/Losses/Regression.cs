@@ -39,5 +39,5 @@ public sealed class MeanAbsoluteError : PointwiseLoss
     public override string Name => "mean_absolute_error";
 
     /// <inheritdoc/>
-    protected override (double loss, double derivative) Point(double d) => (Math.Abs(d), Math.Sign(d));
+    protected override (double loss, double derivative) Point(double d) => (Math.Abs(d), double.IsNaN(d) ? d : Math.Sign(d));
 }

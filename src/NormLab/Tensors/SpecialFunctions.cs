@@ -9,6 +9,7 @@ internal static class SpecialFunctions
     /// </summary>
     internal static double Erf(double x)
     {
+        if (double.IsNaN(x)) return x; // Math.Sign throws on NaN; NaN goes through (gelu of NaN is NaN)
         double ax = Math.Abs(x);
         if (ax < 2.5)
         {

@@ -66,6 +66,8 @@ public sealed class Conv2D : Layer
     {
         if (inputShape.Length != 4)
             throw new ArgumentException($"{Describe()}: expected input of rank 4 (batch, height, width, channels), received shape {Shapes.Format(inputShape)}.");
+        if (inputShape[3] == 0)
+            throw new ArgumentException($"{Describe()}: the input has 0 channels (shape {Shapes.Format(inputShape)}); a convolution needs at least one.");
         kernel = AddWeight(settings.Kernel, [KernelSize.Height, KernelSize.Width, inputShape[3], Filters]);
         if (UseBias) bias = AddWeight(settings.Bias, [Filters]);
     }

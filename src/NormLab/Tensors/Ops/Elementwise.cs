@@ -100,12 +100,12 @@ public static partial class Ops
         return Tape.Record(new Tensor(result, x.Shape), [x], g => [Mul(g, Affine(x, 2))]);
     }
 
-    /// <summary>|x| (gradient sign(x), 0 at 0).</summary>
+    /// <summary>|x| (gradient sign(x), 0 at 0, NaN at NaN).</summary>
     public static Tensor Abs(Tensor x)
     {
         var result = new float[x.Size];
         TensorPrimitives.Abs(x.Data, result);
-        return Tape.Record(new Tensor(result, x.Shape), [x], g => [Mul(g, Map(x, v => MathF.Sign(v)))]);
+        return Tape.Record(new Tensor(result, x.Shape), [x], g => [Mul(g, Map(x, v => float.IsNaN(v) ? v : MathF.Sign(v)))]);
     }
 
     /// <summary>Values clipped to [min, max]; the gradient flows only where x is inside.</summary>
