@@ -275,6 +275,16 @@ public class ErrorTests
         var shapes = Assert.Throws<ArgumentException>(() => add.Call([Tensor.Ones(2, 3), Tensor.Ones(2, 4)]));
         Assert.Contains("(2, 4)", shapes.Message);
         Assert.Throws<ArgumentException>(() => new Sequential().Add(new Concatenate()));
+        // Concatenate names itself and every input shape (the check used to come from Ops.Concat, unnamed).
+        var concat = new Concatenate(axis: 1, name: "probe_concat");
+        var mismatch = Assert.Throws<ArgumentException>(() => concat.Call([Tensor.Ones(2, 3), Tensor.Ones(4, 3)]));
+        Assert.Contains("probe_concat", mismatch.Message);
+        Assert.Contains("(2, 3), (4, 3)", mismatch.Message);
+        var ranks = Assert.Throws<ArgumentException>(() => concat.Call([Tensor.Ones(2, 3), Tensor.Ones(2, 3, 1)]));
+        Assert.Contains("probe_concat", ranks.Message);
+        var axis = Assert.Throws<ArgumentException>(() => new Concatenate(axis: 2, name: "probe_axis").Call([Tensor.Ones(2, 3), Tensor.Ones(2, 3)]));
+        Assert.Contains("probe_axis", axis.Message);
+        Assert.Equal([2, 6], concat.Call([Tensor.Ones(2, 3), Tensor.Ones(2, 3)]).Shape);
     }
 
     [Fact]
