@@ -51,11 +51,28 @@ public class Conv2DKernelTests
         [4, 28, 28, 8, 3, 3, 16, 1, 1, 1, 1, "same"],  // big enough to thread
     ];
 
+    /// <summary>Forty random geometries (fixed seed) beyond the chosen ones: any kernel, stride, dilation and
+    /// padding on small inputs, those whose output would be empty left out.</summary>
+    public static IEnumerable<object[]> RandomCases()
+    {
+        var rng = new Random(11);
+        for (int made = 0; made < 40;)
+        {
+            object[] c = [rng.Next(1, 4), rng.Next(1, 13), rng.Next(1, 13), rng.Next(1, 10), rng.Next(1, 6), rng.Next(1, 6), rng.Next(1, 10),
+                rng.Next(1, 4), rng.Next(1, 4), rng.Next(1, 3), rng.Next(1, 3), rng.Next(2) == 0 ? "same" : "valid"];
+            var g = Geometry(c);
+            if (g.OutH < 1 || g.OutW < 1) continue;
+            made++;
+            yield return c;
+        }
+    }
+
     private static Conv2DGeometry Geometry(object[] c) => Conv2DGeometry.Create((int)c[0], (int)c[1], (int)c[2], (int)c[3],
         (int)c[4], (int)c[5], (int)c[6], (int)c[7], (int)c[8], (int)c[9], (int)c[10], (string)c[11]);
 
     [Theory]
     [MemberData(nameof(Cases))]
+    [MemberData(nameof(RandomCases))]
     public void ForwardMatchesDirectConvolution(int batch, int inH, int inW, int inC, int kh, int kw, int outC,
         int sh, int sw, int dh, int dw, string padding)
     {
@@ -79,6 +96,7 @@ public class Conv2DKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    [MemberData(nameof(RandomCases))]
     public void BackwardMatchesAdjoint(int batch, int inH, int inW, int inC, int kh, int kw, int outC,
         int sh, int sw, int dh, int dw, string padding)
     {

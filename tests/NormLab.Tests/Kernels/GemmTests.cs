@@ -68,8 +68,17 @@ public class GemmTests
                     yield return [s[0], s[1], s[2], ta, tb];
     }
 
+    /// <summary>Thirty random shapes and transpositions (fixed seed), from one row up to past the packing blocks.</summary>
+    public static IEnumerable<object[]> RandomSizes()
+    {
+        var rng = new Random(13);
+        for (int i = 0; i < 30; i++)
+            yield return [rng.Next(1, 200), rng.Next(1, 200), rng.Next(1, 400), rng.Next(2) == 0, rng.Next(2) == 0];
+    }
+
     [Theory]
     [MemberData(nameof(Sizes))]
+    [MemberData(nameof(RandomSizes))]
     public void MatchesNaive(int m, int n, int k, bool transA, bool transB)
     {
         Check(m, n, k, transA, transB, accumulate: false);

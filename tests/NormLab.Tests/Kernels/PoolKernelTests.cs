@@ -17,6 +17,22 @@ public class PoolKernelTests
         [8, 28, 28, 32, 2, 2, 2, 2, "valid"], // big enough to thread
     ];
 
+    /// <summary>Forty random geometries (fixed seed): any window, stride and padding on small inputs, channel
+    /// counts on both sides of the vector width, those whose output would be empty left out.</summary>
+    public static IEnumerable<object[]> RandomCases()
+    {
+        var rng = new Random(12);
+        for (int made = 0; made < 40;)
+        {
+            object[] c = [rng.Next(1, 4), rng.Next(1, 11), rng.Next(1, 11), rng.Next(1, 18), rng.Next(1, 5), rng.Next(1, 5),
+                rng.Next(1, 4), rng.Next(1, 4), rng.Next(2) == 0 ? "same" : "valid"];
+            var g = Geometry(c);
+            if (g.OutH < 1 || g.OutW < 1) continue;
+            made++;
+            yield return c;
+        }
+    }
+
     private static Pool2DGeometry Geometry(object[] c) => Pool2DGeometry.Create((int)c[0], (int)c[1], (int)c[2], (int)c[3],
         (int)c[4], (int)c[5], (int)c[6], (int)c[7], (string)c[8]);
 
@@ -42,6 +58,7 @@ public class PoolKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    [MemberData(nameof(RandomCases))]
     public void MaxMatchesReference(int batch, int inH, int inW, int channels, int poolH, int poolW, int strideH, int strideW, string padding)
     {
         var g = Geometry([batch, inH, inW, channels, poolH, poolW, strideH, strideW, padding]);
@@ -68,6 +85,7 @@ public class PoolKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    [MemberData(nameof(RandomCases))]
     public void AverageMatchesReference(int batch, int inH, int inW, int channels, int poolH, int poolW, int strideH, int strideW, string padding)
     {
         var g = Geometry([batch, inH, inW, channels, poolH, poolW, strideH, strideW, padding]);
