@@ -106,10 +106,10 @@ public class MixedNormDifferentialTests
             ScaledClose.AllClose(expected.Y, y.ToArray(), 5e-5, at + ", y");
 
             double Loss(double[] xv, Dictionary<string, double[]> w) => forward(xv, w).Y.Select((v, i) => v * dys[i]).Sum();
-            ScaledClose.AllClose(Gradient(xd, v => Loss(v, weights)), x.Grad!.ToArray(), 1e-4, at + ", dx");
+            ScaledClose.AllClose(DoubleDifferences.Gradient(xd, v => Loss(v, weights)), x.Grad!.ToArray(), 1e-4, at + ", dx");
             foreach (var w in layer.TrainableWeights)
             {
-                var grad = Gradient(weights[Short(w)], v => Loss(xd, new Dictionary<string, double[]>(weights) { [Short(w)] = v }));
+                var grad = DoubleDifferences.Gradient(weights[Short(w)], v => Loss(xd, new Dictionary<string, double[]>(weights) { [Short(w)] = v }));
                 ScaledClose.AllClose(grad, w.Grad!.ToArray(), 1e-4, $"{at}, d{Short(w)}");
             }
             if (training && useBatch)
@@ -207,20 +207,5 @@ public class MixedNormDifferentialTests
                     y[i] = (rho * bn + (1 - rho) * inst) * w["gamma"][c] + w["beta"][c];
                 }
         return (y, mb, vb);
-    }
-
-    /// <summary>Central differences of <paramref name="f"/> at <paramref name="at"/>, in double.</summary>
-    private static double[] Gradient(double[] at, Func<double[], double> f)
-    {
-        var g = new double[at.Length];
-        for (int i = 0; i < at.Length; i++)
-        {
-            double h = 1e-6 * Math.Max(1, Math.Abs(at[i])), keep = at[i];
-            var v = (double[])at.Clone();
-            v[i] = keep + h; double up = f(v);
-            v[i] = keep - h; double down = f(v);
-            g[i] = (up - down) / (2 * h);
-        }
-        return g;
     }
 }
