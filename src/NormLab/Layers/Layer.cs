@@ -169,12 +169,16 @@ public abstract partial class Layer
     protected string Describe() => $"{GetType().Name} '{Name}'";
 
     /// <summary>Throws unless <paramref name="x"/> has a rank in [min, max].</summary>
-    protected void RequireRank(Tensor x, int min, int max = int.MaxValue)
+    protected void RequireRank(Tensor x, int min, int max = int.MaxValue) => RequireRank(x.Dims, min, max);
+
+    /// <summary>Throws unless the shape <paramref name="dims"/> has a rank in [min, max] (for
+    /// <see cref="ComputeOutputShape"/>, which indexes the shape before anything else checks it).</summary>
+    protected void RequireRank(ReadOnlySpan<int> dims, int min, int max = int.MaxValue)
     {
-        if (x.Rank < min || x.Rank > max)
+        if (dims.Length < min || dims.Length > max)
         {
             string expected = min == max ? $"rank {min}" : max == int.MaxValue ? $"rank >= {min}" : $"rank {min} to {max}";
-            throw new ArgumentException($"{Describe()}: expected input of {expected}, received shape {Shapes.Format(x.Dims)}.");
+            throw new ArgumentException($"{Describe()}: expected input of {expected}, received shape {Shapes.Format(dims)}.");
         }
     }
 

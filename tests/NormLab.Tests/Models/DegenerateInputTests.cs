@@ -55,6 +55,41 @@ public class DegenerateInputTests
     }
 
     [Fact]
+    public void OutputShapesOfEveryRankRaiseOnlyNamedErrors()
+    {
+        // ComputeOutputShape (Summary, functional models) indexes the shape before any call checks it:
+        // GlobalAveragePooling2D, Flatten, LSTM and Dense used to throw IndexOutOfRange on a short shape.
+        // A wrapper may answer with its inner layer's error, which names that layer.
+        Func<Layer>[] layers =
+        [
+            () => new Dense(3), () => new Conv2D(2, 3), () => new MaxPooling2D(2), () => new AveragePooling2D(2),
+            () => new GlobalAveragePooling2D(), () => new Flatten(), () => new Dropout(0.5), () => new Activation("relu"),
+            () => new Embedding(5, 2), () => new LSTM(3), () => new LSTM(3, returnSequences: true),
+            () => new BatchNormalization(), () => new LayerNormalization(), () => new GroupNormalization(groups: 1),
+            () => new InstanceNormalization(), () => new RMSNormalization(), () => new UnitNormalization(),
+            () => new SwitchableNormalization(), () => new BatchInstanceNormalization(), () => new GhostBatchNormalization(2),
+            () => new FilterResponseNormalization(), () => new EvoNormB0(), () => new EvoNormS0(), () => new MeanOnlyBatchNormalization(),
+            () => new LocalResponseNormalization(), () => new TLU(), () => new NormLab.Layers.Normalization(),
+            () => new SpectralNormalization(new Dense(2)), () => new WeightNormalization(new Dense(2)), () => new WeightStandardization(new Conv2D(2, 1)),
+        ];
+        foreach (var make in layers)
+            for (int rank = 0; rank <= 5; rank++)
+            {
+                var layer = make();
+                var shape = Enumerable.Range(3, rank).ToArray();
+                try { layer.ComputeOutputShape(shape); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                {
+                    Assert.True(e.Message.Contains(layer.Name) || e.Message.Contains("'"), $"{layer.GetType().Name}, shape {Shapes.Format(shape)}: {e.Message}");
+                }
+                catch (Exception e)
+                {
+                    Assert.Fail($"{layer.GetType().Name}, shape {Shapes.Format(shape)}: {e.GetType().Name} escaped: {e.Message}");
+                }
+            }
+    }
+
+    [Fact]
     public void RandomShapesRaiseOnlyNamedErrors()
     {
         // Random layers and arguments (zero and out-of-range ones included), ranks 1-5, sizes from 0, NaN

@@ -101,7 +101,11 @@ public sealed class GlobalAveragePooling2D(int[]? inputShape = null, string? nam
     }
 
     /// <inheritdoc/>
-    public override int[] ComputeOutputShape(int[] inputShape) => [inputShape[0], inputShape[3]];
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        RequireRank(inputShape, 4, 4);
+        return [inputShape[0], inputShape[3]];
+    }
 
     internal static GlobalAveragePooling2D FromConfig(JsonObject c) => new(name: c.GetString("name"));
 }

@@ -74,7 +74,11 @@ public sealed class Dense : Layer
     }
 
     /// <inheritdoc/>
-    public override int[] ComputeOutputShape(int[] inputShape) => [.. inputShape[..^1], Units];
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        RequireRank(inputShape, 2);
+        return [.. inputShape[..^1], Units];
+    }
 
     /// <inheritdoc/>
     public override JsonObject GetConfig()

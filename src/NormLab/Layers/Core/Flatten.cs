@@ -12,7 +12,11 @@ public sealed class Flatten(int[]? inputShape = null, string? name = null) : Lay
     }
 
     /// <inheritdoc/>
-    public override int[] ComputeOutputShape(int[] inputShape) => [inputShape[0], Shapes.SizeOf(inputShape.AsSpan(1))];
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        RequireRank(inputShape, 1);
+        return [inputShape[0], Shapes.SizeOf(inputShape.AsSpan(1))];
+    }
 
     internal static Flatten FromConfig(System.Text.Json.Nodes.JsonObject c) => new(name: Saving.ConfigReader.GetString(c, "name"));
 }

@@ -95,8 +95,11 @@ public sealed class LSTM : Layer
     }
 
     /// <inheritdoc/>
-    public override int[] ComputeOutputShape(int[] inputShape) =>
-        ReturnSequences ? [inputShape[0], inputShape[1], Units] : [inputShape[0], Units];
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        RequireRank(inputShape, 3, 3);
+        return ReturnSequences ? [inputShape[0], inputShape[1], Units] : [inputShape[0], Units];
+    }
 
     /// <inheritdoc/>
     public override JsonObject GetConfig()
