@@ -16,15 +16,30 @@ public abstract class Optimizer
 
     private readonly Dictionary<Tensor, float[][]> slots = new(ReferenceEqualityComparer.Instance);
 
+    private double learningRate;
+
     /// <summary>Creates the optimizer.</summary>
-    protected Optimizer(double learningRate)
+    protected Optimizer(double learningRate) => LearningRate = learningRate;
+
+    /// <summary>The step size: positive and finite, also when a schedule sets it between epochs.</summary>
+    public double LearningRate
     {
-        if (!(learningRate > 0)) throw new ArgumentException($"{GetType().Name}: learningRate must be > 0, received {learningRate}.");
-        LearningRate = learningRate;
+        get => learningRate;
+        set
+        {
+            if (!(value > 0) || double.IsInfinity(value)) throw new ArgumentException($"{GetType().Name}: learningRate must be > 0 and finite, received {value}.");
+            learningRate = value;
+        }
     }
 
-    /// <summary>The step size.</summary>
-    public double LearningRate { get; set; }
+    /// <summary>A hyperparameter checked when an optimizer is created: within [min, max], or [min, max) when
+    /// <paramref name="maxExcluded"/> (a beta of 1 would divide by 1 - 1 in Adam's bias correction).</summary>
+    protected static double InRange(string optimizer, string name, double value, double min, double max, bool maxExcluded = false)
+    {
+        if (!(value >= min && (maxExcluded ? value < max : value <= max)))
+            throw new ArgumentException($"{optimizer}: {name} must be in [{min}, {max}{(maxExcluded ? ")" : "]")}, received {value}.");
+        return value;
+    }
 
     /// <summary>The number of steps taken.</summary>
     public long Iterations { get; private set; }
@@ -64,6 +79,10 @@ public abstract class Optimizer
 /// <summary>Adam with Keras's defaults (learning rate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7).</summary>
 public class Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7) : Optimizer(learningRate)
 {
+    private readonly double beta1 = InRange("Adam", nameof(beta1), beta1, 0, 1, maxExcluded: true);
+    private readonly double beta2 = InRange("Adam", nameof(beta2), beta2, 0, 1, maxExcluded: true);
+    private readonly double epsilon = InRange("Adam", nameof(epsilon), epsilon, 0, double.MaxValue);
+
     /// <inheritdoc/>
     protected override int SlotCount => 2;
 
@@ -81,6 +100,8 @@ public class Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 
 public sealed class AdamW(double learningRate = 0.001, double weightDecay = 0.004, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7)
     : Adam(learningRate, beta1, beta2, epsilon)
 {
+    private readonly double weightDecay = InRange("AdamW", nameof(weightDecay), weightDecay, 0, double.MaxValue);
+
     /// <inheritdoc/>
     protected override void Update(float[] weight, float[] gradient, float[][] state)
     {
@@ -93,6 +114,9 @@ public sealed class AdamW(double learningRate = 0.001, double weightDecay = 0.00
 /// <summary>Stochastic gradient descent with optional (Nesterov) momentum; Keras's defaults (learning rate 0.01).</summary>
 public sealed class SGD(double learningRate = 0.01, double momentum = 0, bool nesterov = false) : Optimizer(learningRate)
 {
+    // Keras: "`momentum` must be a float between [0, 1]."
+    private readonly double momentum = InRange("SGD", nameof(momentum), momentum, 0, 1);
+
     /// <inheritdoc/>
     protected override int SlotCount => momentum > 0 ? 1 : 0;
 
@@ -119,6 +143,10 @@ public sealed class SGD(double learningRate = 0.01, double momentum = 0, bool ne
 public sealed class RMSprop(double learningRate = 0.001, double rho = 0.9, double momentum = 0, double epsilon = 1e-7, bool centered = false)
     : Optimizer(learningRate)
 {
+    private readonly double rho = InRange("RMSprop", nameof(rho), rho, 0, 1, maxExcluded: true);
+    private readonly double momentum = InRange("RMSprop", nameof(momentum), momentum, 0, 1);
+    private readonly double epsilon = InRange("RMSprop", nameof(epsilon), epsilon, 0, double.MaxValue);
+
     /// <inheritdoc/>
     protected override int SlotCount => 3;
 

@@ -115,6 +115,38 @@ public class OptimizerMathTests
         Assert.IsType<RMSprop>((Optimizer)"rmsprop");
     }
 
+    public static TheoryData<string, Func<Optimizer>> BadHyperparameters => new()
+    {
+        { "learningRate", () => new Adam(learningRate: 0) },
+        { "learningRate", () => new SGD(learningRate: double.NaN) },
+        { "beta1", () => new Adam(beta1: 1) },          // bias correction 1 - beta1^t = 0: every step NaN
+        { "beta2", () => new AdamW(beta2: -0.1) },
+        { "epsilon", () => new Adam(epsilon: -1e-7) },
+        { "weightDecay", () => new AdamW(weightDecay: -0.01) },
+        { "momentum", () => new SGD(momentum: 1.5) },   // Keras: "`momentum` must be a float between [0, 1]."
+        { "rho", () => new RMSprop(rho: 1) },
+        { "momentum", () => new RMSprop(momentum: -0.5) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadHyperparameters))]
+    public void HyperparametersOutOfRange_AreRejectedWhenCreated(string name, Func<Optimizer> create)
+    {
+        var e = Assert.Throws<ArgumentException>(create);
+        Assert.Contains(name, e.Message);
+    }
+
+    [Fact]
+    public void LearningRate_SetBySchedule_IsChecked()
+    {
+        var adam = new Adam();
+        adam.LearningRate = 1e-4;
+        Assert.Equal(1e-4, adam.LearningRate);
+        Assert.Contains("learningRate", Assert.Throws<ArgumentException>(() => adam.LearningRate = -1).Message);
+        Assert.Throws<ArgumentException>(() => adam.LearningRate = double.PositiveInfinity);
+        Assert.Equal(1e-4, adam.LearningRate);
+    }
+
     [Fact]
     public void WeightsWithoutGradient_AreLeftAlone()
     {
