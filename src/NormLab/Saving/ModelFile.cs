@@ -89,8 +89,9 @@ internal static class ModelFile
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         var bytes = buffer.ToArray();
-        if (Crc32.Of(bytes) != entry.Crc32)
-            throw new FormatException($"{name} is corrupt: its CRC-32 is {Crc32.Of(bytes):x8} where the zip records {entry.Crc32:x8}.");
+        uint crc = Crc32.Of(bytes);
+        if (crc != entry.Crc32)
+            throw new FormatException($"{name} is corrupt: its CRC-32 is {crc:x8} where the zip records {entry.Crc32:x8}.");
         return bytes;
     }
 }
