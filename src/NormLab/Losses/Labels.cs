@@ -7,7 +7,7 @@ internal static class Labels
     internal static int[] Sparse(Tensor yTrue, Tensor yPred, string who)
     {
         int classes = yPred.Dims[^1], rows = yPred.Size / Math.Max(1, classes);
-        if (yTrue.Size != rows || yTrue.Dims[0] != yPred.Dims[0])
+        if (yTrue.Rank == 0 || yTrue.Size != rows || yTrue.Dims[0] != yPred.Dims[0])
             throw new ArgumentException($"{who}: expected one integer label per sample, {rows} in all (shape {Shapes.Format(yPred.Dims[..^1])} or with a trailing 1), received labels of shape {Shapes.Format(yTrue.Dims)} for predictions of shape {Shapes.Format(yPred.Dims)}.");
         var labels = new int[rows];
         for (int i = 0; i < rows; i++)

@@ -37,8 +37,9 @@ public abstract class Loss
     {
         ArgumentNullException.ThrowIfNull(yTrue);
         ArgumentNullException.ThrowIfNull(yPred);
-        if (yPred.Rank < 1 || yPred.Dims[0] == 0)
-            throw new ArgumentException($"{GetType().Name}: predictions must have a non-empty batch axis, received shape {Shapes.Format(yPred.Dims)}.");
+        // A zero-sized axis anywhere leaves samples without values (categorical: without classes).
+        if (yPred.Rank < 1 || yPred.Size == 0)
+            throw new ArgumentException($"{GetType().Name}: predictions must be non-empty (at least one sample, each with at least one value), received shape {Shapes.Format(yPred.Dims)}.");
         var gradient = new float[yPred.Size];
         double total = Evaluate(yTrue, yPred, gradient);
         int batch = yPred.Dims[0];

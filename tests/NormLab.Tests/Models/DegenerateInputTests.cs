@@ -46,6 +46,18 @@ public class DegenerateInputTests
     }
 
     [Fact]
+    public void LossesRefuseEmptyPredictionsAndScalarLabels()
+    {
+        // Categorical cross-entropy on predictions with no classes divided by zero; sparse labels of rank 0
+        // indexed past their shape.
+        var empty = Assert.Throws<ArgumentException>(() => new CategoricalCrossentropy().Compute(Tensor.Zeros(2, 0), Tensor.Zeros(2, 0)));
+        Assert.Contains("CategoricalCrossentropy", empty.Message);
+        Assert.Contains("(2, 0)", empty.Message);
+        var scalar = Assert.Throws<ArgumentException>(() => new SparseCategoricalCrossentropy().Compute(Tensor.Scalar(1), Tensor.Zeros(1, 3)));
+        Assert.Contains("label", scalar.Message);
+    }
+
+    [Fact]
     public void ConvolutionOfZeroChannelsIsRejectedWhenBuilt()
     {
         var conv = new Conv2D(2, (3, 3));
