@@ -44,18 +44,7 @@ public sealed class Concatenate(int axis = -1, string? name = null) : MergeLayer
     public int Axis { get; } = axis;
 
     /// <inheritdoc/>
-    protected override Tensor Merge(IReadOnlyList<Tensor> inputs)
-    {
-        // Keras's check, in the layer's name: equal ranks, and equal sizes on every axis but the joined one.
-        int rank = inputs[0].Rank, axis = Axis < 0 ? Axis + rank : Axis;
-        string Received() => string.Join(", ", inputs.Select(i => Shapes.Format(i.Dims)));
-        if (axis < 0 || axis >= rank)
-            throw new ArgumentException($"{Describe()}: axis {Axis} is out of range for inputs of rank {rank}. Received: input shapes {Received()}");
-        foreach (var t in inputs)
-            if (t.Rank != rank || Enumerable.Range(0, rank).Any(d => d != axis && t.Dims[d] != inputs[0].Dims[d]))
-                throw new ArgumentException($"{Describe()}: requires inputs with matching shapes except for the concatenation axis {Axis}. Received: input shapes {Received()}");
-        return Ops.Concat(inputs, Axis);
-    }
+    protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Ops.Concat(inputs, Axis, Describe());
 
     /// <inheritdoc/>
     public override System.Text.Json.Nodes.JsonObject GetConfig()

@@ -74,14 +74,17 @@ public static partial class Ops
     }
 
     /// <summary>Joins tensors along <paramref name="axis"/>; every other dimension must match.</summary>
-    public static Tensor Concat(IReadOnlyList<Tensor> tensors, int axis)
+    public static Tensor Concat(IReadOnlyList<Tensor> tensors, int axis) => Concat(tensors, axis, "Concat");
+
+    /// <summary><see cref="Concat(IReadOnlyList{Tensor}, int)"/> with <paramref name="who"/> (a layer) named in its errors.</summary>
+    internal static Tensor Concat(IReadOnlyList<Tensor> tensors, int axis, string who)
     {
-        if (tensors.Count == 0) throw new ArgumentException("Concat: needs at least one tensor.");
+        if (tensors.Count == 0) throw new ArgumentException($"{who}: needs at least one tensor.");
         var first = tensors[0];
-        axis = Shapes.NormalizeAxis(axis, first.Rank, "Concat");
+        axis = Shapes.NormalizeAxis(axis, first.Rank, who);
         foreach (var t in tensors)
             if (t.Rank != first.Rank || Enumerable.Range(0, t.Rank).Any(d => d != axis && t.Dims[d] != first.Dims[d]))
-                throw new ArgumentException($"Concat: shapes {string.Join(", ", tensors.Select(s => Shapes.Format(s.Dims)))} differ outside axis {axis}.");
+                throw new ArgumentException($"{who}: shapes {string.Join(", ", tensors.Select(s => Shapes.Format(s.Dims)))} differ outside axis {axis}.");
         var (outer, _, inner) = Shapes.Split(first.Dims, axis);
         int total = tensors.Sum(t => t.Dims[axis]);
         var shape = first.Shape;
