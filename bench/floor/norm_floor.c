@@ -224,6 +224,7 @@ static void median_ms(int op, const float *x, float *y, int N, int S, int C, con
 int main(int argc, char **argv)
 {
     int threads = argc > 1 ? atoi(argv[1]) : 1, xoff = argc > 2 ? atoi(argv[2]) : 0, yoff = argc > 3 ? atoi(argv[3]) : 0;
+    if (threads < 1 || threads > 64) { fprintf(stderr, "norm_floor: THREADS must be 1-64 (per-thread sums are fixed arrays), got %d\n", threads); return 2; }
     omp_set_num_threads(threads);
     const int shapes[2][3] = { { 32, 28 * 28, 64 }, { 32, 20, 128 } };
     const char *names[2] = { "nhwc", "seq" }, *ops[5] = { "copy", "BN", "LN", "GN4", "IN" };
