@@ -16,6 +16,7 @@ public abstract partial class Layer
     private readonly List<WeightSlot> slots = new();
     private readonly List<Layer> sublayers = new();
     private int[]? builtInputShape;
+    private bool trainable = true;
 
     /// <summary>Stores the name (unique per class by default, like Keras) and the optional input shape.</summary>
     /// <param name="name">The layer's name; "dense", "dense_1", ... when omitted.</param>
@@ -36,8 +37,19 @@ public abstract partial class Layer
     /// <summary>The layer's name.</summary>
     public string Name { get; }
 
-    /// <summary>Whether the optimizer updates this layer's weights (false also puts normalization layers in inference mode, as in Keras 3).</summary>
-    public virtual bool Trainable { get; set; } = true;
+    /// <summary>
+    /// Whether the optimizer updates this layer's weights (false also puts normalization layers in inference mode, as in Keras 3).
+    /// Setting it sets every layer inside too (a model's layers, a wrapper's layer), recursively, as Keras 3.
+    /// </summary>
+    public bool Trainable
+    {
+        get => trainable;
+        set
+        {
+            trainable = value;
+            foreach (var sublayer in sublayers) sublayer.Trainable = value;
+        }
+    }
 
     /// <summary>Whether the weights exist (after the first call or <see cref="Build"/>).</summary>
     public bool Built => builtInputShape != null;
@@ -132,6 +144,9 @@ public abstract partial class Layer
         return layer;
     }
 
+    /// <summary>This layer and every layer inside it, recursively.</summary>
+    internal IEnumerable<Layer> SelfAndSublayers() => sublayers.SelectMany(l => l.SelfAndSublayers()).Prepend(this);
+
     /// <summary>Copies of the weights in Keras order.</summary>
     public Tensor[] GetWeights() => Weights.Select(w => w.Detach()).ToArray();
 
@@ -198,7 +213,7 @@ public abstract partial class Layer
             if (listed.Add(slot.Value)) yield return slot with { Trainable = slot.Trainable && Trainable };
     }
 
-    private static string UniqueName(string prefix)
+    internal static string UniqueName(string prefix)
     {
         lock (NameCounters)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NormLab.Saving;
 
 namespace NormLab.Layers;
 
@@ -44,29 +45,43 @@ internal static class LayerRegistry
         ["MeanOnlyBatchNormalization"] = MeanOnlyBatchNormalization.FromConfig,
         ["BatchInstanceNormalization"] = BatchInstanceNormalization.FromConfig,
         ["SwitchableNormalization"] = SwitchableNormalization.FromConfig,
-        ["Sequential"] = Sequential.FromConfig,
-        ["Model"] = Model.FunctionalFromConfig,
+        ["Sequential"] = c => Sequential.FromConfig(c),
+        ["Model"] = c => Model.FromConfig(c),
     };
 
-    /// <summary><c>{"class_name": ..., "config": ...}</c> for a layer.</summary>
+    /// <summary>
+    /// <c>{"class_name": ..., "config": ...}</c> for a layer; a user class (outside NormLab) also gets Keras's
+    /// "registered_name" when it is marked [RegisterSerializable], and is rebuilt by <see cref="CustomObjects"/>.
+    /// </summary>
     internal static JsonObject ToConfig(Layer layer)
     {
-        string className = layer.GetType().Name;
-        if (!Factories.ContainsKey(className))
-            throw new NotSupportedException($"Layer '{layer.Name}' of type {className} cannot be saved: it is not in NormLab's layer registry.");
-        return new JsonObject { ["class_name"] = className, ["config"] = layer.GetConfig() };
+        var type = layer.GetType();
+        bool isUserClass = type.Assembly != typeof(Layer).Assembly;
+        if (!isUserClass && !Factories.ContainsKey(type.Name))
+            throw new NotSupportedException($"Layer '{layer.Name}' of type {type.Name} cannot be saved: it is not in NormLab's layer registry.");
+        var node = new JsonObject { ["class_name"] = type.Name, ["config"] = layer.GetConfig() };
+        if (isUserClass && CustomObjects.RegisteredName(type) is string registered) node["registered_name"] = registered;
+        return node;
     }
 
-    /// <summary>Rebuilds a layer from <see cref="ToConfig"/>'s output.</summary>
+    /// <summary>Rebuilds a layer from <see cref="ToConfig"/>'s output (user classes through customObjects or registration).</summary>
     internal static Layer FromConfig(JsonObject node)
     {
         var className = node["class_name"]?.GetValue<string>()
             ?? throw new FormatException("A saved layer has no class_name.");
-        if (!Factories.TryGetValue(className, out var factory))
-            throw new FormatException($"Unknown layer class '{className}' in the saved model. Known: {string.Join(", ", Factories.Keys.Order())}.");
         var config = node["config"] as JsonObject ?? throw new FormatException($"Saved layer '{className}' has no config.");
-        var layer = factory(config);
-        layer.Trainable = config["trainable"]?.GetValue<bool>() ?? true;
+        var custom = CustomObjects.Find(className, node["registered_name"]?.GetValue<string>());
+        Layer layer;
+        if (custom != null)
+            layer = CustomObjects.Create(custom, config) as Layer ?? throw new FormatException($"Custom object '{className}' ({custom.FullName}) is not a Layer.");
+        else if (Factories.TryGetValue(className, out var factory))
+            layer = factory(config);
+        else if (CustomObjects.FindByClassName(className) is Type registered)
+            layer = CustomObjects.Create(registered, config) as Layer ?? throw new FormatException($"Custom object '{className}' ({registered.FullName}) is not a Layer.");
+        else
+            throw new FormatException(CustomObjects.HowToRegister(className));
+        // Only a frozen layer is set: setting true on a model would unfreeze the frozen layers inside it.
+        if (config["trainable"]?.GetValue<bool>() == false) layer.Trainable = false;
         return layer;
     }
 }

@@ -1,112 +1,194 @@
-using System.Text.Json.Nodes;
 using NormLab.Layers;
 
 namespace NormLab;
 
 /// <summary>
-/// A trainable network. Build one with <see cref="Sequential"/> or functionally from an
-/// <see cref="Input"/>: <c>new Model(inputs, outputs)</c>. Compile, Fit, Evaluate, Predict, Summary,
-/// Save and <see cref="Load"/> work the Keras way.
+/// A trainable network. Build one with <see cref="Sequential"/>, functionally from <see cref="Input"/>s
+/// (<c>new Model(inputs: [a, b], outputs: [cls, reg])</c>: any acyclic graph of layers, shared layers and
+/// nested models included), or by subclassing (override <c>Forward</c>, register layers with
+/// <see cref="TrackLayer"/>). Compile, Fit, Evaluate, Predict, Summary, Save and <see cref="Load"/> work the Keras way.
 /// </summary>
 public partial class Model : Layer
 {
     private readonly List<Layer> layers = new();
-    private readonly Input? graphInput;
-    private readonly SymbolicTensor? graphOutput;
-    private readonly List<SymbolicTensor> graphOrder = new();
+    private readonly List<Input>? graphInputs;
+    private readonly List<SymbolicTensor>? graphOutputs;
+    private readonly List<LayerNode> graphNodes = new();
 
     /// <summary>A functional model from one input to one output.</summary>
-    public Model(Input inputs, SymbolicTensor outputs, string? name = null) : base(name ?? "functional")
+    /// <param name="inputs">The model's input.</param>
+    /// <param name="outputs">The symbolic tensor the model returns.</param>
+    /// <param name="name">The model's name; "functional" when omitted.</param>
+    public Model(Input inputs, SymbolicTensor outputs, string? name = null) : this([inputs], [outputs], name) { }
+
+    /// <summary>A functional model from several inputs to several outputs: any acyclic graph of layer calls between them.</summary>
+    /// <param name="inputs">The model's inputs, in the order data is given to Fit and Predict.</param>
+    /// <param name="outputs">The symbolic tensors the model returns, in order.</param>
+    /// <param name="name">The model's name; "functional" when omitted.</param>
+    public Model(IReadOnlyList<Input> inputs, IReadOnlyList<SymbolicTensor> outputs, string? name = null) : base(name ?? "functional")
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputs);
-        graphInput = inputs;
-        graphOutput = outputs;
-        CollectGraph(outputs, new HashSet<SymbolicTensor>(ReferenceEqualityComparer.Instance));
-        if (!graphOrder.Contains(inputs))
-            throw new ArgumentException("Model: the outputs are not computed from the given inputs.");
-        foreach (var node in graphOrder)
-            if (node.Layer != null && !layers.Contains(node.Layer)) TrackLayer(node.Layer);
-        Build([1, .. inputs.Shape]);
+        if (inputs.Count == 0 || outputs.Count == 0)
+            throw new ArgumentException($"Model '{Name}': needs at least one input and one output, received {inputs.Count} inputs and {outputs.Count} outputs.");
+        foreach (var input in inputs) ArgumentNullException.ThrowIfNull(input, nameof(inputs));
+        foreach (var output in outputs) ArgumentNullException.ThrowIfNull(output, nameof(outputs));
+        if (inputs.Distinct(ReferenceEqualityComparer.Instance).Count() != inputs.Count || inputs.Select(i => i.Name).Distinct().Count() != inputs.Count)
+            throw new ArgumentException($"Model '{Name}': inputs must be distinct with distinct names, received {string.Join(", ", inputs.Select(i => i.Name))}.");
+        graphInputs = inputs.ToList();
+        graphOutputs = outputs.ToList();
+        var visited = new HashSet<LayerNode>(ReferenceEqualityComparer.Instance);
+        foreach (var output in outputs) CollectNodes(output, visited);
+        foreach (var node in graphNodes)
+        {
+            if (layers.Contains(node.Layer)) continue;
+            if (layers.FirstOrDefault(l => l.Name == node.Layer.Name) is Layer same)
+                throw new ArgumentException($"Model '{Name}': two different layers are named '{same.Name}' ({same.GetType().Name} and {node.Layer.GetType().Name}); layer names must be unique in a model.");
+            TrackLayer(node.Layer);
+        }
+        Build([1, .. inputs[0].Shape]);
     }
 
-    /// <summary>For subclasses that manage their own layers (Sequential).</summary>
-    protected Model(string? name) : base(name) { }
+    /// <summary>For subclasses that manage their own layers (Sequential, the subclassing API).</summary>
+    /// <param name="name">The model's name; unique per class when omitted.</param>
+    protected Model(string? name = null) : base(name) { }
 
-    /// <summary>The layers, in order.</summary>
+    /// <summary>The layers, in order (a functional model's inputs are not layers in NormLab).</summary>
     public IReadOnlyList<Layer> Layers => layers;
 
     /// <summary>Set by callbacks to end <c>Fit</c> after the current epoch step.</summary>
     public bool StopTraining { get; set; }
 
-    /// <summary>Registers a layer so its weights belong to the model.</summary>
+    /// <summary>Whether the model is a graph of layer calls built from <see cref="Input"/>s.</summary>
+    public bool IsFunctional => graphInputs != null;
+
+    /// <summary>A functional model's inputs, in order (Keras's <c>model.inputs</c>).</summary>
+    public IReadOnlyList<Input> Inputs => graphInputs ?? throw NotFunctional("Inputs");
+
+    /// <summary>A functional model's outputs, in order (Keras's <c>model.outputs</c>).</summary>
+    public IReadOnlyList<SymbolicTensor> Outputs => graphOutputs ?? throw NotFunctional("Outputs");
+
+    /// <summary>The output names (their layers' names), as Keras names a model's outputs for losses and metrics.</summary>
+    public IReadOnlyList<string> OutputNames => graphOutputs?.Select(o => o.Layer?.Name ?? ((Input)o).Name).ToList() ?? [Name];
+
+    /// <summary>A functional model's only input (Keras's <c>model.input</c>).</summary>
+    public override SymbolicTensor Input => graphInputs is [var only] ? only
+        : graphInputs == null ? base.Input : throw new InvalidOperationException($"Model '{Name}': has {graphInputs.Count} inputs; use Inputs.");
+
+    /// <summary>A functional model's only output (Keras's <c>model.output</c>).</summary>
+    public override SymbolicTensor Output => graphOutputs is [var only] ? only
+        : graphOutputs == null ? base.Output : throw new InvalidOperationException($"Model '{Name}': has {graphOutputs.Count} outputs; use Outputs.");
+
+    /// <summary>The layer called <paramref name="name"/> (Keras's <c>model.get_layer(name)</c>).</summary>
+    /// <param name="name">The layer's name.</param>
+    public Layer GetLayer(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return layers.FirstOrDefault(l => l.Name == name)
+            ?? throw new ArgumentException($"Model '{Name}': no layer named '{name}'. Layers: {string.Join(", ", layers.Select(l => l.Name))}.");
+    }
+
+    /// <summary>The layer at <paramref name="index"/> in <see cref="Layers"/> (Keras's <c>model.get_layer(index=...)</c>).</summary>
+    /// <param name="index">The position, from 0.</param>
+    public Layer GetLayer(int index) => index >= 0 && index < layers.Count ? layers[index]
+        : throw new ArgumentOutOfRangeException(nameof(index), $"Model '{Name}': was asked for layer index {index} but has {layers.Count} layers.");
+
+    /// <summary>Registers a layer so its weights belong to the model (subclassed models call it for each layer they use).</summary>
+    /// <param name="layer">The layer.</param>
     protected void TrackLayer(Layer layer)
     {
+        ArgumentNullException.ThrowIfNull(layer);
         layers.Add(AddSublayer(layer));
     }
 
-    /// <inheritdoc/>
-    protected override void BuildCore(int[] inputShape) { }
+    /// <summary>Runs a model with several inputs or outputs on data: one tensor per input, one per output, in order.</summary>
+    /// <param name="inputs">One batch per input.</param>
+    /// <param name="training">Training behaviour (dropout, batch statistics); false is inference.</param>
+    public Tensor[] Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return CallOnList(inputs, training);
+    }
+
+    /// <summary>Calls the model as a layer on several symbolic tensors (a nested model in a functional graph).</summary>
+    /// <param name="inputs">The symbolic inputs, one per model input.</param>
+    /// <param name="training">Fixes the training mode of this call; null follows the outer model's.</param>
+    public SymbolicTensor[] Call(IReadOnlyList<SymbolicTensor> inputs, bool? training = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return CallSymbolic(inputs, training);
+    }
+
+    /// <summary>
+    /// Creates a subclassed model's weights by running it once on zeros in inference mode (Sequential builds
+    /// layer by layer; a functional model is built when constructed).
+    /// </summary>
+    protected override void BuildCore(int[] inputShape)
+    {
+        if (IsFunctional) return;
+        using var _ = Autograd.Tape.NoGrad();
+        Forward(Tensor.Zeros([1, .. inputShape[1..]]), training: false);
+    }
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance) { [graphInput!] = x };
-        foreach (var node in graphOrder)
-        {
-            if (node.Layer == null) continue;
-            var inputs = node.Inputs.Select(i => values[i]).ToList();
-            values[node] = node.Layer is MergeLayer merge ? merge.Call(inputs, training) : node.Layer.Call(inputs[0], training);
-        }
-        return values[graphOutput!];
+        if (!IsFunctional) throw new InvalidOperationException($"{Describe()}: a subclassed model must override Forward(x, training).");
+        if (graphInputs!.Count != 1 || graphOutputs!.Count != 1)
+            throw new ArgumentException($"Model '{Name}': has {graphInputs.Count} inputs and {graphOutputs!.Count} outputs; call it with a list of inputs, Call([...]), which returns one tensor per output.");
+        return RunGraph([x], training)[0];
     }
 
-    private void CollectGraph(SymbolicTensor node, HashSet<SymbolicTensor> seen)
+    internal override Tensor[] CallOnList(IReadOnlyList<Tensor> inputs, bool training) =>
+        IsFunctional ? RunGraph(inputs, training) : base.CallOnList(inputs, training);
+
+    /// <summary>Runs the nodes in order, each on the values of its inputs; a node's fixed training mode wins.</summary>
+    private Tensor[] RunGraph(IReadOnlyList<Tensor> inputs, bool training)
     {
-        if (!seen.Add(node)) return;
-        foreach (var input in node.Inputs) CollectGraph(input, seen);
-        graphOrder.Add(node);
+        CheckInputs(inputs);
+        var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < inputs.Count; i++) values[graphInputs![i]] = inputs[i];
+        foreach (var node in graphNodes)
+        {
+            var outputs = node.Layer.CallOnList(node.Inputs.Select(i => values[i]).ToList(), node.Training ?? training);
+            for (int i = 0; i < outputs.Length; i++) values[node.Outputs[i]] = outputs[i];
+        }
+        return graphOutputs!.Select(o => values[o]).ToArray();
     }
 
-    /// <summary>The model's structure for saving: layers with the names of the tensors they consume.</summary>
-    public override JsonObject GetConfig()
+    private void CheckInputs(IReadOnlyList<Tensor> inputs)
     {
-        var config = base.GetConfig();
-        var names = new Dictionary<SymbolicTensor, string>(ReferenceEqualityComparer.Instance);
-        var nodes = new JsonArray();
-        foreach (var node in graphOrder)
+        if (inputs.Count != graphInputs!.Count)
+            throw new ArgumentException($"Model '{Name}': expects {graphInputs.Count} inputs ({string.Join(", ", graphInputs.Select(i => i.Name))}), received {inputs.Count}.");
+        for (int i = 0; i < inputs.Count; i++)
         {
-            names[node] = node.Layer?.Name ?? graphInput!.Name;
-            nodes.Add(node.Layer == null
-                ? new JsonObject { ["input"] = graphInput!.Name, ["shape"] = Saving.ConfigReader.ToJson(node.Shape) }
-                : new JsonObject
-                {
-                    ["layer"] = LayerRegistry.ToConfig(node.Layer),
-                    ["inbound"] = new JsonArray(node.Inputs.Select(i => (JsonNode)names[i]).ToArray()),
-                });
+            ArgumentNullException.ThrowIfNull(inputs[i], nameof(inputs));
+            var expected = graphInputs[i].Shape;
+            var dims = inputs[i].Dims;
+            bool matches = dims.Length == expected.Length + 1;
+            for (int d = 0; matches && d < expected.Length; d++) matches = expected[d] == -1 || expected[d] == dims[d + 1];
+            if (!matches)
+                throw new ArgumentException($"Model '{Name}': input '{graphInputs[i].Name}' expects shape {Shapes.FormatBatched(expected)}, received {Shapes.Format(dims)}.");
         }
-        config["nodes"] = nodes;
-        config["output"] = names[graphOutput!];
-        return config;
     }
 
-    internal static Model FunctionalFromConfig(JsonObject config)
+    /// <summary>Depth-first from an output: each node after the nodes it depends on, each once.</summary>
+    private void CollectNodes(SymbolicTensor tensor, HashSet<LayerNode> visited)
     {
-        var tensors = new Dictionary<string, SymbolicTensor>();
-        Input? input = null;
-        foreach (var node in config["nodes"]!.AsArray().Cast<JsonObject>())
+        if (tensor.Node is not LayerNode node)
         {
-            if (node["input"] is JsonNode inputName)
-            {
-                input = new Input(Saving.ConfigReader.GetInts(node, "shape")!, inputName.GetValue<string>());
-                tensors[input.Name] = input;
-                continue;
-            }
-            var layer = LayerRegistry.FromConfig(node["layer"]!.AsObject());
-            var inbound = node["inbound"]!.AsArray().Select(n => tensors[n!.GetValue<string>()]).ToList();
-            tensors[layer.Name] = layer is MergeLayer merge ? merge.Call(inbound) : layer.Call(inbound[0]);
+            if (!graphInputs!.Any(i => ReferenceEquals(i, tensor)))
+                throw new ArgumentException($"Model '{Name}': the outputs depend on input '{((Input)tensor).Name}', which is not among the model's inputs ({string.Join(", ", graphInputs.Select(i => i.Name))}).");
+            return;
         }
-        if (input == null) throw new FormatException("A saved functional model has no input node.");
-        return new Model(input, tensors[config["output"]!.GetValue<string>()], config["name"]?.GetValue<string>());
+        if (!visited.Add(node)) return;
+        foreach (var input in node.Inputs) CollectNodes(input, visited);
+        graphNodes.Add(node);
     }
+
+    /// <summary>The calls of the graph in execution order (for saving and Summary).</summary>
+    internal IReadOnlyList<LayerNode> GraphNodes => graphNodes;
+
+    private InvalidOperationException NotFunctional(string what) =>
+        new($"{Describe()}: is not a functional model; {what} exist for models built from Input (new Model(inputs, outputs)).");
 }

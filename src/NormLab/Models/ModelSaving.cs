@@ -13,7 +13,35 @@ public partial class Model
     public void Save(string path) => ModelFile.Save(this, path);
 
     /// <summary>Rebuilds a model saved with <see cref="Save"/>; a corrupt or truncated file raises <see cref="FormatException"/>.</summary>
-    public static Model Load(string path) => ModelFile.Load(path);
+    /// <param name="path">The model file.</param>
+    /// <param name="customObjects">User classes by saved class name (Keras's custom_objects), for classes not marked [RegisterSerializable].</param>
+    public static Model Load(string path, IReadOnlyDictionary<string, Type>? customObjects = null) => ModelFile.Load(path, customObjects);
+
+    /// <summary>Saves only the weights, every one in model order, to a safetensors file, atomically (Keras's <c>save_weights</c>).</summary>
+    /// <param name="path">The file; its name must end in ".weights.safetensors", as Keras's in ".weights.h5".</param>
+    public void SaveWeights(string path)
+    {
+        RequireWeightsFileName(path, "SaveWeights");
+        if (!Built) throw new InvalidOperationException($"Model '{Name}': cannot save the weights of a model that has not been built.");
+        AtomicFile.Write(path, stream => WeightsFile.Write(stream, this));
+    }
+
+    /// <summary>Loads weights saved by <see cref="SaveWeights"/> into this model, which must have the same architecture (checked: count and shapes).</summary>
+    /// <param name="path">The ".weights.safetensors" file.</param>
+    public void LoadWeights(string path)
+    {
+        RequireWeightsFileName(path, "LoadWeights");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model '{Name}': LoadWeights found no file at '{path}'.", path);
+        if (!Built) throw new InvalidOperationException($"Model '{Name}': build the model (call it on data or give it an input shape) before LoadWeights.");
+        WeightsFile.Assign(this, SafeTensors.Read(File.ReadAllBytes(path)));
+    }
+
+    private void RequireWeightsFileName(string path, string method)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!path.EndsWith(".weights.safetensors", StringComparison.Ordinal))
+            throw new ArgumentException($"Model '{Name}': {method} needs a file name ending in \".weights.safetensors\", received '{path}'.");
+    }
 
     internal JsonObject? CompileConfig() => loss == null || optimizer == null ? null : new JsonObject
     {

@@ -28,7 +28,7 @@ public sealed class Sequential : Model
         if (Layers.Contains(layer)) throw new ArgumentException($"Sequential '{Name}': layer '{layer.Name}' is already in the model.");
         if (Layers.Any(l => l.Name == layer.Name))
             throw new ArgumentException($"Sequential '{Name}': a layer named '{layer.Name}' is already in the model; layer names must be unique.");
-        if (layer is MergeLayer)
+        if (layer is MultiInputLayer)
             throw new ArgumentException($"Sequential '{Name}': {layer.GetType().Name} takes several inputs; use the functional Model instead.");
         if (Built) layer.Build(OutputShape());
         TrackLayer(layer);
@@ -70,8 +70,15 @@ public sealed class Sequential : Model
         return config;
     }
 
-    internal static Sequential FromConfig(JsonObject config) =>
-        new(config["layers"]!.AsArray().Select(n => LayerRegistry.FromConfig(n!.AsObject())), config["name"]?.GetValue<string>());
+    /// <summary>Rebuilds a Sequential from <see cref="GetConfig"/>, with fresh weights.</summary>
+    /// <param name="config">The config.</param>
+    /// <param name="customObjects">User classes by saved class name, for classes not marked [RegisterSerializable].</param>
+    public static new Sequential FromConfig(JsonObject config, IReadOnlyDictionary<string, Type>? customObjects = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        using var _ = Saving.CustomObjects.Scope(customObjects);
+        return new(config["layers"]!.AsArray().Select(n => LayerRegistry.FromConfig(n!.AsObject())), config["name"]?.GetValue<string>());
+    }
 
     private static int counter;
     private static string UniqueSequentialName()

@@ -15,7 +15,7 @@ internal static class ModelFile
 {
     private const string ConfigEntry = "config.json";
     private const string WeightsEntry = "model.weights.safetensors";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;   // 2: functional models list each layer once, with its calls (shared layers)
 
     internal static void Save(Model model, string path)
     {
@@ -29,29 +29,17 @@ internal static class ModelFile
             ["build_input_shape"] = model.BuiltInputShape!.ToJson(),
             ["compile"] = model.CompileConfig(),
         };
-        var weights = model.Weights.Select((w, i) => ($"{i:D4}:{w.Name}", w)).ToList();
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = File.Create(temporary))
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
-            {
-                using (var stream = zip.CreateEntry(ConfigEntry).Open())
-                    stream.Write(Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
-                using (var stream = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
-                    SafeTensors.Write(stream, weights);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+            using (var stream = zip.CreateEntry(ConfigEntry).Open())
+                stream.Write(Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+            using (var stream = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
+                WeightsFile.Write(stream, model);
+        });
     }
 
-    internal static Model Load(string path)
+    internal static Model Load(string path, IReadOnlyDictionary<string, Type>? customObjects)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model.Load: no model file at '{path}'.", path);
         try
@@ -59,18 +47,12 @@ internal static class ModelFile
             using var zip = ZipFile.OpenRead(path);
             var config = JsonNode.Parse(ReadEntry(zip, ConfigEntry)) as JsonObject ?? throw new FormatException("config.json is not a JSON object.");
             if (config["format"]?.GetValue<string>() != "normlab") throw new FormatException("config.json is not a NormLab model config.");
-            var model = LayerRegistry.FromConfig(config["model"]!.AsObject()) as Model ?? throw new FormatException("the saved root is not a model.");
+            Model model;
+            using (CustomObjects.Scope(customObjects))
+                model = LayerRegistry.FromConfig(config["model"]!.AsObject()) as Model ?? throw new FormatException("the saved root is not a model.");
             var shape = config.GetInts("build_input_shape") ?? throw new FormatException("config.json has no build_input_shape.");
             model.Build(shape);
-            var saved = SafeTensors.Read(ReadEntry(zip, WeightsEntry));
-            var weights = model.Weights;
-            if (saved.Count != weights.Count) throw new FormatException($"the file holds {saved.Count} weights but the model has {weights.Count}.");
-            for (int i = 0; i < weights.Count; i++)
-            {
-                if (!Shapes.Equal(saved[i].value.Dims, weights[i].Dims))
-                    throw new FormatException($"weight {saved[i].name} has shape {Shapes.Format(saved[i].value.Dims)} but the model expects {Shapes.Format(weights[i].Dims)}.");
-                saved[i].value.Data.CopyTo(weights[i].Data, 0);
-            }
+            WeightsFile.Assign(model, SafeTensors.Read(ReadEntry(zip, WeightsEntry)));
             if (config["compile"] is JsonObject compile) model.CompileFromConfig(compile);
             return model;
         }

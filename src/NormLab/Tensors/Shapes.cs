@@ -20,9 +20,9 @@ internal static class Shapes
 
     internal static string Format(ReadOnlySpan<int> shape) => "(" + string.Join(", ", shape.ToArray()) + (shape.Length == 1 ? ",)" : ")");
 
-    /// <summary>Formats a shape whose first (batch) dimension is unknown, as Keras prints it.</summary>
+    /// <summary>Formats a shape whose first (batch) dimension is unknown, as Keras prints it (a free -1 dimension is None too).</summary>
     internal static string FormatBatched(ReadOnlySpan<int> shapeWithoutBatch) =>
-        "(None" + string.Concat(shapeWithoutBatch.ToArray().Select(d => ", " + d)) + ")";
+        "(None" + string.Concat(shapeWithoutBatch.ToArray().Select(d => d == -1 ? ", None" : ", " + d)) + ")";
 
     internal static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
 

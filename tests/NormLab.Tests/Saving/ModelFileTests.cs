@@ -111,8 +111,8 @@ public sealed class ModelFileTests : IDisposable
         // An unbuilt model cannot be saved.
         var unbuilt = new Sequential([new Dense(2)]);
         Assert.Throws<InvalidOperationException>(() => unbuilt.Save(path));
-        // A model holding a layer that is not in the registry fails while serializing.
-        var custom = new Sequential([new Dense(2, inputShape: [3]), new Unregistered()]);
+        // A model holding a layer whose config fails fails while serializing.
+        var custom = new Sequential([new Dense(2, inputShape: [3]), new Unserializable()]);
         Assert.Throws<NotSupportedException>(() => custom.Save(path));
 
         Assert.Equal(original, File.ReadAllBytes(path));
@@ -134,9 +134,11 @@ public sealed class ModelFileTests : IDisposable
         Assert.Single(Directory.GetFiles(directory));
     }
 
-    private sealed class Unregistered() : Layer("unregistered")
+    private sealed class Unserializable() : Layer("unserializable")
     {
         protected override Tensor Forward(Tensor x, bool training) => x;
+
+        public override System.Text.Json.Nodes.JsonObject GetConfig() => throw new NotSupportedException("Unserializable has no config.");
     }
 
     // ---- corrupt files: always FormatException ----

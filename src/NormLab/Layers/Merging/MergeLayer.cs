@@ -1,23 +1,19 @@
 namespace NormLab.Layers;
 
 /// <summary>A layer that combines several inputs (functional API): <c>new Add().Call([a, b])</c>.</summary>
-public abstract partial class MergeLayer(string? name) : Layer(name)
+/// <param name="name">The layer's name; unique per class when omitted.</param>
+public abstract class MergeLayer(string? name) : MultiInputLayer(name)
 {
-    /// <summary>Combines the inputs; they are checked for compatible shapes.</summary>
-    public Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    /// <inheritdoc/>
+    protected override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Count < 2)
             throw new ArgumentException($"{Describe()}: expects at least 2 inputs, received {inputs.Count}.");
         return Merge(inputs);
     }
 
-    /// <summary>The combination itself.</summary>
+    /// <summary>The combination itself; the inputs are checked for compatible shapes.</summary>
     protected abstract Tensor Merge(IReadOnlyList<Tensor> inputs);
-
-    /// <inheritdoc/>
-    protected override Tensor Forward(Tensor x, bool training) =>
-        throw new InvalidOperationException($"{Describe()}: a merge layer takes a list of inputs: Call([a, b]).");
 }
 
 /// <summary>The elementwise sum of equally shaped inputs.</summary>
