@@ -18,14 +18,14 @@ public partial class Model : Layer
     /// <summary>A functional model from one input to one output.</summary>
     /// <param name="inputs">The model's input.</param>
     /// <param name="outputs">The symbolic tensor the model returns.</param>
-    /// <param name="name">The model's name; "functional" when omitted.</param>
+    /// <param name="name">The model's name; "functional", "functional_1", ... when omitted.</param>
     public Model(Input inputs, SymbolicTensor outputs, string? name = null) : this([inputs], [outputs], name) { }
 
     /// <summary>A functional model from several inputs to several outputs: any acyclic graph of layer calls between them.</summary>
     /// <param name="inputs">The model's inputs, in the order data is given to Fit and Predict.</param>
     /// <param name="outputs">The symbolic tensors the model returns, in order.</param>
-    /// <param name="name">The model's name; "functional" when omitted.</param>
-    public Model(IReadOnlyList<Input> inputs, IReadOnlyList<SymbolicTensor> outputs, string? name = null) : base(name ?? "functional")
+    /// <param name="name">The model's name; "functional", "functional_1", ... when omitted.</param>
+    public Model(IReadOnlyList<Input> inputs, IReadOnlyList<SymbolicTensor> outputs, string? name = null) : base(name ?? UniqueName("functional"))
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputs);

@@ -40,6 +40,9 @@ public partial class Model
         print($" Non-trainable params: {total - trainable:N0}");
     }
 
+    /// <summary>"name (Type)"; a functional model is "Functional", as Keras 3 prints it.</summary>
+    private static string Describe(Layer layer) => $"{layer.Name} ({(layer is Model { IsFunctional: true } ? "Functional" : layer.GetType().Name)})";
+
     /// <summary>Sequential and subclassed models: one row per layer; "?" for a layer the model has not run yet.</summary>
     private List<string[][]> StackRows()
     {
@@ -55,7 +58,7 @@ public partial class Model
             }
             else if (layer.Built)
                 outShape = Shapes.FormatBatched(layer.ComputeOutputShape(layer.BuiltInputShape!).AsSpan(1));
-            rows.Add([[$"{layer.Name} ({layer.GetType().Name})"], [outShape], [layer.CountParams().ToString("N0")]]);
+            rows.Add([[Describe(layer)], [outShape], [layer.CountParams().ToString("N0")]]);
         }
         return rows;
     }
@@ -70,7 +73,7 @@ public partial class Model
         {
             var calls = GraphNodes.Where(n => n.Layer == layer).ToList();
             rows.Add([
-                [$"{layer.Name} ({layer.GetType().Name})"],
+                [Describe(layer)],
                 calls[0].Outputs.Select(o => Shapes.FormatBatched(o.Shape)).ToArray(),
                 [layer.CountParams().ToString("N0")],
                 calls.SelectMany(c => c.Inputs.Select(Reference)).ToArray(),
