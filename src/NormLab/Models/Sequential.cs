@@ -32,7 +32,8 @@ public sealed class Sequential : Model
             throw new ArgumentException($"Sequential '{Name}': {layer.GetType().Name} takes several inputs; use the functional Model instead.");
         if (Built) layer.Build(OutputShape());
         TrackLayer(layer);
-        if (Layers.Count == 1 && layer.InputShape != null) Build([1, .. layer.InputShape]);
+        // The first layer's declared shape, or the shape it was built for (a nested model), builds the stack.
+        if (Layers.Count == 1 && (layer.InputShape ?? layer.BuiltInputShape?[1..]) is int[] sample) Build([1, .. sample]);
     }
 
     /// <inheritdoc/>
