@@ -132,7 +132,7 @@ internal static class CnnBench
             {
                 Action call = w switch
                 {
-                    "train_b32" => () => model.TrainStep(x32, y32),
+                    "train_b32" => () => model.TrainStep([x32], [y32]),
                     "infer_b1" => () => model.Predict(x1, batchSize: 1),
                     _ => () => model.Predict(x256, batchSize: 256),
                 };

@@ -14,6 +14,9 @@ internal static class Batches
         return new Tensor(data, shape);
     }
 
+    /// <summary>Rows [start, start + count) of each array.</summary>
+    internal static Tensor[] Rows(IReadOnlyList<Tensor> arrays, int start, int count) => arrays.Select(x => Rows(x, start, count)).ToArray();
+
     /// <summary>The rows order[start..start + count) of x.</summary>
     internal static Tensor Gather(Tensor x, int[] order, int start, int count)
     {

@@ -43,20 +43,36 @@ public partial class Model
             throw new ArgumentException($"Model '{Name}': {method} needs a file name ending in \".weights.safetensors\", received '{path}'.");
     }
 
-    internal JsonObject? CompileConfig() => loss == null || optimizer == null ? null : new JsonObject
+    /// <summary>The compile settings; a model with several outputs saves lists (one entry per output) and loss_weights.</summary>
+    internal JsonObject? CompileConfig()
     {
-        ["optimizer"] = optimizer.GetType().Name.ToLowerInvariant(),
-        ["learning_rate"] = optimizer.LearningRate,
-        ["loss"] = loss.Name,
-        ["from_logits"] = loss.FromLogits,
-        ["metrics"] = new JsonArray(metrics.Select(m => (JsonNode)m.Name).ToArray()),
-    };
+        if (heads.Count == 0 || optimizer == null) return null;
+        JsonNode PerOutput(Func<OutputHead, JsonNode> value) => heads.Count == 1 ? value(heads[0]) : new JsonArray(heads.Select(value).ToArray());
+        var config = new JsonObject
+        {
+            ["optimizer"] = optimizer.GetType().Name.ToLowerInvariant(),
+            ["learning_rate"] = optimizer.LearningRate,
+            ["loss"] = PerOutput(h => h.Loss.Name),
+            ["from_logits"] = PerOutput(h => h.Loss.FromLogits),
+            ["metrics"] = PerOutput(h => new JsonArray(h.Metrics.Select(m => (JsonNode)m.Name).ToArray())),
+        };
+        if (heads.Count > 1) config["loss_weights"] = new JsonArray(heads.Select(h => (JsonNode)h.Weight).ToArray());
+        return config;
+    }
 
     internal void CompileFromConfig(JsonObject config)
     {
         var restored = Optimizers.Optimizer.Get(config["optimizer"]!.GetValue<string>());
         restored.LearningRate = config["learning_rate"]!.GetValue<double>();
-        Compile(restored, Losses.Loss.Get(config["loss"]!.GetValue<string>(), config["from_logits"]?.GetValue<bool>() ?? false),
-            config["metrics"]!.AsArray().Select(m => Metric.Get(m!.GetValue<string>())));
+        static List<Metric> Metrics(JsonNode? names) => names!.AsArray().Select(m => Metric.Get(m!.GetValue<string>())).ToList();
+        if (config["loss"] is JsonArray losses)
+        {
+            var fromLogits = config["from_logits"]!.AsArray();
+            Compile(restored, losses.Select((l, i) => Losses.Loss.Get(l!.GetValue<string>(), fromLogits[i]!.GetValue<bool>())).ToList(),
+                config["loss_weights"]!.AsArray().Select(w => w!.GetValue<double>()).ToList(),
+                config["metrics"]!.AsArray().Select(Metrics).ToList());
+            return;
+        }
+        Compile(restored, Losses.Loss.Get(config["loss"]!.GetValue<string>(), config["from_logits"]?.GetValue<bool>() ?? false), Metrics(config["metrics"]));
     }
 }

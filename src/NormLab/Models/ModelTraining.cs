@@ -10,8 +10,7 @@ namespace NormLab;
 public partial class Model
 {
     private Optimizer? optimizer;
-    private Loss? loss;
-    private List<Metric> metrics = new();
+    private List<OutputHead> heads = new();
 
     /// <summary>The optimizer set by <see cref="Compile"/>.</summary>
     public Optimizer? Optimizer => optimizer;
@@ -19,15 +18,27 @@ public partial class Model
     /// <summary>True on ranks other than 0 during a distributed Fit: callbacks that write files skip them.</summary>
     internal bool IsNonRootReplica { get; private set; }
 
-    /// <summary>The loss set by <see cref="Compile"/>.</summary>
-    public Loss? Loss => loss;
+    /// <summary>The loss set by <see cref="Compile"/> (the first output's for a model with several outputs).</summary>
+    public Loss? Loss => heads.Count > 0 ? heads[0].Loss : null;
 
-    /// <summary>Configures training: <c>Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])</c>.</summary>
+    /// <summary>
+    /// Configures training: <c>Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])</c>.
+    /// A model with several outputs trains every output with this loss (pass one loss per output to choose each).
+    /// </summary>
     public void Compile(Optimizer? optimizer = null, Loss? loss = null, IEnumerable<Metric>? metrics = null)
     {
+        var only = loss ?? throw new ArgumentException($"Model '{Name}': Compile needs a loss, e.g. loss: \"sparse_categorical_crossentropy\".");
+        var names = OutputNames;
+        var list = (metrics ?? []).ToList();
+        if (names.Count > 1 && list.Count > 0)
+            throw new ArgumentException($"Model '{Name}': has {names.Count} outputs ({string.Join(", ", names)}); give metrics per output: metrics: [[...], [...]].");
+        Compile(optimizer, names.Select(_ => only).ToList(), metrics: names.Count == 1 ? [list] : null);
+    }
+
+    private void SetHeads(Optimizer? optimizer, List<OutputHead> heads)
+    {
         this.optimizer = optimizer ?? "rmsprop";
-        this.loss = loss ?? throw new ArgumentException($"Model '{Name}': Compile needs a loss, e.g. loss: \"sparse_categorical_crossentropy\".");
-        this.metrics = (metrics ?? []).Select(m => m.ResolveFor(this.loss)).ToList();
+        this.heads = heads;
     }
 
     /// <summary>
@@ -48,17 +59,27 @@ public partial class Model
     /// if (Communicator.World.IsRoot) model.Save("model.normlab");</code></example>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, bool shuffle = true,
         double validationSplit = 0, (Tensor x, Tensor y)? validationData = null,
+        IEnumerable<Callback>? callbacks = null, int verbose = 1, bool distributed = false) =>
+        Fit([x], [y], epochs, batchSize, shuffle, validationSplit,
+            validationData is var (vx, vy) ? ([vx], [vy]) : null, callbacks, verbose, distributed);
+
+    /// <summary>
+    /// Trains a model with several inputs or outputs: one array per input in <paramref name="x"/> and one per output in
+    /// <paramref name="y"/>, in order, as Keras's <c>fit([xa, xb], [y_cls, y_reg])</c>; otherwise as the single-array Fit.
+    /// </summary>
+    public History Fit(Tensor[] x, Tensor[] y, int epochs = 1, int batchSize = 32, bool shuffle = true,
+        double validationSplit = 0, (Tensor[] x, Tensor[] y)? validationData = null,
         IEnumerable<Callback>? callbacks = null, int verbose = 1, bool distributed = false)
     {
         RequireCompiled("Fit");
-        CheckData(x, y, batchSize, "Fit");
+        CheckArrays(x, y, batchSize, "Fit");
         if (epochs < 0) throw new ArgumentException($"Model '{Name}': epochs must be >= 0, received {epochs}.");
         if (validationSplit < 0 || validationSplit >= 1)
             throw new ArgumentException($"Model '{Name}': validationSplit must be in [0, 1), received {validationSplit}.");
         if (validationSplit > 0)
         {
             // As Keras: the last fraction of the samples, taken before shuffling.
-            int n = x.Dims[0], validation = (int)Math.Floor(n * validationSplit);
+            int n = x[0].Dims[0], validation = (int)Math.Floor(n * validationSplit);
             if (validation == 0 || validation == n)
                 throw new ArgumentException($"Model '{Name}': validationSplit {validationSplit} of {n} samples leaves an empty training or validation set.");
             validationData = (Batches.Rows(x, n - validation, validation), Batches.Rows(y, n - validation, validation));
@@ -94,21 +115,21 @@ public partial class Model
         return history;
     }
 
-    private DataParallel StartDataParallel(Tensor x, int batchSize, ref int verbose)
+    private DataParallel StartDataParallel(Tensor[] x, int batchSize, ref int verbose)
     {
         var replicas = new DataParallel(Communicator.World);
         if (batchSize < replicas.Size)
             throw new ArgumentException($"Model '{Name}': distributed Fit needs a global batchSize >= the number of ranks ({replicas.Size}), received {batchSize}.");
         if (!replicas.Communicator.IsRoot) (verbose, IsNonRootReplica) = (0, true);
-        if (!Built) Build(Batches.Rows(x, 0, 1).Shape);
+        if (!Built) Build(Batches.Rows(x[0], 0, 1).Shape);
         replicas.BroadcastWeights(Weights);
         return replicas;
     }
 
-    private Dictionary<string, double> TrainEpoch(Tensor x, Tensor y, int batchSize, bool shuffle, int epoch, int epochs,
-        int verbose, List<Callback> callbacks, (Tensor x, Tensor y)? validationData, DataParallel? replicas)
+    private Dictionary<string, double> TrainEpoch(Tensor[] x, Tensor[] y, int batchSize, bool shuffle, int epoch, int epochs,
+        int verbose, List<Callback> callbacks, (Tensor[] x, Tensor[] y)? validationData, DataParallel? replicas)
     {
-        int n = x.Dims[0], steps = (n + batchSize - 1) / batchSize;
+        int n = x[0].Dims[0], steps = (n + batchSize - 1) / batchSize;
         var order = shuffle ? NormLabRandom.Permutation(n) : Enumerable.Range(0, n).ToArray();
         if (replicas != null)
         {
@@ -121,8 +142,8 @@ public partial class Model
                     Console.WriteLine($"Note: the last {n % batchSize} sample(s) of each epoch are skipped (fewer than the {replicas.Size} ranks).");
             }
         }
-        var lossMean = new RunningMean();
-        metrics.ForEach(m => m.Reset());
+        var lossMeans = new RunningMeans(heads.Count);
+        ResetMetrics();
         ProgressBar.EpochHeader(verbose, epoch, epochs);
         var progress = new ProgressBar(verbose, steps);
         var logs = new Dictionary<string, double>();
@@ -131,16 +152,16 @@ public partial class Model
         {
             int start = step * batchSize, count = Math.Min(batchSize, n - start);
             var (shardStart, shardCount) = replicas == null ? (0, count) : DataParallel.Shard(count, replicas.Rank, replicas.Size);
-            var xb = Batches.Gather(x, order, start + shardStart, shardCount);
-            var yb = Batches.Gather(y, order, start + shardStart, shardCount);
-            double stepLoss = TrainStep(xb, yb, replicas, count);
-            lossMean.Add(stepLoss, count);
+            var xb = x.Select(t => Batches.Gather(t, order, start + shardStart, shardCount)).ToArray();
+            var yb = y.Select(t => Batches.Gather(t, order, start + shardStart, shardCount)).ToArray();
+            var (stepLoss, outputLosses) = TrainStep(xb, yb, replicas, count);
+            lossMeans.Add(stepLoss, outputLosses, count);
             if (!double.IsFinite(stepLoss) && !warned && verbose > 0)
             {
                 Console.WriteLine($"\nWarning: the loss is {stepLoss} at epoch {epoch + 1}, step {step + 1}.");
                 warned = true;
             }
-            logs = CurrentLogs(lossMean.Value);
+            logs = CurrentLogs(lossMeans);
             progress.Update(step + 1, logs);
             var batchLogs = new Dictionary<string, double>(logs) { ["loss"] = stepLoss };
             callbacks.ForEach(c => c.OnBatchEnd(step, batchLogs));
@@ -155,47 +176,53 @@ public partial class Model
     /// One forward, backward and optimizer step on a batch; returns the batch loss. Distributed, the
     /// batch is this rank's shard of <paramref name="globalCount"/> samples and the loss is the global one.
     /// </summary>
-    internal double TrainStep(Tensor xb, Tensor yb, DataParallel? replicas = null, int globalCount = 0)
+    internal (double loss, double[] outputLosses) TrainStep(Tensor[] xb, Tensor[] yb, DataParallel? replicas = null, int globalCount = 0)
     {
         var weights = TrainableWeights;
         foreach (var w in weights) w.Grad = null;
-        var prediction = Call(xb, training: true);
-        var total = loss!.Compute(yb, prediction);
+        var predictions = CallOnList(xb, training: true);
+        var (total, outputLosses) = ComputeLosses(yb, predictions);
         foreach (var penalty in RegularizationPenalties()) total = Ops.Add(total, penalty);
         // Distributed: the shard's share n_r / N of the global loss, so gradients simply sum over ranks.
-        double share = replicas == null ? 1 : (double)xb.Dims[0] / globalCount;
+        double share = replicas == null ? 1 : (double)xb[0].Dims[0] / globalCount;
         if (total.RequiresGrad) total.Backward(replicas == null ? null : Tensor.Full(total.Shape, share));
         double stepLoss = total.Item() * share;
         if (replicas != null) stepLoss = replicas.AllreduceGradients(weights, stepLoss);
         optimizer!.Apply(weights);
         ApplyConstraints();
-        if (replicas != null && metrics.Count > 0)
+        // Distributed, each output's own loss is this shard's (the total above is the global one).
+        if (replicas != null && heads.Any(h => h.Metrics.Count > 0))
         {
             var counts = replicas.ShardCounts(globalCount);
-            (yb, prediction) = replicas.Gather(yb, prediction, counts);
+            for (int i = 0; i < heads.Count; i++) (yb[i], predictions[i]) = replicas.Gather(yb[i], predictions[i], counts);
         }
-        using (Tape.NoGrad()) metrics.ForEach(m => m.Update(yb, prediction));
-        return stepLoss;
+        using (Tape.NoGrad()) UpdateMetrics(yb, predictions);
+        return (stepLoss, outputLosses);
     }
 
     /// <summary>The loss and metrics on (x, y) with layers in inference mode.</summary>
-    public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0)
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0) =>
+        Evaluate([x], [y], batchSize, verbose);
+
+    /// <summary>The loss and metrics of a model with several inputs or outputs: one array per input and per output.</summary>
+    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32, int verbose = 0)
     {
         RequireCompiled("Evaluate");
-        CheckData(x, y, batchSize, "Evaluate");
+        CheckArrays(x, y, batchSize, "Evaluate");
         using var _ = Tape.NoGrad();
-        int n = x.Dims[0];
-        var lossMean = new RunningMean();
-        metrics.ForEach(m => m.Reset());
+        int n = x[0].Dims[0];
+        var lossMeans = new RunningMeans(heads.Count);
+        ResetMetrics();
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
             var yb = Batches.Rows(y, start, count);
-            var prediction = Call(Batches.Rows(x, start, count), training: false);
-            lossMean.Add(loss!.Compute(yb, prediction).Item(), count);
-            metrics.ForEach(m => m.Update(yb, prediction));
+            var predictions = CallOnList(Batches.Rows(x, start, count), training: false);
+            var (total, outputLosses) = ComputeLosses(yb, predictions);
+            lossMeans.Add(total.Item(), outputLosses, count);
+            UpdateMetrics(yb, predictions);
         }
-        var logs = CurrentLogs(lossMean.Value);
+        var logs = CurrentLogs(lossMeans);
         if (verbose > 0) Console.WriteLine(string.Join(" - ", logs.Select(kv => $"{kv.Key}: {kv.Value:F4}")));
         return logs;
     }
@@ -203,44 +230,67 @@ public partial class Model
     /// <summary>The outputs for x, computed in batches with layers in inference mode.</summary>
     public Tensor Predict(Tensor x, int batchSize = 32)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        if (batchSize < 1) throw new ArgumentException($"Model '{Name}': batchSize must be >= 1, received {batchSize}.");
-        if (x.Rank == 0 || x.Dims[0] == 0) throw new ArgumentException($"Model '{Name}': Predict received an empty dataset of shape {Shapes.Format(x.Dims)}.");
-        using var _ = Tape.NoGrad();
-        var parts = new List<Tensor>();
-        for (int start = 0; start < x.Dims[0]; start += batchSize)
-            parts.Add(Call(Batches.Rows(x, start, Math.Min(batchSize, x.Dims[0] - start)), training: false));
-        return parts.Count == 1 ? parts[0] : Ops.Concat(parts, 0);
+        if (OutputNames.Count != 1)
+            throw new ArgumentException($"Model '{Name}': has {OutputNames.Count} outputs; Predict([...]) returns one array per output.");
+        return Predict([x], batchSize)[0];
     }
 
-    private Dictionary<string, double> CurrentLogs(double lossValue)
+    /// <summary>The outputs of a model with several inputs or outputs: one array per input in, one per output out.</summary>
+    public Tensor[] Predict(Tensor[] x, int batchSize = 32)
     {
-        var logs = new Dictionary<string, double> { ["loss"] = lossValue };
-        foreach (var metric in metrics) logs[metric.Name] = metric.Result();
+        ArgumentNullException.ThrowIfNull(x);
+        if (batchSize < 1) throw new ArgumentException($"Model '{Name}': batchSize must be >= 1, received {batchSize}.");
+        if (x.Length == 0 || x[0] == null || x[0].Rank == 0 || x[0].Dims[0] == 0)
+            throw new ArgumentException($"Model '{Name}': Predict received an empty dataset{(x.Length > 0 && x[0] != null ? $" of shape {Shapes.Format(x[0].Dims)}" : "")}.");
+        CheckArrays(x, null, batchSize, "Predict");
+        using var _ = Tape.NoGrad();
+        int n = x[0].Dims[0];
+        var parts = new List<Tensor[]>();
+        for (int start = 0; start < n; start += batchSize)
+            parts.Add(CallOnList(Batches.Rows(x, start, Math.Min(batchSize, n - start)), training: false));
+        return Enumerable.Range(0, parts[0].Length)
+            .Select(o => parts.Count == 1 ? parts[0][o] : Ops.Concat(parts.Select(p => p[o]).ToList(), 0)).ToArray();
+    }
+
+    /// <summary>"loss", then for several outputs each output's "{name}_loss", then "{prefix}{metric}" per output.</summary>
+    private Dictionary<string, double> CurrentLogs(RunningMeans losses)
+    {
+        var logs = new Dictionary<string, double> { ["loss"] = losses.Total };
+        if (heads.Count > 1)
+            for (int i = 0; i < heads.Count; i++) logs[heads[i].Prefix + "loss"] = losses.Output(i);
+        foreach (var head in heads)
+            foreach (var metric in head.Metrics) logs[head.Prefix + metric.Name] = metric.Result();
         return logs;
+    }
+
+    private void ResetMetrics() => heads.ForEach(h => h.Metrics.ForEach(m => m.Reset()));
+
+    private void UpdateMetrics(IReadOnlyList<Tensor> ys, IReadOnlyList<Tensor> predictions)
+    {
+        for (int i = 0; i < heads.Count; i++) heads[i].Metrics.ForEach(m => m.Update(ys[i], predictions[i]));
     }
 
     private void RequireCompiled(string method)
     {
-        if (loss == null || optimizer == null)
+        if (heads.Count == 0 || optimizer == null)
             throw new InvalidOperationException($"Model '{Name}': you must call Compile() before {method}().");
     }
 
-    private void CheckData(Tensor x, Tensor y, int batchSize, string method)
+    /// <summary>Means weighted by batch size, as Keras averages the loss over an epoch: the total and each output's.</summary>
+    private sealed class RunningMeans(int outputs)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        if (batchSize < 1) throw new ArgumentException($"Model '{Name}': batchSize must be >= 1, received {batchSize}.");
-        if (x.Rank == 0 || x.Dims[0] == 0) throw new ArgumentException($"Model '{Name}': {method} received an empty dataset (x has shape {Shapes.Format(x.Dims)}).");
-        if (y.Rank == 0 || y.Dims[0] != x.Dims[0])
-            throw new ArgumentException($"Model '{Name}': x has {x.Dims[0]} samples but y has shape {Shapes.Format(y.Dims)}; they must have the same first dimension.");
-    }
-
-    /// <summary>A mean weighted by batch size, as Keras averages the loss over an epoch.</summary>
-    private sealed class RunningMean
-    {
+        private readonly double[] outputTotals = new double[outputs];
         private double total, count;
-        internal void Add(double value, int weight) { total += value * weight; count += weight; }
-        internal double Value => count == 0 ? 0 : total / count;
+
+        internal void Add(double value, double[] outputValues, int weight)
+        {
+            total += value * weight;
+            for (int i = 0; i < outputTotals.Length; i++) outputTotals[i] += outputValues[i] * weight;
+            count += weight;
+        }
+
+        internal double Total => count == 0 ? 0 : total / count;
+
+        internal double Output(int i) => count == 0 ? 0 : outputTotals[i] / count;
     }
 }

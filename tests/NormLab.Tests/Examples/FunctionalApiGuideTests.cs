@@ -60,6 +60,15 @@ public class FunctionalApiGuideTests : IDisposable
     }
 
     [Fact]
+    public void TicketClassifier_TrainsWithLossesByOutputName()
+    {
+        NormLabRandom.SetSeed(6);
+        var history = FunctionalApiGuide.TrainTicketClassifier(samples: 16, epochs: 1, bodyLength: 12);
+        Assert.Equal(["loss", "priority_loss", "department_loss"], history.Keys);
+        Assert.Equal(history["priority_loss"][0] + 0.2 * history["department_loss"][0], history["loss"][0], 1e-5);
+    }
+
+    [Fact]
     public void SharedEmbedding_WeightsOnce_SharingSurvivesSaveAndLoad()
     {
         NormLabRandom.SetSeed(3);
