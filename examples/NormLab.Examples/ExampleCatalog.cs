@@ -12,5 +12,7 @@ public static class ExampleCatalog
         ["mlp-batchnorm"] = MlpBatchNorm.Run,
         ["mlp-batchnorm-explicit"] = MlpBatchNorm.RunExplicit,
         ["sequential-add"] = SequentialAdd.Run,
+        ["guide-toy-resnet"] = Guides.FunctionalApiGuide.TrainToyResNet,
+        ["guide-subclassed-model"] = (samples, epochs, _) => Guides.SubclassingGuide.TrainSubclassedModel(samples, epochs).history,
     };
 }

@@ -98,6 +98,16 @@ public static class FunctionalApiGuide
         return new Model(inputs, outputs, name: "toy_resnet");
     }
 
+    /// <summary>Trains the toy ResNet as the guide does (RMSprop, sparse cross-entropy from logits, accuracy) on random 32×32×3 images.</summary>
+    public static History TrainToyResNet(int samples, int epochs, int verbose)
+    {
+        var model = ToyResNet();
+        model.Compile(optimizer: new Optimizers.RMSprop(learningRate: 1e-3),
+            loss: new Losses.SparseCategoricalCrossentropy(fromLogits: true), metrics: ["accuracy"]);
+        return model.Fit(Tensor.Rand(samples, 32, 32, 3), Tensor.RandInt(0, 10, samples), epochs: epochs, batchSize: 64,
+            validationSplit: 0.2, verbose: verbose);
+    }
+
     /// <summary>
     /// All models are callable, just like layers: three models of one Dense(1) each, called on one input and
     /// summed into an ensemble (the guide averages them; NormLab's Average layer comes with the merge layers).
