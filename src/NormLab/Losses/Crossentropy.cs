@@ -3,7 +3,7 @@ namespace NormLab.Losses;
 /// <summary>
 /// Cross-entropy with integer labels (batch) or (batch, 1) against class scores (batch, classes).
 /// From probabilities, Keras first renormalizes each row to sum 1 and clips to [1e-7, 1 - 1e-7]; a
-/// softmax output is read through its logits (see <see cref="CrossentropyMath"/>). Keras's sparse
+/// softmax output is read through its logits, as tf.keras does. Keras's sparse
 /// cross-entropy has no label smoothing.
 /// </summary>
 /// <param name="fromLogits">Whether predictions are logits (Keras's from_logits).</param>
