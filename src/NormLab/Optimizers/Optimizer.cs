@@ -13,19 +13,20 @@ namespace NormLab.Optimizers;
 /// </summary>
 public abstract partial class Optimizer
 {
+    // Keras's string names; a saved config's class name (e.g. "RMSprop") finds its entry case-insensitively.
     private static readonly NamedRegistry<Optimizer> Registry = new("optimizer", new()
     {
-        ["Adam"] = c => new Adam(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.999), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
-        ["AdamW"] = c => new AdamW(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.999), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
-        ["SGD"] = c => new SGD(momentum: c.GetDouble("momentum", 0), nesterov: c.GetBool("nesterov", false)).Configure(c),
-        ["RMSprop"] = c => new RMSprop(rho: c.GetDouble("rho", 0.9), momentum: c.GetDouble("momentum", 0), epsilon: c.GetDouble("epsilon", 1e-7),
+        ["adam"] = c => new Adam(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.999), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
+        ["adamw"] = c => new AdamW(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.999), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
+        ["sgd"] = c => new SGD(momentum: c.GetDouble("momentum", 0), nesterov: c.GetBool("nesterov", false)).Configure(c),
+        ["rmsprop"] = c => new RMSprop(rho: c.GetDouble("rho", 0.9), momentum: c.GetDouble("momentum", 0), epsilon: c.GetDouble("epsilon", 1e-7),
             centered: c.GetBool("centered", false)).Configure(c),
-        ["Nadam"] = c => new Nadam(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.999), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
-        ["Adagrad"] = c => new Adagrad(initialAccumulatorValue: c.GetDouble("initial_accumulator_value", 0.1), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
-        ["Adadelta"] = c => new Adadelta(rho: c.GetDouble("rho", 0.95), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
-        ["Adamax"] = c => new Adamax(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.999), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
-        ["Lion"] = c => new Lion(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.99)).Configure(c),
-        ["Adafactor"] = c => new Adafactor(beta2Decay: c.GetDouble("beta_2_decay", -0.8), epsilon1: c.GetDouble("epsilon_1", 1e-30),
+        ["nadam"] = c => new Nadam(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.999), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
+        ["adagrad"] = c => new Adagrad(initialAccumulatorValue: c.GetDouble("initial_accumulator_value", 0.1), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
+        ["adadelta"] = c => new Adadelta(rho: c.GetDouble("rho", 0.95), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
+        ["adamax"] = c => new Adamax(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.999), epsilon: c.GetDouble("epsilon", 1e-7)).Configure(c),
+        ["lion"] = c => new Lion(beta1: c.GetDouble("beta_1", 0.9), beta2: c.GetDouble("beta_2", 0.99)).Configure(c),
+        ["adafactor"] = c => new Adafactor(beta2Decay: c.GetDouble("beta_2_decay", -0.8), epsilon1: c.GetDouble("epsilon_1", 1e-30),
             epsilon2: c.GetDouble("epsilon_2", 1e-3), clipThreshold: c.GetDouble("clip_threshold", 1.0), relativeStep: c.GetBool("relative_step", true)).Configure(c),
     });
 
