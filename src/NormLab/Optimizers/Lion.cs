@@ -34,10 +34,13 @@ public sealed class Lion(LearningRateSchedule? learningRate = null, double beta1
         for (int i = 0; i < weight.Length; i++)
         {
             float g = gradient[i];
-            weight[i] -= lr * MathF.Sign(m[i] * b1 + g * (1 - b1));
+            weight[i] -= lr * Sign(m[i] * b1 + g * (1 - b1));
             m[i] = m[i] * b2 + g * (1 - b2);
         }
     }
+
+    // The sign that keeps a NaN (as Keras's ops.sign); MathF.Sign would throw on one.
+    private static float Sign(float v) => v > 0 ? 1 : v < 0 ? -1 : v;
 
     /// <inheritdoc/>
     protected override void WriteConfig(JsonObject config)

@@ -104,8 +104,8 @@ public abstract partial class Optimizer
         {
             float shrink = (float)(decay * learningRate);
             // Scalar math: w -= w * weightDecay * lr
-            foreach (var w in trained)
-                for (int i = 0; i < w.Size; i++) w.Data[i] -= w.Data[i] * shrink;
+            foreach (var data in trained.Select(w => w.Data))
+                for (int i = 0; i < data.Length; i++) data[i] -= data[i] * shrink;
         }
         BeginStep();
         for (int i = 0; i < trained.Count; i++) Update(trained[i].Data, trained[i].Dims, gradients[i], SlotsOf(trained[i]), learningRate);
@@ -204,9 +204,9 @@ public abstract partial class Optimizer
     /// <paramref name="maxExcluded"/> (a beta of 1 would divide by 1 - 1 in Adam's bias correction).</summary>
     protected static double InRange(string optimizer, string name, double value, double min, double max, bool maxExcluded = false)
     {
-        if (!(value >= min && (maxExcluded ? value < max : value <= max)))
-            throw new ArgumentException($"{optimizer}: {name} must be in [{min}, {max}{(maxExcluded ? ")" : "]")}, received {value}.");
-        return value;
+        if (value >= min && (maxExcluded ? value < max : value <= max)) return value;
+        string range = max == double.MaxValue ? $">= {min}" : min == double.MinValue ? $"<= {max}" : $"in [{min}, {max}{(maxExcluded ? ")" : "]")}";
+        throw new ArgumentException($"{optimizer}: {name} must be {range}, received {value}.");
     }
 
     /// <summary>The saved form: <c>{"class_name", "config"}</c> with Keras's names for every hyperparameter
