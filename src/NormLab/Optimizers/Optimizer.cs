@@ -120,7 +120,7 @@ public abstract partial class Optimizer
     /// <param name="weight">The weight's values, updated in place.</param>
     /// <param name="shape">The weight's shape.</param>
     /// <param name="gradient">The gradient after clipping.</param>
-    /// <param name="state">The arrays named by <see cref="SlotNames"/>, zeros before the first step.</param>
+    /// <param name="state">The arrays named by <see cref="SlotNames"/>, at <see cref="SlotInitialValue"/> before the first step.</param>
     /// <param name="learningRate">The learning rate of this step.</param>
     protected abstract void Update(float[] weight, ReadOnlySpan<int> shape, float[] gradient, float[][] state, double learningRate);
 
