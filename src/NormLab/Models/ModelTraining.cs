@@ -80,6 +80,7 @@ public partial class Model
                 history.Append(logs);
                 callbackList.ForEach(c => c.OnEpochEnd(epoch, logs));
             }
+            if (epochs > 0) optimizer!.FinalizeVariableValues(TrainableWeights);   // As Keras: EMA weights replace the trained ones.
             callbackList.ForEach(c => c.OnTrainEnd());
         }
         catch (Exception e) when (replicas != null && replicas.Size > 1)
