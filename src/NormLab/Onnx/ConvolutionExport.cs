@@ -7,19 +7,22 @@ namespace NormLab.Onnx;
 /// <summary>Conv2D and the 2-D poolings, as ONNX's channels-first Conv, MaxPool and AveragePool.</summary>
 internal static class ConvolutionExport
 {
-    internal static OnnxValue Conv2D(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
+    internal static OnnxValue Conv2D(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs) =>
+        Conv2DWith(g, (Conv2D)layer, inputs[0], ((Conv2D)layer).Kernel!);
+
+    /// <summary>The Conv2D layer with <paramref name="kernelValues"/> in place of its own kernel (weight wrappers).</summary>
+    internal static OnnxValue Conv2DWith(OnnxGraph g, Conv2D conv, OnnxValue input, Tensor kernelValues)
     {
-        var conv = (Conv2D)layer;
-        var x = g.Layout(inputs[0], channelsFirst: true);
+        var x = g.Layout(input, channelsFirst: true);
         // NormLab's kernel is (kh, kw, in, out); ONNX's is (out, in, kh, kw).
-        var kernel = g.Initializer(layer.Name + "/kernel", Permute(conv.Kernel!, [3, 2, 0, 1]));
-        string[] operands = conv.Bias == null ? [x.Name, kernel] : [x.Name, kernel, g.Initializer(layer.Name + "/bias", conv.Bias)];
-        var y = g.Node("Conv", layer.Name, operands,
+        var kernel = g.Initializer(conv.Name + "/kernel", Permute(kernelValues, [3, 2, 0, 1]));
+        string[] operands = conv.Bias == null ? [x.Name, kernel] : [x.Name, kernel, g.Initializer(conv.Name + "/bias", conv.Bias)];
+        var y = g.Node("Conv", conv.Name, operands,
             Attr("kernel_shape", [conv.KernelSize.Height, conv.KernelSize.Width]),
             Attr("strides", [conv.Strides.Height, conv.Strides.Width]),
             Attr("dilations", [conv.DilationRate.Height, conv.DilationRate.Width]),
             Attr("pads", Pads(x.Shape, conv.KernelSize, conv.Strides, conv.DilationRate, conv.Padding)));
-        return x with { Name = OnnxActivations.Apply(g, layer.Name, y, conv.Activation.Name) };
+        return x with { Name = OnnxActivations.Apply(g, conv.Name, y, conv.Activation.Name) };
     }
 
     internal static OnnxValue Pooling(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)

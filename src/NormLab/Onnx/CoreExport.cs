@@ -7,13 +7,16 @@ namespace NormLab.Onnx;
 /// <summary>Dense, Activation, Dropout, Flatten, Embedding and the merge layers.</summary>
 internal static class CoreExport
 {
-    internal static OnnxValue Dense(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
+    internal static OnnxValue Dense(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs) =>
+        DenseWith(g, (Dense)layer, inputs[0], ((Dense)layer).Kernel!);
+
+    /// <summary>The Dense layer with <paramref name="kernel"/> in place of its own (the weight wrappers fold theirs in).</summary>
+    internal static OnnxValue DenseWith(OnnxGraph g, Dense dense, OnnxValue input, Tensor kernel)
     {
-        var dense = (Dense)layer;
-        var x = g.Layout(inputs[0], channelsFirst: false);
-        var y = g.Node("MatMul", layer.Name, [x.Name, g.Initializer(layer.Name + "/kernel", dense.Kernel!)]);
-        if (dense.Bias != null) y = g.Node("Add", layer.Name, [y, g.Initializer(layer.Name + "/bias", dense.Bias)]);
-        return x with { Name = OnnxActivations.Apply(g, layer.Name, y, dense.Activation.Name) };
+        var x = g.Layout(input, channelsFirst: false);
+        var y = g.Node("MatMul", dense.Name, [x.Name, g.Initializer(dense.Name + "/kernel", kernel)]);
+        if (dense.Bias != null) y = g.Node("Add", dense.Name, [y, g.Initializer(dense.Name + "/bias", dense.Bias)]);
+        return x with { Name = OnnxActivations.Apply(g, dense.Name, y, dense.Activation.Name) };
     }
 
     internal static OnnxValue Activation(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)

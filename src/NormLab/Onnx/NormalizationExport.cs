@@ -79,7 +79,7 @@ internal static class NormalizationExport
     }
 
     /// <summary>ONNX BatchNormalization from the layer's moving_mean and moving_variance (BN, tracked IN).</summary>
-    private static OnnxValue MovingStatistics(OnnxGraph g, Layer layer, OnnxValue input, double epsilon)
+    internal static OnnxValue MovingStatistics(OnnxGraph g, Layer layer, OnnxValue input, double epsilon)
     {
         var x = g.Layout(input, channelsFirst: true);
         var (scale, bias) = Affine(g, layer, x.Shape[^1]);
