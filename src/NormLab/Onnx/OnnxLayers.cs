@@ -20,6 +20,7 @@ internal static class OnnxLayers
         [typeof(Embedding)] = CoreExport.Embedding,
         [typeof(Add)] = CoreExport.Add,
         [typeof(Concatenate)] = CoreExport.Concatenate,
+        [typeof(LSTM)] = RecurrentExport.Lstm,
         [typeof(Conv2D)] = ConvolutionExport.Conv2D,
         [typeof(MaxPooling2D)] = ConvolutionExport.Pooling,
         [typeof(AveragePooling2D)] = ConvolutionExport.Pooling,

@@ -56,6 +56,8 @@ public class OnnxExportTests
             new WeightNormalization(new Conv2D(2, (1, 1), activation: "relu")), new Flatten(), new WeightNormalization(new Dense(3)), new SpectralNormalization(new Dense(2))]), [2, 6, 6, 2]),
         new("modern", () => new Sequential([new DynamicTanh(), new Dense(8), new ScaleNorm(), new LayerScale()]), [2, 5, 6]),
         new("vit_stem", () => new Sequential([new PatchEmbedding(2, 6), new PositionEmbedding(9), new DynamicTanh()]), [2, 6, 4, 3]),
+        new("lstm", () => new Sequential([new LSTM(5, returnSequences: true), new LayerNormalization(), new LSTM(3), new Dense(2)]), [2, 4, 3]),
+        new("lstm_no_bias", () => new Sequential([new LSTM(4, useBias: false)]), [3, 2, 5]),
         new("nested_sequential", () => new Sequential([new Sequential([new Dense(4, activation: "relu"), new LayerNormalization()]), new Dense(2)]), [2, 3]),
     ];
 
