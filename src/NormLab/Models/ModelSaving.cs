@@ -7,8 +7,8 @@ namespace NormLab;
 public partial class Model
 {
     /// <summary>
-    /// Saves architecture, weights (moving statistics included) and compile settings to one file,
-    /// atomically. Optimizer state is not saved: a loaded model restarts its optimizer.
+    /// Saves architecture, weights (moving statistics included), compile settings and the optimizer (every
+    /// hyperparameter, its schedule and its state) to one file, atomically: training resumes where it stopped.
     /// </summary>
     public void Save(string path) => ModelFile.Save(this, path);
 
@@ -50,8 +50,7 @@ public partial class Model
         JsonNode PerOutput(Func<OutputHead, JsonNode> value) => heads.Count == 1 ? value(heads[0]) : new JsonArray(heads.Select(value).ToArray());
         var config = new JsonObject
         {
-            ["optimizer"] = optimizer.GetType().Name.ToLowerInvariant(),
-            ["learning_rate"] = optimizer.LearningRate,
+            ["optimizer"] = optimizer.GetConfig(),
             ["loss"] = PerOutput(h => h.Loss.Name),
             ["from_logits"] = PerOutput(h => h.Loss.FromLogits),
             ["metrics"] = PerOutput(h => new JsonArray(h.Metrics.Select(m => (JsonNode)m.Name).ToArray())),
@@ -62,8 +61,9 @@ public partial class Model
 
     internal void CompileFromConfig(JsonObject config)
     {
-        var restored = Optimizers.Optimizer.Get(config["optimizer"]!.GetValue<string>());
-        restored.LearningRate = config["learning_rate"]!.GetValue<double>();
+        var restored = Optimizers.Optimizer.FromConfig(config["optimizer"]);
+        // Files from before the optimizer's config was saved hold its name and learning rate only.
+        if (config["learning_rate"] is JsonValue learningRate) restored.LearningRate = learningRate.GetValue<double>();
         static List<Metric> Metrics(JsonNode? names) => names!.AsArray().Select(m => Metric.Get(m!.GetValue<string>())).ToList();
         if (config["loss"] is JsonArray losses)
         {

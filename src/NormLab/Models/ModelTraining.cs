@@ -101,6 +101,7 @@ public partial class Model
                 history.Append(logs);
                 callbackList.ForEach(c => c.OnEpochEnd(epoch, logs));
             }
+            if (epochs > 0) optimizer!.FinalizeVariableValues(TrainableWeights);   // As Keras: EMA weights replace the trained ones.
             callbackList.ForEach(c => c.OnTrainEnd());
         }
         catch (Exception e) when (replicas != null && replicas.Size > 1)
@@ -263,11 +264,11 @@ public partial class Model
         return logs;
     }
 
-    private void ResetMetrics() => heads.ForEach(h => h.Metrics.ForEach(m => m.Reset()));
+    private void ResetMetrics() => heads.ForEach(h => h.Metrics.ForEach(m => m.ResetState()));
 
     private void UpdateMetrics(IReadOnlyList<Tensor> ys, IReadOnlyList<Tensor> predictions)
     {
-        for (int i = 0; i < heads.Count; i++) heads[i].Metrics.ForEach(m => m.Update(ys[i], predictions[i]));
+        for (int i = 0; i < heads.Count; i++) heads[i].Metrics.ForEach(m => m.UpdateState(ys[i], predictions[i]));
     }
 
     private void RequireCompiled(string method)

@@ -36,6 +36,7 @@ internal static class ModelFile
                 stream.Write(Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
             using (var stream = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
                 WeightsFile.Write(stream, model);
+            Optimizers.OptimizerFile.Write(zip, model);
         });
     }
 
@@ -54,6 +55,7 @@ internal static class ModelFile
             model.Build(shape);
             WeightsFile.Assign(model, SafeTensors.Read(ReadEntry(zip, WeightsEntry)));
             if (config["compile"] is JsonObject compile) model.CompileFromConfig(compile);
+            Optimizers.OptimizerFile.Read(model, name => zip.GetEntry(name) == null ? null : ReadEntry(zip, name));
             return model;
         }
         // Any failure while reading a file that exists means the file is not a valid model: malformed
