@@ -31,6 +31,23 @@ public static class SequentialModelGuide
         return model;
     }
 
-    /// <summary>Pop-free incremental building: a model that is not built yet has no weights and Summary says so.</summary>
+    /// <summary>
+    /// Feature extraction with a Sequential model: once built, its Inputs and each layer's Output exist, so a
+    /// functional model can return every intermediate output, or one layer's found by name.
+    /// </summary>
+    public static (Tensor[] all, Tensor intermediate) FeatureExtraction()
+    {
+        var initialModel = new Sequential([
+            new Conv2D(32, 5, strides: 2, activation: "relu", inputShape: [250, 250, 3]),
+            new Conv2D(32, 3, activation: "relu", name: "my_intermediate_layer"),
+            new Conv2D(32, 3, activation: "relu"),
+        ]);
+        var featureExtractor = new Model(inputs: initialModel.Inputs, outputs: initialModel.Layers.Select(layer => layer.Output).ToList());
+        var oneLayer = new Model(inputs: initialModel.Inputs, outputs: [initialModel.GetLayer("my_intermediate_layer").Output]);
+        var x = Tensor.Ones(1, 250, 250, 3);
+        return (featureExtractor.Call([x]), oneLayer.Predict(x));
+    }
+
+    /// <summary>Incremental building: a model that is not built yet has no weights and Summary says so.</summary>
     public static Sequential Unbuilt() => new([new Dense(2, activation: "relu"), new Dense(3, activation: "relu"), new Dense(4)]);
 }

@@ -62,21 +62,27 @@ public partial class Model : Layer
     /// <summary>Whether the model is a graph of layer calls built from <see cref="Input"/>s.</summary>
     public bool IsFunctional => graphInputs != null;
 
-    /// <summary>A functional model's inputs, in order (Keras's <c>model.inputs</c>).</summary>
-    public IReadOnlyList<Input> Inputs => graphInputs ?? throw NotFunctional("Inputs");
+    /// <summary>The model's symbolic inputs, in order (Keras's <c>model.inputs</c>): a functional model's, or a built Sequential's.</summary>
+    public IReadOnlyList<Input> Inputs => graphInputs ?? TracedInputs ?? throw NotFunctional("Inputs");
 
-    /// <summary>A functional model's outputs, in order (Keras's <c>model.outputs</c>).</summary>
-    public IReadOnlyList<SymbolicTensor> Outputs => graphOutputs ?? throw NotFunctional("Outputs");
+    /// <summary>The model's symbolic outputs, in order (Keras's <c>model.outputs</c>): a functional model's, or a built Sequential's.</summary>
+    public IReadOnlyList<SymbolicTensor> Outputs => graphOutputs ?? TracedOutputs ?? throw NotFunctional("Outputs");
+
+    /// <summary>A built Sequential's symbolic input (its layers were called on it), as Keras 3 builds a Sequential as a graph.</summary>
+    private protected virtual IReadOnlyList<Input>? TracedInputs => null;
+
+    /// <summary>A built Sequential's symbolic output.</summary>
+    private protected virtual IReadOnlyList<SymbolicTensor>? TracedOutputs => null;
 
     /// <summary>The output names (their layers' names), as Keras names a model's outputs for losses and metrics.</summary>
     public IReadOnlyList<string> OutputNames => graphOutputs?.Select(o => o.Layer?.Name ?? ((Input)o).Name).ToList() ?? [Name];
 
     /// <summary>A functional model's only input (Keras's <c>model.input</c>).</summary>
-    public override SymbolicTensor Input => graphInputs is [var only] ? only
+    public override SymbolicTensor Input => (graphInputs ?? TracedInputs) is [var only] ? only
         : graphInputs == null ? base.Input : throw new InvalidOperationException($"Model '{Name}': has {graphInputs.Count} inputs; use Inputs.");
 
     /// <summary>A functional model's only output (Keras's <c>model.output</c>).</summary>
-    public override SymbolicTensor Output => graphOutputs is [var only] ? only
+    public override SymbolicTensor Output => (graphOutputs ?? TracedOutputs) is [var only] ? only
         : graphOutputs == null ? base.Output : throw new InvalidOperationException($"Model '{Name}': has {graphOutputs.Count} outputs; use Outputs.");
 
     /// <summary>The layer called <paramref name="name"/> (Keras's <c>model.get_layer(name)</c>).</summary>
@@ -190,5 +196,5 @@ public partial class Model : Layer
     internal IReadOnlyList<LayerNode> GraphNodes => graphNodes;
 
     private InvalidOperationException NotFunctional(string what) =>
-        new($"{Describe()}: is not a functional model; {what} exist for models built from Input (new Model(inputs, outputs)).");
+        new($"{Describe()}: has no symbolic {what}: they exist for functional models (new Model(inputs, outputs)) and built Sequential models.");
 }

@@ -15,6 +15,9 @@ namespace NormLab;
 /// </code></example>
 public sealed class Sequential : Model
 {
+    private Input? tracedInput;
+    private SymbolicTensor? tracedOutput;
+
     /// <summary>A stack of the given layers (or an empty one to fill with <see cref="Add"/>).</summary>
     public Sequential(IEnumerable<Layer>? layers = null, string? name = null) : base(name ?? UniqueSequentialName())
     {
@@ -30,7 +33,11 @@ public sealed class Sequential : Model
             throw new ArgumentException($"Sequential '{Name}': a layer named '{layer.Name}' is already in the model; layer names must be unique.");
         if (layer is MultiInputLayer)
             throw new ArgumentException($"Sequential '{Name}': {layer.GetType().Name} takes several inputs; use the functional Model instead.");
-        if (Built) layer.Build(OutputShape());
+        if (Built)
+        {
+            layer.Build(OutputShape());
+            tracedOutput = layer.Call(tracedOutput!);
+        }
         TrackLayer(layer);
         // The first layer's declared shape, or the shape it was built for (a nested model), builds the stack.
         if (Layers.Count == 1 && (layer.InputShape ?? layer.BuiltInputShape?[1..]) is int[] sample) Build([1, .. sample]);
@@ -46,7 +53,14 @@ public sealed class Sequential : Model
             layer.Build(shape);
             shape = layer.ComputeOutputShape(shape);
         }
+        // As Keras 3, the built stack is also a graph: model.Inputs and each layer's Output exist (feature extraction).
+        tracedInput = new Input(inputShape[1..]);
+        tracedOutput = Layers.Aggregate((SymbolicTensor)tracedInput, (x, layer) => layer.Call(x));
     }
+
+    private protected override IReadOnlyList<Input>? TracedInputs => tracedInput is null ? null : [tracedInput];
+
+    private protected override IReadOnlyList<SymbolicTensor>? TracedOutputs => tracedOutput is null ? null : [tracedOutput];
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)

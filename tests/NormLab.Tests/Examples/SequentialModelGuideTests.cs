@@ -33,6 +33,15 @@ public class SequentialModelGuideTests
     }
 
     [Fact]
+    public void FeatureExtraction_EveryLayersOutputOrOneByName()
+    {
+        NormLabRandom.SetSeed(13);
+        var (all, intermediate) = SequentialModelGuide.FeatureExtraction();
+        Assert.Equal([[1, 123, 123, 32], [1, 121, 121, 32], [1, 119, 119, 32]], all.Select(t => t.Shape));
+        Assert.Equal(all[1].ToArray(), intermediate.ToArray());
+    }
+
+    [Fact]
     public void Unbuilt_SummarySaysHowToBuild()
     {
         var model = SequentialModelGuide.Unbuilt();

@@ -91,8 +91,10 @@ public class FunctionalGraphTests
         Assert.Contains("Dense 'shared': has 2 inbound nodes", Assert.Throws<InvalidOperationException>(() => shared.Output).Message);
 
         Assert.Contains("(0, 3)", Assert.Throws<ArgumentException>(() => new Input([0, 3])).Message);
-        var sequential = new Sequential([new Dense(2, inputShape: [3])]);
-        Assert.Contains("not a functional model", Assert.Throws<InvalidOperationException>(() => sequential.Inputs).Message);
+        var sequential = new Sequential([new Dense(2)]);
+        Assert.Contains("has no symbolic Inputs", Assert.Throws<InvalidOperationException>(() => sequential.Inputs).Message);
+        sequential.Build([1, 3]);
+        Assert.Equal([3], sequential.Inputs[0].Shape);
     }
 
     [Fact]
