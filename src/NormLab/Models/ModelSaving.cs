@@ -51,9 +51,9 @@ public partial class Model
         var config = new JsonObject
         {
             ["optimizer"] = optimizer.GetConfig(),
-            ["loss"] = PerOutput(h => h.Loss.Name),
+            ["loss"] = PerOutput(h => CustomObjects.ToConfig(h.Loss, h.Loss.Name)),
             ["from_logits"] = PerOutput(h => h.Loss.FromLogits),
-            ["metrics"] = PerOutput(h => new JsonArray(h.Metrics.Select(m => (JsonNode)m.Name).ToArray())),
+            ["metrics"] = PerOutput(h => new JsonArray(h.Metrics.Select(m => CustomObjects.ToConfig(m, m.Name)).ToArray())),
         };
         if (heads.Count > 1) config["loss_weights"] = new JsonArray(heads.Select(h => (JsonNode)h.Weight).ToArray());
         return config;
@@ -64,15 +64,17 @@ public partial class Model
         var restored = Optimizers.Optimizer.FromConfig(config["optimizer"]);
         // Files from before the optimizer's config was saved hold its name and learning rate only.
         if (config["learning_rate"] is JsonValue learningRate) restored.LearningRate = learningRate.GetValue<double>();
-        static List<Metric> Metrics(JsonNode? names) => names!.AsArray().Select(m => Metric.Get(m!.GetValue<string>())).ToList();
+        static List<Metric> Metrics(JsonNode? names) => names!.AsArray().Select(m => CustomObjects.FromConfig(m, Metric.Get)).ToList();
+        static Losses.Loss Loss(JsonNode? node, JsonNode? fromLogits) =>
+            CustomObjects.FromConfig(node, name => Losses.Loss.Get(name, fromLogits?.GetValue<bool>() ?? false));
         if (config["loss"] is JsonArray losses)
         {
             var fromLogits = config["from_logits"]!.AsArray();
-            Compile(restored, losses.Select((l, i) => Losses.Loss.Get(l!.GetValue<string>(), fromLogits[i]!.GetValue<bool>())).ToList(),
+            Compile(restored, losses.Select((l, i) => Loss(l, fromLogits[i])).ToList(),
                 config["loss_weights"]!.AsArray().Select(w => w!.GetValue<double>()).ToList(),
                 config["metrics"]!.AsArray().Select(Metrics).ToList());
             return;
         }
-        Compile(restored, Losses.Loss.Get(config["loss"]!.GetValue<string>(), config["from_logits"]?.GetValue<bool>() ?? false), Metrics(config["metrics"]));
+        Compile(restored, Loss(config["loss"], config["from_logits"]), Metrics(config["metrics"]));
     }
 }

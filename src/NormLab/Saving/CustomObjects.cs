@@ -54,6 +54,29 @@ internal static class CustomObjects
         }
     }
 
+    /// <summary>
+    /// A loss or metric in the compile settings: its Keras name for NormLab's own, or
+    /// <c>{"class_name", "registered_name", "config": {}}</c> for a user class (rebuilt with its parameterless constructor).
+    /// </summary>
+    internal static JsonNode ToConfig(object value, string name)
+    {
+        var type = value.GetType();
+        if (type.Assembly == typeof(CustomObjects).Assembly) return name;
+        return new JsonObject { ["class_name"] = type.Name, ["registered_name"] = RegisteredName(type), ["config"] = new JsonObject() };
+    }
+
+    /// <summary>Reads <see cref="ToConfig"/>'s output: a name through <paramref name="byName"/>, a user class through customObjects or registration.</summary>
+    internal static T FromConfig<T>(JsonNode? node, Func<string, T> byName) where T : class
+    {
+        if (node is JsonValue value) return byName(value.GetValue<string>());
+        var saved = node as JsonObject ?? throw new FormatException($"A saved {typeof(T).Name} must be a name or {{\"class_name\", \"config\"}}, found: {node?.ToJsonString() ?? "null"}.");
+        string className = saved["class_name"]!.GetValue<string>();
+        var type = Find(className, saved["registered_name"]?.GetValue<string>()) ?? FindByClassName(className)
+            ?? throw new FormatException(HowToRegister(className));
+        return Create(type, saved["config"] as JsonObject ?? new JsonObject()) as T
+            ?? throw new FormatException($"Custom object '{className}' ({type.FullName}) is not a {typeof(T).Name}.");
+    }
+
     /// <summary>The message for a class nobody registered, saying how to register it.</summary>
     internal static string HowToRegister(string className) =>
         $"Unknown class '{className}' in the saved model: mark the class [RegisterSerializable(package: \"...\")] (NormLab.Saving), " +

@@ -48,9 +48,8 @@ internal static class ModelFile
             using var zip = ZipFile.OpenRead(path);
             var config = JsonNode.Parse(ReadEntry(zip, ConfigEntry)) as JsonObject ?? throw new FormatException("config.json is not a JSON object.");
             if (config["format"]?.GetValue<string>() != "normlab") throw new FormatException("config.json is not a NormLab model config.");
-            Model model;
-            using (CustomObjects.Scope(customObjects))
-                model = LayerRegistry.FromConfig(config["model"]!.AsObject()) as Model ?? throw new FormatException("the saved root is not a model.");
+            using var scope = CustomObjects.Scope(customObjects);   // for layers, losses and metrics alike
+            var model = LayerRegistry.FromConfig(config["model"]!.AsObject()) as Model ?? throw new FormatException("the saved root is not a model.");
             var shape = config.GetInts("build_input_shape") ?? throw new FormatException("config.json has no build_input_shape.");
             model.Build(shape);
             WeightsFile.Assign(model, SafeTensors.Read(ReadEntry(zip, WeightsEntry)));
