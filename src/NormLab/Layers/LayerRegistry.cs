@@ -44,6 +44,19 @@ internal static class LayerRegistry
         ["MeanOnlyBatchNormalization"] = MeanOnlyBatchNormalization.FromConfig,
         ["BatchInstanceNormalization"] = BatchInstanceNormalization.FromConfig,
         ["SwitchableNormalization"] = SwitchableNormalization.FromConfig,
+        // Activation layers (issue 20).
+        ["ReLU"] = ReLU.FromConfig,
+        ["LeakyReLU"] = LeakyReLU.FromConfig,
+        ["PReLU"] = PReLU.FromConfig,
+        ["ELU"] = ELU.FromConfig,
+        ["Softmax"] = Softmax.FromConfig,
+        // Regularization layers (issue 20).
+        ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,
+        ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
+        ["GaussianNoise"] = GaussianNoise.FromConfig,
+        ["GaussianDropout"] = GaussianDropout.FromConfig,
+        ["AlphaDropout"] = AlphaDropout.FromConfig,
+        ["ActivityRegularization"] = ActivityRegularization.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };

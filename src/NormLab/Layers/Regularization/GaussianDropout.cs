@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>Keras's GaussianDropout: multiplies the input by normal noise of mean 1 and standard deviation
+/// <c>sqrt(rate / (1 - rate))</c> in training; the identity at inference.</summary>
+public sealed class GaussianDropout : Layer
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="rate">The drop probability the noise stands for, in [0, 1).</param>
+    /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
+    /// <param name="name">The layer's name.</param>
+    public GaussianDropout(double rate, int[]? inputShape = null, string? name = null) : base(name, inputShape) =>
+        Rate = DropoutRate.Check(rate, Describe());
+
+    /// <summary>The drop probability.</summary>
+    public double Rate { get; }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        if (!training || Rate == 0) return x;
+        var noise = Tensor.Zeros(x.Shape);
+        NormLabRandom.FillNormal(noise.Data, 1, Math.Sqrt(Rate / (1 - Rate)));
+        return Ops.Mul(x, noise);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["rate"] = Rate;
+        return config;
+    }
+
+    internal static GaussianDropout FromConfig(JsonObject c) => new(c.GetDouble("rate", 0), name: c.GetString("name"));
+}
