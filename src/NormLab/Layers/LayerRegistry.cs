@@ -57,6 +57,17 @@ internal static class LayerRegistry
         ["GaussianDropout"] = GaussianDropout.FromConfig,
         ["AlphaDropout"] = AlphaDropout.FromConfig,
         ["ActivityRegularization"] = ActivityRegularization.FromConfig,
+        // Preprocessing and augmentation layers (issue 20).
+        ["Rescaling"] = Rescaling.FromConfig,
+        ["Resizing"] = Resizing.FromConfig,
+        ["CenterCrop"] = CenterCrop.FromConfig,
+        ["RandomCrop"] = RandomCrop.FromConfig,
+        ["RandomFlip"] = RandomFlip.FromConfig,
+        ["RandomTranslation"] = RandomTranslation.FromConfig,
+        ["RandomRotation"] = RandomRotation.FromConfig,
+        ["RandomZoom"] = RandomZoom.FromConfig,
+        ["RandomContrast"] = RandomContrast.FromConfig,
+        ["RandomBrightness"] = RandomBrightness.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };

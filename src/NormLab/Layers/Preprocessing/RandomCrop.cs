@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using NormLab.Saving;
+
+namespace NormLab.Layers;
+
+/// <summary>
+/// Keras's RandomCrop: in training cuts a (height, width) window at a random position out of each image;
+/// at inference, and in training for an image smaller than the window, resizes as
+/// <c>Resizing(cropToAspectRatio: true)</c> does (Keras's behaviour).
+/// </summary>
+public sealed class RandomCrop : Layer
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="height">The output height.</param>
+    /// <param name="width">The output width.</param>
+    /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
+    /// <param name="name">The layer's name.</param>
+    public RandomCrop(int height, int width, int[]? inputShape = null, string? name = null) : base(name, inputShape)
+    {
+        if (height < 1 || width < 1) throw new ArgumentException($"{Describe()}: height and width must be >= 1, received ({height}, {width}).");
+        (Height, Width) = (height, width);
+    }
+
+    /// <summary>The output height.</summary>
+    public int Height { get; }
+
+    /// <summary>The output width.</summary>
+    public int Width { get; }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        RequireRank(x, 4, 4);
+        int dh = x.Dims[1] - Height, dw = x.Dims[2] - Width;
+        if (!training || dh < 0 || dw < 0) return Resizing.CropAndResize(x, Height, Width, "bilinear");
+        var crops = new Tensor[x.Dims[0]];
+        for (int n = 0; n < crops.Length; n++)
+        {
+            int top = NormLabRandom.NextInt(0, dh + 1), left = NormLabRandom.NextInt(0, dw + 1);
+            crops[n] = Ops.Slice(Ops.Slice(Ops.Slice(x, 0, n, 1), 1, top, Height), 2, left, Width);
+        }
+        return crops.Length == 0 ? Ops.Slice(Ops.Slice(x, 1, 0, Height), 2, 0, Width) : Ops.Concat(crops, 0);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        RequireRank(inputShape, 4, 4);
+        return [inputShape[0], Height, Width, inputShape[3]];
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["height"] = Height;
+        config["width"] = Width;
+        return config;
+    }
+
+    internal static RandomCrop FromConfig(JsonObject c) => new(c.GetInt("height", 1), c.GetInt("width", 1), name: c.GetString("name"));
+}
