@@ -4,9 +4,9 @@ using NormLab.Saving;
 namespace NormLab.Layers;
 
 /// <summary>
-/// Keras's RandomCrop: in training cuts a (height, width) window at a random position out of each image;
-/// at inference, and in training for an image smaller than the window, resizes as
-/// <c>Resizing(cropToAspectRatio: true)</c> does (Keras's behaviour).
+/// Keras's RandomCrop: in training cuts a (height, width) window at a random position out of the images,
+/// the same position for the whole batch, as Keras; at inference, and in training for images not larger
+/// than the window, resizes as <c>Resizing(cropToAspectRatio: true)</c> does (Keras's documented behaviour).
 /// </summary>
 public sealed class RandomCrop : Layer
 {
@@ -32,14 +32,9 @@ public sealed class RandomCrop : Layer
     {
         RequireRank(x, 4, 4);
         int dh = x.Dims[1] - Height, dw = x.Dims[2] - Width;
-        if (!training || dh < 0 || dw < 0) return Resizing.CropAndResize(x, Height, Width, "bilinear");
-        var crops = new Tensor[x.Dims[0]];
-        for (int n = 0; n < crops.Length; n++)
-        {
-            int top = NormLabRandom.NextInt(0, dh + 1), left = NormLabRandom.NextInt(0, dw + 1);
-            crops[n] = Ops.Slice(Ops.Slice(Ops.Slice(x, 0, n, 1), 1, top, Height), 2, left, Width);
-        }
-        return crops.Length == 0 ? Ops.Slice(Ops.Slice(x, 1, 0, Height), 2, 0, Width) : Ops.Concat(crops, 0);
+        if (!training || dh <= 0 || dw <= 0) return Resizing.CropAndResize(x, Height, Width, "bilinear");
+        int top = NormLabRandom.NextInt(0, dh + 1), left = NormLabRandom.NextInt(0, dw + 1);
+        return Ops.Slice(Ops.Slice(x, 1, top, Height), 2, left, Width);
     }
 
     /// <inheritdoc/>
