@@ -31,7 +31,7 @@ public sealed class CenterCrop : Layer
     {
         RequireRank(x, 4, 4);
         int dh = x.Dims[1] - Height, dw = x.Dims[2] - Width;
-        if (dh < 0 || dw < 0) return Resizing.CropAndResize(x, Height, Width, "bilinear");
+        if (dh < 0 || dw < 0) return Resizing.CropAndResize(x, Height, Width, "bilinear", Describe());
         return Ops.Slice(Ops.Slice(x, 1, dh / 2, Height), 2, dw / 2, Width);
     }
 

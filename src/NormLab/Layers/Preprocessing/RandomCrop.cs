@@ -32,7 +32,7 @@ public sealed class RandomCrop : Layer
     {
         RequireRank(x, 4, 4);
         int dh = x.Dims[1] - Height, dw = x.Dims[2] - Width;
-        if (!training || dh <= 0 || dw <= 0) return Resizing.CropAndResize(x, Height, Width, "bilinear");
+        if (!training || dh <= 0 || dw <= 0) return Resizing.CropAndResize(x, Height, Width, "bilinear", Describe());
         int top = NormLabRandom.NextInt(0, dh + 1), left = NormLabRandom.NextInt(0, dw + 1);
         return Ops.Slice(Ops.Slice(x, 1, top, Height), 2, left, Width);
     }

@@ -41,15 +41,20 @@ public sealed class Resizing : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         RequireRank(x, 4, 4);
-        return CropToAspectRatio ? CropAndResize(x, Height, Width, Interpolation) : Ops.Resize(x, Height, Width, Interpolation);
+        return CropToAspectRatio ? CropAndResize(x, Height, Width, Interpolation, Describe()) : Ops.Resize(RequireArea(x, Describe()), Height, Width, Interpolation);
     }
+
+    /// <summary>Throws unless the images have a height and a width: an empty image has nothing to resize.</summary>
+    internal static Tensor RequireArea(Tensor x, string layer) => x.Dims[1] > 0 && x.Dims[2] > 0 ? x
+        : throw new ArgumentException($"{layer}: cannot resize images with an empty height or width, received shape {Shapes.Format(x.Dims)}.");
 
     /// <summary>
     /// Keras's resize with crop_to_aspect_ratio: the centered window of the target's aspect ratio
     /// (sizes truncated, at least 1), then the resize.
     /// </summary>
-    internal static Tensor CropAndResize(Tensor x, int height, int width, string interpolation)
+    internal static Tensor CropAndResize(Tensor x, int height, int width, string interpolation, string layer)
     {
+        RequireArea(x, layer);
         int inH = x.Dims[1], inW = x.Dims[2];
         int cropH = Math.Max(Math.Min(inH, (int)((float)inW * height / width)), 1);
         int cropW = Math.Max(Math.Min(inW, (int)((float)inH * width / height)), 1);

@@ -20,6 +20,7 @@ public static partial class Ops
         bool bilinear = IsBilinear(interpolation, "Resize");
         if (height < 1 || width < 1) throw new ArgumentException($"Resize: the output size must be positive, received ({height}, {width}).");
         int inH = images.Dims[1], inW = images.Dims[2];
+        if (inH == 0 || inW == 0) throw new ArgumentException($"Resize: there is nothing to interpolate in images of shape {Shapes.Format(images.Dims)}.");
         double scaleY = (double)inH / height, scaleX = (double)inW / width;
         // Bilinear: the half-pixel source coordinate clamped to the image; nearest: floor((o + 0.5) * scale).
         double Source(int o, double scale, int size) => bilinear
