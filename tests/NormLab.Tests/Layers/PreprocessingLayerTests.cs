@@ -215,6 +215,34 @@ public class PreprocessingLayerTests
     }
 
     [Fact]
+    public void Summary_ShowsKerasShapesAndParameterCounts()
+    {
+        var model = new Sequential([
+            new Rescaling(1.0 / 255, inputShape: [32, 30, 3], name: "rescale"),
+            new RandomFlip(name: "flip"),
+            new RandomRotation(0.1, name: "rotate"),
+            new Resizing(16, 16, cropToAspectRatio: true, name: "resize"),
+            new RandomCrop(12, 14, name: "crop"),
+            new CenterCrop(10, 10, name: "center"),
+            new PReLU(sharedAxes: [1, 2], name: "prelu"),
+            new SpatialDropout2D(0.2, name: "drop"),
+            new Flatten(name: "flatten"),
+            new Dense(4, name: "dense"),
+            new Softmax(name: "softmax"),
+        ]);
+        var lines = new List<string>();
+        model.Summary(lines.Add);
+        string Row(string name) => Assert.Single(lines, l => l.StartsWith($"│ {name} ("));
+        Assert.Contains("(None, 32, 30, 3)", Row("rotate"));
+        Assert.Contains("(None, 16, 16, 3)", Row("resize"));
+        Assert.Contains("(None, 12, 14, 3)", Row("crop"));
+        Assert.Contains("(None, 10, 10, 3)", Row("center"));
+        Assert.EndsWith(" 3 │", Row("prelu").TrimEnd());   // one alpha per channel
+        Assert.Contains("(None, 300)", Row("flatten"));
+        Assert.Equal(3 + 300 * 4 + 4, model.CountParams());
+    }
+
+    [Fact]
     public void BadArgumentsAndShapesNameTheLayer()
     {
         AssertNamed(() => new Rescaling(double.NaN, name: "rs"), "rs", "scale");
