@@ -253,7 +253,8 @@ public class PreprocessingLayerTests
         AssertNamed(() => new RandomCrop(3, 3, name: "rc").Call(Tensor.Zeros(2, 4, 4, 1, 1), training: true), "rc", "rank 4");
         AssertNamed(() => new RandomFlip("diagonal", name: "rf"), "rf", "diagonal");
         AssertNamed(() => new RandomTranslation(1.5, 0, name: "rt"), "rt", "heightFactor");
-        AssertNamed(() => new RandomTranslation(0, (0.3, 0.1), name: "rt2"), "rt2", "widthFactor");
+        AssertNamed(() => new RandomTranslation(0, (0.3, -1.1), name: "rt2"), "rt2", "widthFactor");
+        AssertNamed(() => new RandomRotation(1.5, name: "rr3"), "rr3", "factor");
         AssertNamed(() => new RandomRotation(0.1, fillMode: "edge", name: "rr"), "rr", "edge");
         AssertNamed(() => new RandomRotation(0.1, interpolation: "cubic", name: "rr2"), "rr2", "cubic");
         AssertNamed(() => new RandomZoom((-1, 0), name: "zm"), "zm", "-1");

@@ -26,21 +26,15 @@ public readonly struct FactorRange
     /// <summary>A (lower, upper) pair.</summary>
     public static implicit operator FactorRange((double Lower, double Upper) range) => new(range.Lower, range.Upper, true);
 
-    /// <summary>The range, a single number f read as [-f, f]; throws unless both bounds lie in [min, max] in order.</summary>
+    /// <summary>
+    /// The range: a single number f read as [-f, f], a pair sorted (as Keras); throws unless both bounds
+    /// lie in [min, max].
+    /// </summary>
     internal (double Lower, double Upper) Symmetric(string layer, string argument, double min = -1, double max = 1)
     {
-        var (lower, upper) = IsPair ? (Lower, Upper) : (-Math.Abs(Lower), Math.Abs(Lower));
-        return Check(lower, upper, layer, argument, min, max);
-    }
-
-    /// <summary>The range, a single number f read as [f, f].</summary>
-    internal (double Lower, double Upper) AsGiven(string layer, string argument, double min, double max) =>
-        Check(Lower, Upper, layer, argument, min, max);
-
-    private (double, double) Check(double lower, double upper, string layer, string argument, double min, double max)
-    {
-        if (!(lower >= min && upper <= max && lower <= upper))
-            throw new ArgumentException($"{layer}: {argument} must be a number or a (lower, upper) pair with {min} <= lower <= upper <= {max}, received {this}.");
+        var (lower, upper) = IsPair ? (Math.Min(Lower, Upper), Math.Max(Lower, Upper)) : (-Math.Abs(Lower), Math.Abs(Lower));
+        if (!(lower >= min && upper <= max))
+            throw new ArgumentException($"{layer}: {argument} must be a number or a (lower, upper) pair within [{min}, {max}], received {this}.");
         return (lower, upper);
     }
 

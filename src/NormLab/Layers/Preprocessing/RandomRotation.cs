@@ -13,7 +13,7 @@ public sealed class RandomRotation : RandomAffineLayer
     private readonly (double Lower, double Upper) range;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.RandomRotation.</summary>
-    /// <param name="factor">The angle as a fraction of 2π: f for [-f, f], or (lower, upper).</param>
+    /// <param name="factor">The angle as a fraction of 2π: f for [-f, f], or (lower, upper), within [-1, 1].</param>
     /// <param name="fillMode">"reflect" (default), "wrap", "constant", "nearest" or "mirror".</param>
     /// <param name="interpolation">"bilinear" (default) or "nearest".</param>
     /// <param name="fillValue">The value outside the image for "constant".</param>
@@ -23,7 +23,7 @@ public sealed class RandomRotation : RandomAffineLayer
         double fillValue = 0, int[]? inputShape = null, string? name = null) : base(fillMode, interpolation, fillValue, inputShape, name)
     {
         Factor = factor;
-        range = factor.Symmetric(Describe(), "factor", double.MinValue, double.MaxValue);
+        range = factor.Symmetric(Describe(), "factor");
     }
 
     /// <summary>The factor, as given.</summary>
