@@ -66,9 +66,9 @@ public class PreprocessingLayerTests
         // A range of one value makes the random layer's transform the fixture's.
         RandomAffineLayer layer = (string)c["kind"]! switch
         {
-            "rotation" => new RandomRotation(((double)c["factor"]!, (double)c["factor"]!), fill, interpolation, fillValue),
-            "zoom" => new RandomZoom(((double)c["factor"]!, (double)c["factor"]!), null, fill, interpolation, fillValue),
-            _ => new RandomTranslation(((double)c["factor"]![0]!, (double)c["factor"]![0]!), ((double)c["factor"]![1]!, (double)c["factor"]![1]!), fill, interpolation, fillValue),
+            "rotation" => new RandomRotation(((double)c["factor"]!, (double)c["factor"]!), fill, interpolation, fillValue: fillValue),
+            "zoom" => new RandomZoom(((double)c["factor"]!, (double)c["factor"]!), null, fill, interpolation, fillValue: fillValue),
+            _ => new RandomTranslation(((double)c["factor"]![0]!, (double)c["factor"]![0]!), ((double)c["factor"]![1]!, (double)c["factor"]![1]!), fill, interpolation, fillValue: fillValue),
         };
         var x = f.T("x");
         f.AssertClose("y", layer.Call(x, training: true), rtol: 1e-4, atol: 1e-4);
@@ -95,6 +95,32 @@ public class PreprocessingLayerTests
             Assert.Equal(first, layer.Call(x, training: true).ToArray());
             Assert.NotEqual(x.ToArray(), first);
         }
+    }
+
+    [Fact]
+    public void ASeededLayerRepeatsItsDraws_WhateverTheGlobalSeed()
+    {
+        var x = Uniform(1, 0, 1, 4, 6, 7, 2);
+        Func<int?, Layer>[] makers =
+        [
+            s => new RandomFlip(seed: s), s => new RandomCrop(4, 5, seed: s), s => new RandomTranslation(0.3, 0.3, seed: s),
+            s => new RandomRotation(0.2, seed: s), s => new RandomZoom(0.3, seed: s),
+            s => new RandomContrast(0.5, valueRange: (0, 1), seed: s), s => new RandomBrightness(0.3, valueRange: (0, 1), seed: s),
+        ];
+        foreach (var make in makers)
+        {
+            NormLabRandom.SetSeed(1);
+            var a = make(5);
+            var first = a.Call(x, training: true).ToArray();
+            var second = a.Call(x, training: true).ToArray();
+            NormLabRandom.SetSeed(2);
+            var b = make(5);
+            Assert.Equal(first, b.Call(x, training: true).ToArray());
+            Assert.Equal(second, b.Call(x, training: true).ToArray());
+            Assert.NotEqual(first, make(6).Call(x, training: true).ToArray());
+            Assert.Equal(5, (int)a.GetConfig()["seed"]!);
+        }
+        LayerTest.Run(() => new RandomRotation(0.2, seed: 3), [2, 6, 7, 3], [2, 6, 7, 3], trainableWeights: 0);
     }
 
     [Fact]

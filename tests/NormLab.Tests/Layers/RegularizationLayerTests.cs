@@ -58,6 +58,29 @@ public class RegularizationLayerTests
     }
 
     [Fact]
+    public void ASeededLayerRepeatsItsDraws_WhateverTheGlobalSeed()
+    {
+        Func<int?, Layer>[] makers =
+        [
+            s => new SpatialDropout1D(0.4, seed: s), s => new SpatialDropout2D(0.4, seed: s), s => new GaussianNoise(0.5, seed: s),
+            s => new GaussianDropout(0.4, seed: s), s => new AlphaDropout(0.4, seed: s),
+        ];
+        foreach (var make in makers)
+        {
+            var x = make(1) is SpatialDropout1D ? Uniform(1, -1, 1, 4, 6, 5) : make(1) is SpatialDropout2D ? Uniform(1, -1, 1, 2, 3, 4, 5) : Uniform(1, -1, 1, 6, 7);
+            NormLabRandom.SetSeed(1);
+            var a = make(5);
+            var first = a.Call(x, training: true).ToArray();
+            NormLabRandom.SetSeed(2);
+            var b = make(5);
+            Assert.Equal(first, b.Call(x, training: true).ToArray());
+            Assert.NotEqual(first, make(6).Call(x, training: true).ToArray());
+            Assert.Equal(5, (int)a.GetConfig()["seed"]!);
+        }
+        LayerTest.Run(() => new AlphaDropout(0.2, seed: 3), [3, 4], [3, 4], trainableWeights: 0);
+    }
+
+    [Fact]
     public void SpatialDropout_DropsWholeChannels()
     {
         NormLabRandom.SetSeed(4);

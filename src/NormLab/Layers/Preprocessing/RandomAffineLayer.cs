@@ -5,14 +5,17 @@ namespace NormLab.Layers;
 /// <summary>
 /// The base of the geometric augmentations (RandomTranslation, RandomRotation, RandomZoom): in training
 /// each image gets its own random transform, applied with <see cref="Ops.AffineTransform"/>; the identity
-/// at inference. Randomness comes from <see cref="NormLabRandom"/>.
+/// at inference. Draws come from the layer's seed when given, else from <see cref="NormLabRandom"/>.
 /// </summary>
 public abstract class RandomAffineLayer : Layer
 {
+    private readonly SeedStream random;
+
     /// <summary>Checks and stores the sampling arguments.</summary>
-    private protected RandomAffineLayer(string fillMode, string interpolation, double fillValue, int[]? inputShape, string? name)
+    private protected RandomAffineLayer(string fillMode, string interpolation, int? seed, double fillValue, int[]? inputShape, string? name)
         : base(name, inputShape)
     {
+        random = new SeedStream(seed);
         Ops.CheckFillMode(fillMode, Describe());
         Ops.IsBilinear(interpolation, Describe());
         if (!double.IsFinite(fillValue)) throw new ArgumentException($"{Describe()}: fillValue must be finite, received {fillValue}.");
@@ -27,6 +30,9 @@ public abstract class RandomAffineLayer : Layer
 
     /// <summary>The value outside the image for fillMode "constant".</summary>
     public double FillValue { get; }
+
+    /// <summary>The seed of the layer's own random stream, or null (draws from NormLabRandom).</summary>
+    public int? Seed => random.Seed;
 
     /// <summary>One image's transform [a0, a1, a2, b0, b1, b2, c0, c1], drawn at random.</summary>
     private protected abstract double[] DrawTransform(int height, int width);
@@ -47,8 +53,7 @@ public abstract class RandomAffineLayer : Layer
     }
 
     /// <summary>A uniform draw in [lower, upper].</summary>
-    private protected static double Uniform((double Lower, double Upper) range) =>
-        range.Lower + (range.Upper - range.Lower) * NormLabRandom.NextDouble();
+    private protected double Uniform((double Lower, double Upper) range) => random.Uniform(range.Lower, range.Upper);
 
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
@@ -64,6 +69,7 @@ public abstract class RandomAffineLayer : Layer
         config["fill_mode"] = FillMode;
         config["interpolation"] = Interpolation;
         config["fill_value"] = FillValue;
+        random.WriteTo(config);
         return config;
     }
 }

@@ -11,15 +11,18 @@ namespace NormLab.Layers;
 public sealed class RandomContrast : Layer
 {
     private readonly (double Lower, double Upper) range;
+    private readonly SeedStream random;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.RandomContrast.</summary>
     /// <param name="factor">f, or (lower, upper), each in [0, 1].</param>
     /// <param name="valueRange">The pixel range the result is clipped to (Keras default (0, 255)).</param>
+    /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
-    public RandomContrast(FactorRange factor, (double Low, double High)? valueRange = null, int[]? inputShape = null, string? name = null)
+    public RandomContrast(FactorRange factor, (double Low, double High)? valueRange = null, int? seed = null, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
+        random = new SeedStream(seed);
         Factor = factor;
         var (lower, upper) = (factor.Lower, factor.Upper);
         if (!(lower >= 0 && lower <= 1 && upper >= 0 && upper <= 1))
@@ -34,13 +37,16 @@ public sealed class RandomContrast : Layer
     /// <summary>The range the output is clipped to.</summary>
     public (double Low, double High) ValueRange { get; }
 
+    /// <summary>The seed of the layer's own random stream, or null (draws from NormLabRandom).</summary>
+    public int? Seed => random.Seed;
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         RequireRank(x, 4, 4);
         if (!training) return x;
         var factors = new float[x.Dims[0]];
-        for (int i = 0; i < factors.Length; i++) factors[i] = (float)(range.Lower + (range.Upper - range.Lower) * NormLabRandom.NextDouble());
+        for (int i = 0; i < factors.Length; i++) factors[i] = (float)random.Uniform(range.Lower, range.Upper);
         var mean = Ops.Mean(x, [1, 2], keepDims: true);
         // Scalar math: y = clip((x - mean) * factor + mean, low, high)
         var scaled = Ops.Add(Ops.Mul(Ops.Sub(x, mean), Tensor.FromArray(factors, factors.Length, 1, 1, 1)), mean);
@@ -60,9 +66,10 @@ public sealed class RandomContrast : Layer
         var config = base.GetConfig();
         config["factor"] = Factor.ToJson();
         config["value_range"] = ValueRanges.ToJson(ValueRange);
+        random.WriteTo(config);
         return config;
     }
 
     internal static RandomContrast FromConfig(JsonObject c) =>
-        new(FactorRange.FromJson(c["factor"], 0), ValueRanges.FromJson(c["value_range"]), name: c.GetString("name"));
+        new(FactorRange.FromJson(c["factor"], 0), ValueRanges.FromJson(c["value_range"]), SeedStream.Read(c), name: c.GetString("name"));
 }

@@ -16,11 +16,12 @@ public sealed class RandomRotation : RandomAffineLayer
     /// <param name="factor">The angle as a fraction of 2π: f for [-f, f], or (lower, upper), within [-1, 1].</param>
     /// <param name="fillMode">"reflect" (default), "wrap", "constant", "nearest" or "mirror".</param>
     /// <param name="interpolation">"bilinear" (default) or "nearest".</param>
+    /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="fillValue">The value outside the image for "constant".</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
     public RandomRotation(FactorRange factor, string fillMode = "reflect", string interpolation = "bilinear",
-        double fillValue = 0, int[]? inputShape = null, string? name = null) : base(fillMode, interpolation, fillValue, inputShape, name)
+        int? seed = null, double fillValue = 0, int[]? inputShape = null, string? name = null) : base(fillMode, interpolation, seed, fillValue, inputShape, name)
     {
         Factor = factor;
         range = factor.Symmetric(Describe(), "factor");
@@ -47,5 +48,5 @@ public sealed class RandomRotation : RandomAffineLayer
     }
 
     internal static RandomRotation FromConfig(JsonObject c) => new(FactorRange.FromJson(c["factor"], 0),
-        c.GetString("fill_mode", "reflect")!, c.GetString("interpolation", "bilinear")!, c.GetDouble("fill_value", 0), name: c.GetString("name"));
+        c.GetString("fill_mode", "reflect")!, c.GetString("interpolation", "bilinear")!, SeedStream.Read(c), c.GetDouble("fill_value", 0), name: c.GetString("name"));
 }

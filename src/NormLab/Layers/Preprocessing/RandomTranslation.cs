@@ -17,11 +17,12 @@ public sealed class RandomTranslation : RandomAffineLayer
     /// <param name="widthFactor">The horizontal shift as a fraction of the width.</param>
     /// <param name="fillMode">"reflect" (default), "wrap", "constant", "nearest" or "mirror".</param>
     /// <param name="interpolation">"bilinear" (default) or "nearest".</param>
+    /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="fillValue">The value outside the image for "constant".</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
     public RandomTranslation(FactorRange heightFactor, FactorRange widthFactor, string fillMode = "reflect", string interpolation = "bilinear",
-        double fillValue = 0, int[]? inputShape = null, string? name = null) : base(fillMode, interpolation, fillValue, inputShape, name)
+        int? seed = null, double fillValue = 0, int[]? inputShape = null, string? name = null) : base(fillMode, interpolation, seed, fillValue, inputShape, name)
     {
         (HeightFactor, WidthFactor) = (heightFactor, widthFactor);
         heightRange = heightFactor.Symmetric(Describe(), "heightFactor");
@@ -50,5 +51,5 @@ public sealed class RandomTranslation : RandomAffineLayer
     }
 
     internal static RandomTranslation FromConfig(JsonObject c) => new(FactorRange.FromJson(c["height_factor"], 0), FactorRange.FromJson(c["width_factor"], 0),
-        c.GetString("fill_mode", "reflect")!, c.GetString("interpolation", "bilinear")!, c.GetDouble("fill_value", 0), name: c.GetString("name"));
+        c.GetString("fill_mode", "reflect")!, c.GetString("interpolation", "bilinear")!, SeedStream.Read(c), c.GetDouble("fill_value", 0), name: c.GetString("name"));
 }

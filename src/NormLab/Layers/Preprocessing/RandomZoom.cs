@@ -18,11 +18,12 @@ public sealed class RandomZoom : RandomAffineLayer
     /// <param name="widthFactor">The horizontal zoom, or null (Keras default) to zoom both axes alike.</param>
     /// <param name="fillMode">"reflect" (default), "wrap", "constant", "nearest" or "mirror".</param>
     /// <param name="interpolation">"bilinear" (default) or "nearest".</param>
+    /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="fillValue">The value outside the image for "constant".</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
     public RandomZoom(FactorRange heightFactor, FactorRange? widthFactor = null, string fillMode = "reflect", string interpolation = "bilinear",
-        double fillValue = 0, int[]? inputShape = null, string? name = null) : base(fillMode, interpolation, fillValue, inputShape, name)
+        int? seed = null, double fillValue = 0, int[]? inputShape = null, string? name = null) : base(fillMode, interpolation, seed, fillValue, inputShape, name)
     {
         (HeightFactor, WidthFactor) = (heightFactor, widthFactor);
         heightRange = heightFactor.Symmetric(Describe(), "heightFactor", -1, double.MaxValue);
@@ -55,5 +56,5 @@ public sealed class RandomZoom : RandomAffineLayer
 
     internal static RandomZoom FromConfig(JsonObject c) => new(FactorRange.FromJson(c["height_factor"], 0),
         c["width_factor"] is null ? null : FactorRange.FromJson(c["width_factor"], 0),
-        c.GetString("fill_mode", "reflect")!, c.GetString("interpolation", "bilinear")!, c.GetDouble("fill_value", 0), name: c.GetString("name"));
+        c.GetString("fill_mode", "reflect")!, c.GetString("interpolation", "bilinear")!, SeedStream.Read(c), c.GetDouble("fill_value", 0), name: c.GetString("name"));
 }

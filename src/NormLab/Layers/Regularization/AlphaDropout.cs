@@ -10,15 +10,18 @@ namespace NormLab.Layers;
 /// </summary>
 public sealed class AlphaDropout : Layer
 {
+    private readonly SeedStream random;
     private const double SeluAlpha = 1.6732632423543772848170429916717, SeluScale = 1.0507009873554804934193349852946;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="rate">The drop probability, in [0, 1).</param>
     /// <param name="noiseShape">The mask's shape with the batch axis first (axes of size 1 share one draw), or null for the input's shape.</param>
+    /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
-    public AlphaDropout(double rate, int[]? noiseShape = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
+    public AlphaDropout(double rate, int[]? noiseShape = null, int? seed = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
+        random = new SeedStream(seed);
         Rate = DropoutRate.Check(rate, Describe());
         NoiseShape = noiseShape?.ToArray();
     }
@@ -29,11 +32,14 @@ public sealed class AlphaDropout : Layer
     /// <summary>The mask's shape, or null for the input's.</summary>
     public int[]? NoiseShape { get; }
 
+    /// <summary>The seed of the layer's own random stream, or null (draws from NormLabRandom).</summary>
+    public int? Seed => random.Seed;
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (!training || Rate == 0) return x;
-        var keep = DropoutRate.KeepMask(NoiseShapeFor(x.Dims), Rate);
+        var keep = DropoutRate.KeepMask(NoiseShapeFor(x.Dims), Rate, random);
         double alphaP = -SeluAlpha * SeluScale;
         double a = Math.Pow((1 - Rate) * (1 + Rate * alphaP * alphaP), -0.5), b = -a * alphaP * Rate;
         // Scalar math: y = a * (x * keep + alpha' * (1 - keep)) + b
@@ -62,8 +68,9 @@ public sealed class AlphaDropout : Layer
         var config = base.GetConfig();
         config["rate"] = Rate;
         config["noise_shape"] = NoiseShape?.ToJson();
+        random.WriteTo(config);
         return config;
     }
 
-    internal static AlphaDropout FromConfig(JsonObject c) => new(c.GetDouble("rate", 0), c.GetInts("noise_shape"), name: c.GetString("name"));
+    internal static AlphaDropout FromConfig(JsonObject c) => new(c.GetDouble("rate", 0), c.GetInts("noise_shape"), SeedStream.Read(c), name: c.GetString("name"));
 }

@@ -12,10 +12,10 @@ internal static class DropoutRate
     }
 
     /// <summary>A tensor of <paramref name="shape"/> holding 1 where a uniform draw is &gt;= rate (kept), 0 elsewhere.</summary>
-    internal static Tensor KeepMask(int[] shape, double rate)
+    internal static Tensor KeepMask(int[] shape, double rate, SeedStream random)
     {
         var mask = Tensor.Zeros(shape);
-        NormLabRandom.FillUniform(mask.Data, 0, 1);
+        random.FillUniform(mask.Data, 0, 1);
         for (int i = 0; i < mask.Size; i++) mask.Data[i] = mask.Data[i] >= rate ? 1f : 0f;
         return mask;
     }

@@ -7,12 +7,16 @@ namespace NormLab.Layers;
 /// training (from <see cref="NormLabRandom"/>); the identity at inference.</summary>
 public sealed class GaussianNoise : Layer
 {
+    private readonly SeedStream random;
+
     /// <summary>Creates the layer.</summary>
     /// <param name="stddev">The noise's standard deviation (&gt;= 0).</param>
+    /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
-    public GaussianNoise(double stddev, int[]? inputShape = null, string? name = null) : base(name, inputShape)
+    public GaussianNoise(double stddev, int? seed = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
+        random = new SeedStream(seed);
         if (!(stddev >= 0) || double.IsInfinity(stddev))
             throw new ArgumentException($"{Describe()}: stddev must be a finite number >= 0, received {stddev}.");
         Stddev = stddev;
@@ -21,12 +25,15 @@ public sealed class GaussianNoise : Layer
     /// <summary>The noise's standard deviation.</summary>
     public double Stddev { get; }
 
+    /// <summary>The seed of the layer's own random stream, or null (draws from NormLabRandom).</summary>
+    public int? Seed => random.Seed;
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (!training || Stddev == 0) return x;
         var noise = Tensor.Zeros(x.Shape);
-        NormLabRandom.FillNormal(noise.Data, 0, Stddev);
+        random.FillNormal(noise.Data, 0, Stddev);
         return Ops.Add(x, noise);
     }
 
@@ -38,8 +45,9 @@ public sealed class GaussianNoise : Layer
     {
         var config = base.GetConfig();
         config["stddev"] = Stddev;
+        random.WriteTo(config);
         return config;
     }
 
-    internal static GaussianNoise FromConfig(JsonObject c) => new(c.GetDouble("stddev", 0), name: c.GetString("name"));
+    internal static GaussianNoise FromConfig(JsonObject c) => new(c.GetDouble("stddev", 0), SeedStream.Read(c), name: c.GetString("name"));
 }

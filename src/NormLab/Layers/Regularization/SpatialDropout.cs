@@ -10,10 +10,12 @@ namespace NormLab.Layers;
 public abstract class SpatialDropout : Layer
 {
     private readonly int rank;
+    private readonly SeedStream random;
 
     /// <summary>Stores the rate, the input rank and the channel axis.</summary>
-    private protected SpatialDropout(double rate, int rank, bool channelsFirst, int[]? inputShape, string? name) : base(name, inputShape)
+    private protected SpatialDropout(double rate, int rank, bool channelsFirst, int? seed, int[]? inputShape, string? name) : base(name, inputShape)
     {
+        random = new SeedStream(seed);
         Rate = DropoutRate.Check(rate, Describe());
         this.rank = rank;
         ChannelsFirst = channelsFirst;
@@ -21,6 +23,9 @@ public abstract class SpatialDropout : Layer
 
     /// <summary>The fraction of channels dropped in training.</summary>
     public double Rate { get; }
+
+    /// <summary>The seed of the layer's own random stream, or null (draws from NormLabRandom).</summary>
+    public int? Seed => random.Seed;
 
     /// <summary>Whether the channels are on axis 1 rather than last.</summary>
     private protected bool ChannelsFirst { get; }
@@ -35,7 +40,7 @@ public abstract class SpatialDropout : Layer
         noiseShape[0] = x.Dims[0];
         int channelAxis = ChannelsFirst ? 1 : rank - 1;
         noiseShape[channelAxis] = x.Dims[channelAxis];
-        var keep = DropoutRate.KeepMask(noiseShape, Rate);
+        var keep = DropoutRate.KeepMask(noiseShape, Rate, random);
         return Ops.Mul(x, Ops.Affine(keep, 1 / (1 - Rate)));
     }
 
@@ -51,6 +56,7 @@ public abstract class SpatialDropout : Layer
     {
         var config = base.GetConfig();
         config["rate"] = Rate;
+        random.WriteTo(config);
         return config;
     }
 }

@@ -9,10 +9,11 @@ public sealed class SpatialDropout2D : SpatialDropout
     /// <summary>Creates the layer.</summary>
     /// <param name="rate">The fraction of channels dropped, in [0, 1).</param>
     /// <param name="dataFormat">"channels_last" (default, NHWC) or "channels_first" (NCHW).</param>
+    /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
-    public SpatialDropout2D(double rate, string dataFormat = "channels_last", int[]? inputShape = null, string? name = null)
-        : base(rate, 4, IsChannelsFirst(dataFormat, name), inputShape, name) { }
+    public SpatialDropout2D(double rate, string dataFormat = "channels_last", int? seed = null, int[]? inputShape = null, string? name = null)
+        : base(rate, 4, IsChannelsFirst(dataFormat, name), seed, inputShape, name) { }
 
     /// <summary>"channels_last" or "channels_first".</summary>
     public string DataFormat => ChannelsFirst ? "channels_first" : "channels_last";
@@ -33,5 +34,5 @@ public sealed class SpatialDropout2D : SpatialDropout
     }
 
     internal static SpatialDropout2D FromConfig(JsonObject c) =>
-        new(c.GetDouble("rate", 0), c.GetString("data_format", "channels_last")!, name: c.GetString("name"));
+        new(c.GetDouble("rate", 0), c.GetString("data_format", "channels_last")!, SeedStream.Read(c), name: c.GetString("name"));
 }
