@@ -44,6 +44,9 @@ internal static class LayerRegistry
         ["MeanOnlyBatchNormalization"] = MeanOnlyBatchNormalization.FromConfig,
         ["BatchInstanceNormalization"] = BatchInstanceNormalization.FromConfig,
         ["SwitchableNormalization"] = SwitchableNormalization.FromConfig,
+        // Recurrent and attention layers (issue 20).
+        ["GRU"] = GRU.FromConfig,
+        ["SimpleRNN"] = SimpleRNN.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };
