@@ -47,6 +47,8 @@ internal static class LayerRegistry
         // Recurrent and attention layers (issue 20).
         ["GRU"] = GRU.FromConfig,
         ["SimpleRNN"] = SimpleRNN.FromConfig,
+        ["Bidirectional"] = c => Bidirectional.FromConfig(c, FromConfig),
+        ["TimeDistributed"] = c => TimeDistributed.FromConfig(c, FromConfig),
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };
