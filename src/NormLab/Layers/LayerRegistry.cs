@@ -49,6 +49,9 @@ internal static class LayerRegistry
         ["SimpleRNN"] = SimpleRNN.FromConfig,
         ["Bidirectional"] = c => Bidirectional.FromConfig(c, FromConfig),
         ["TimeDistributed"] = c => TimeDistributed.FromConfig(c, FromConfig),
+        ["MultiHeadAttention"] = MultiHeadAttention.FromConfig,
+        ["Attention"] = Attention.FromConfig,
+        ["AdditiveAttention"] = AdditiveAttention.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };
