@@ -51,6 +51,7 @@ public sealed class Bidirectional : Layer
     /// <inheritdoc/>
     protected override void BuildCore(int[] inputShape)
     {
+        RequireRank(inputShape, 3, 3);
         ForwardLayer.Build(inputShape);
         BackwardLayer.Build(inputShape);
     }
@@ -58,6 +59,7 @@ public sealed class Bidirectional : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
+        RequireRank(x, 3, 3);
         var forward = ForwardLayer.Call(x, training);
         var backward = BackwardLayer.Call(x, training);
         if (ForwardLayer.ReturnSequences) backward = Ops.Reverse(backward, 1);
@@ -75,6 +77,7 @@ public sealed class Bidirectional : Layer
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
+        RequireRank(inputShape, 3, 3);
         var shape = ForwardLayer.ComputeOutputShape(inputShape);
         if (MergeMode == "concat") shape[^1] *= 2;
         return shape;
