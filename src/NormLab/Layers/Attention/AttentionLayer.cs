@@ -106,8 +106,8 @@ public abstract class AttentionLayer : Layer, IMultiInputLayer
     private protected Tensor? ScoreMask(Tensor query, Tensor value, Tensor? attentionMask, bool useCausalMask, bool useQueryMask)
     {
         int batch = query.Dims[0], tq = query.Dims[1], tk = value.Dims[1];
+        CheckSequenceMask(query.Mask, batch, tq, "query");
         var queryMask = useQueryMask ? query.Mask : null;
-        CheckSequenceMask(queryMask, batch, tq, "query");
         CheckSequenceMask(value.Mask, batch, tk, "value");
         if (attentionMask != null && (attentionMask.Rank != 3 || attentionMask.Dims[0] != batch || attentionMask.Dims[1] != tq || attentionMask.Dims[2] != tk))
             throw new ArgumentException($"{Describe()}: the attention mask must have shape (batch, Tq, Tv) = ({batch}, {tq}, {tk}), received {Shapes.Format(attentionMask.Dims)}.");

@@ -2,7 +2,7 @@ using NormLab.Layers;
 using NormLab.Tests.Normalization;
 using Xunit;
 
-namespace NormLab.Tests.Layers;
+namespace NormLab.Tests.Layers.AttentionLayers;
 
 /// <summary>
 /// MultiHeadAttention, Attention and AdditiveAttention against tests/reference/make_seq_fixtures.py (Keras's

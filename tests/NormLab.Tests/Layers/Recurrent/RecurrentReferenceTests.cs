@@ -2,7 +2,7 @@ using NormLab.Layers;
 using NormLab.Tests.Normalization;
 using Xunit;
 
-namespace NormLab.Tests.Layers;
+namespace NormLab.Tests.Layers.Recurrent;
 
 /// <summary>
 /// GRU, SimpleRNN and LSTM (masked, backwards) against tests/reference/make_seq_fixtures.py: Keras's recurrence
