@@ -8,20 +8,28 @@ public static partial class Ops
     private const float SeluAlpha = 1.67326324235437728481f, SeluScale = 1.05070098735548049342f;
 
     /// <summary>scale * elu(x, alpha) with Keras's constants (alpha 1.6733, scale 1.0507).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Selu(Tensor x) => Unary<SeluRule>(x);
     /// <summary>log(1 + e^x), computed without overflow.</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Softplus(Tensor x) => Unary<SoftplusRule>(x);
     /// <summary>x / (1 + |x|).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Softsign(Tensor x) => Unary<SoftsignRule>(x);
     /// <summary>min(max(x, 0), 6).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Relu6(Tensor x) => Unary<Relu6Rule>(x);
     /// <summary>Keras 3's hard sigmoid: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor HardSigmoid(Tensor x) => Unary<HardSigmoidRule>(x);
     /// <summary>x * hard_sigmoid(x) (Keras 3's hard_silu, alias hard_swish).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor HardSilu(Tensor x) => Unary<HardSiluRule>(x);
     /// <summary>x * tanh(softplus(x)).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Mish(Tensor x) => Unary<MishRule>(x);
     /// <summary>e^x as an activation (Keras's exponential).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Exponential(Tensor x) => Exp(x);
 
     /// <summary>

@@ -7,6 +7,9 @@ namespace NormLab;
 public static partial class Ops
 {
     /// <summary>The matrix product of two rank-2 tensors.</summary>
+    /// <param name="a">Left matrix, shape (m, k).</param>
+    /// <param name="b">Right matrix, shape (k, n).</param>
+    /// <exception cref="ArgumentException">When either operand is not rank 2 or the inner dimensions differ.</exception>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
         if (a.Rank != 2 || b.Rank != 2 || a.Dims[1] != b.Dims[0])
@@ -18,6 +21,9 @@ public static partial class Ops
     /// x @ kernel + bias over the last axis of x (rank >= 2), as Keras's Dense computes it.
     /// One GEMM forward, two GEMMs and a column sum backward.
     /// </summary>
+    /// <param name="x">Input of shape (..., inputDim), rank >= 2.</param>
+    /// <param name="kernel">Weight matrix of shape (inputDim, units).</param>
+    /// <param name="bias">Vector of shape (units), or null for no bias (Keras <c>use_bias=False</c>).</param>
     public static Tensor Linear(Tensor x, Tensor kernel, Tensor? bias)
     {
         int inFeatures = kernel.Dims[0], units = kernel.Dims[1];
