@@ -36,7 +36,7 @@ public static partial class Ops
     /// Keras's relu with arguments: min(x, maxValue) for x &gt; threshold, negativeSlope * (x - threshold)
     /// otherwise (so 0 at the threshold).
     /// </summary>
-    /// <param name="x">The input.</param>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="negativeSlope">The slope below the threshold (Keras default 0).</param>
     /// <param name="maxValue">The saturation value, or null for none (Keras default).</param>
     /// <param name="threshold">Where the function turns from the slope to x (Keras default 0).</param>
@@ -49,12 +49,12 @@ public static partial class Ops
     }
 
     /// <summary>x for x &gt; 0, negativeSlope * x otherwise.</summary>
-    /// <param name="x">The input.</param>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="negativeSlope">The slope for x &lt;= 0.</param>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope) => Relu(x, negativeSlope);
 
     /// <summary>x for x &gt; 0, alpha * (e^x - 1) otherwise.</summary>
-    /// <param name="x">The input.</param>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="alpha">The scale of the negative part (Keras default 1).</param>
     public static Tensor Elu(Tensor x, double alpha)
     {
@@ -63,7 +63,7 @@ public static partial class Ops
     }
 
     /// <summary>Parametric ReLU: x for x &gt; 0, alpha * x otherwise, alpha broadcast against x (a learned weight).</summary>
-    /// <param name="x">The input.</param>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="alpha">The negative slopes; NumPy-broadcastable to <paramref name="x"/>.</param>
     public static Tensor PRelu(Tensor x, Tensor alpha) => Sub(Relu(x), Mul(alpha, Relu(Neg(x))));
 
