@@ -33,7 +33,11 @@ public abstract class Loss
     internal virtual string AccuracyMetric => "binary_accuracy";
 
     /// <summary>The scalar loss (shape []), differentiable with respect to <paramref name="yPred"/>.</summary>
-    public Tensor Compute(Tensor yTrue, Tensor yPred)
+    /// <param name="yTrue">The targets.</param>
+    /// <param name="yPred">The predictions; the first axis is the batch.</param>
+    /// <param name="sampleWeight">Optional weight per sample, shape (batch,): the loss is then
+    /// sum(w_i * loss_i) / batch, Keras's "sum_over_batch_size" (not divided by the sum of the weights).</param>
+    public Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(yTrue);
         ArgumentNullException.ThrowIfNull(yPred);
@@ -43,6 +47,7 @@ public abstract class Loss
         var gradient = new float[yPred.Size];
         double total = Evaluate(yTrue, yPred, gradient);
         int batch = yPred.Dims[0];
+        if (sampleWeight != null) total = Weigh(yTrue, yPred, sampleWeight, gradient);
         System.Numerics.Tensors.TensorPrimitives.Multiply(gradient, 1f / batch, gradient);
         var loss = new Tensor([(float)(total / batch)], []);
         return Tape.Record(loss, [yPred], g =>
@@ -51,6 +56,28 @@ public abstract class Loss
             System.Numerics.Tensors.TensorPrimitives.Multiply(gradient, g.Data[0], scaled);
             return [new Tensor(scaled, yPred.Shape)];
         });
+    }
+
+    /// <summary>
+    /// sum(w_i * loss_i), scaling each sample's rows of <paramref name="gradient"/> by its weight. Every
+    /// loss is a sum of independent per-sample terms, so each sample's loss is Evaluate on its own rows.
+    /// </summary>
+    private double Weigh(Tensor yTrue, Tensor yPred, Tensor sampleWeight, float[] gradient)
+    {
+        int batch = yPred.Dims[0], width = yPred.Size / batch;
+        if (sampleWeight.Size != batch || sampleWeight.Rank > 2 || (sampleWeight.Rank == 2 && sampleWeight.Dims[1] != 1))
+            throw new ArgumentException($"{GetType().Name}: sampleWeight must have one value per sample, shape ({batch},), received shape {Shapes.Format(sampleWeight.Dims)}.");
+        var scratch = new float[width];
+        double total = 0;
+        for (int i = 0; i < batch; i++)
+        {
+            float w = sampleWeight.Data[i];
+            if (!float.IsFinite(w))
+                throw new ArgumentException($"{GetType().Name}: sampleWeight[{i}] is {w}; sample weights must be finite.");
+            total += w * Evaluate(Batches.Rows(yTrue, i, 1), Batches.Rows(yPred, i, 1), scratch);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(gradient.AsSpan(i * width, width), w, gradient.AsSpan(i * width, width));
+        }
+        return total;
     }
 
     /// <summary>
