@@ -60,6 +60,18 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>The state arrays of <paramref name="weight"/> (empty before its first step), for BackupAndRestore.</summary>
+    internal float[][] StateOf(Tensor weight) => slots.TryGetValue(weight, out var state) ? state : [];
+
+    /// <summary>Puts back a saved step count and the state arrays of each weight (BackupAndRestore).</summary>
+    internal void RestoreState(long iterations, IEnumerable<(Tensor weight, float[][] state)> states)
+    {
+        Iterations = iterations;
+        slots.Clear();
+        foreach (var (weight, state) in states)
+            if (state.Length > 0) slots[weight] = state;
+    }
+
     /// <summary>Updates one weight in place from its gradient and its state arrays.</summary>
     protected abstract void Update(float[] weight, float[] gradient, float[][] state);
 
