@@ -4,7 +4,7 @@ namespace NormLab.Optimizers;
 /// Updates weights from their gradients. Strings work wherever an optimizer is expected:
 /// <c>optimizer: "adam"</c> (valid: adam, adamw, sgd, rmsprop, each with Keras's defaults).
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private static readonly Dictionary<string, Func<Optimizer>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -58,18 +58,6 @@ public abstract class Optimizer
                 slots[weight] = state = Enumerable.Range(0, SlotCount).Select(_ => new float[weight.Size]).ToArray();
             Update(weight.Data, weight.Grad.Data, state);
         }
-    }
-
-    /// <summary>The state arrays of <paramref name="weight"/> (empty before its first step), for BackupAndRestore.</summary>
-    internal float[][] StateOf(Tensor weight) => slots.TryGetValue(weight, out var state) ? state : [];
-
-    /// <summary>Puts back a saved step count and the state arrays of each weight (BackupAndRestore).</summary>
-    internal void RestoreState(long iterations, IEnumerable<(Tensor weight, float[][] state)> states)
-    {
-        Iterations = iterations;
-        slots.Clear();
-        foreach (var (weight, state) in states)
-            if (state.Length > 0) slots[weight] = state;
     }
 
     /// <summary>Updates one weight in place from its gradient and its state arrays.</summary>

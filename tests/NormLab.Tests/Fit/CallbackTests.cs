@@ -223,4 +223,20 @@ public sealed class CallbackTests : IDisposable
         Assert.Equal("", Captured(() => FitData.Classifier().Fit(x, y, epochs: 1, verbose: 0, callbacks: [new ProgbarLogger()])));
         Assert.Equal([0, 1], history.EpochIndices);
     }
+
+    [Fact]
+    public void BadCallbackArgumentsNameTheCallbackTheArgumentAndTheValue()
+    {
+        void Refused(Func<Callback> create, string message) => Assert.Contains(message, Assert.Throws<ArgumentException>(() => create()).Message);
+        Refused(() => new ReduceLROnPlateau(factor: 1.5), "ReduceLROnPlateau: factor must be in (0, 1) (a factor >= 1 would not reduce), received 1.5");
+        Refused(() => new ReduceLROnPlateau(patience: -1), "ReduceLROnPlateau: patience must be >= 0, received -1");
+        Refused(() => new ReduceLROnPlateau(minLr: double.NaN), "ReduceLROnPlateau: minLr must be finite and >= 0, received NaN");
+        Refused(() => new ReduceLROnPlateau(mode: "up"), "ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', received 'up'");
+        Refused(() => new EarlyStopping(patience: -3), "EarlyStopping: patience must be >= 0, received -3");
+        Refused(() => new EarlyStopping(baseline: double.NaN), "EarlyStopping: baseline must be a number or null, received NaN");
+        Refused(() => new EarlyStopping(minDelta: double.PositiveInfinity), "EarlyStopping: minDelta must be finite, received ");
+        Refused(() => new ModelCheckpoint("m.normlab", mode: "best"), "ModelCheckpoint: mode must be 'auto', 'min' or 'max', received 'best'");
+        Refused(() => new CSVLogger(""), "CSVLogger: filename must not be empty");
+        Refused(() => new BackupAndRestore(""), "BackupAndRestore: backupDir must not be empty");
+    }
 }

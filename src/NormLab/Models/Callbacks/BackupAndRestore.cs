@@ -43,18 +43,14 @@ public sealed class BackupAndRestore(string backupDir, bool deleteCheckpoint = t
         if (Model!.IsNonRootReplica) return; // distributed: the replicas are identical, rank 0 writes
         var optimizer = Model.Optimizer!;
         var weights = Model.Weights;
-        var tensors = new List<(string, Tensor)>();
-        for (int i = 0; i < weights.Count; i++)
-        {
-            tensors.Add(($"weight/{i}", weights[i]));
-            var state = optimizer.StateOf(weights[i]);
-            for (int s = 0; s < state.Length; s++) tensors.Add(($"optimizer/{i}/{s}", new Tensor(state[s], weights[i].Shape)));
-        }
+        var (optimizerScalars, optimizerArrays) = optimizer.GetState(weights);
+        var tensors = weights.Select((w, i) => ($"weight/{i}", w))
+            .Concat(optimizerArrays.Select(a => ($"optimizer/{a.name}", a.value))).ToList();
         var header = new JsonObject
         {
             ["epochs_done"] = epoch + 1,
             ["weights"] = weights.Count,
-            ["iterations"] = optimizer.Iterations,
+            ["optimizer"] = optimizerScalars,
             ["learning_rate"] = optimizer.LearningRate,
         };
         AtomicFile.Write(BackupPath, stream =>
@@ -82,20 +78,18 @@ public sealed class BackupAndRestore(string backupDir, bool deleteCheckpoint = t
             int count = header["weights"]!.GetValue<int>();
             if (count != weights.Count)
                 throw new FormatException($"it holds {count} weights but model '{model.Name}' has {weights.Count}.");
-            var saved = SafeTensors.Read(Read(zip, TensorsEntry)).ToDictionary(t => t.name, t => t.value);
-            var states = new List<(Tensor weight, Tensor value, float[][] slots)>();
+            var saved = SafeTensors.Read(Read(zip, TensorsEntry));
+            var values = saved.Where(t => t.name.StartsWith("weight/")).ToDictionary(t => t.name, t => t.value);
             for (int i = 0; i < weights.Count; i++)
             {
-                var value = saved.GetValueOrDefault($"weight/{i}") ?? throw new FormatException($"it has no weight {i}.");
-                var slots = new List<float[]>();
-                while (saved.TryGetValue($"optimizer/{i}/{slots.Count}", out var slot)) slots.Add(slot.Data);
-                if (!Shapes.Equal(value.Dims, weights[i].Dims) || slots.Any(slot => slot.Length != weights[i].Size))
-                    throw new FormatException($"weight {i} ({weights[i].Name}) or its optimizer state has shape {Shapes.Format(value.Dims)} but the model expects {Shapes.Format(weights[i].Dims)}.");
-                states.Add((weights[i], value, slots.ToArray()));
+                var value = values.GetValueOrDefault($"weight/{i}") ?? throw new FormatException($"it has no weight {i}.");
+                if (!Shapes.Equal(value.Dims, weights[i].Dims))
+                    throw new FormatException($"weight {i} ({weights[i].Name}) has shape {Shapes.Format(value.Dims)} but the model expects {Shapes.Format(weights[i].Dims)}.");
             }
-            // Everything was checked: only now is the model changed.
-            foreach (var (weight, value, _) in states) value.Data.CopyTo(weight.Data, 0);
-            model.Optimizer!.RestoreState(header["iterations"]!.GetValue<long>(), states.Select(s => (s.weight, s.slots)));
+            var optimizerArrays = saved.Where(t => t.name.StartsWith("optimizer/")).Select(t => (t.name["optimizer/".Length..], t.value)).ToList();
+            model.Optimizer!.SetState(weights, header["optimizer"]!.AsObject(), optimizerArrays);
+            // Everything was checked: only now are the weights changed.
+            for (int i = 0; i < weights.Count; i++) values[$"weight/{i}"].Data.CopyTo(weights[i].Data, 0);
             model.Optimizer.LearningRate = header["learning_rate"]!.GetValue<double>();
             RestoredEpoch = header["epochs_done"]!.GetValue<int>();
         }

@@ -1,4 +1,4 @@
-namespace NormLab.Callbacks;
+namespace NormLab.Saving;
 
 /// <summary>Writes a file whole or not at all: a temporary file in the same directory, flushed to disk, then renamed over the target.</summary>
 internal static class AtomicFile
