@@ -110,10 +110,11 @@ public partial class Model
         {
             (StopTraining, ResumeEpoch) = (false, null);
             callbackList.OnTrainBegin();
-            for (int epoch = ResumeEpoch ?? initialEpoch; epoch < epochs && !StopTraining; epoch++)
+            int first = ResumeEpoch ?? initialEpoch;
+            for (int epoch = first; epoch < epochs && !StopTraining; epoch++)
             {
                 callbackList.OnEpochBegin(epoch);
-                var logs = TrainEpoch(train, epoch, initialEpoch, verbose, callbackList, replicas);
+                var logs = TrainEpoch(train, epoch, epoch == first, verbose, callbackList, replicas);
                 if (logs == null) break;
                 if (validation != null && (epoch + 1) % validationFreq == 0)
                     foreach (var (key, value) in TestLoop(validation, validationSteps, callbackList)) logs["val_" + key] = value;
@@ -148,7 +149,7 @@ public partial class Model
     }
 
     /// <summary>One epoch's steps; null when the data had no batch left (it ran out under stepsPerEpoch).</summary>
-    private Dictionary<string, double>? TrainEpoch(EpochIterator train, int epoch, int initialEpoch, int verbose,
+    private Dictionary<string, double>? TrainEpoch(EpochIterator train, int epoch, bool firstEpoch, int verbose,
         CallbackList callbacks, DataParallel? replicas)
     {
         var lossMean = new RunningMean();
@@ -179,7 +180,7 @@ public partial class Model
                 Console.WriteLine("\nWarning: your input ran out of data; interrupting training. Make sure that your dataset can generate at least stepsPerEpoch * epochs batches (use .Repeat()).");
         }
         if (step > 0) return logs;
-        if (epoch == initialEpoch && !StopTraining)
+        if (firstEpoch && !StopTraining)
             throw new ArgumentException($"Model '{Name}': Fit received no batches (the data is empty).");
         return null;
     }
