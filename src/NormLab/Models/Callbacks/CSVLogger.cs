@@ -5,7 +5,8 @@ namespace NormLab.Callbacks;
 /// <summary>
 /// Streams each epoch's logs to a CSV file as Keras's CSVLogger: a header "epoch" + the sorted log keys
 /// of the first epoch (with their val_ twins when the first epoch had no validation), then one row per
-/// epoch with the 0-based epoch, "NA" for a missing value. Each row is flushed as it is written.
+/// epoch with the 0-based epoch, "NA" for a missing value. Each row is flushed as it is written; in
+/// distributed training only rank 0 writes.
 /// </summary>
 /// <param name="filename">The CSV file.</param>
 /// <param name="separator">The field separator, one character.</param>
@@ -22,11 +23,12 @@ public sealed class CSVLogger(string filename, string separator = ",", bool appe
     /// <inheritdoc/>
     public override void OnTrainBegin()
     {
+        keys = null;
+        if (Model!.IsNonRootReplica) return; // distributed: rank 0 writes the file
         writeHeader = !append || !File.Exists(filename) || new FileInfo(filename).Length == 0;
         string? directory = Path.GetDirectoryName(Path.GetFullPath(filename));
         if (directory != null) Directory.CreateDirectory(directory);
         writer = new StreamWriter(filename, append);
-        keys = null;
     }
 
     /// <inheritdoc/>
