@@ -72,7 +72,7 @@ public partial class Model
         RequireCompiled("TrainOnBatch");
         CheckData(x, y, 1, "TrainOnBatch");
         sampleWeight = SampleWeightsFor(y, sampleWeight, classWeight, "TrainOnBatch");
-        metrics.ForEach(m => m.Reset());
+        metrics.ForEach(m => m.ResetState());
         return CurrentLogs(TrainStep(x, y, sampleWeight));
     }
 

@@ -120,6 +120,7 @@ public partial class Model
                     foreach (var (key, value) in TestLoop(validation, validationSteps, callbackList)) logs["val_" + key] = value;
                 callbackList.OnEpochEnd(epoch, logs);
             }
+            if (epochs > 0) optimizer!.FinalizeVariableValues(TrainableWeights);   // As Keras: EMA weights replace the trained ones.
             callbackList.OnTrainEnd();
         }
         catch (Exception e) when (replicas != null && replicas.Size > 1)
@@ -153,7 +154,7 @@ public partial class Model
         CallbackList callbacks, DataParallel? replicas)
     {
         var lossMean = new RunningMean();
-        metrics.ForEach(m => m.Reset());
+        metrics.ForEach(m => m.ResetState());
         var logs = new Dictionary<string, double>();
         int step = 0;
         bool warned = false;
@@ -217,7 +218,7 @@ public partial class Model
             var counts = replicas.ShardCounts(globalCount);
             (yb, prediction) = replicas.Gather(yb, prediction, counts);
         }
-        using (Tape.NoGrad()) metrics.ForEach(m => m.Update(yb, prediction));
+        using (Tape.NoGrad()) metrics.ForEach(m => m.UpdateState(yb, prediction));
         return stepLoss;
     }
 
@@ -246,7 +247,7 @@ public partial class Model
     {
         using var _ = Tape.NoGrad();
         var lossMean = new RunningMean();
-        metrics.ForEach(m => m.Reset());
+        metrics.ForEach(m => m.ResetState());
         callbacks.OnTestBegin();
         int step = 0;
         foreach (var batch in data.Pass().Take(steps ?? int.MaxValue))
@@ -254,7 +255,7 @@ public partial class Model
             callbacks.OnTestBatchBegin(step);
             var prediction = Call(batch.X, training: false);
             lossMean.Add(loss!.Compute(batch.Y, prediction, batch.SampleWeight).Item(), batch.Count);
-            metrics.ForEach(m => m.Update(batch.Y, prediction));
+            metrics.ForEach(m => m.UpdateState(batch.Y, prediction));
             callbacks.OnTestBatchEnd(step++, CurrentLogs(lossMean.Value));
         }
         if (step == 0) throw new ArgumentException($"Model '{Name}': there are no batches to evaluate (the data is empty).");

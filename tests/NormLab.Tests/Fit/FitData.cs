@@ -25,7 +25,7 @@ internal static class FitData
     {
         NormLabRandom.SetSeed(seed);
         var model = new Sequential([new Dense(4, activation: "relu", inputShape: [3]), new Dense(3, activation: "softmax")]);
-        model.Compile(optimizer: optimizer ?? new SGD(learningRate), loss: "sparse_categorical_crossentropy", metrics: metrics.Select(m => (Metrics.Metric)m));
+        model.Compile(optimizer: optimizer ?? new SGD(learningRate), loss: "sparse_categorical_crossentropy", metrics: metrics.Select(m => (NormLab.Metrics.Metric)m));
         return model;
     }
 

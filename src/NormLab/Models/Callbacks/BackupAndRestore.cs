@@ -51,7 +51,8 @@ public sealed class BackupAndRestore(string backupDir, bool deleteCheckpoint = t
             ["epochs_done"] = epoch + 1,
             ["weights"] = weights.Count,
             ["optimizer"] = optimizerScalars,
-            ["learning_rate"] = optimizer.LearningRate,
+            // A schedule's rate follows the restored Iterations; a plain rate may have been changed by a callback.
+            ["learning_rate"] = optimizer.Schedule == null ? optimizer.LearningRate : null,
         };
         AtomicFile.Write(BackupPath, stream =>
         {
@@ -90,7 +91,7 @@ public sealed class BackupAndRestore(string backupDir, bool deleteCheckpoint = t
             model.Optimizer!.SetState(weights, header["optimizer"]!.AsObject(), optimizerArrays);
             // Everything was checked: only now are the weights changed.
             for (int i = 0; i < weights.Count; i++) values[$"weight/{i}"].Data.CopyTo(weights[i].Data, 0);
-            model.Optimizer.LearningRate = header["learning_rate"]!.GetValue<double>();
+            if (header["learning_rate"] is JsonNode rate && model.Optimizer.Schedule == null) model.Optimizer.LearningRate = rate.GetValue<double>();
             RestoredEpoch = header["epochs_done"]!.GetValue<int>();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
