@@ -75,11 +75,13 @@ public sealed class CallbackTests : IDisposable
         Assert.Contains("CSVLogger: separator must be one character", Assert.Throws<ArgumentException>(() => new CSVLogger(path, separator: ", ")).Message);
     }
 
-    [Fact]
-    public void BackupAndRestoreResumesAKilledTrainingFromItsLastFinishedEpoch()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // a schedule's rate follows the restored iteration count
+    public void BackupAndRestoreResumesAKilledTrainingFromItsLastFinishedEpoch(bool schedule)
     {
         var (x, y) = FitData.Classes(12);
-        Optimizer Adam() => new Adam(learningRate: 0.05);
+        Optimizer Adam() => schedule ? new Adam(learningRate: new NormLab.Optimizers.Schedules.ExponentialDecay(0.05, decaySteps: 2, decayRate: 0.5)) : new Adam(learningRate: 0.05);
         var uninterrupted = FitData.Classifier(optimizer: Adam());
         var full = uninterrupted.Fit(x, y, epochs: 4, batchSize: 4, shuffle: false, verbose: 0);
 
