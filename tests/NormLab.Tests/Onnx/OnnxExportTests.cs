@@ -66,6 +66,15 @@ public class OnnxExportTests
             new GaussianDropout(0.3), new AlphaDropout(0.2), new SpatialDropout2D(0.4), new ActivityRegularization(l1: 0.1), new CenterCrop(6, 5)]), [2, 8, 9, 3]),
         new("resizing_bilinear", () => new Sequential([new Resizing(5, 7), new Resizing(9, 4, cropToAspectRatio: true)]), [2, 8, 6, 2]),
         new("resizing_nearest_center_crop_up", () => new Sequential([new Resizing(11, 3, interpolation: "nearest"), new CenterCrop(12, 4)]), [2, 6, 7, 1]),
+        new("gru_simple_rnn", () => new Sequential([new GRU(5, returnSequences: true), new SimpleRNN(4, returnSequences: true, goBackwards: true),
+            new GRU(3, goBackwards: true), new Dense(2)]), [2, 6, 3]),
+        new("simple_rnn_relu_gru_no_bias", () => new Sequential([new SimpleRNN(4, activation: "relu", returnSequences: true), new GRU(3, useBias: false)]), [3, 4, 2]),
+        new("bidirectional", () => new Sequential([new Bidirectional(new LSTM(3, returnSequences: true)), new Bidirectional(new GRU(2), mergeMode: "ave"),
+            new Dense(2)]), [2, 5, 3]),
+        new("bidirectional_sum_mul", () => new Sequential([new Bidirectional(new SimpleRNN(3, returnSequences: true), mergeMode: "sum"),
+            new Bidirectional(new GRU(3, returnSequences: true), mergeMode: "mul")]), [2, 4, 2]),
+        new("time_distributed", () => new Sequential([new TimeDistributed(new Dense(4, activation: "relu")), new TimeDistributed(new Conv2D(2, (2, 2))),
+            new TimeDistributed(new Flatten()), new GRU(3)]), [2, 3, 4, 4, 2]),
         new("nested_sequential", () => new Sequential([new Sequential([new Dense(4, activation: "relu"), new LayerNormalization()]), new Dense(2)]), [2, 3]),
     ];
 
