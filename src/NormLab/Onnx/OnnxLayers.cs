@@ -25,6 +25,7 @@ internal static class OnnxLayers
         [typeof(SimpleRNN)] = RecurrentExport.Recurrent,
         [typeof(Bidirectional)] = RecurrentExport.Bidirectional,
         [typeof(TimeDistributed)] = RecurrentExport.TimeDistributed,
+        [typeof(MultiHeadAttention)] = AttentionExport.MultiHeadAttention,
         [typeof(Conv2D)] = ConvolutionExport.Conv2D,
         [typeof(MaxPooling2D)] = ConvolutionExport.Pooling,
         [typeof(AveragePooling2D)] = ConvolutionExport.Pooling,

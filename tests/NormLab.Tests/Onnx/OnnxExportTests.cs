@@ -75,6 +75,8 @@ public class OnnxExportTests
             new Bidirectional(new GRU(3, returnSequences: true), mergeMode: "mul")]), [2, 4, 2]),
         new("time_distributed", () => new Sequential([new TimeDistributed(new Dense(4, activation: "relu")), new TimeDistributed(new Conv2D(2, (2, 2))),
             new TimeDistributed(new Flatten()), new GRU(3)]), [2, 3, 4, 4, 2]),
+        new("multi_head_self_attention", () => new Sequential([new MultiHeadAttention(numHeads: 2, keyDim: 3), new LayerNormalization(),
+            new MultiHeadAttention(numHeads: 3, keyDim: 2, valueDim: 4, useBias: false, outputShape: 5)]), [2, 6, 4]),
         new("nested_sequential", () => new Sequential([new Sequential([new Dense(4, activation: "relu"), new LayerNormalization()]), new Dense(2)]), [2, 3]),
     ];
 
