@@ -83,6 +83,6 @@ public abstract class BaseDepthwiseConv : ConvolutionLayer
     {
         var (k, s, p, d) = ReadWindow(c, rank);
         return (k, s, p, c.GetInt("depth_multiplier", 1), d, c.GetString("activation", "linear")!, c.GetBool("use_bias", true),
-            WeightSettings.Read(c, "depthwise", null), WeightSettings.Read(c, "bias", null), c.GetString("name"));
+            WeightSettings.Read(c, "depthwise", "glorot_uniform"), WeightSettings.Read(c, "bias", "zeros"), c.GetString("name"));
     }
 }

@@ -100,6 +100,6 @@ public abstract class BaseSeparableConv : ConvolutionLayer
     {
         var (k, s, p, d) = ReadWindow(c, rank);
         return (c.GetInt("filters", 1), k, s, p, c.GetInt("depth_multiplier", 1), d, c.GetString("activation", "linear")!, c.GetBool("use_bias", true),
-            WeightSettings.Read(c, "depthwise", null), WeightSettings.Read(c, "pointwise", null), WeightSettings.Read(c, "bias", null), c.GetString("name"));
+            WeightSettings.Read(c, "depthwise", "glorot_uniform"), WeightSettings.Read(c, "pointwise", "glorot_uniform"), WeightSettings.Read(c, "bias", "zeros"), c.GetString("name"));
     }
 }
