@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using NormLab.Activations;
 using NormLab.Constraints;
 using NormLab.Initializers;
-using NormLab.Kernels;
 using NormLab.Regularizers;
 
 namespace NormLab.Layers;
@@ -41,9 +40,6 @@ public sealed class Conv2D : BaseConv
             kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, kernelConstraint, biasConstraint, inputShape, name)
     {
     }
-
-    /// <summary>The geometry of the (ungrouped) convolution for an input shape, checked (WeightStandardization).</summary>
-    internal Conv2DGeometry Geometry(int[] shape) => GroupGeometry(shape);
 
     internal static Conv2D FromConfig(JsonObject c)
     {
