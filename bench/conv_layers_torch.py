@@ -9,6 +9,8 @@ Workloads (batch 32, float32, all parameters and the input require gradients; ba
 Each runs in channels-first and channels-last (for 1-D: (N, C, L) and a (N, L, C) input transposed in the
 call, as a channels-last Keras model would); the caller keeps the faster.
 
+With --cpu: one thread, and the CPU time of the calling thread (time.thread_time) instead of wall clock.
+
 Modes:
   conv_layers_torch.py          one standalone run, prints a JSON summary (median ms per workload/format)
   conv_layers_torch.py --serve  used by the C# bench: prints {"ready": ...} after the warm-up, then for each
@@ -55,10 +57,13 @@ class Setup:
         y.backward(torch.ones_like(y))
 
 
+CLOCK = time.thread_time if "--cpu" in sys.argv else time.perf_counter
+
+
 def time_ms(fn):
-    start = time.perf_counter()
+    start = CLOCK()
     fn()
-    return (time.perf_counter() - start) * 1e3
+    return (CLOCK() - start) * 1e3
 
 
 def one_round(setups, reps):
@@ -72,7 +77,7 @@ def one_round(setups, reps):
 
 
 def main():
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(1 if "--cpu" in sys.argv else THREADS)
     reps = 3
     setups = {f: Setup(f) for f in FORMATS}
     for _ in range(3):  # warm-up: allocator, oneDNN primitive caches

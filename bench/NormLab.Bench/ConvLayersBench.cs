@@ -13,7 +13,8 @@ namespace NormLab.Bench;
 /// (32, 128, 64), DepthwiseConv2D(3, "same") and Conv2DTranspose(32, 3, strides 2, "same") on (32, 28, 28, 32).
 /// Rounds alternate between the two sides; each number is the median of all repetitions after a warm-up.
 /// The table is printed and written to bench/results/conv-layers-&lt;UTC date&gt;.md with the commit, machine and load.
-/// Options: --rounds N (default 5), --no-torch.
+/// Options: --rounds N (default 5), --no-torch, --cpu (load-robust: one thread on both sides, and each call's
+/// CPU time of the calling thread instead of wall clock, so time slices lost to other processes do not count).
 /// </summary>
 internal static class ConvLayersBench
 {
@@ -27,19 +28,20 @@ internal static class ConvLayersBench
         int rounds = 5;
         int at = Array.IndexOf(args, "--rounds");
         if (at >= 0 && at + 1 < args.Length) rounds = int.Parse(args[at + 1], CultureInfo.InvariantCulture);
-        if (Array.IndexOf(args, "--threads") < 0) KernelThreads.Max = 2;
+        bool cpu = args.Contains("--cpu");
+        if (Array.IndexOf(args, "--threads") < 0) KernelThreads.Max = cpu ? 1 : 2;
 
         var cases = new Case[]
         {
-            new("conv1d", "Conv1D(64, 3, same) (32, 128, 64)", new Conv1D(64, 3, padding: "same"), [32, 128, 64]),
-            new("depthwise2d", "DepthwiseConv2D(3, same) (32, 28, 28, 32)", new DepthwiseConv2D(3, padding: "same"), [32, 28, 28, 32]),
-            new("transpose2d", "Conv2DTranspose(32, 3, s2, same) (32, 28, 28, 32)", new Conv2DTranspose(32, 3, strides: 2, padding: "same"), [32, 28, 28, 32]),
+            new(cpu, "conv1d", "Conv1D(64, 3, same) (32, 128, 64)", new Conv1D(64, 3, padding: "same"), [32, 128, 64]),
+            new(cpu, "depthwise2d", "DepthwiseConv2D(3, same) (32, 28, 28, 32)", new DepthwiseConv2D(3, padding: "same"), [32, 28, 28, 32]),
+            new(cpu, "transpose2d", "Conv2DTranspose(32, 3, s2, same) (32, 28, 28, 32)", new Conv2DTranspose(32, 3, strides: 2, padding: "same"), [32, 28, 28, 32]),
         };
         string why = "--no-torch";
-        using var torch = args.Contains("--no-torch") ? null : TorchSide.Start("conv_layers_torch.py", out why);
+        using var torch = args.Contains("--no-torch") ? null : TorchSide.Start("conv_layers_torch.py", out why, cpu ? ["--cpu"] : []);
         var header = new List<string>
         {
-            $"NormLab: KernelThreads.Max = {KernelThreads.Max}",
+            $"NormLab: KernelThreads.Max = {KernelThreads.Max}; {(cpu ? "CPU time of the calling thread per call" : "wall clock per call")}",
             torch != null ? $"PyTorch: {torch.Version}, {torch.Threads} threads, faster of channels first and channels last" : $"PyTorch: not measured ({why})",
         };
         header.ForEach(Console.WriteLine);
@@ -91,7 +93,7 @@ internal static class ConvLayersBench
     }
 
     /// <summary>One layer, its input and a ones seed; <see cref="Time"/> is one forward + backward in milliseconds.</summary>
-    private sealed class Case(string key, string label, Layer layer, int[] shape)
+    private sealed class Case(bool cpu, string key, string label, Layer layer, int[] shape)
     {
         private readonly Tensor x = Tensor.RandUniform(shape, -1, 1);
         private Tensor? seed;
@@ -105,10 +107,11 @@ internal static class ConvLayersBench
             x.Grad = null;
             foreach (var w in layer.TrainableWeights) w.Grad = null;
             var sw = Stopwatch.StartNew();
+            double cpuStart = NormBench.ThreadCpuMs();
             var y = layer.Call(x, training: true);
             seed ??= Tensor.Ones(y.Shape);
             y.Backward(seed);
-            double ms = sw.Elapsed.TotalMilliseconds;
+            double ms = cpu ? NormBench.ThreadCpuMs() - cpuStart : sw.Elapsed.TotalMilliseconds;
             // As a Python loop frees them when it rebinds the names: the next call reuses this memory.
             y.Dispose();
             x.Grad?.Dispose();
@@ -132,7 +135,7 @@ internal static class ConvLayersBench
             .AppendLine($"- commit: {Git("rev-parse --short HEAD")}")
             .AppendLine($"- machine: {Environment.ProcessorCount} processors, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}")
             .AppendLine($"- load average at the end: {(CnnBench.LoadAverage() is double l ? l.ToString("F1", CultureInfo.InvariantCulture) : "unknown")}")
-            .AppendLine($"- command: dotnet run -c Release --project bench/NormLab.Bench -- conv-layers")
+            .AppendLine($"- command: dotnet run -c Release --project bench/NormLab.Bench -- conv-layers {string.Join(' ', Environment.GetCommandLineArgs().Skip(2))}")
             .AppendLine();
         foreach (var line in header) text.AppendLine($"{line}  ");
         text.AppendLine();

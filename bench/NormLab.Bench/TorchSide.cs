@@ -13,13 +13,13 @@ internal sealed class TorchSide : IDisposable
     private TorchSide(Process process) => this.process = process;
 
     /// <summary>Starts the script and waits for its warm-up; null (with the reason) when it cannot run.</summary>
-    internal static TorchSide? Start(string scriptName, out string why)
+    internal static TorchSide? Start(string scriptName, out string why, params string[] options)
     {
         const string python = "/usr/bin/python3";
         var script = FindScript(scriptName);
         if (script == null) { why = $"bench/{scriptName} not found above the current directory"; return null; }
         if (!File.Exists(python)) { why = $"{python} not found"; return null; }
-        var info = new ProcessStartInfo(python, [script, "--serve"])
+        var info = new ProcessStartInfo(python, [script, "--serve", .. options])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
