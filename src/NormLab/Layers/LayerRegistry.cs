@@ -38,6 +38,12 @@ internal static class LayerRegistry
         ["EvoNormB0"] = EvoNormB0.FromConfig,
         ["EvoNormS0"] = EvoNormS0.FromConfig,
         ["LocalResponseNormalization"] = LocalResponseNormalization.FromConfig,
+        // Modern normalizations and transformer parts
+        ["DynamicTanh"] = DynamicTanh.FromConfig,
+        ["ScaleNorm"] = ScaleNorm.FromConfig,
+        ["LayerScale"] = LayerScale.FromConfig,
+        ["PositionEmbedding"] = PositionEmbedding.FromConfig,
+        ["PatchEmbedding"] = PatchEmbedding.FromConfig,
         ["WeightStandardization"] = c => WeightStandardization.FromConfig(c, FromConfig),
         // Beyond Keras (B): weight norm, mean-only BN, batch-instance and switchable normalization.
         ["WeightNormalization"] = c => WeightNormalization.FromConfig(c, FromConfig),
