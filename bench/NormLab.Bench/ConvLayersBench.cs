@@ -12,7 +12,7 @@ namespace NormLab.Bench;
 /// 2 threads, the faster of channels first and channels last) in the same run: Conv1D(64, 3, "same") on
 /// (32, 128, 64), DepthwiseConv2D(3, "same") and Conv2DTranspose(32, 3, strides 2, "same") on (32, 28, 28, 32).
 /// Rounds alternate between the two sides; each number is the median of all repetitions after a warm-up.
-/// The table is printed and written to bench/results/conv-layers-&lt;UTC date&gt;.md with the commit, machine and load.
+/// The table is printed and written to bench/results/conv-layers[-cpu]-&lt;UTC date&gt;.md with the commit, machine and load.
 /// Options: --rounds N (default 5), --no-torch, --cpu (load-robust: one thread on both sides, and each call's
 /// CPU time of the calling thread instead of wall clock, so time slices lost to other processes do not count).
 /// </summary>
@@ -89,7 +89,7 @@ internal static class ConvLayersBench
             notes.Add($"warning: load average {load:F1} on {Environment.ProcessorCount} processors; other processes shared the CPU, so timings are noisy.");
         Console.WriteLine();
         table.Concat(notes).ToList().ForEach(Console.WriteLine);
-        WriteResults(header, table, notes);
+        WriteResults(cpu ? "conv-layers-cpu" : "conv-layers", header, table, notes);
     }
 
     /// <summary>One layer, its input and a ones seed; <see cref="Time"/> is one forward + backward in milliseconds.</summary>
@@ -119,8 +119,8 @@ internal static class ConvLayersBench
         }
     }
 
-    /// <summary>Writes bench/results/conv-layers-&lt;UTC date&gt;.md (atomically) when a bench/ folder is found above the current directory.</summary>
-    private static void WriteResults(List<string> header, List<string> table, List<string> notes)
+    /// <summary>Writes bench/results/&lt;stem&gt;-&lt;UTC date&gt;.md (atomically) when a bench/ folder is found above the current directory.</summary>
+    private static void WriteResults(string stem, List<string> header, List<string> table, List<string> notes)
     {
         var bench = FindBenchFolder();
         if (bench == null)
@@ -130,7 +130,7 @@ internal static class ConvLayersBench
         }
         var now = DateTime.UtcNow;
         var text = new StringBuilder()
-            .AppendLine($"# conv-layers, {now:yyyy-MM-dd HH:mm} UTC")
+            .AppendLine($"# {stem}, {now:yyyy-MM-dd HH:mm} UTC")
             .AppendLine()
             .AppendLine($"- commit: {Git("rev-parse --short HEAD")}")
             .AppendLine($"- machine: {Environment.ProcessorCount} processors, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}")
@@ -144,7 +144,7 @@ internal static class ConvLayersBench
         foreach (var line in notes) text.AppendLine(line);
         var folder = Path.Combine(bench, "results");
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, $"conv-layers-{now:yyyy-MM-dd}.md");
+        var path = Path.Combine(folder, $"{stem}-{now:yyyy-MM-dd}.md");
         var temporary = path + ".tmp";
         File.WriteAllText(temporary, text.ToString());
         File.Move(temporary, path, overwrite: true);
