@@ -42,7 +42,7 @@ internal static class ConvLayersBench
         var header = new List<string>
         {
             $"NormLab: KernelThreads.Max = {KernelThreads.Max}; {(cpu ? "CPU time of the calling thread per call" : "wall clock per call")}",
-            torch != null ? $"PyTorch: {torch.Version}, {torch.Threads} threads, faster of channels first and channels last" : $"PyTorch: not measured ({why})",
+            torch != null ? $"PyTorch: {torch.Version}, {torch.Threads} threads, OMP_WAIT_POLICY={torch.WaitPolicy}, faster of channels first and channels last" : $"PyTorch: not measured ({why})",
         };
         header.ForEach(Console.WriteLine);
 

@@ -9,6 +9,8 @@ internal sealed class TorchSide : IDisposable
     private readonly Process process;
     internal string Version { get; private init; } = "";
     internal int Threads { get; private init; }
+    /// <summary>The OMP_WAIT_POLICY the script ran with.</summary>
+    internal string WaitPolicy { get; private init; } = "";
 
     private TorchSide(Process process) => this.process = process;
 
@@ -26,6 +28,8 @@ internal sealed class TorchSide : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // Spinning OpenMP threads slowed PyTorch 5-8x on a loaded machine (as the seq bench found); passive unless set.
+        info.Environment.TryAdd("OMP_WAIT_POLICY", "PASSIVE");
         var process = Process.Start(info)!;
         var stderr = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
@@ -46,6 +50,7 @@ internal sealed class TorchSide : IDisposable
         {
             Version = ready.RootElement.GetProperty("torch").GetString() ?? "?",
             Threads = ready.RootElement.GetProperty("threads").GetInt32(),
+            WaitPolicy = info.Environment["OMP_WAIT_POLICY"] ?? "",
         };
     }
 
