@@ -77,6 +77,17 @@ public class OnnxExportTests
             new TimeDistributed(new Flatten()), new GRU(3)]), [2, 3, 4, 4, 2]),
         new("multi_head_self_attention", () => new Sequential([new MultiHeadAttention(numHeads: 2, keyDim: 3), new LayerNormalization(),
             new MultiHeadAttention(numHeads: 3, keyDim: 2, valueDim: 4, useBias: false, outputShape: 5)]), [2, 6, 4]),
+        new("conv1d_causal_grouped", () => new Sequential([new Conv1D(4, 3, padding: "causal", dilationRate: 2), new Conv1D(6, 2, padding: "same", groups: 2, activation: "relu"),
+            new MaxPooling1D(2), new AveragePooling1D(2, padding: "same"), new GlobalAveragePooling1D()]), [2, 11, 2]),
+        new("depthwise_separable", () => new Sequential([new DepthwiseConv2D(3, padding: "same", depthMultiplier: 2), new SeparableConv2D(4, (2, 2), strides: 2),
+            new Reshape([-1, 4]), new DepthwiseConv1D(2), new SeparableConv1D(3, 2, activation: "tanh"), new GlobalMaxPooling1D(keepdims: true)]), [2, 7, 7, 3]),
+        new("transposed_convs", () => new Sequential([new Conv2DTranspose(3, (3, 3), strides: 2, padding: "same"), new Conv2DTranspose(2, (2, 2), strides: 3),
+            new Conv2DTranspose(2, (1, 1), strides: 2, padding: "same"), new GlobalMaxPooling2D()]), [2, 4, 5, 3]),
+        new("conv1d_transpose_grouped_2d", () => new Sequential([new Conv1DTranspose(3, 3, strides: 2, padding: "same"), new Conv1DTranspose(2, 2),
+            new Reshape([3, -1, 2]), new Conv2D(4, (2, 2), padding: "same", groups: 2)]), [2, 4, 3]),
+        new("reshaping", () => new Sequential([new ZeroPadding2D(((1, 2), (0, 1))), new Cropping2D(((1, 0), (2, 1))), new UpSampling2D((2, 3)),
+            new UpSampling2D(2, interpolation: "bilinear"), new Permute([2, 1, 3]), new Reshape([-1, 3]), new UpSampling1D(2), new ZeroPadding1D(1),
+            new Cropping1D((2, 1)), new GlobalAveragePooling1D(), new RepeatVector(3)]), [2, 3, 4, 3]),
         new("nested_sequential", () => new Sequential([new Sequential([new Dense(4, activation: "relu"), new LayerNormalization()]), new Dense(2)]), [2, 3]),
     ];
 
