@@ -37,6 +37,9 @@ public sealed class PatchEmbedding : Layer
     /// <summary>The size of each token.</summary>
     public int ProjectionDim { get; }
 
+    /// <summary>The strided convolution that projects the patches.</summary>
+    internal Conv2D Projection => projection;
+
     /// <inheritdoc/>
     protected override void BuildCore(int[] inputShape)
     {
