@@ -92,6 +92,9 @@ internal static class SeqBench
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // OpenMP threads that spin while waiting take the CPU from each other on a shared machine
+        // (PyTorch's steps ran 5-8x slower under load); passive waiting is the setting for that case.
+        info.Environment.TryAdd("OMP_WAIT_POLICY", "PASSIVE");
         try
         {
             using var process = Process.Start(info)!;
@@ -102,7 +105,7 @@ internal static class SeqBench
             using var doc = JsonDocument.Parse(output);
             var root = doc.RootElement;
             var times = root.GetProperty("ms").EnumerateObject().ToDictionary(w => w.Name, w => w.Value.EnumerateArray().Select(v => v.GetDouble()).ToList());
-            return ($"{root.GetProperty("torch").GetString()}, {root.GetProperty("threads").GetInt32()} threads", times);
+            return ($"{root.GetProperty("torch").GetString()}, {root.GetProperty("threads").GetInt32()} threads, OMP_WAIT_POLICY={info.Environment["OMP_WAIT_POLICY"]}", times);
         }
         catch (System.ComponentModel.Win32Exception e) { return ($"not measured ({python}: {e.Message})", null); }
     }
@@ -129,7 +132,7 @@ internal static class SeqBench
             rows,
         };
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         File.Move(temporary, path, overwrite: true);
         Console.WriteLine($"results: {path}");
     }

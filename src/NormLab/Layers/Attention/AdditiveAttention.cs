@@ -24,6 +24,7 @@ public sealed class AdditiveAttention : Attention
 
     private protected override Tensor Scores(Tensor query, Tensor key)
     {
+        if (Scale != null) RequireDim(query, Scale.Dims[0], "query");
         var activated = Ops.Tanh(PairwiseSum(query, key));
         return Ops.Sum(Scale == null ? activated : Ops.Mul(Scale, activated), [-1]);
     }

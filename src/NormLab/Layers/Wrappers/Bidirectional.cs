@@ -60,6 +60,7 @@ public sealed class Bidirectional : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         RequireRank(x, 3, 3);
+        RequireLastDim(x, BuiltInputShape![2]);
         var forward = ForwardLayer.Call(x, training);
         var backward = BackwardLayer.Call(x, training);
         if (ForwardLayer.ReturnSequences) backward = Ops.Reverse(backward, 1);
