@@ -49,6 +49,27 @@ internal static class OnnxLayers
         [typeof(LayerScale)] = BeyondKerasExport.LayerScale,
         [typeof(PositionEmbedding)] = BeyondKerasExport.PositionEmbedding,
         [typeof(PatchEmbedding)] = BeyondKerasExport.PatchEmbedding,
+        [typeof(ReLU)] = ActivationAndPreprocessingExport.Relu,
+        [typeof(LeakyReLU)] = ActivationAndPreprocessingExport.LeakyRelu,
+        [typeof(ELU)] = ActivationAndPreprocessingExport.Elu,
+        [typeof(PReLU)] = ActivationAndPreprocessingExport.PRelu,
+        [typeof(Softmax)] = ActivationAndPreprocessingExport.Softmax,
+        [typeof(Rescaling)] = ActivationAndPreprocessingExport.Rescaling,
+        [typeof(Resizing)] = ActivationAndPreprocessingExport.Resizing,
+        [typeof(CenterCrop)] = ActivationAndPreprocessingExport.CenterCrop,
+        // Random augmentations and noise are the identity at inference.
+        [typeof(RandomFlip)] = CoreExport.Identity,
+        [typeof(RandomTranslation)] = CoreExport.Identity,
+        [typeof(RandomRotation)] = CoreExport.Identity,
+        [typeof(RandomZoom)] = CoreExport.Identity,
+        [typeof(RandomContrast)] = CoreExport.Identity,
+        [typeof(RandomBrightness)] = CoreExport.Identity,
+        [typeof(GaussianNoise)] = CoreExport.Identity,
+        [typeof(GaussianDropout)] = CoreExport.Identity,
+        [typeof(AlphaDropout)] = CoreExport.Identity,
+        [typeof(SpatialDropout1D)] = CoreExport.Identity,
+        [typeof(SpatialDropout2D)] = CoreExport.Identity,
+        [typeof(ActivityRegularization)] = CoreExport.Identity,
     };
 
     /// <summary>The layer classes that export.</summary>

@@ -58,6 +58,14 @@ public class OnnxExportTests
         new("vit_stem", () => new Sequential([new PatchEmbedding(2, 6), new PositionEmbedding(9), new DynamicTanh()]), [2, 6, 4, 3]),
         new("lstm", () => new Sequential([new LSTM(5, returnSequences: true), new LayerNormalization(), new LSTM(3), new Dense(2)]), [2, 4, 3]),
         new("lstm_no_bias", () => new Sequential([new LSTM(4, useBias: false)]), [3, 2, 5]),
+        new("activation_layers", () => new Sequential([new ReLU(maxValue: 1.5, negativeSlope: 0.1, threshold: 0.2), new ReLU(), new Dense(6),
+            new LeakyReLU(), new ELU(alpha: 0.7), new PReLU(), new Dense(4), new ReLU(maxValue: 6), new Softmax()]), [3, 5]),
+        new("prelu_shared_softmax_axes", () => new Sequential([new PReLU(sharedAxes: [1, 2]), new Softmax(axis: new[] { 1, 2 })]), [2, 3, 4, 2]),
+        new("preprocessing_inference", () => new Sequential([new Rescaling(1 / 255.0, offset: -0.5), new RandomFlip(), new RandomRotation(0.2),
+            new RandomZoom(0.1), new RandomTranslation(0.1, 0.1), new RandomContrast(0.3), new RandomBrightness(0.2), new GaussianNoise(0.5),
+            new GaussianDropout(0.3), new AlphaDropout(0.2), new SpatialDropout2D(0.4), new ActivityRegularization(l1: 0.1), new CenterCrop(6, 5)]), [2, 8, 9, 3]),
+        new("resizing_bilinear", () => new Sequential([new Resizing(5, 7), new Resizing(9, 4, cropToAspectRatio: true)]), [2, 8, 6, 2]),
+        new("resizing_nearest_center_crop_up", () => new Sequential([new Resizing(11, 3, interpolation: "nearest"), new CenterCrop(12, 4)]), [2, 6, 7, 1]),
         new("nested_sequential", () => new Sequential([new Sequential([new Dense(4, activation: "relu"), new LayerNormalization()]), new Dense(2)]), [2, 3]),
     ];
 
