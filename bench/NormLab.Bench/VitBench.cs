@@ -73,6 +73,8 @@ internal static class VitBench
         var script = Path.Combine(Root() ?? ".", "bench", "vit_torch.py");
         var info = new ProcessStartInfo("/usr/bin/python3", [script, "--reps", reps.ToString(CultureInfo.InvariantCulture)])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // As bench seq: spinning OpenMP threads make PyTorch's steps several times slower on a loaded machine.
+        info.Environment.TryAdd("OMP_WAIT_POLICY", "PASSIVE");
         try
         {
             using var process = Process.Start(info)!;
@@ -82,7 +84,7 @@ internal static class VitBench
             if (process.ExitCode != 0) return ($"not measured (vit_torch.py failed: {stderr.Result.Trim().Split('\n')[^1]})", null);
             using var doc = JsonDocument.Parse(output);
             var root = doc.RootElement;
-            return ($"{root.GetProperty("torch").GetString()}, {root.GetProperty("threads").GetInt32()} threads",
+            return ($"{root.GetProperty("torch").GetString()}, {root.GetProperty("threads").GetInt32()} threads, OMP_WAIT_POLICY={info.Environment["OMP_WAIT_POLICY"]}",
                 root.GetProperty("ms").EnumerateArray().Select(v => v.GetDouble()).ToList());
         }
         catch (System.ComponentModel.Win32Exception e) { return ($"not measured ({e.Message})", null); }
