@@ -114,6 +114,27 @@ public class TransformerEncoderTests
     }
 
     [Fact]
+    public void RandomShapesRaiseOnlyNamedErrors()
+    {
+        Func<Layer>[] layers =
+        [
+            () => new TransformerEncoder(3, 2, dropout: 0.5), () => new TransformerEncoder(2, 1, normalization: "batch", normPlacement: "sandwich"),
+            () => new TransformerEncoder(2, 2, normalization: "scale", deepNormLayers: 2, qkNorm: "l2"),
+            () => new MultiHeadAttention(2, 2, qkNorm: "layer"), () => new MultiHeadAttention(1, 2, qkNorm: "rms"),
+        ];
+        var rng = new Random(22);
+        for (int it = 0; it < 300; it++)
+        {
+            var shape = Enumerable.Range(0, rng.Next(1, 6)).Select(_ => rng.Next(6) == 0 ? 0 : rng.Next(1, 5)).ToArray();
+            var x = Tensor.Zeros(shape);
+            NormLabRandom.FillUniform(x.Data, -1, 1);
+            if (x.Size > 0 && rng.Next(8) == 0) x.Data[rng.Next(x.Size)] = float.NaN;
+            var layer = layers[rng.Next(layers.Length)]();
+            LayerFuzz.OnlyNamedErrors(layer, x, rng.Next(2) == 0, rng, $"{layer.GetType().Name} on {Shapes.Format(shape)}");
+        }
+    }
+
+    [Fact]
     public void ErrorsNameTheLayer()
     {
         static string Message(Action a) => Assert.Throws<ArgumentException>(a).Message;
