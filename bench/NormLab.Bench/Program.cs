@@ -12,6 +12,7 @@ var commands = new Dictionary<string, (string Help, Action<string[]> Run)>(Strin
     ["cnn"] = ("MNIST CNN train step and inference: NormLab vs PyTorch", CnnBench.Run),
     ["train-step"] = ("ms per Fit step of a CNN, an LSTM model and an MLP (GC settings, see README)", TrainStepBench.Run),
     ["seq"] = ("GRU and MultiHeadAttention forward+backward: NormLab vs PyTorch, results to bench/results/", SeqBench.Run),
+    ["vit"] = ("the lab's pre-LN ViT, one training step at batch 64: NormLab vs PyTorch, results to bench/results/", VitBench.Run),
     ["distributed"] = ("data-parallel CNN training throughput under mpirun (see distributed.sh)", DistributedBench.Run),
 };
 

@@ -9,7 +9,8 @@ namespace NormLab.Cli;
 internal static class CompareCommand
 {
     internal const string Usage =
-        "normlab compare [--arch cnn|mlp|rnn] [--norms none,batch,layer,group] [--batch-sizes 8,64] [--placement before[,after]]\n" +
+        "normlab compare [--arch cnn|mlp|rnn|vit|transformer] [--norms none,batch,layer,group] [--batch-sizes 8,64] [--placement before[,after]]\n" +
+        "                [--qk-norm layer,rms,l2]   (vit, transformer: --placement post,pre,sandwich; --norms layer,rms,dyt,scale,batch,none)\n" +
         "                [--epochs 1] [--seeds 1] [--seed 42] [--data DIR|subset|full] [--train-samples N] [--test-samples N]\n" +
         "                [--target-accuracy 0.85] [--learning-rate 0.001] [--threads N] [--out report.html] [--json results.json]\n" +
         "                [--distributed]   data-parallel over MPI, local vs synchronized BN: mpirun -np K normlab compare --distributed";
@@ -27,15 +28,17 @@ internal static class CompareCommand
         // Under mpirun -np K, each rank gets its share of the cores by default.
         int replicas = distributed ? Communicator.World.Size : 1;
         bool root = !distributed || Communicator.World.IsRoot;
+        string arch = options.String("arch", "cnn");
         var settings = new CompareSettings
         {
             Distributed = distributed,
             Replicas = replicas,
-            Arch = options.String("arch", "cnn"),
+            Arch = arch,
             // Distributed, the question is local or synchronized batch norm: those two unless --norms says otherwise.
-            Norms = options.List("norms", distributed ? ["batch", "batch-sync"] : ["none", "batch", "layer", "group"]),
+            Norms = NormalizationCatalog.WithQkVariants(options.List("norms", distributed ? ["batch", "batch-sync"] : ["none", "batch", "layer", "group"]),
+                options.List("qk-norm", [])),
             BatchSizes = options.IntList("batch-sizes", [8, 64]),
-            Placements = options.List("placement", ["before"]).Select(ParsePlacement).Distinct().ToList(),
+            Placements = options.List("placement", [Architectures.DefaultPlacement(arch)]).Select(ParsePlacement).Distinct().ToList(),
             Epochs = options.Int("epochs", 1, min: 1),
             Seeds = options.Int("seeds", 1, min: 1),
             FirstSeed = options.Int("seed", 42),
@@ -96,7 +99,10 @@ internal static class CompareCommand
     {
         "before" => Placement.Before,
         "after" => Placement.After,
-        _ => throw new ArgumentException($"--placement takes before, after or both (before,after), received '{text}'."),
+        "post" => Placement.Post,
+        "pre" => Placement.Pre,
+        "sandwich" => Placement.Sandwich,
+        _ => throw new ArgumentException($"--placement takes before, after or both (before,after); for --arch vit and transformer post, pre, sandwich; received '{text}'."),
     };
 
     internal static Table Table(ComparisonResult result)

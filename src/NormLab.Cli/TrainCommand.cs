@@ -7,7 +7,7 @@ namespace NormLab.Cli;
 internal static class TrainCommand
 {
     internal const string Usage =
-        "normlab train [--arch cnn|mlp|rnn] [--norm batch] [--placement before|after] [--epochs 3] [--batch-size 32]\n" +
+        "normlab train [--arch cnn|mlp|rnn|vit|transformer] [--norm batch] [--placement before|after|post|pre|sandwich] [--epochs 3] [--batch-size 32]\n" +
         "              [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--learning-rate 0.001] [--lr-decay 1] [--seed 42] [--threads N] [--out model.normlab]\n" +
         "              [--distributed]   data-parallel over MPI: mpirun -np K normlab train --distributed";
 
@@ -15,11 +15,14 @@ internal static class TrainCommand
     {
         string arch = options.String("arch", "cnn");
         var norm = NormalizationCatalog.Get(options.String("norm", "batch"));
-        var placement = options.String("placement", "before") switch
+        var placement = options.String("placement", Architectures.DefaultPlacement(arch)) switch
         {
             "before" => Placement.Before,
             "after" => Placement.After,
-            var other => throw new ArgumentException($"--placement takes before or after, received '{other}'."),
+            "post" => Placement.Post,
+            "pre" => Placement.Pre,
+            "sandwich" => Placement.Sandwich,
+            var other => throw new ArgumentException($"--placement takes before or after (post, pre or sandwich for --arch vit and transformer), received '{other}'."),
         };
         int epochs = options.Int("epochs", 3, min: 1);
         int batchSize = options.Int("batch-size", 32, min: 1);

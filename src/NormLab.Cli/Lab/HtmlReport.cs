@@ -55,6 +55,7 @@ internal static class HtmlReport
         html.Append("</tbody></table>");
 
         SyncSection(html, result, ColorOf);
+        TransformerSection.Append(html, result);
 
         html.Append("<h2>Training curves</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch.</p>");
         foreach (var placement in placements)

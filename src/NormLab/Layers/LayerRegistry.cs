@@ -44,6 +44,7 @@ internal static class LayerRegistry
         ["LayerScale"] = LayerScale.FromConfig,
         ["PositionEmbedding"] = PositionEmbedding.FromConfig,
         ["PatchEmbedding"] = PatchEmbedding.FromConfig,
+        ["TransformerEncoder"] = TransformerEncoder.FromConfig,
         ["WeightStandardization"] = c => WeightStandardization.FromConfig(c, FromConfig),
         // Beyond Keras (B): weight norm, mean-only BN, batch-instance and switchable normalization.
         ["WeightNormalization"] = c => WeightNormalization.FromConfig(c, FromConfig),
