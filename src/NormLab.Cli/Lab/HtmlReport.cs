@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using NormLab.Saving;
 using static NormLab.Cli.Lab.SvgChart;
 
 namespace NormLab.Cli.Lab;
@@ -10,7 +11,7 @@ namespace NormLab.Cli.Lab;
 /// </summary>
 internal static class HtmlReport
 {
-    internal static void Write(ComparisonResult result, string path) => File.WriteAllText(path, Render(result));
+    internal static void Write(ComparisonResult result, string path) => AtomicFile.WriteText(path, Render(result));
 
     private static string Display(string norm) => NormalizationCatalog.Get(norm).Display;
     private static string Pct(double v) => double.IsFinite(v) ? (v * 100).ToString("F2", CultureInfo.InvariantCulture) : "—";

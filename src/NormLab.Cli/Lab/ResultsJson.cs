@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using NormLab.Saving;
 
 namespace NormLab.Cli.Lab;
 
@@ -87,6 +88,7 @@ internal static class ResultsJson
         }
     }
 
+    /// <summary>Writes the file atomically (temporary file, fsync, rename): a kill or a full disk keeps the previous checkpoint.</summary>
     internal static void Write(ComparisonResult result, string path) =>
-        File.WriteAllText(path, ToJson(result).ToJsonString(Options) + "\n");
+        AtomicFile.WriteText(path, ToJson(result).ToJsonString(Options) + "\n");
 }

@@ -9,7 +9,7 @@ namespace NormLab.Saving;
 /// <summary>
 /// A saved model: one zip holding config.json (the architecture, build shape and compile settings)
 /// and model.weights.safetensors (every weight, trainable or not, in model order).
-/// Written to a temporary file and renamed, so a crash never leaves a half-written model.
+/// Written through <see cref="AtomicFile"/>, so a crash never leaves a half-written model.
 /// </summary>
 internal static class ModelFile
 {
@@ -30,25 +30,14 @@ internal static class ModelFile
             ["compile"] = model.CompileConfig(),
         };
         var weights = model.Weights.Select((w, i) => ($"{i:D4}:{w.Name}", w)).ToList();
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = File.Create(temporary))
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
-            {
-                using (var stream = zip.CreateEntry(ConfigEntry).Open())
-                    stream.Write(Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
-                using (var stream = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
-                    SafeTensors.Write(stream, weights);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            using (var stream = zip.CreateEntry(ConfigEntry).Open())
+                stream.Write(Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+            using (var stream = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
+                SafeTensors.Write(stream, weights);
+        });
     }
 
     internal static Model Load(string path)
