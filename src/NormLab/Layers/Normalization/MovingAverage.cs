@@ -23,6 +23,6 @@ internal static class MovingAverage
             for (int i = 0; i < values.Length; i++)
                 if (!double.IsFinite(values[i])) bad.Add(i % channels);
         if (bad.Count > 0)
-            throw new InvalidOperationException($"{layer}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.");
+            throw new NonFiniteStatisticsException($"{layer}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.");
     }
 }
