@@ -148,12 +148,22 @@ public sealed class CommandLineChecksTests : IDisposable
     }
 
     [Fact]
-    public void RedirectedOutputHasNoColourCodes()
+    public void OutputRedirectedToAFileHasNoColourCodes()
     {
+        // The real program in a terminal-like environment (TERM set), its output going to a pipe.
         string json = Path.Combine(dir, "r.json");
         ResultsJson.Write(ReportFuzzSeed(), json);
-        var (code, output) = Run("report", json, "--out", Path.Combine(dir, "r.html"));
-        Assert.Equal(0, code);
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "NormLab.Cli.dll")}\" report \"{json}\" --out \"{Path.Combine(dir, "r.html")}\"")
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        info.Environment["TERM"] = "xterm-256color";
+        using var process = System.Diagnostics.Process.Start(info)!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("Wrote the report", output);
         Assert.DoesNotContain("\u001b[", output);
     }
 
