@@ -48,10 +48,15 @@ internal static class ModelFile
             using var zip = ZipFile.OpenRead(path);
             var config = JsonNode.Parse(ReadEntry(zip, ConfigEntry)) as JsonObject ?? throw new FormatException("config.json is not a JSON object.");
             if (config["format"]?.GetValue<string>() != "normlab") throw new FormatException("config.json is not a NormLab model config.");
+            int version = config.GetInt("version", FormatVersion);
+            if (version is < 1 or > FormatVersion)
+                throw new FormatException($"config.json has format version {version}; this NormLab reads version {FormatVersion} (a newer NormLab wrote the file?).");
+            // The weights first: building the model may then allocate no more than the file holds.
+            var saved = SafeTensors.Read(ReadEntry(zip, WeightsEntry));
             var model = LayerRegistry.FromConfig(config["model"]!.AsObject()) as Model ?? throw new FormatException("the saved root is not a model.");
             var shape = config.GetInts("build_input_shape") ?? throw new FormatException("config.json has no build_input_shape.");
-            model.Build(shape);
-            var saved = SafeTensors.Read(ReadEntry(zip, WeightsEntry));
+            using (WeightBudget.Limit(saved.Sum(w => (long)w.value.Size), "the file's weights"))
+                model.Build(shape);
             var weights = model.Weights;
             if (saved.Count != weights.Count) throw new FormatException($"the file holds {saved.Count} weights but the model has {weights.Count}.");
             for (int i = 0; i < weights.Count; i++)
@@ -71,12 +76,20 @@ internal static class ModelFile
         }
     }
 
+    /// <summary>An entry's bytes, as many as it inflates to but never more than the zip declares (a zip bomb stops there).</summary>
     private static byte[] ReadEntry(ZipArchive zip, string name)
     {
         var entry = zip.GetEntry(name) ?? throw new FormatException($"the file has no {name}.");
+        if (entry.Length > Array.MaxLength) throw new FormatException($"{name} declares {entry.Length:N0} bytes, more than NormLab reads.");
         using var stream = entry.Open();
         using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
+        var chunk = new byte[81920];
+        for (int read; (read = stream.Read(chunk)) > 0;)
+        {
+            if (buffer.Length + read > entry.Length)
+                throw new FormatException($"{name} inflates to more than the {entry.Length:N0} bytes the zip declares.");
+            buffer.Write(chunk, 0, read);
+        }
         var bytes = buffer.ToArray();
         uint crc = Crc32.Of(bytes);
         if (crc != entry.Crc32)
