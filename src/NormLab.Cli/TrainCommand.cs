@@ -71,7 +71,7 @@ internal static class TrainCommand
             history = model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels),
                 callbacks: [schedule, new TerminateOnNaN()], distributed: distributed);
         }
-        catch (NonFiniteStatisticsException e)
+        catch (InvalidOperationException e) when (MovingAverage.IsNonFiniteStatistics(e))
         {
             throw Diverged(e.Message);
         }

@@ -242,7 +242,7 @@ internal static class Comparison
         }
         // A run that blew up is a result (it diverged), not a failure of the comparison: on clean images, a
         // normalization layer refusing non-finite batch statistics means the weights went to infinity.
-        catch (NonFiniteStatisticsException)
+        catch (InvalidOperationException e) when (MovingAverage.IsNonFiniteStatistics(e))
         {
             result.Diverged = true;
         }

@@ -75,13 +75,15 @@ public static class Idx
         bytes[3] = (byte)dims.Length;
         for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4 + 4 * i), (uint)dims[i]);
         data.CopyTo(bytes.AsSpan(4 + 4 * dims.Length));
-        using var file = File.Create(path);
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        Saving.AtomicFile.Write(path, file =>
         {
-            using var gzip = new GZipStream(file, CompressionLevel.SmallestSize);
-            gzip.Write(bytes);
-        }
-        else file.Write(bytes);
+            if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) file.Write(bytes);
+            else
+            {
+                using var gzip = new GZipStream(file, CompressionLevel.SmallestSize, leaveOpen: true);
+                gzip.Write(bytes);
+            }
+        });
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ public abstract partial class Layer
     private static readonly Dictionary<string, int> NameCounters = new();
     private readonly List<WeightSlot> slots = new();
     private readonly List<Layer> sublayers = new();
+    private readonly List<Tensor> callLosses = new();
     private int[]? builtInputShape;
 
     /// <summary>Stores the name (unique per class by default, like Keras) and the optional input shape.</summary>
@@ -65,6 +66,7 @@ public abstract partial class Layer
     {
         ArgumentNullException.ThrowIfNull(x);
         if (!Built) Build(x.Shape);
+        callLosses.Clear();
         return Forward(x, training);
     }
 
@@ -163,9 +165,17 @@ public abstract partial class Layer
             slot.Constraint?.Apply(slot.Value);
     }
 
-    /// <summary>The regularization penalties of the trainable weights, to add to the loss.</summary>
+    /// <summary>The regularization penalties of the trainable weights and the losses the last calls added, to add to the loss.</summary>
     internal IEnumerable<Tensor> RegularizationPenalties() =>
-        AllSlots().Where(s => s.Trainable && s.Regularizer != null).Select(s => s.Regularizer!.Penalty(s.Value));
+        AllSlots().Where(s => s.Trainable && s.Regularizer != null).Select(s => s.Regularizer!.Penalty(s.Value)).Concat(CallLosses());
+
+    /// <summary>
+    /// Adds a loss computed from this call's tensors (Keras's add_loss, used by ActivityRegularization); the
+    /// training step adds it to the loss with the weight penalties. Each call replaces the previous call's losses.
+    /// </summary>
+    protected void AddLoss(Tensor loss) => callLosses.Add(loss);
+
+    private IEnumerable<Tensor> CallLosses() => callLosses.Concat(sublayers.SelectMany(l => l.CallLosses()));
 
     /// <summary>"Dense 'dense_1'", for error messages.</summary>
     protected string Describe() => $"{GetType().Name} '{Name}'";

@@ -2,8 +2,11 @@ namespace NormLab.Losses;
 
 /// <summary>
 /// Cross-entropy with integer labels (batch) or (batch, 1) against class scores (batch, classes).
-/// From probabilities, Keras first renormalizes each row to sum 1 and clips to [1e-7, 1 - 1e-7].
+/// From probabilities, Keras first renormalizes each row to sum 1 and clips to [1e-7, 1 - 1e-7]; a
+/// softmax output is read through its logits, as tf.keras does. Keras's sparse
+/// cross-entropy has no label smoothing.
 /// </summary>
+/// <param name="fromLogits">Whether predictions are logits (Keras's from_logits).</param>
 public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Loss
 {
     /// <inheritdoc/>
@@ -14,25 +17,28 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
     internal override string AccuracyMetric => "sparse_categorical_accuracy";
 
     /// <inheritdoc/>
-    protected override double Evaluate(Tensor yTrue, Tensor yPred, float[] gradient)
+    public override Tensor Call(Tensor yTrue, Tensor yPred)
     {
         var labels = Labels.Sparse(yTrue, yPred, Name);
-        int classes = yPred.Dims[^1];
-        var target = new float[classes];
-        double total = 0;
-        for (int r = 0; r < labels.Length; r++)
+        return CrossentropyMath.Categorical(yPred, fromLogits, (r, target) =>
         {
             Array.Clear(target);
             target[labels[r]] = 1;
-            total += Categorical.Row(target, yPred.Data.AsSpan(r * classes, classes), gradient.AsSpan(r * classes, classes), fromLogits);
-        }
-        return total;
+        });
     }
 }
 
-/// <summary>Cross-entropy with one-hot (or soft) targets of the predictions' shape.</summary>
-public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
+/// <summary>
+/// Cross-entropy with one-hot (or soft) targets of the predictions' shape. From probabilities, each
+/// row is renormalized and clipped as Keras; a softmax output is read through its logits.
+/// </summary>
+/// <param name="fromLogits">Whether predictions are logits (Keras's from_logits).</param>
+/// <param name="labelSmoothing">In [0, 1]: targets become t (1 - s) + s / classes.</param>
+public sealed class CategoricalCrossentropy(bool fromLogits = false, double labelSmoothing = 0) : Loss
 {
+    /// <summary>The label smoothing s in [0, 1].</summary>
+    public double LabelSmoothing { get; } = RequireFraction(labelSmoothing, nameof(labelSmoothing), nameof(CategoricalCrossentropy));
+
     /// <inheritdoc/>
     public override bool FromLogits => fromLogits;
 
@@ -41,61 +47,33 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
     internal override string AccuracyMetric => "categorical_accuracy";
 
     /// <inheritdoc/>
-    protected override double Evaluate(Tensor yTrue, Tensor yPred, float[] gradient)
+    public override Tensor Call(Tensor yTrue, Tensor yPred)
     {
-        RequireSameShape(yTrue, yPred);
-        int classes = yPred.Dims[^1], rows = yPred.Size / classes;
-        double total = 0;
-        for (int r = 0; r < rows; r++)
-            total += Categorical.Row(yTrue.Data.AsSpan(r * classes, classes), yPred.Data.AsSpan(r * classes, classes), gradient.AsSpan(r * classes, classes), fromLogits);
-        return total;
+        RequireMatchingShapes(yTrue, yPred);
+        return CrossentropyMath.Categorical(yPred, fromLogits, SmoothedRows(yTrue, LabelSmoothing));
     }
-}
 
-/// <summary>Shared row math of the categorical cross-entropies.</summary>
-internal static class Categorical
-{
-    /// <summary>-sum t log q for one row, and d/d prediction into <paramref name="gradient"/>.</summary>
-    internal static double Row(ReadOnlySpan<float> target, ReadOnlySpan<float> prediction, Span<float> gradient, bool fromLogits)
+    /// <summary>Copies target row r with Keras's smoothing t (1 - s) + s / classes.</summary>
+    internal static Action<int, float[]> SmoothedRows(Tensor yTrue, double smoothing) => (r, target) =>
     {
-        int n = prediction.Length;
-        double loss = 0;
-        if (fromLogits)
-        {
-            // Scalar math: loss = sum t * (logsumexp(x) - x); d/dx = softmax(x) * sum t - t
-            double max = double.NegativeInfinity;
-            foreach (var v in prediction) max = Math.Max(max, v);
-            double sumExp = 0;
-            foreach (var v in prediction) sumExp += Math.Exp(v - max);
-            double logSumExp = max + Math.Log(sumExp), targetSum = 0;
-            for (int j = 0; j < n; j++) { loss += target[j] * (logSumExp - prediction[j]); targetSum += target[j]; }
-            for (int j = 0; j < n; j++) gradient[j] = (float)(Math.Exp(prediction[j] - logSumExp) * targetSum - target[j]);
-            return loss;
-        }
-        // Scalar math: q = p / sum p; loss = -sum t log clip(q); dq_j/dp_k = (delta_jk - q_j) / sum p
-        double sum = 0;
-        foreach (var v in prediction) sum += v;
-        double weighted = 0;
-        var dLdq = new double[n];
-        for (int j = 0; j < n; j++)
-        {
-            double q = prediction[j] / sum;
-            double clipped = Math.Clamp(q, 1e-7, 1 - 1e-7);
-            loss -= target[j] * Math.Log(clipped);
-            dLdq[j] = q == clipped ? -target[j] / q : 0;
-            weighted += dLdq[j] * q;
-        }
-        for (int k = 0; k < n; k++) gradient[k] = (float)((dLdq[k] - weighted) / sum);
-        return loss;
-    }
+        int classes = target.Length;
+        for (int j = 0; j < classes; j++)
+            target[j] = (float)(yTrue.Data[r * classes + j] * (1 - smoothing) + smoothing / classes);
+    };
 }
 
 /// <summary>
 /// Binary cross-entropy, averaged over the last axis per sample: from probabilities clipped to
-/// [1e-7, 1 - 1e-7], or from logits in the stable form max(x, 0) - x t + log(1 + e^-|x|).
+/// [1e-7, 1 - 1e-7], or from logits (given, or those of a sigmoid output) in the stable form.
+/// Targets of shape (batch) against predictions (batch, 1) are accepted, as Keras.
 /// </summary>
-public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
+/// <param name="fromLogits">Whether predictions are logits (Keras's from_logits).</param>
+/// <param name="labelSmoothing">In [0, 1]: targets become t (1 - s) + s / 2.</param>
+public sealed class BinaryCrossentropy(bool fromLogits = false, double labelSmoothing = 0) : Loss
 {
+    /// <summary>The label smoothing s in [0, 1].</summary>
+    public double LabelSmoothing { get; } = RequireFraction(labelSmoothing, nameof(labelSmoothing), nameof(BinaryCrossentropy));
+
     /// <inheritdoc/>
     public override bool FromLogits => fromLogits;
 
@@ -103,26 +81,9 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     public override string Name => "binary_crossentropy";
 
     /// <inheritdoc/>
-    protected override double Evaluate(Tensor yTrue, Tensor yPred, float[] gradient)
+    public override Tensor Call(Tensor yTrue, Tensor yPred)
     {
-        RequireSameShape(yTrue, yPred);
-        int width = yPred.Rank > 1 ? yPred.Dims[^1] : 1;
-        double total = 0;
-        for (int i = 0; i < yPred.Size; i++)
-        {
-            double t = yTrue.Data[i], x = yPred.Data[i];
-            if (fromLogits)
-            {
-                total += Math.Max(x, 0) - x * t + Math.Log(1 + Math.Exp(-Math.Abs(x)));
-                gradient[i] = (float)((1 / (1 + Math.Exp(-x)) - t) / width);
-            }
-            else
-            {
-                double p = Math.Clamp(x, Epsilon, 1 - Epsilon);
-                total -= t * Math.Log(p) + (1 - t) * Math.Log(1 - p);
-                gradient[i] = p == x ? (float)(-(t / p - (1 - t) / (1 - p)) / width) : 0f;
-            }
-        }
-        return total / width;
+        RequireMatchingShapes(yTrue, yPred);
+        return CrossentropyMath.Binary(yTrue, yPred, fromLogits, LabelSmoothing);
     }
 }

@@ -7,8 +7,8 @@ namespace NormLab;
 public partial class Model
 {
     /// <summary>
-    /// Saves architecture, weights (moving statistics included) and compile settings to one file,
-    /// atomically. Optimizer state is not saved: a loaded model restarts its optimizer.
+    /// Saves architecture, weights (moving statistics included), compile settings and the optimizer (every
+    /// hyperparameter, its schedule and its state) to one file, atomically: training resumes where it stopped.
     /// </summary>
     public void Save(string path) => ModelFile.Save(this, path);
 
@@ -17,8 +17,7 @@ public partial class Model
 
     internal JsonObject? CompileConfig() => loss == null || optimizer == null ? null : new JsonObject
     {
-        ["optimizer"] = optimizer.GetType().Name.ToLowerInvariant(),
-        ["learning_rate"] = optimizer.LearningRate,
+        ["optimizer"] = optimizer.GetConfig(),
         ["loss"] = loss.Name,
         ["from_logits"] = loss.FromLogits,
         ["metrics"] = new JsonArray(metrics.Select(m => (JsonNode)m.Name).ToArray()),
@@ -26,8 +25,9 @@ public partial class Model
 
     internal void CompileFromConfig(JsonObject config)
     {
-        var restored = Optimizers.Optimizer.Get(config["optimizer"]!.GetValue<string>());
-        restored.LearningRate = config["learning_rate"]!.GetValue<double>();
+        var restored = Optimizers.Optimizer.FromConfig(config["optimizer"]);
+        // Files from before the optimizer's config was saved hold its name and learning rate only.
+        if (config["learning_rate"] is JsonValue learningRate) restored.LearningRate = learningRate.GetValue<double>();
         Compile(restored, Losses.Loss.Get(config["loss"]!.GetValue<string>(), config["from_logits"]?.GetValue<bool>() ?? false),
             config["metrics"]!.AsArray().Select(m => Metric.Get(m!.GetValue<string>())));
     }

@@ -80,6 +80,7 @@ public partial class Model
                 history.Append(logs);
                 callbackList.ForEach(c => c.OnEpochEnd(epoch, logs));
             }
+            if (epochs > 0) optimizer!.FinalizeVariableValues(TrainableWeights);   // As Keras: EMA weights replace the trained ones.
             callbackList.ForEach(c => c.OnTrainEnd());
         }
         catch (Exception e) when (replicas != null && replicas.Size > 1)
@@ -122,7 +123,7 @@ public partial class Model
             }
         }
         var lossMean = new RunningMean();
-        metrics.ForEach(m => m.Reset());
+        metrics.ForEach(m => m.ResetState());
         ProgressBar.EpochHeader(verbose, epoch, epochs);
         var progress = new ProgressBar(verbose, steps);
         var logs = new Dictionary<string, double>();
@@ -174,7 +175,7 @@ public partial class Model
             var counts = replicas.ShardCounts(globalCount);
             (yb, prediction) = replicas.Gather(yb, prediction, counts);
         }
-        using (Tape.NoGrad()) metrics.ForEach(m => m.Update(yb, prediction));
+        using (Tape.NoGrad()) metrics.ForEach(m => m.UpdateState(yb, prediction));
         return stepLoss;
     }
 
@@ -186,14 +187,14 @@ public partial class Model
         using var _ = Tape.NoGrad();
         int n = x.Dims[0];
         var lossMean = new RunningMean();
-        metrics.ForEach(m => m.Reset());
+        metrics.ForEach(m => m.ResetState());
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
             var yb = Batches.Rows(y, start, count);
             var prediction = Call(Batches.Rows(x, start, count), training: false);
             lossMean.Add(loss!.Compute(yb, prediction).Item(), count);
-            metrics.ForEach(m => m.Update(yb, prediction));
+            metrics.ForEach(m => m.UpdateState(yb, prediction));
         }
         var logs = CurrentLogs(lossMean.Value);
         if (verbose > 0) Console.WriteLine(string.Join(" - ", logs.Select(kv => $"{kv.Key}: {kv.Value:F4}")));

@@ -37,6 +37,7 @@ internal static class ModelFile
                 stream.Write(Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
             using (var stream = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
                 SafeTensors.Write(stream, weights);
+            Optimizers.OptimizerFile.Write(zip, model);
         });
     }
 
@@ -66,6 +67,7 @@ internal static class ModelFile
                 saved[i].value.Data.CopyTo(weights[i].Data, 0);
             }
             if (config["compile"] is JsonObject compile) model.CompileFromConfig(compile);
+            Optimizers.OptimizerFile.Read(model, name => zip.GetEntry(name) == null ? null : ReadEntry(zip, name));
             return model;
         }
         // Any failure while reading a file that exists means the file is not a valid model: malformed

@@ -87,6 +87,7 @@ public sealed partial class Tensor : IDisposable
         disposed = true;
         GradFn = null;
         Grad = null;
+        Logits = null;
         storage.Release();
     }
 

@@ -72,6 +72,70 @@ public class LossGradTests
         Check(t => new MeanAbsoluteError().Compute(y, t[0]), [p], what: "mae");
     }
 
+    public static TheoryData<string> RegressionLosses => new() { "huber", "log_cosh", "poisson", "kl_divergence", "cosine_similarity" };
+
+    [Theory]
+    [MemberData(nameof(RegressionLosses))]
+    public void RegressionLoss(string name)
+    {
+        var loss = NormLab.Losses.Loss.Get(name);
+        // Positive targets and predictions away from the clips (KL, Poisson) and from Huber's kink at |d| = 1.
+        var y = Uniform(10, 0.1, 1, 4, 3);
+        var p = Ops.Add(y, Uniform(11, 0.05, 0.6, 4, 3)).Detach();
+        Check(t => loss.Compute(y, t[0]), [p], what: name);
+        Check(t => loss.Compute(y, t[0], Uniform(12, 0, 2, 4)), [p], what: name + " (sample weights)");
+    }
+
+    [Fact]
+    public void Huber_LinearPart()
+    {
+        var y = Uniform(13, -1, 1, 4, 3);
+        Check(t => new Huber(delta: 0.5).Compute(y, t[0]), [Ops.Add(y, AwayFromZero(14, 4, 3)).Detach()], what: "huber linear");
+    }
+
+    [Theory]
+    [InlineData("hinge")]
+    [InlineData("squared_hinge")]
+    public void HingeLosses(string name)
+    {
+        var y = Tensor.FromArray([1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0], 4, 3);
+        // Margins 1 - t p of 0.4 .. 1.6 on either side: away from the kink at 0.
+        var p = Uniform(15, -0.6, 0.6, 4, 3);
+        Check(t => NormLab.Losses.Loss.Get(name).Compute(y, t[0]), [p], what: name);
+    }
+
+    [Fact]
+    public void CategoricalHinge()
+    {
+        // Margins >= 0.2 and the largest non-target score (or the target's 0) >= 0.1 above the next: away from the kinks.
+        var p = Tensor.FromArray([0.3f, -0.2f, 0.1f, -0.35f, 0.2f, -0.1f, -0.3f, 0.25f, -0.25f, 0.15f, 0.05f, 0.35f,
+            0.1f, 0.38f, -0.05f, -0.3f, -0.15f, 0.2f, -0.1f, 0.3f], 5, 4);
+        Check(t => new CategoricalHinge().Compute(OneHot(Labels, 4), t[0]), [p], what: "categorical_hinge");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FocalCrossentropies(bool fromLogits)
+    {
+        var categorical = new CategoricalFocalCrossentropy(alpha: 0.4, gamma: 1.5, fromLogits: fromLogits, labelSmoothing: 0.1);
+        var p = fromLogits ? Uniform(17, -2, 2, 5, 4) : Uniform(17, 0.1, 1, 5, 4);
+        Check(t => categorical.Compute(OneHot(Labels, 4), t[0]), [p], what: "categorical_focal_crossentropy");
+        var binary = new BinaryFocalCrossentropy(applyClassBalancing: true, gamma: 3, fromLogits: fromLogits, labelSmoothing: 0.2);
+        var y = Tensor.FromArray([1, 0, 0, 1, 1, 0, 1, 1], 4, 2);
+        var q = fromLogits ? Uniform(18, -3, 3, 4, 2) : Uniform(18, 0.05, 0.95, 4, 2);
+        Check(t => binary.Compute(y, t[0]), [q], what: "binary_focal_crossentropy");
+    }
+
+    [Fact]
+    public void CrossentropyOfActivationOutput_DifferentiatesThroughTheLogits()
+    {
+        var labels = Tensor.FromArray([2f, 0f, 1f], 3);
+        Check(t => new SparseCategoricalCrossentropy().Compute(labels, Ops.Softmax(t[0])), [Uniform(19, -3, 3, 3, 4)], what: "scce(softmax)");
+        var bits = Tensor.FromArray([1f, 0f, 0f, 1f, 1f, 0f], 3, 2);
+        Check(t => new BinaryCrossentropy(labelSmoothing: 0.1).Compute(bits, Ops.Sigmoid(t[0])), [Uniform(20, -3, 3, 3, 2)], what: "bce(sigmoid)");
+    }
+
     [Fact]
     public void Losses_ByName_HaveKerasValues()
     {

@@ -113,6 +113,15 @@ public class OptimizerMathTests
         Assert.IsType<AdamW>(Optimizer.Get("AdamW"));
         Assert.IsType<SGD>((Optimizer)"sgd");
         Assert.IsType<RMSprop>((Optimizer)"rmsprop");
+        Assert.IsType<Nadam>(Optimizer.Get("nadam"));
+        Assert.IsType<Adagrad>(Optimizer.Get("adagrad"));
+        Assert.IsType<Adadelta>(Optimizer.Get("adadelta"));
+        Assert.IsType<Adamax>(Optimizer.Get("adamax"));
+        Assert.IsType<Lion>(Optimizer.Get("lion"));
+        Assert.IsType<Adafactor>(Optimizer.Get("adafactor"));
+        foreach (var name in new[] { "nadam", "adagrad", "adadelta", "adamax", "lion", "adafactor" })
+            Assert.Equal(0.001, Optimizer.Get(name).LearningRate);
+        Assert.Contains("adafactor", Assert.Throws<ArgumentException>(() => Optimizer.Get("adamm")).Message);
     }
 
     public static TheoryData<string, Func<Optimizer>> BadHyperparameters => new()
@@ -126,6 +135,22 @@ public class OptimizerMathTests
         { "momentum", () => new SGD(momentum: 1.5) },   // Keras: "`momentum` must be a float between [0, 1]."
         { "rho", () => new RMSprop(rho: 1) },
         { "momentum", () => new RMSprop(momentum: -0.5) },
+        { "beta1", () => new Nadam(beta1: 1) },
+        { "epsilon", () => new Adagrad(epsilon: -1) },
+        { "initialAccumulatorValue", () => new Adagrad(initialAccumulatorValue: -0.1) },
+        { "rho", () => new Adadelta(rho: 1.5) },
+        { "beta1", () => new Adamax(beta1: -0.1) },
+        { "beta1", () => new Lion(beta1: 0) },          // Keras: beta_1 = 0 degenerates to SignSGD
+        { "beta2", () => new Lion(beta2: 1.01) },
+        { "clipThreshold", () => new Adafactor(clipThreshold: 0) },
+        { "beta2Decay", () => new Adafactor(beta2Decay: 0.5) },
+        { "clipnorm", () => new SGD(clipnorm: 0) },
+        { "clipvalue", () => new Adam(clipvalue: -1) },
+        { "globalClipnorm", () => new Lion(globalClipnorm: double.PositiveInfinity) },
+        { "only one of clipnorm, clipvalue and globalClipnorm", () => new Adam(clipnorm: 1, clipvalue: 0.5) },
+        { "weightDecay", () => new SGD(weightDecay: -0.1) },
+        { "emaMomentum", () => new Adam(useEma: true, emaMomentum: 1.5) },
+        { "emaOverwriteFrequency", () => new RMSprop(useEma: true, emaOverwriteFrequency: 0) },
     };
 
     [Theory]
@@ -134,6 +159,8 @@ public class OptimizerMathTests
     {
         var e = Assert.Throws<ArgumentException>(create);
         Assert.Contains(name, e.Message);
+        Assert.Contains("received", e.Message);
+        Assert.Matches("^(Adam|AdamW|SGD|RMSprop|Nadam|Adagrad|Adadelta|Adamax|Lion|Adafactor): ", e.Message);
     }
 
     [Fact]
@@ -148,10 +175,42 @@ public class OptimizerMathTests
     }
 
     [Fact]
-    public void WeightsWithoutGradient_AreLeftAlone()
+    public void WeightsWithoutGradient_AreLeftAlone_AndTakeNoStep()
     {
         var w = Tensor.FromArray([1f, 2f], 2);
-        new Adam().Apply([w]);
+        var adam = new Adam(weightDecay: 0.5);
+        adam.Apply([w]);
         Assert.Equal([1f, 2f], w.ToArray());
+        Assert.Equal(0, adam.Iterations);
+    }
+
+    [Fact]
+    public void GlobalClipnorm_OfNonFiniteGradients_GivesNaN_AsKeras()
+    {
+        var (w, _, _) = Weight();
+        w.Grad = Tensor.FromArray([float.PositiveInfinity, 1f, 1f, 1f], 4);
+        new SGD(globalClipnorm: 1).Apply([w]);
+        Assert.All(w.ToArray(), v => Assert.True(float.IsNaN(v)));
+    }
+
+    [Fact]
+    public void Ema_IsWrittenIntoTheWeights_AtTheEndOfFit()
+    {
+        NormLabRandom.SetSeed(3);
+        var x = Tensor.Rand(32, 4);
+        var y = Tensor.RandInt(0, 2, 32);
+        var model = new Sequential([new NormLab.Layers.Dense(2, activation: "softmax", inputShape: [4])]);
+        double momentum = 0.9;
+        model.Compile(optimizer: new SGD(learningRate: 0.5, useEma: true, emaMomentum: momentum), loss: "sparse_categorical_crossentropy");
+        // Without emaOverwriteFrequency the weights follow plain SGD during Fit: average them after each step.
+        double[]? average = null;
+        var record = new Callbacks.LambdaCallback(onBatchEnd: (_, _) =>
+        {
+            var kernel = model.Weights[0].ToArray();
+            average = average == null ? kernel.Select(v => (double)v).ToArray() : average.Zip(kernel, (a, w) => momentum * a + (1 - momentum) * w).ToArray();
+        });
+        model.Fit(x, y, epochs: 2, batchSize: 8, shuffle: false, verbose: 0, callbacks: [record]);
+        var final = model.Weights[0].ToArray();
+        for (int i = 0; i < final.Length; i++) Assert.Equal(average![i], final[i], 5);
     }
 }

@@ -23,6 +23,17 @@ internal static class MovingAverage
             for (int i = 0; i < values.Length; i++)
                 if (!double.IsFinite(values[i])) bad.Add(i % channels);
         if (bad.Count > 0)
-            throw new NonFiniteStatisticsException($"{layer}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.");
+            throw new InvalidOperationException($"{layer}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.")
+            {
+                Data = { [NonFiniteKey] = true },
+            };
     }
+
+    private const string NonFiniteKey = "NormLab.NonFiniteStatistics";
+
+    /// <summary>
+    /// Whether <paramref name="e"/> is the refusal of <see cref="RequireFinite"/>. On clean data it means training
+    /// diverged, which the lab records as a result rather than a failure.
+    /// </summary>
+    internal static bool IsNonFiniteStatistics(Exception e) => e.Data.Contains(NonFiniteKey);
 }

@@ -194,6 +194,13 @@ public sealed class Normalization : Layer
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape) => (int[])inputShape.Clone();
 
+    /// <summary>The mean and the standard deviation (floored) that Forward uses, broadcastable to the input (ONNX export).</summary>
+    internal (Tensor Mean, Tensor Std) BroadcastStatistics()
+    {
+        if (meanWeight != null) FinalizeState();
+        return (meanB ?? throw new InvalidOperationException($"{Describe()}: not built."), stdB!);
+    }
+
     /// <inheritdoc/>
     public override JsonObject GetConfig()
     {

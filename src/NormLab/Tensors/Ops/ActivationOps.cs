@@ -9,8 +9,8 @@ public static partial class Ops
     public static Tensor Relu(Tensor x) => Unary<ReluRule>(x);
     /// <summary>The hyperbolic tangent.</summary>
     public static Tensor Tanh(Tensor x) => Unary<TanhRule>(x);
-    /// <summary>1 / (1 + e^-x).</summary>
-    public static Tensor Sigmoid(Tensor x) => Unary<SigmoidRule>(x);
+    /// <summary>1 / (1 + e^-x); the result keeps x as its logits for the cross-entropies.</summary>
+    public static Tensor Sigmoid(Tensor x) => Unary<SigmoidRule>(x).WithLogits(x, LogitsActivation.Sigmoid);
     /// <summary>x for x > 0, e^x - 1 otherwise (alpha 1, Keras's default).</summary>
     public static Tensor Elu(Tensor x) => Unary<EluRule>(x);
     /// <summary>The exact (erf) GELU, Keras 3's default: 0.5 x (1 + erf(x / sqrt 2)).</summary>
@@ -20,7 +20,7 @@ public static partial class Ops
     /// <summary>x * sigmoid(x) (also called SiLU).</summary>
     public static Tensor Swish(Tensor x) => Unary<SwishRule>(x);
 
-    /// <summary>Softmax over the last axis, computed stably (max subtracted).</summary>
+    /// <summary>Softmax over the last axis, computed stably (max subtracted); the result keeps x as its logits for the cross-entropies.</summary>
     public static Tensor Softmax(Tensor x)
     {
         if (x.Dims.Length == 0)
@@ -49,7 +49,7 @@ public static partial class Ops
                 TensorPrimitives.Multiply(target, yr, target);
             }
             return [new Tensor(dx, x.Shape)];
-        });
+        }).WithLogits(x, LogitsActivation.Softmax);
     }
 
     private struct ReluRule : IUnaryRule<ReluRule>

@@ -1,0 +1,79 @@
+using NormLab.Layers;
+
+namespace NormLab.Onnx;
+
+/// <summary>
+/// The ONNX form of each layer class, in one table: a function from the layer and its inputs to its
+/// output in the graph. Each family's functions live in their own file (CoreExport, ConvolutionExport,
+/// NormalizationExport, RecurrentExport); models used as layers are written inline.
+/// </summary>
+internal static class OnnxLayers
+{
+    internal delegate OnnxValue Exporter(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs);
+
+    private static readonly Dictionary<Type, Exporter> Exporters = new()
+    {
+        [typeof(Dense)] = CoreExport.Dense,
+        [typeof(Activation)] = CoreExport.Activation,
+        [typeof(Dropout)] = CoreExport.Identity,
+        [typeof(Flatten)] = CoreExport.Flatten,
+        [typeof(Embedding)] = CoreExport.Embedding,
+        [typeof(Add)] = CoreExport.Add,
+        [typeof(Concatenate)] = CoreExport.Concatenate,
+        [typeof(LSTM)] = RecurrentExport.Lstm,
+        [typeof(Conv2D)] = ConvolutionExport.Conv2D,
+        [typeof(MaxPooling2D)] = ConvolutionExport.Pooling,
+        [typeof(AveragePooling2D)] = ConvolutionExport.Pooling,
+        [typeof(GlobalAveragePooling2D)] = ConvolutionExport.GlobalAveragePooling2D,
+        [typeof(BatchNormalization)] = NormalizationExport.BatchNormalization,
+        [typeof(LayerNormalization)] = NormalizationExport.LayerNormalization,
+        [typeof(GroupNormalization)] = NormalizationExport.GroupNormalization,
+        [typeof(InstanceNormalization)] = NormalizationExport.InstanceNormalization,
+        [typeof(RMSNormalization)] = NormalizationExport.RmsNormalization,
+        [typeof(UnitNormalization)] = NormalizationExport.UnitNormalization,
+        [typeof(GhostBatchNormalization)] = BeyondKerasExport.GhostBatchNormalization,
+        [typeof(MeanOnlyBatchNormalization)] = BeyondKerasExport.MeanOnlyBatchNormalization,
+        [typeof(FilterResponseNormalization)] = BeyondKerasExport.FilterResponseNormalization,
+        [typeof(TLU)] = BeyondKerasExport.Tlu,
+        [typeof(EvoNormB0)] = BeyondKerasExport.EvoNormB0,
+        [typeof(EvoNormS0)] = BeyondKerasExport.EvoNormS0,
+        [typeof(SwitchableNormalization)] = BeyondKerasExport.SwitchableNormalization,
+        [typeof(BatchInstanceNormalization)] = BeyondKerasExport.BatchInstanceNormalization,
+        [typeof(LocalResponseNormalization)] = BeyondKerasExport.LocalResponseNormalization,
+        [typeof(Normalization)] = BeyondKerasExport.Normalization,
+        [typeof(SpectralNormalization)] = BeyondKerasExport.SpectralNormalization,
+        [typeof(WeightNormalization)] = BeyondKerasExport.WeightNormalization,
+        [typeof(WeightStandardization)] = BeyondKerasExport.WeightStandardization,
+        [typeof(DynamicTanh)] = BeyondKerasExport.DynamicTanh,
+        [typeof(ScaleNorm)] = BeyondKerasExport.ScaleNorm,
+        [typeof(LayerScale)] = BeyondKerasExport.LayerScale,
+        [typeof(PositionEmbedding)] = BeyondKerasExport.PositionEmbedding,
+        [typeof(PatchEmbedding)] = BeyondKerasExport.PatchEmbedding,
+    };
+
+    /// <summary>The layer classes that export.</summary>
+    internal static IEnumerable<Type> Supported => Exporters.Keys;
+
+    /// <summary>Writes <paramref name="layer"/> applied to <paramref name="inputs"/>; the result carries the layer's output shape.</summary>
+    internal static OnnxValue Export(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
+    {
+        if (layer is Sequential sequential)
+            return sequential.Layers.Aggregate(inputs[0], (value, inner) => Export(g, inner, [value]));
+        if (!Exporters.TryGetValue(layer.GetType(), out var exporter))
+            throw new NotSupportedException($"ExportOnnx: layer '{layer.Name}' of type {layer.GetType().Name} has no ONNX mapping. " +
+                $"Layers that export: {string.Join(", ", Supported.Select(t => t.Name).Order())}.");
+        var output = exporter(g, layer, inputs);
+        int[] probe = [1, .. inputs[0].Shape[1..]];
+        var shape = layer.ComputeOutputShape(probe);
+        shape[0] = -1;
+        return output with { Shape = shape };
+    }
+
+    /// <summary>The weight of <paramref name="layer"/> named <paramref name="name"/> ("gamma", "kernel"), or null.</summary>
+    internal static Tensor? Weight(Layer layer, string name) =>
+        layer.Weights.FirstOrDefault(w => w.Name == $"{layer.Name}/{name}");
+
+    /// <summary>A weight the layer must have.</summary>
+    internal static Tensor RequiredWeight(Layer layer, string name) => Weight(layer, name)
+        ?? throw new InvalidOperationException($"ExportOnnx: layer '{layer.Name}' has no weight '{name}' (is it built?).");
+}
