@@ -10,6 +10,7 @@ var commands = new Dictionary<string, (string Help, Action<string[]> Run)>(Strin
     ["norm-layers-a"] = ("beyond-Keras part A layers (IN, ghost BN, FRN, EvoNorm, LRN, WS) vs BN, through the tape", BeyondABench.Run),
     ["cnn"] = ("MNIST CNN train step and inference: NormLab vs PyTorch", CnnBench.Run),
     ["train-step"] = ("ms per Fit step of a CNN, an LSTM model and an MLP (GC settings, see README)", TrainStepBench.Run),
+    ["seq"] = ("GRU and MultiHeadAttention forward+backward: NormLab vs PyTorch, results to bench/results/", SeqBench.Run),
     ["distributed"] = ("data-parallel CNN training throughput under mpirun (see distributed.sh)", DistributedBench.Run),
 };
 

@@ -74,6 +74,14 @@ internal static class LayerRegistry
         ["RandomZoom"] = RandomZoom.FromConfig,
         ["RandomContrast"] = RandomContrast.FromConfig,
         ["RandomBrightness"] = RandomBrightness.FromConfig,
+        // Recurrent and attention layers (issue 20).
+        ["GRU"] = GRU.FromConfig,
+        ["SimpleRNN"] = SimpleRNN.FromConfig,
+        ["Bidirectional"] = c => Bidirectional.FromConfig(c, FromConfig),
+        ["TimeDistributed"] = c => TimeDistributed.FromConfig(c, FromConfig),
+        ["MultiHeadAttention"] = MultiHeadAttention.FromConfig,
+        ["Attention"] = Attention.FromConfig,
+        ["AdditiveAttention"] = AdditiveAttention.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };
