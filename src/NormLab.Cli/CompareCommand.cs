@@ -1,5 +1,6 @@
 using System.Globalization;
 using NormLab.Cli.Lab;
+using NormLab.Data;
 using NormLab.Distributed;
 using Spectre.Console;
 
@@ -55,16 +56,18 @@ internal static class CompareCommand
         if (!Architectures.Names.Contains(settings.Arch))
             throw new ArgumentException($"unknown --arch '{settings.Arch}'; expected one of {string.Join(", ", Architectures.Names)}.");
         foreach (var norm in settings.Norms) NormalizationCatalog.Get(norm);
+        // Only rank 0 writes; it checks its outputs before the first run, not after the last.
+        if (root && json != null) OutputPath.Check("--json", json);
+        if (root && html != null) OutputPath.Check("--out", html);
 
         var dataset = DataLocator.Load(data);
+        if (distributed) SettingsDigest.RequireSame(Communicator.World, Digest(settings, dataset));
         // The other ranks train in step with rank 0 but print and write nothing.
         if (!root)
         {
             Comparison.Run(settings, dataset);
             return 0;
         }
-        // Redirected output (logs, CI) gets a table wide enough not to wrap every cell.
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 140;
         AnsiConsole.MarkupLine($"[bold]normlab compare[/] --arch {settings.Arch}: {string.Join(", ", settings.Norms)} × batch {string.Join(", ", settings.BatchSizes)}" +
             $" × {string.Join(", ", settings.Placements).ToLowerInvariant()} × {settings.Seeds} seed(s), {settings.Epochs} epoch(s), {settings.Threads} thread(s)" +
             (distributed ? $" per rank, data-parallel over {replicas} rank(s) (global batches; per replica {string.Join(", ", settings.BatchSizes.Select(settings.PerReplica))})" : ""));
@@ -94,6 +97,18 @@ internal static class CompareCommand
         }
         return 0;
     }
+
+    /// <summary>What every rank of a distributed comparison must agree on: each setting (the thread count is
+    /// per rank) and the shape of the data it loaded.</summary>
+    private static List<(string, string)> Digest(CompareSettings settings, ImageDataset dataset) =>
+    [
+        ("--arch", settings.Arch), ("--norms", string.Join(",", settings.Norms)), ("--batch-sizes", string.Join(",", settings.BatchSizes)),
+        ("--placement", string.Join(",", settings.Placements)), ("--epochs", $"{settings.Epochs}"), ("--seeds", $"{settings.Seeds}"),
+        ("--seed", $"{settings.FirstSeed}"), ("--target-accuracy", settings.TargetAccuracy.ToString("R", CultureInfo.InvariantCulture)),
+        ("--learning-rate", settings.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+        ("--train-samples", $"{settings.TrainSamples}"), ("--test-samples", $"{settings.TestSamples}"),
+        ("the training images (--data)", Shapes.Format(dataset.TrainImages.Dims)), ("the test images (--data)", Shapes.Format(dataset.TestImages.Dims)),
+    ];
 
     private static Placement ParsePlacement(string text) => text.ToLowerInvariant() switch
     {

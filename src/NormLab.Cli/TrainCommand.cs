@@ -1,5 +1,8 @@
+using System.Globalization;
 using NormLab.Cli.Lab;
+using NormLab.Callbacks;
 using NormLab.Distributed;
+using NormLab.Layers;
 
 namespace NormLab.Cli;
 
@@ -41,10 +44,19 @@ internal static class TrainCommand
         bool root = !distributed || Communicator.World.IsRoot;
         if (!Architectures.Names.Contains(arch))
             throw new ArgumentException($"unknown --arch '{arch}'; expected one of {string.Join(", ", Architectures.Names)}.");
+        if (root) OutputPath.Check("--out", output);
 
         NormLabConfig.Threads = threads;
         NormLabRandom.SetSeed(seed);
         var dataset = DataLocator.Load(data).Take(trainSamples, testSamples);
+        if (distributed)
+            SettingsDigest.RequireSame(Communicator.World,
+            [
+                ("--arch", arch), ("--norm", norm.Key), ("--placement", $"{placement}"), ("--epochs", $"{epochs}"), ("--batch-size", $"{batchSize}"),
+                ("--learning-rate", learningRate.ToString("R", CultureInfo.InvariantCulture)), ("--lr-decay", decay.ToString("R", CultureInfo.InvariantCulture)),
+                ("--seed", $"{seed}"), ("the training images (--data, --train-samples)", Shapes.Format(dataset.TrainImages.Dims)),
+                ("the test images (--data, --test-samples)", Shapes.Format(dataset.TestImages.Dims)),
+            ]);
         if (root) Console.WriteLine($"Data: {dataset.Source} ({dataset.TrainImages.Dim(0):N0} training, {dataset.TestImages.Dim(0):N0} test images)");
         var x = Architectures.Shape(arch, dataset.TrainImages);
         var testX = Architectures.Shape(arch, dataset.TestImages);
@@ -56,8 +68,19 @@ internal static class TrainCommand
         var schedule = new Callbacks.LambdaCallback(onEpochBegin: epoch => adam.LearningRate = learningRate * Math.Pow(decay, epoch));
         if (root) model.Summary();
         if (distributed && root) Console.WriteLine($"Data-parallel over {ranks} rank(s): global batch {batchSize}, {threads} thread(s) per rank");
-        model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels),
-            callbacks: [schedule], distributed: distributed);
+        History history;
+        try
+        {
+            history = model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels),
+                callbacks: [schedule, new TerminateOnNaN()], distributed: distributed);
+        }
+        catch (InvalidOperationException e) when (MovingAverage.IsNonFiniteStatistics(e))
+        {
+            throw Diverged(e.Message);
+        }
+        // A NaN model is worth nothing and would overwrite a good one: stop, save nothing, exit non-zero.
+        if (history["loss"].Any(l => !double.IsFinite(l)) || model.Weights.Any(w => w.Data.Any(v => !float.IsFinite(v))))
+            throw Diverged("the loss or the weights became NaN or infinite.");
         if (!root) return 0;
         var scores = model.Evaluate(testX, dataset.TestLabels, batchSize: 256);
         Console.WriteLine($"Test accuracy: {scores["accuracy"] * 100:F2}% (loss {scores["loss"]:F4}) on {testX.Dim(0):N0} test images");
@@ -65,4 +88,7 @@ internal static class TrainCommand
         Console.WriteLine($"Saved the model to {Path.GetFullPath(output)}");
         return 0;
     }
+
+    private static InvalidOperationException Diverged(string why) =>
+        new($"training diverged: {why} The model was not saved; try a lower --learning-rate.");
 }

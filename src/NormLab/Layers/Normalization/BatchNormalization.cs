@@ -74,6 +74,9 @@ public sealed class BatchNormalization : Layer
         bool synchronized = false, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
+        NormChecks.Epsilon(Describe(), epsilon);
+        NormChecks.Momentum(Describe(), momentum);
+        if (renorm) NormChecks.Momentum(Describe(), renormMomentum);
         Axis = axis;
         Momentum = momentum;
         Epsilon = epsilon;
@@ -175,11 +178,7 @@ public sealed class BatchNormalization : Layer
         Moments.Compute(x.Data, 1, O, C, I, mean, variance);
         if (sync != null) count = sync.Merge(count, mean, variance);
         var crossReplica = sync?.BackwardSums(count);
-        if (!AllFinite(mean, variance))
-        {
-            var bad = Enumerable.Range(0, C).Where(c => !double.IsFinite(mean[c]) || !double.IsFinite(variance[c])).ToList();
-            throw new InvalidOperationException($"{Describe()}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.");
-        }
+        MovingAverage.RequireFinite(Describe(), C, mean, variance);
         var invstd = NormViews.InvStd(variance, Epsilon);
 
         Tensor y;
@@ -215,14 +214,6 @@ public sealed class BatchNormalization : Layer
         MovingAverage.Update(MovingMean!, mean, Momentum);
         MovingAverage.Update(MovingVariance!, variance, Momentum);
         return y;
-    }
-
-    private static bool AllFinite(double[] mean, double[] variance)
-    {
-        // x - x is 0 for finite x and NaN otherwise; one NaN makes the sum NaN.
-        double sum = 0;
-        for (int c = 0; c < mean.Length; c++) sum += (mean[c] - mean[c]) + (variance[c] - variance[c]);
-        return sum == 0;
     }
 
     private double Clip(string key, double fallback) =>
