@@ -50,6 +50,11 @@ internal static class LayerRegistry
         ["MeanOnlyBatchNormalization"] = MeanOnlyBatchNormalization.FromConfig,
         ["BatchInstanceNormalization"] = BatchInstanceNormalization.FromConfig,
         ["SwitchableNormalization"] = SwitchableNormalization.FromConfig,
+        // Operators of imported ONNX graphs that no Keras layer covers.
+        ["OnnxTranspose"] = Onnx.Import.OnnxTranspose.FromConfig,
+        ["OnnxReshape"] = Onnx.Import.OnnxReshape.FromConfig,
+        ["OnnxConstantOperation"] = Onnx.Import.OnnxConstantOperation.FromConfig,
+        ["OnnxBinaryOperation"] = Onnx.Import.OnnxBinaryOperation.FromConfig,
         ["Sequential"] = Sequential.FromConfig,
         ["Model"] = Model.FunctionalFromConfig,
     };
