@@ -9,6 +9,7 @@ internal static class CommandLine
         ["report"] = ("render report.html (and the table) again from a --json file, also a partial one", ReportCommand.Run),
         ["train"] = ("train one model chosen by flags, with a progress bar, and save it", TrainCommand.Run),
         ["evaluate"] = ("evaluate a saved model on a dataset: normlab evaluate MODEL [--data DIR]", EvaluateCommand.Run),
+        ["import"] = ("import an ONNX model as a trainable NormLab model: normlab import model.onnx MODEL", ImportCommand.Run),
     };
 
     internal static int Run(string[] args)
@@ -60,5 +61,6 @@ internal static class CommandLine
         Console.WriteLine(ReportCommand.Usage);
         Console.WriteLine(TrainCommand.Usage);
         Console.WriteLine(EvaluateCommand.Usage);
+        Console.WriteLine(ImportCommand.Usage);
     }
 }

@@ -7,6 +7,8 @@ internal sealed class Options
 {
     private readonly Dictionary<string, string> values = new();
     private readonly HashSet<string> read = new();
+    private string? second;
+    private bool secondRead;
 
     internal static Options Parse(string[] args)
     {
@@ -15,6 +17,11 @@ internal sealed class Options
         {
             options.Positional = args[0];
             args = args[1..];
+            if (args.Length > 0 && !args[0].StartsWith("--"))
+            {
+                options.second = args[0];
+                args = args[1..];
+            }
         }
         for (int i = 0; i < args.Length; i++)
         {
@@ -68,6 +75,16 @@ internal sealed class Options
     /// <summary>The first argument when it is not an option (e.g. the model file of `normlab evaluate MODEL`).</summary>
     internal string? Positional { get; private set; }
 
+    /// <summary>The second argument when it is not an option either (the output file of `normlab import IN OUT`).</summary>
+    internal string? SecondPositional
+    {
+        get
+        {
+            secondRead = true;
+            return second;
+        }
+    }
+
     internal bool Flag(string name)
     {
         read.Add(name);
@@ -89,6 +106,7 @@ internal sealed class Options
     /// <summary>Rejects options nobody asked for (typos).</summary>
     internal void RejectUnknown()
     {
+        if (second != null && !secondRead) throw new ArgumentException($"unexpected argument '{second}'.");
         var unknown = values.Keys.Where(k => !read.Contains(k)).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
     }

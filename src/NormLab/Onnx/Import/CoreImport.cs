@@ -20,6 +20,14 @@ internal static class CoreImport
         else im.Set(node.Output[0], im.Value(node, 0));
     }
 
+    /// <summary>Pad that pads nothing (exporters emit it before pools); real padding has no NormLab layer yet.</summary>
+    internal static void Pad(OnnxImporter im, NodeProto node)
+    {
+        var pads = node.Ints("pads") ?? OnnxTensors.ToLongs(im.Constant(node, 1)).Select(p => (int)p).ToArray();
+        if (pads.Any(p => p != 0)) throw OnnxOperators.Unsupported(node, $"pads [{string.Join(", ", pads)}]; only a Pad that pads nothing imports");
+        im.Set(node.Output[0], im.Value(node, 0));
+    }
+
     /// <summary>Gemm: alpha * A @ op(B) + beta * C with constant B and C, as a Dense layer.</summary>
     internal static void Gemm(OnnxImporter im, NodeProto node)
     {
@@ -114,10 +122,18 @@ internal static class CoreImport
         im.Set(node.Output[0], im.Apply(new OnnxReshape(dims), x));
     }
 
+    /// <summary>Transpose; one between channels-first and channels-last only changes how the value is held.</summary>
     internal static void Transpose(OnnxImporter im, NodeProto node)
     {
-        var x = im.ToOnnxLayout(im.Value(node, 0));
+        var x = im.Value(node, 0);
         var perm = node.Ints("perm") ?? Enumerable.Range(0, x.Rank).Reverse().ToArray();
+        int r = x.Rank;
+        if (r > 2 && perm.SequenceEqual(x.ChannelsLast ? [0, .. Enumerable.Range(2, r - 2), 1] : [0, r - 1, .. Enumerable.Range(1, r - 2)]))
+        {
+            im.Set(node.Output[0], x with { ChannelsLast = !x.ChannelsLast });
+            return;
+        }
+        x = im.ToOnnxLayout(x);
         if (perm[0] != 0) throw OnnxOperators.Unsupported(node, $"perm [{string.Join(", ", perm)}] moves the batch axis");
         im.Set(node.Output[0], im.Apply(new OnnxTranspose(perm), x));
     }

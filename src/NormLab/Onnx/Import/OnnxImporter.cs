@@ -29,7 +29,7 @@ internal sealed class OnnxImporter
         var inputs = graph.Input.Where(i => !importer.constants.ContainsKey(i.Name)).ToList();
         if (inputs.Count != 1 || graph.Output.Count != 1)
             throw new NotSupportedException($"ImportOnnx: graph '{graph.Name}' has {inputs.Count} inputs and {graph.Output.Count} outputs; a functional NormLab model takes one of each.");
-        var input = importer.AddInput(inputs[0]);
+        var input = importer.AddInput(inputs[0], FeedsOnlyToChannelsFirst(graph, inputs[0].Name));
         foreach (var node in graph.Node) OnnxOperators.Convert(importer, node);
         var output = importer.Value(graph.Output[0].Name, "the graph output");
         output = importer.ToOnnxLayout(output);
@@ -38,15 +38,25 @@ internal sealed class OnnxImporter
         return new Model(input, output.Symbol, string.IsNullOrEmpty(graph.Name) ? null : graph.Name);
     }
 
-    /// <summary>The model input: ONNX's (batch, C, H, W) becomes NormLab's (H, W, C) per sample.</summary>
-    private Input AddInput(ValueInfoProto info)
+    /// <summary>
+    /// Whether every consumer of the input transposes it from (N, H, W, C) to (N, C, H, W): the input is
+    /// channels-last already (files that NormLab or Keras exported), and stays as it is.
+    /// </summary>
+    private static bool FeedsOnlyToChannelsFirst(GraphProto graph, string input)
+    {
+        var consumers = graph.Node.Where(n => n.Input.Contains(input)).ToList();
+        return consumers.Count > 0 && consumers.All(n => n.OpType == "Transpose" && (n.Ints("perm") ?? []).SequenceEqual([0, 3, 1, 2]));
+    }
+
+    /// <summary>The model input: ONNX's (batch, C, H, W) becomes NormLab's (H, W, C) per sample, unless already channels-last.</summary>
+    private Input AddInput(ValueInfoProto info, bool alreadyChannelsLast)
     {
         var dims = info.Type?.TensorType?.Shape?.Dim
             ?? throw new NotSupportedException($"ImportOnnx: input '{info.Name}' has no tensor shape.");
         if (dims.Count < 2 || dims.Skip(1).Any(d => d.DimValue < 1))
             throw new NotSupportedException($"ImportOnnx: input '{info.Name}' needs a batch axis and fixed sizes for the others; received [{string.Join(", ", dims.Select(d => d.DimValue > 0 ? d.DimValue.ToString() : d.DimParam))}].");
         int[] shape = dims.Skip(1).Select(d => (int)d.DimValue).ToArray();
-        bool channelsLast = shape.Length == 3;
+        bool channelsLast = shape.Length == 3 && !alreadyChannelsLast;
         var input = new Input(channelsLast ? [.. shape[1..], shape[0]] : shape, Sanitized(info.Name));
         values[info.Name] = new ImportedValue(input, channelsLast);
         return input;

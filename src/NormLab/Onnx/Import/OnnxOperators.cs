@@ -27,6 +27,7 @@ internal static class OnnxOperators
         ["Reshape"] = CoreImport.Reshape,
         ["Transpose"] = CoreImport.Transpose,
         ["Concat"] = CoreImport.Concat,
+        ["Pad"] = CoreImport.Pad,
         ["Conv"] = ConvolutionImport.Conv,
         ["MaxPool"] = ConvolutionImport.Pool,
         ["AveragePool"] = ConvolutionImport.Pool,
