@@ -39,7 +39,7 @@ public static class NormLabRandom
     internal static void FillNormal(Span<float> target, double mean, double stddev)
     {
         lock (Gate)
-            for (int i = 0; i < target.Length; i++) target[i] = (float)(mean + stddev * NextGaussian());
+            for (int i = 0; i < target.Length; i++) target[i] = (float)(mean + stddev * NextGaussian(generator));
     }
 
     /// <summary>Fills with normal samples redrawn while more than two standard deviations from the mean (Keras's TruncatedNormal).</summary>
@@ -49,7 +49,7 @@ public static class NormLabRandom
             for (int i = 0; i < target.Length; i++)
             {
                 double z;
-                do z = NextGaussian(); while (Math.Abs(z) > 2.0);
+                do z = NextGaussian(generator); while (Math.Abs(z) > 2.0);
                 target[i] = (float)(mean + stddev * z);
             }
     }
@@ -68,7 +68,8 @@ public static class NormLabRandom
         return order;
     }
 
-    private static double NextGaussian()
+    /// <summary>A standard normal sample from <paramref name="generator"/> (Box-Muller); the caller holds its lock.</summary>
+    internal static double NextGaussian(Random generator)
     {
         double u1 = 1.0 - generator.NextDouble();
         double u2 = generator.NextDouble();

@@ -390,6 +390,17 @@ ACTIVATIONS = {
     "leaky_relu": lambda v: F.leaky_relu(v, negative_slope=0.2),  # keras.activations default
     "swish": F.silu,
     "silu": F.silu,
+    # Keras 3's further activations; hard_sigmoid is Keras 3's relu6(x + 3) / 6 (= torch's hardsigmoid),
+    # hard_silu/hard_swish x * hard_sigmoid(x) (= torch's hardswish).
+    "selu": F.selu,
+    "softplus": F.softplus,
+    "softsign": F.softsign,
+    "relu6": F.relu6,
+    "hard_sigmoid": F.hardsigmoid,
+    "hard_silu": F.hardswish,
+    "hard_swish": F.hardswish,
+    "mish": F.mish,
+    "exponential": torch.exp,
 }
 
 

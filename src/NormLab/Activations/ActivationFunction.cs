@@ -6,7 +6,8 @@ namespace NormLab.Activations;
 /// <summary>
 /// An activation function by its Keras name. Anywhere NormLab takes an activation, a string works:
 /// <c>activation: "relu"</c>. Valid names: relu, tanh, sigmoid, softmax, linear, elu, gelu,
-/// leaky_relu, swish (alias silu).
+/// leaky_relu, swish (alias silu), selu, softplus, softsign, relu6, hard_sigmoid, hard_silu (alias hard_swish),
+/// mish, exponential.
 /// </summary>
 public sealed class ActivationFunction
 {
@@ -22,6 +23,15 @@ public sealed class ActivationFunction
         ["leaky_relu"] = Ops.LeakyRelu,
         ["swish"] = Ops.Swish,
         ["silu"] = Ops.Swish,
+        ["selu"] = Ops.Selu,
+        ["softplus"] = Ops.Softplus,
+        ["softsign"] = Ops.Softsign,
+        ["relu6"] = Ops.Relu6,
+        ["hard_sigmoid"] = Ops.HardSigmoid,
+        ["hard_silu"] = Ops.HardSilu,
+        ["hard_swish"] = Ops.HardSilu,
+        ["mish"] = Ops.Mish,
+        ["exponential"] = Ops.Exponential,
     };
 
     private static readonly NamedRegistry<ActivationFunction> Registry = new("activation",

@@ -15,6 +15,7 @@ public abstract partial class Layer
     private static readonly Dictionary<string, int> NameCounters = new();
     private readonly List<WeightSlot> slots = new();
     private readonly List<Layer> sublayers = new();
+    private readonly List<Tensor> callLosses = new();
     private int[]? builtInputShape;
 
     /// <summary>Stores the name (unique per class by default, like Keras) and the optional input shape.</summary>
@@ -65,6 +66,7 @@ public abstract partial class Layer
     {
         ArgumentNullException.ThrowIfNull(x);
         if (!Built) Build(x.Shape);
+        callLosses.Clear();
         return Forward(x, training);
     }
 
@@ -107,6 +109,7 @@ public abstract partial class Layer
     protected Tensor AddWeight(string name, int[] shape, Initializer initializer, bool trainable = true,
         Regularizer? regularizer = null, Constraint? constraint = null)
     {
+        Saving.WeightBudget.Take(Describe(), name, shape);
         var value = initializer.Create(shape);
         value.Name = $"{Name}/{name}";
         value.RequiresGrad = trainable;
@@ -143,7 +146,8 @@ public abstract partial class Layer
         if (weights.Count != own.Count)
             throw new ArgumentException($"You called SetWeights(weights) on layer '{Name}' with a weight list of length {weights.Count}, but the layer was expecting {own.Count} weights.");
         for (int i = 0; i < own.Count; i++)
-            if (!Shapes.Equal(own[i].Dims, weights[i].Dims))
+            if (weights[i] is null) throw new ArgumentException($"You called SetWeights(weights) on layer '{Name}' with weights[{i}] null; expected a tensor of shape {Shapes.Format(own[i].Dims)}.");
+            else if (!Shapes.Equal(own[i].Dims, weights[i].Dims))
                 throw new ArgumentException($"Layer {Name} weight shape {Shapes.Format(own[i].Dims)} is not compatible with provided weight shape {Shapes.Format(weights[i].Dims)}.");
         for (int i = 0; i < own.Count; i++) weights[i].Data.CopyTo(own[i].Data, 0);
     }
@@ -161,9 +165,17 @@ public abstract partial class Layer
             slot.Constraint?.Apply(slot.Value);
     }
 
-    /// <summary>The regularization penalties of the trainable weights, to add to the loss.</summary>
+    /// <summary>The regularization penalties of the trainable weights and the losses the last calls added, to add to the loss.</summary>
     internal IEnumerable<Tensor> RegularizationPenalties() =>
-        AllSlots().Where(s => s.Trainable && s.Regularizer != null).Select(s => s.Regularizer!.Penalty(s.Value));
+        AllSlots().Where(s => s.Trainable && s.Regularizer != null).Select(s => s.Regularizer!.Penalty(s.Value)).Concat(CallLosses());
+
+    /// <summary>
+    /// Adds a loss computed from this call's tensors (Keras's add_loss, used by ActivityRegularization); the
+    /// training step adds it to the loss with the weight penalties. Each call replaces the previous call's losses.
+    /// </summary>
+    protected void AddLoss(Tensor loss) => callLosses.Add(loss);
+
+    private IEnumerable<Tensor> CallLosses() => callLosses.Concat(sublayers.SelectMany(l => l.CallLosses()));
 
     /// <summary>"Dense 'dense_1'", for error messages.</summary>
     protected string Describe() => $"{GetType().Name} '{Name}'";

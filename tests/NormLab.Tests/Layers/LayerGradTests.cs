@@ -113,6 +113,14 @@ public class LayerGradTests
     [InlineData("sigmoid")]
     [InlineData("softmax")]
     [InlineData("linear")]
+    [InlineData("selu")]
+    [InlineData("softplus")]
+    [InlineData("softsign")]
+    [InlineData("relu6")]
+    [InlineData("hard_sigmoid")]
+    [InlineData("hard_silu")]
+    [InlineData("mish")]
+    [InlineData("exponential")]
     public void Activation(string name) => CheckLayer(new Activation(name), AwayFromZero(11, 3, 5));
 
     [Fact]

@@ -25,6 +25,15 @@ public class ActivationReferenceTests
     [InlineData("leaky_relu")]
     [InlineData("swish")]
     [InlineData("silu")]
+    [InlineData("selu")]
+    [InlineData("softplus")]
+    [InlineData("softsign")]
+    [InlineData("relu6")]
+    [InlineData("hard_sigmoid")]
+    [InlineData("hard_silu")]
+    [InlineData("hard_swish")]
+    [InlineData("mish")]
+    [InlineData("exponential")]
     public void Activation_MatchesReference(string activation)
     {
         var f = Fixture.Load("act_" + activation);

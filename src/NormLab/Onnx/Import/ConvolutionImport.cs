@@ -75,10 +75,24 @@ internal static class ConvolutionImport
         }
         var pads = node.Ints("pads") ?? [0, 0, 0, 0];
         if (pads.All(p => p == 0)) return "valid";
-        if (pads.SequenceEqual(ConvolutionExport.Pads([1, .. x.Symbol.Shape], kernel, strides, dilations, "same"))) return "same";
-        throw OnnxOperators.Unsupported(node, $"pads [{string.Join(", ", pads)}] on a {x.Symbol.Shape[0]}x{x.Symbol.Shape[1]} image; NormLab pads as 'valid' (none) or 'same' ({string.Join(", ", ConvolutionExport.Pads([1, .. x.Symbol.Shape], kernel, strides, dilations, "same"))})");
+        if (pads.SequenceEqual(SamePads(x, kernel, strides, dilations))) return "same";
+        throw OnnxOperators.Unsupported(node, $"pads [{string.Join(", ", pads)}] on a {x.Symbol.Shape[0]}x{x.Symbol.Shape[1]} image; NormLab pads as 'valid' (none) or 'same' ({string.Join(", ", SamePads(x, kernel, strides, dilations))})");
     }
 
     private static bool HasPads(NodeProto node, ImportedValue x, Size2 kernel, Size2 strides) =>
-        ConvolutionExport.Pads([1, .. x.Symbol.Shape], kernel, strides, 1, "same").Any(p => p != 0);
+        SamePads(x, kernel, strides, 1).Any(p => p != 0);
+
+    /// <summary>ONNX's pads (top, left, bottom, right) of Keras's "same" on the channels-last image.</summary>
+    private static int[] SamePads(ImportedValue x, Size2 kernel, Size2 strides, Size2 dilations)
+    {
+        var (top, bottom) = SamePad(x.Symbol.Shape[0], (kernel.Height - 1) * dilations.Height + 1, strides.Height);
+        var (left, right) = SamePad(x.Symbol.Shape[1], (kernel.Width - 1) * dilations.Width + 1, strides.Width);
+        return [top, left, bottom, right];
+    }
+
+    private static (int Before, int After) SamePad(int size, int window, int stride)
+    {
+        var (output, before) = Kernels.WindowPadding.Compute(size, window, stride, "same");
+        return (before, Math.Max((output - 1) * stride + window - size - before, 0));
+    }
 }
