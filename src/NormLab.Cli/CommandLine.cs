@@ -13,6 +13,7 @@ internal static class CommandLine
         ["report"] = ("render report.html (and the table) again from a --json file, also a partial one", ReportCommand.Usage, ReportCommand.Run),
         ["train"] = ("train one model chosen by flags, with a progress bar, and save it", TrainCommand.Usage, TrainCommand.Run),
         ["evaluate"] = ("evaluate a saved model on a dataset: normlab evaluate MODEL [--data DIR]", EvaluateCommand.Usage, EvaluateCommand.Run),
+        ["import"] = ("import an ONNX model as a trainable NormLab model: normlab import model.onnx MODEL", ImportCommand.Usage, ImportCommand.Run),
     };
 
     internal static int Run(string[] args)

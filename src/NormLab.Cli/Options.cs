@@ -7,6 +7,8 @@ internal sealed class Options
 {
     private readonly Dictionary<string, string> values = new();
     private readonly HashSet<string> read = new();
+    private string? second;
+    private bool secondRead;
 
     internal static Options Parse(string[] args)
     {
@@ -15,6 +17,11 @@ internal sealed class Options
         {
             options.Positional = args[0];
             args = args[1..];
+            if (args.Length > 0 && !args[0].StartsWith("--"))
+            {
+                options.second = args[0];
+                args = args[1..];
+            }
         }
         for (int i = 0; i < args.Length; i++)
         {
@@ -76,6 +83,16 @@ internal sealed class Options
         private set => positional = value;
     }
 
+    /// <summary>The second argument when it is not an option either (the output file of `normlab import IN OUT`).</summary>
+    internal string? SecondPositional
+    {
+        get
+        {
+            secondRead = true;
+            return second;
+        }
+    }
+
     internal bool Flag(string name)
     {
         read.Add(name);
@@ -97,6 +114,7 @@ internal sealed class Options
     /// <summary>Rejects options nobody asked for (typos), and a positional argument the command does not take.</summary>
     internal void RejectUnknown()
     {
+        if (second != null && !secondRead) throw new ArgumentException($"unexpected argument '{second}'.");
         if (positional != null && !positionalRead)
             throw new ArgumentException($"unexpected argument '{positional}' (this command takes only --options).");
         var unknown = values.Keys.Where(k => !read.Contains(k)).ToList();

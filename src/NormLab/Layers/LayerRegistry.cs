@@ -51,6 +51,11 @@ internal static class LayerRegistry
         ["MeanOnlyBatchNormalization"] = MeanOnlyBatchNormalization.FromConfig,
         ["BatchInstanceNormalization"] = BatchInstanceNormalization.FromConfig,
         ["SwitchableNormalization"] = SwitchableNormalization.FromConfig,
+        // Operators of imported ONNX graphs that no Keras layer covers.
+        ["OnnxTranspose"] = Onnx.Import.OnnxTranspose.FromConfig,
+        ["OnnxReshape"] = Onnx.Import.OnnxReshape.FromConfig,
+        ["OnnxConstantOperation"] = Onnx.Import.OnnxConstantOperation.FromConfig,
+        ["OnnxBinaryOperation"] = Onnx.Import.OnnxBinaryOperation.FromConfig,
         // Activation layers (issue 20).
         ["ReLU"] = ReLU.FromConfig,
         ["LeakyReLU"] = LeakyReLU.FromConfig,

@@ -153,7 +153,7 @@ public class OnnxExportTests
     }
 
     /// <summary>The model built on the case's input, every weight random (variances positive).</summary>
-    private static (Model Model, Tensor X) Build(Case c, int? batch = null, int seed = 3)
+    internal static (Model Model, Tensor X) Build(Case c, int? batch = null, int seed = 3)
     {
         NormLabRandom.SetSeed(11);
         var model = c.Create();
