@@ -81,7 +81,7 @@ internal static class ConvolutionExport
             var config = layer.GetConfig();
             (kernel, strides, padding) = ([config["pool_size"]![0]!.GetValue<int>()], [config["strides"]![0]!.GetValue<int>()], config["padding"]!.GetValue<string>());
         }
-        var pads = Enumerable.Range(0, kernel.Length).Select(a => Pad(x.Shape[1 + a], kernel[a], strides[a], padding)).ToArray();
+        var pads = Enumerable.Range(0, kernel.Length).Select(a => WindowPadding.Edges(x.Shape[1 + a], kernel[a], strides[a], padding)).ToArray();
         // AveragePool's count_include_pad = 0 averages over the real values only, as Keras's "same".
         string op = layer is AveragePooling2D or AveragePooling1D ? "AveragePool" : "MaxPool";
         return x with
@@ -111,7 +111,7 @@ internal static class ConvolutionExport
         var sizes = Sizes(conv);
         var pads = sizes.Select((z, a) => conv.Padding == "causal"
             ? ((z.Kernel - 1) * z.Dilation, 0)
-            : Pad(x.Shape[1 + a], (z.Kernel - 1) * z.Dilation + 1, z.Stride, conv.Padding)).ToArray();
+            : WindowPadding.Edges(x.Shape[1 + a], (z.Kernel - 1) * z.Dilation + 1, z.Stride, conv.Padding)).ToArray();
         return [Attr("kernel_shape", sizes.Select(z => z.Kernel)), Attr("strides", sizes.Select(z => z.Stride)),
             Attr("dilations", sizes.Select(z => z.Dilation)), Attr("pads", [.. pads.Select(p => p.Item1), .. pads.Select(p => p.Item2)])];
     }
@@ -132,12 +132,6 @@ internal static class ConvolutionExport
 
     private static string[] WithBias(OnnxGraph g, string hint, string[] operands, Tensor? bias) =>
         bias == null ? operands : [.. operands, g.Initializer(hint + "/bias", bias)];
-
-    private static (int Before, int After) Pad(int size, int window, int stride, string padding)
-    {
-        var (output, before) = WindowPadding.Compute(size, window, stride, padding);
-        return (before, Math.Max((output - 1) * stride + window - size - before, 0));
-    }
 
     /// <summary>The tensor's values with its axes permuted (for kernels in ONNX's layout).</summary>
     internal static Tensor Permute(Tensor t, int[] permutation)

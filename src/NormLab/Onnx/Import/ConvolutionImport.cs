@@ -85,14 +85,8 @@ internal static class ConvolutionImport
     /// <summary>ONNX's pads (top, left, bottom, right) of Keras's "same" on the channels-last image.</summary>
     private static int[] SamePads(ImportedValue x, Size2 kernel, Size2 strides, Size2 dilations)
     {
-        var (top, bottom) = SamePad(x.Symbol.Shape[0], (kernel.Height - 1) * dilations.Height + 1, strides.Height);
-        var (left, right) = SamePad(x.Symbol.Shape[1], (kernel.Width - 1) * dilations.Width + 1, strides.Width);
+        var (top, bottom) = Kernels.WindowPadding.Edges(x.Symbol.Shape[0], (kernel.Height - 1) * dilations.Height + 1, strides.Height, "same");
+        var (left, right) = Kernels.WindowPadding.Edges(x.Symbol.Shape[1], (kernel.Width - 1) * dilations.Width + 1, strides.Width, "same");
         return [top, left, bottom, right];
-    }
-
-    private static (int Before, int After) SamePad(int size, int window, int stride)
-    {
-        var (output, before) = Kernels.WindowPadding.Compute(size, window, stride, "same");
-        return (before, Math.Max((output - 1) * stride + window - size - before, 0));
     }
 }
