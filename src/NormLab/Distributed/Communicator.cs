@@ -39,6 +39,19 @@ public sealed unsafe class Communicator
         }
     }
 
+    /// <summary>
+    /// The world when this process already joined a job of several ranks over MPI, else null; never starts
+    /// MPI. A command that fails on one rank uses it to end the whole job instead of leaving the others
+    /// waiting in a collective.
+    /// </summary>
+    internal static Communicator? StartedJob
+    {
+        get
+        {
+            lock (Gate) return world is { UsesMpi: true, Size: > 1 } ? world : null;
+        }
+    }
+
     /// <summary>Whether an MPI launcher started this process (Open MPI, PMIx or Hydra environment variables).</summary>
     public static bool LaunchedByMpirun() =>
         new[] { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE" }.Any(v => Environment.GetEnvironmentVariable(v) != null);

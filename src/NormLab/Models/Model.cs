@@ -56,7 +56,12 @@ public partial class Model : Layer
         {
             if (node.Layer == null) continue;
             var inputs = node.Inputs.Select(i => values[i]).ToList();
-            values[node] = node.Layer is MergeLayer merge ? merge.Call(inputs, training) : node.Layer.Call(inputs[0], training);
+            values[node] = node.Layer switch
+            {
+                MergeLayer merge => merge.Call(inputs, training),
+                IMultiInputLayer multi => multi.CallInputs(inputs, training),
+                _ => node.Layer.Call(inputs[0], training),
+            };
         }
         return values[graphOutput!];
     }
@@ -104,7 +109,12 @@ public partial class Model : Layer
             }
             var layer = LayerRegistry.FromConfig(node["layer"]!.AsObject());
             var inbound = node["inbound"]!.AsArray().Select(n => tensors[n!.GetValue<string>()]).ToList();
-            tensors[layer.Name] = layer is MergeLayer merge ? merge.Call(inbound) : layer.Call(inbound[0]);
+            tensors[layer.Name] = layer switch
+            {
+                MergeLayer merge => merge.Call(inbound),
+                IMultiInputLayer multi => multi.CallInputs(inbound),
+                _ => layer.Call(inbound[0]),
+            };
         }
         if (input == null) throw new FormatException("A saved functional model has no input node.");
         return new Model(input, tensors[config["output"]!.GetValue<string>()], config["name"]?.GetValue<string>());

@@ -31,6 +31,8 @@ public static partial class Ops
     /// <param name="x">Logits of rank >= 1; each slice along the last axis becomes a probability distribution.</param>
     public static Tensor Softmax(Tensor x)
     {
+        if (x.Dims.Length == 0)
+            throw new ArgumentException("Ops.Softmax: softmax normalizes over the last axis, so it needs an input of rank >= 1; received a scalar (shape ()).");
         int n = x.Dims[^1], rows = x.Size / Math.Max(1, n);
         var y = new float[x.Size];
         for (int r = 0; r < rows; r++)

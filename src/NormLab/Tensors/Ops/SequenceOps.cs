@@ -1,0 +1,24 @@
+using NormLab.Autograd;
+
+namespace NormLab;
+
+public static partial class Ops
+{
+    /// <summary>The entries of <paramref name="axis"/> in reverse order (a recurrent layer's goBackwards).</summary>
+    public static Tensor Reverse(Tensor x, int axis)
+    {
+        axis = Shapes.NormalizeAxis(axis, x.Rank, "Reverse");
+        var result = new Tensor(ReverseData(x.Data, x.Dims, axis), x.Shape);
+        return Tape.Record(result, [x], g => [Reverse(g, axis)]);
+    }
+
+    private static float[] ReverseData(float[] data, ReadOnlySpan<int> dims, int axis)
+    {
+        var (outer, size, inner) = Shapes.Split(dims, axis);
+        var result = new float[data.Length];
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < size; i++)
+                Array.Copy(data, (o * size + i) * inner, result, (o * size + size - 1 - i) * inner, inner);
+        return result;
+    }
+}
