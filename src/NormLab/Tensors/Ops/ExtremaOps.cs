@@ -7,9 +7,15 @@ public static partial class Ops
 {
     /// <summary>The elementwise maximum of a and b with NumPy broadcasting. The gradient goes to a where a &gt;= b,
     /// else to b (TensorFlow's rule for ties).</summary>
+    /// <param name="a">First operand; wins ties.</param>
+    /// <param name="b">Second operand; its shape must broadcast with <paramref name="a"/>'s (NumPy rules).</param>
+    /// <exception cref="ArgumentException">When the shapes do not broadcast.</exception>
     public static Tensor Maximum(Tensor a, Tensor b) => Extremum(a, b, "Maximum", (x, y) => x >= y);
 
     /// <summary>The elementwise minimum of a and b with NumPy broadcasting. The gradient goes to a where a &lt;= b, else to b.</summary>
+    /// <param name="a">First operand; wins ties.</param>
+    /// <param name="b">Second operand; its shape must broadcast with <paramref name="a"/>'s (NumPy rules).</param>
+    /// <exception cref="ArgumentException">When the shapes do not broadcast.</exception>
     public static Tensor Minimum(Tensor a, Tensor b) => Extremum(a, b, "Minimum", (x, y) => x <= y);
 
     private static Tensor Extremum(Tensor a, Tensor b, string name, Func<float, float, bool> takeA)

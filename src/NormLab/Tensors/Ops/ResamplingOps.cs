@@ -6,6 +6,10 @@ public static partial class Ops
 {
     /// <summary>Repeats every element <paramref name="times"/> times along <paramref name="axis"/> (NumPy's repeat):
     /// [a, b] → [a, a, b, b]. The gradient sums each group of copies.</summary>
+    /// <param name="x">Input tensor.</param>
+    /// <param name="axis">Axis whose entries are repeated, in [-rank, rank).</param>
+    /// <param name="times">Copies of each entry, at least 1; the axis grows by this factor.</param>
+    /// <exception cref="ArgumentException">When <paramref name="axis"/> is out of range or <paramref name="times"/> is below 1.</exception>
     public static Tensor RepeatElements(Tensor x, int axis, int times)
     {
         axis = Shapes.NormalizeAxis(axis, x.Rank, "RepeatElements");
@@ -40,6 +44,10 @@ public static partial class Ops
     /// centres (source = (i + 0.5)·in/size - 0.5, clamped to the edges): PyTorch's
     /// <c>interpolate(mode="linear", align_corners=False)</c> and TensorFlow 2's bilinear resize, one axis at a time.
     /// </summary>
+    /// <param name="x">Input tensor.</param>
+    /// <param name="axis">Axis resampled, in [-rank, rank); the other axes are unchanged.</param>
+    /// <param name="size">New length of <paramref name="axis"/>, at least 1.</param>
+    /// <exception cref="ArgumentException">When <paramref name="axis"/> is out of range or <paramref name="size"/> is below 1.</exception>
     public static Tensor ResizeLinear(Tensor x, int axis, int size)
     {
         axis = Shapes.NormalizeAxis(axis, x.Rank, "ResizeLinear");
@@ -94,6 +102,11 @@ public static partial class Ops
     }
 
     /// <summary>Adds <paramref name="before"/> and <paramref name="after"/> zeros along <paramref name="axis"/>; the gradient is the middle slice.</summary>
+    /// <param name="x">Input tensor.</param>
+    /// <param name="axis">Axis padded, in [-rank, rank).</param>
+    /// <param name="before">Zeros inserted before the first entry, non-negative.</param>
+    /// <param name="after">Zeros appended after the last entry, non-negative.</param>
+    /// <exception cref="ArgumentException">When <paramref name="axis"/> is out of range or a padding is negative.</exception>
     public static Tensor Pad(Tensor x, int axis, int before, int after)
     {
         axis = Shapes.NormalizeAxis(axis, x.Rank, "Pad");
