@@ -13,6 +13,8 @@ internal static class AttentionExport
     internal static OnnxValue MultiHeadAttention(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
     {
         var mha = (MultiHeadAttention)layer;
+        if (mha.QkNorm is string qkNorm)
+            throw new NotSupportedException($"ExportOnnx: layer '{layer.Name}' normalizes queries and keys (qkNorm '{qkNorm}'), which does not export yet.");
         var query = g.Layout(inputs[0], channelsFirst: false);
         var value = inputs.Count > 1 ? g.Layout(inputs[1], channelsFirst: false) : query;
         var key = inputs.Count > 2 ? g.Layout(inputs[2], channelsFirst: false) : value;
@@ -29,6 +31,29 @@ internal static class AttentionExport
         if (OnnxLayers.Weight(layer, "attention_output/bias") is Tensor bias)
             output = g.Node("Add", layer.Name, [output, g.Initializer(layer.Name + "/attention_output/bias", bias)]);
         return query with { Name = output };
+    }
+
+    /// <summary>A transformer block: its attention and feed-forward branches with the block's residual placement of its norms.</summary>
+    internal static OnnxValue TransformerEncoder(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
+    {
+        var block = (TransformerEncoder)layer;
+        var p = block.Parts;
+        var x = g.Layout(inputs[0], channelsFirst: false);
+        x = Residual(g, block, x, h => MultiHeadAttention(g, p.Attention, [h]), p.AttentionNorm, p.AttentionOutputNorm);
+        return Residual(g, block, x, h => OnnxLayers.Export(g, p.Output, [OnnxLayers.Export(g, p.Intermediate, [h])]), p.FeedforwardNorm, p.FeedforwardOutputNorm);
+    }
+
+    /// <summary>post: norm(alpha x + branch(x)); pre and sandwich: x + outputNorm(branch(norm(x))).</summary>
+    private static OnnxValue Residual(OnnxGraph g, TransformerEncoder block, OnnxValue x, Func<OnnxValue, OnnxValue> branch, Layer? norm, Layer? outputNorm)
+    {
+        OnnxValue Norm(Layer? l, OnnxValue h) => l == null ? h : g.Layout(OnnxLayers.Export(g, l, [h]), channelsFirst: false);
+        if (block.NormPlacement == "post")
+        {
+            var skip = block.DeepNormLayers > 0 ? g.Node("Mul", block.Name, [x.Name, g.Scalar(block.Name + "/alpha", block.ResidualScale)]) : x.Name;
+            return Norm(norm, x with { Name = g.Node("Add", block.Name, [skip, g.Layout(branch(x), channelsFirst: false).Name]) });
+        }
+        var y = Norm(outputNorm, g.Layout(branch(Norm(norm, x)), channelsFirst: false));
+        return x with { Name = g.Node("Add", block.Name, [x.Name, y.Name]) };
     }
 
     /// <summary>x (batch, time, features) projected by a (features, heads, depth) kernel and split into heads, then permuted.</summary>

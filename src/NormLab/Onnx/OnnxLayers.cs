@@ -26,6 +26,7 @@ internal static class OnnxLayers
         [typeof(Bidirectional)] = RecurrentExport.Bidirectional,
         [typeof(TimeDistributed)] = RecurrentExport.TimeDistributed,
         [typeof(MultiHeadAttention)] = AttentionExport.MultiHeadAttention,
+        [typeof(TransformerEncoder)] = AttentionExport.TransformerEncoder,
         [typeof(Reshape)] = ShapeAndMergeExport.Reshape,
         [typeof(Permute)] = ShapeAndMergeExport.Permute,
         [typeof(RepeatVector)] = ShapeAndMergeExport.RepeatVector,

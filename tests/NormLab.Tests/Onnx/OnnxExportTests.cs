@@ -88,6 +88,9 @@ public class OnnxExportTests
         new("reshaping", () => new Sequential([new ZeroPadding2D(((1, 2), (0, 1))), new Cropping2D(((1, 0), (2, 1))), new UpSampling2D((2, 3)),
             new UpSampling2D(2, interpolation: "bilinear"), new Permute([2, 1, 3]), new Reshape([-1, 3]), new UpSampling1D(2), new ZeroPadding1D(1),
             new Cropping1D((2, 1)), new GlobalAveragePooling1D(), new RepeatVector(3)]), [2, 3, 4, 3]),
+        new("transformer_post_pre", () => new Sequential([new TransformerEncoder(12, 2), new TransformerEncoder(8, 2, normPlacement: "pre", normalization: "rms"),
+            new TransformerEncoder(8, 2, normPlacement: "sandwich", normalization: "dyt"), new TransformerEncoder(6, 1, deepNormLayers: 4, normalization: "scale")]), [2, 5, 4]),
+        new("transformer_batch_none", () => new Sequential([new TransformerEncoder(8, 2, normalization: "batch", activation: "gelu"), new TransformerEncoder(8, 2, normalization: "none")]), [3, 4, 6]),
         new("nested_sequential", () => new Sequential([new Sequential([new Dense(4, activation: "relu"), new LayerNormalization()]), new Dense(2)]), [2, 3]),
     ];
 

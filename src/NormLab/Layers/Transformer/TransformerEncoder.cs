@@ -166,6 +166,12 @@ public sealed class TransformerEncoder : Layer
         return Ops.Add(x, Norm(outputNorm, y));
     }
 
+    /// <summary>The block's sublayers, for exporters that rebuild its graph (null where the placement has none).</summary>
+    internal (MultiHeadAttention Attention, Layer? AttentionNorm, Layer? AttentionOutputNorm, Dense Intermediate, Dense Output,
+        Layer? FeedforwardNorm, Layer? FeedforwardOutputNorm) Parts =>
+        (attention ?? throw new InvalidOperationException($"{Describe()}: not built."), attentionNorm, attentionOutputNorm,
+            intermediateDense!, outputDense!, feedforwardNorm, feedforwardOutputNorm);
+
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
