@@ -32,7 +32,7 @@ internal static class CnnBench
 
         var normlab = new NormLabSide();
         string why = "--no-torch";
-        using var torch = args.Contains("--no-torch") ? null : TorchSide.Start(out why);
+        using var torch = args.Contains("--no-torch") ? null : TorchSide.Start("cnn_torch.py", out why);
         Console.WriteLine($"NormLab: KernelThreads.Max = {KernelThreads.Max}");
         Console.WriteLine(torch != null
             ? $"PyTorch: {torch.Version}, {torch.Threads} threads, faster of NCHW and channels_last"
@@ -76,7 +76,7 @@ internal static class CnnBench
     }
 
     /// <summary>The one-minute load average on Linux, else null.</summary>
-    private static double? LoadAverage()
+    internal static double? LoadAverage()
     {
         try
         {
@@ -94,7 +94,7 @@ internal static class CnnBench
         _ => workload,
     };
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         int n = sorted.Length;
@@ -145,88 +145,6 @@ internal static class CnnBench
                 }
             }
             return result;
-        }
-    }
-
-    /// <summary>bench/cnn_torch.py in --serve mode: one JSON line per "round" request.</summary>
-    private sealed class TorchSide : IDisposable
-    {
-        private readonly Process process;
-        internal string Version { get; private init; } = "";
-        internal int Threads { get; private init; }
-
-        private TorchSide(Process process) => this.process = process;
-
-        /// <summary>Starts the script and waits for its warm-up; null (with the reason) when it cannot run.</summary>
-        internal static TorchSide? Start(out string why)
-        {
-            const string python = "/usr/bin/python3";
-            var script = FindScript();
-            if (script == null) { why = "bench/cnn_torch.py not found above the current directory"; return null; }
-            if (!File.Exists(python)) { why = $"{python} not found"; return null; }
-            var info = new ProcessStartInfo(python, [script, "--serve"])
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            var process = Process.Start(info)!;
-            var stderr = new System.Text.StringBuilder();
-            process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
-            process.BeginErrorReadLine();
-            var line = process.StandardOutput.ReadLine();
-            if (line == null)
-            {
-                process.WaitForExit();
-                string message;
-                lock (stderr) message = stderr.ToString().Trim().Split('\n')[^1];
-                why = $"{python} {Path.GetFileName(script)} failed: {message} (is python3-torch installed?)";
-                process.Dispose();
-                return null;
-            }
-            using var ready = JsonDocument.Parse(line);
-            why = "";
-            return new TorchSide(process)
-            {
-                Version = ready.RootElement.GetProperty("torch").GetString() ?? "?",
-                Threads = ready.RootElement.GetProperty("threads").GetInt32(),
-            };
-        }
-
-        /// <summary>One round on the PyTorch side: workload → memory format → milliseconds per call.</summary>
-        internal Dictionary<string, Dictionary<string, List<double>>> Round()
-        {
-            process.StandardInput.WriteLine("round");
-            process.StandardInput.Flush();
-            var line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("cnn_torch.py exited mid-run.");
-            using var doc = JsonDocument.Parse(line);
-            return doc.RootElement.EnumerateObject().ToDictionary(
-                w => w.Name,
-                w => w.Value.EnumerateObject().ToDictionary(f => f.Name, f => f.Value.EnumerateArray().Select(t => t.GetDouble()).ToList()));
-        }
-
-        private static string? FindScript()
-        {
-            foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-                for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-                {
-                    var candidate = Path.Combine(dir.FullName, "bench", "cnn_torch.py");
-                    if (File.Exists(candidate)) return candidate;
-                }
-            return null;
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                process.StandardInput.WriteLine("quit");
-                process.StandardInput.Flush();
-                if (!process.WaitForExit(10_000)) process.Kill();
-            }
-            catch (IOException) { }
-            process.Dispose();
         }
     }
 }

@@ -38,7 +38,7 @@ internal static class NormBench
     private const int ClockThreadCpuTime = 3;
 
     /// <summary>CPU time of the calling thread in ms (Linux); falls back to the process's CPU time.</summary>
-    private static double ThreadCpuMs()
+    internal static double ThreadCpuMs()
     {
         if (OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out var ts) == 0)
             return ts.Sec * 1e3 + ts.Nsec * 1e-6;

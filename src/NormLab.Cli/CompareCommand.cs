@@ -1,5 +1,6 @@
 using System.Globalization;
 using NormLab.Cli.Lab;
+using NormLab.Data;
 using NormLab.Distributed;
 using Spectre.Console;
 
@@ -9,7 +10,8 @@ namespace NormLab.Cli;
 internal static class CompareCommand
 {
     internal const string Usage =
-        "normlab compare [--arch cnn|mlp|rnn] [--norms none,batch,layer,group] [--batch-sizes 8,64] [--placement before[,after]]\n" +
+        "normlab compare [--arch cnn|mlp|rnn|vit|transformer] [--norms none,batch,layer,group] [--batch-sizes 8,64] [--placement before[,after]]\n" +
+        "                [--qk-norm layer,rms,l2]   (vit, transformer: --placement post,pre,sandwich; --norms layer,rms,dyt,scale,batch,none)\n" +
         "                [--epochs 1] [--seeds 1] [--seed 42] [--data DIR|subset|full] [--train-samples N] [--test-samples N]\n" +
         "                [--target-accuracy 0.85] [--learning-rate 0.001] [--threads N] [--out report.html] [--json results.json]\n" +
         "                [--distributed]   data-parallel over MPI, local vs synchronized BN: mpirun -np K normlab compare --distributed";
@@ -27,15 +29,17 @@ internal static class CompareCommand
         // Under mpirun -np K, each rank gets its share of the cores by default.
         int replicas = distributed ? Communicator.World.Size : 1;
         bool root = !distributed || Communicator.World.IsRoot;
+        string arch = options.String("arch", "cnn");
         var settings = new CompareSettings
         {
             Distributed = distributed,
             Replicas = replicas,
-            Arch = options.String("arch", "cnn"),
+            Arch = arch,
             // Distributed, the question is local or synchronized batch norm: those two unless --norms says otherwise.
-            Norms = options.List("norms", distributed ? ["batch", "batch-sync"] : ["none", "batch", "layer", "group"]),
+            Norms = NormalizationCatalog.WithQkVariants(options.List("norms", distributed ? ["batch", "batch-sync"] : ["none", "batch", "layer", "group"]),
+                options.List("qk-norm", [])),
             BatchSizes = options.IntList("batch-sizes", [8, 64]),
-            Placements = options.List("placement", ["before"]).Select(ParsePlacement).Distinct().ToList(),
+            Placements = options.List("placement", [Architectures.DefaultPlacement(arch)]).Select(ParsePlacement).Distinct().ToList(),
             Epochs = options.Int("epochs", 1, min: 1),
             Seeds = options.Int("seeds", 1, min: 1),
             FirstSeed = options.Int("seed", 42),
@@ -52,16 +56,18 @@ internal static class CompareCommand
         if (!Architectures.Names.Contains(settings.Arch))
             throw new ArgumentException($"unknown --arch '{settings.Arch}'; expected one of {string.Join(", ", Architectures.Names)}.");
         foreach (var norm in settings.Norms) NormalizationCatalog.Get(norm);
+        // Only rank 0 writes; it checks its outputs before the first run, not after the last.
+        if (root && json != null) OutputPath.Check("--json", json);
+        if (root && html != null) OutputPath.Check("--out", html);
 
         var dataset = DataLocator.Load(data);
+        if (distributed) SettingsDigest.RequireSame(Communicator.World, Digest(settings, dataset));
         // The other ranks train in step with rank 0 but print and write nothing.
         if (!root)
         {
             Comparison.Run(settings, dataset);
             return 0;
         }
-        // Redirected output (logs, CI) gets a table wide enough not to wrap every cell.
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 140;
         AnsiConsole.MarkupLine($"[bold]normlab compare[/] --arch {settings.Arch}: {string.Join(", ", settings.Norms)} × batch {string.Join(", ", settings.BatchSizes)}" +
             $" × {string.Join(", ", settings.Placements).ToLowerInvariant()} × {settings.Seeds} seed(s), {settings.Epochs} epoch(s), {settings.Threads} thread(s)" +
             (distributed ? $" per rank, data-parallel over {replicas} rank(s) (global batches; per replica {string.Join(", ", settings.BatchSizes.Select(settings.PerReplica))})" : ""));
@@ -92,11 +98,26 @@ internal static class CompareCommand
         return 0;
     }
 
+    /// <summary>What every rank of a distributed comparison must agree on: each setting (the thread count is
+    /// per rank) and the shape of the data it loaded.</summary>
+    private static List<(string, string)> Digest(CompareSettings settings, ImageDataset dataset) =>
+    [
+        ("--arch", settings.Arch), ("--norms", string.Join(",", settings.Norms)), ("--batch-sizes", string.Join(",", settings.BatchSizes)),
+        ("--placement", string.Join(",", settings.Placements)), ("--epochs", $"{settings.Epochs}"), ("--seeds", $"{settings.Seeds}"),
+        ("--seed", $"{settings.FirstSeed}"), ("--target-accuracy", settings.TargetAccuracy.ToString("R", CultureInfo.InvariantCulture)),
+        ("--learning-rate", settings.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+        ("--train-samples", $"{settings.TrainSamples}"), ("--test-samples", $"{settings.TestSamples}"),
+        ("the training images (--data)", Shapes.Format(dataset.TrainImages.Dims)), ("the test images (--data)", Shapes.Format(dataset.TestImages.Dims)),
+    ];
+
     private static Placement ParsePlacement(string text) => text.ToLowerInvariant() switch
     {
         "before" => Placement.Before,
         "after" => Placement.After,
-        _ => throw new ArgumentException($"--placement takes before, after or both (before,after), received '{text}'."),
+        "post" => Placement.Post,
+        "pre" => Placement.Pre,
+        "sandwich" => Placement.Sandwich,
+        _ => throw new ArgumentException($"--placement takes before, after or both (before,after); for --arch vit and transformer post, pre, sandwich; received '{text}'."),
     };
 
     internal static Table Table(ComparisonResult result)

@@ -7,6 +7,8 @@ internal sealed class Options
 {
     private readonly Dictionary<string, string> values = new();
     private readonly HashSet<string> read = new();
+    private string? second;
+    private bool secondRead;
 
     internal static Options Parse(string[] args)
     {
@@ -15,6 +17,11 @@ internal sealed class Options
         {
             options.Positional = args[0];
             args = args[1..];
+            if (args.Length > 0 && !args[0].StartsWith("--"))
+            {
+                options.second = args[0];
+                args = args[1..];
+            }
         }
         for (int i = 0; i < args.Length; i++)
         {
@@ -42,7 +49,8 @@ internal sealed class Options
     {
         read.Add(name);
         if (!values.TryGetValue(name, out var text)) return fallback;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < min || value > max)
+        // Written so that NaN fails the range test.
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value >= min && value <= max))
             throw new ArgumentException($"--{name} must be a number in [{min}, {max}], received '{text}'.");
         return value;
     }
@@ -65,8 +73,25 @@ internal sealed class Options
 
     internal bool Has(string name) => values.ContainsKey(name);
 
+    private string? positional;
+    private bool positionalRead;
+
     /// <summary>The first argument when it is not an option (e.g. the model file of `normlab evaluate MODEL`).</summary>
-    internal string? Positional { get; private set; }
+    internal string? Positional
+    {
+        get { positionalRead = true; return positional; }
+        private set => positional = value;
+    }
+
+    /// <summary>The second argument when it is not an option either (the output file of `normlab import IN OUT`).</summary>
+    internal string? SecondPositional
+    {
+        get
+        {
+            secondRead = true;
+            return second;
+        }
+    }
 
     internal bool Flag(string name)
     {
@@ -86,9 +111,12 @@ internal sealed class Options
         return values.GetValueOrDefault(name, fallback);
     }
 
-    /// <summary>Rejects options nobody asked for (typos).</summary>
+    /// <summary>Rejects options nobody asked for (typos), and a positional argument the command does not take.</summary>
     internal void RejectUnknown()
     {
+        if (second != null && !secondRead) throw new ArgumentException($"unexpected argument '{second}'.");
+        if (positional != null && !positionalRead)
+            throw new ArgumentException($"unexpected argument '{positional}' (this command takes only --options).");
         var unknown = values.Keys.Where(k => !read.Contains(k)).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
     }

@@ -14,8 +14,8 @@ internal static class ReportCommand
         string html = options.String("out", "report.html");
         options.RejectUnknown();
         if (!File.Exists(path)) throw new ArgumentException($"the results file '{path}' does not exist.");
+        OutputPath.Check("--out", html);
         var result = ResultsJson.Read(path);
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 140;
         AnsiConsole.Write(CompareCommand.Table(result));
         foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");
         HtmlReport.Write(result, html);

@@ -1,5 +1,8 @@
+using System.Globalization;
 using NormLab.Cli.Lab;
+using NormLab.Callbacks;
 using NormLab.Distributed;
+using NormLab.Layers;
 
 namespace NormLab.Cli;
 
@@ -7,7 +10,7 @@ namespace NormLab.Cli;
 internal static class TrainCommand
 {
     internal const string Usage =
-        "normlab train [--arch cnn|mlp|rnn] [--norm batch] [--placement before|after] [--epochs 3] [--batch-size 32]\n" +
+        "normlab train [--arch cnn|mlp|rnn|vit|transformer] [--norm batch] [--placement before|after|post|pre|sandwich] [--epochs 3] [--batch-size 32]\n" +
         "              [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--learning-rate 0.001] [--lr-decay 1] [--seed 42] [--threads N] [--out model.normlab]\n" +
         "              [--distributed]   data-parallel over MPI: mpirun -np K normlab train --distributed";
 
@@ -15,11 +18,14 @@ internal static class TrainCommand
     {
         string arch = options.String("arch", "cnn");
         var norm = NormalizationCatalog.Get(options.String("norm", "batch"));
-        var placement = options.String("placement", "before") switch
+        var placement = options.String("placement", Architectures.DefaultPlacement(arch)) switch
         {
             "before" => Placement.Before,
             "after" => Placement.After,
-            var other => throw new ArgumentException($"--placement takes before or after, received '{other}'."),
+            "post" => Placement.Post,
+            "pre" => Placement.Pre,
+            "sandwich" => Placement.Sandwich,
+            var other => throw new ArgumentException($"--placement takes before or after (post, pre or sandwich for --arch vit and transformer), received '{other}'."),
         };
         int epochs = options.Int("epochs", 3, min: 1);
         int batchSize = options.Int("batch-size", 32, min: 1);
@@ -38,10 +44,19 @@ internal static class TrainCommand
         bool root = !distributed || Communicator.World.IsRoot;
         if (!Architectures.Names.Contains(arch))
             throw new ArgumentException($"unknown --arch '{arch}'; expected one of {string.Join(", ", Architectures.Names)}.");
+        if (root) OutputPath.Check("--out", output);
 
         NormLabConfig.Threads = threads;
         NormLabRandom.SetSeed(seed);
         var dataset = DataLocator.Load(data).Take(trainSamples, testSamples);
+        if (distributed)
+            SettingsDigest.RequireSame(Communicator.World,
+            [
+                ("--arch", arch), ("--norm", norm.Key), ("--placement", $"{placement}"), ("--epochs", $"{epochs}"), ("--batch-size", $"{batchSize}"),
+                ("--learning-rate", learningRate.ToString("R", CultureInfo.InvariantCulture)), ("--lr-decay", decay.ToString("R", CultureInfo.InvariantCulture)),
+                ("--seed", $"{seed}"), ("the training images (--data, --train-samples)", Shapes.Format(dataset.TrainImages.Dims)),
+                ("the test images (--data, --test-samples)", Shapes.Format(dataset.TestImages.Dims)),
+            ]);
         if (root) Console.WriteLine($"Data: {dataset.Source} ({dataset.TrainImages.Dim(0):N0} training, {dataset.TestImages.Dim(0):N0} test images)");
         var x = Architectures.Shape(arch, dataset.TrainImages);
         var testX = Architectures.Shape(arch, dataset.TestImages);
@@ -53,8 +68,19 @@ internal static class TrainCommand
         var schedule = new Callbacks.LambdaCallback(onEpochBegin: epoch => adam.LearningRate = learningRate * Math.Pow(decay, epoch));
         if (root) model.Summary();
         if (distributed && root) Console.WriteLine($"Data-parallel over {ranks} rank(s): global batch {batchSize}, {threads} thread(s) per rank");
-        model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels),
-            callbacks: [schedule], distributed: distributed);
+        History history;
+        try
+        {
+            history = model.Fit(x, dataset.TrainLabels, epochs: epochs, batchSize: batchSize, validationData: (testX, dataset.TestLabels),
+                callbacks: [schedule, new TerminateOnNaN()], distributed: distributed);
+        }
+        catch (InvalidOperationException e) when (MovingAverage.IsNonFiniteStatistics(e))
+        {
+            throw Diverged(e.Message);
+        }
+        // A NaN model is worth nothing and would overwrite a good one: stop, save nothing, exit non-zero.
+        if (history["loss"].Any(l => !double.IsFinite(l)) || model.Weights.Any(w => w.Data.Any(v => !float.IsFinite(v))))
+            throw Diverged("the loss or the weights became NaN or infinite.");
         if (!root) return 0;
         var scores = model.Evaluate(testX, dataset.TestLabels, batchSize: 256);
         Console.WriteLine($"Test accuracy: {scores["accuracy"] * 100:F2}% (loss {scores["loss"]:F4}) on {testX.Dim(0):N0} test images");
@@ -62,4 +88,7 @@ internal static class TrainCommand
         Console.WriteLine($"Saved the model to {Path.GetFullPath(output)}");
         return 0;
     }
+
+    private static InvalidOperationException Diverged(string why) =>
+        new($"training diverged: {why} The model was not saved; try a lower --learning-rate.");
 }

@@ -11,6 +11,7 @@ public static class NormLabRandom
 
     /// <summary>Seeds every random source so runs are reproducible.</summary>
     /// <example><code>NormLabRandom.SetSeed(42);</code></example>
+    /// <param name="seed">Any integer; the same seed gives the same initial weights, shuffles and dropout masks.</param>
     public static void SetSeed(int seed)
     {
         lock (Gate) generator = new Random(seed);
@@ -23,6 +24,8 @@ public static class NormLabRandom
     }
 
     /// <summary>A uniform integer in [minValue, maxValue).</summary>
+    /// <param name="minValue">Inclusive lower bound.</param>
+    /// <param name="maxValue">Exclusive upper bound; must be greater than <paramref name="minValue"/>.</param>
     public static int NextInt(int minValue, int maxValue)
     {
         lock (Gate) return generator.Next(minValue, maxValue);

@@ -5,12 +5,15 @@ using NormLab.Callbacks;
 using NormLab.Distributed;
 using NormLab.Layers;
 
-// usage: Worker train [--distributed 1] [--sync 1] [--norm bn|sn|bin|ghost] [--steps 20] [--batch 32] [--seed 7]
+// usage: Worker checkpoint RESULTS.json   (see CheckpointLoop: rewrites a growing results file until killed)
+//        Worker train [--distributed 1] [--sync 1] [--norm bn|sn|bin|ghost] [--steps 20] [--batch 32] [--seed 7]
 //                     [--fail-rank R --fail-step S]
 // --norm picks the batch-statistic layer under test (default BatchNormalization): switchable, batch-instance
 // or ghost (virtual batch 8) normalization, each with synchronized: --sync.
 // Rank 0 prints one line "RESULT {json}": per-step global losses, all final weights (moving
 // statistics included) and the largest difference of the weights between ranks.
+if (args.Length > 1 && args[0] == "checkpoint") return CheckpointLoop.Run(args[1]);
+
 var options = new Dictionary<string, string>();
 for (int i = 1; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = args[i + 1];
 int Int(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;

@@ -2,28 +2,38 @@ using NormLab.Layers;
 
 namespace NormLab.Cli.Lab;
 
-/// <summary>Where the normalization goes relative to the activation.</summary>
-internal enum Placement { Before, After }
+/// <summary>Where the normalization goes: before or after the activation (cnn, mlp), or where in a transformer
+/// block's residual branches (vit, transformer: see <see cref="TransformerEncoder"/>).</summary>
+internal enum Placement { Before, After, Post, Pre, Sandwich }
 
 /// <summary>The networks `normlab compare` trains, each with a normalization slot after every hidden layer.</summary>
 internal static class Architectures
 {
-    internal static readonly string[] Names = ["cnn", "mlp", "rnn"];
+    internal static readonly string[] Names = ["cnn", "mlp", "rnn", "vit", "transformer"];
 
     /// <summary>Whether the placement matters for the architecture (the RNN has no activation between its LSTMs).</summary>
     internal static bool HasPlacement(string arch) => arch != "rnn";
 
-    /// <summary>The input of one sample: images (h, w, c) for cnn and mlp, rows as a sequence (h, w·c) for rnn.</summary>
+    /// <summary>Whether the architecture is made of transformer blocks (placements post, pre, sandwich).</summary>
+    internal static bool IsTransformer(string arch) => arch is "vit" or "transformer";
+
+    /// <summary>The placement used when --placement is not given.</summary>
+    internal static string DefaultPlacement(string arch) => IsTransformer(arch) ? "pre" : "before";
+
+    /// <summary>The input of one sample: images (h, w, c) for cnn, mlp and vit, rows as a sequence (h, w·c) for rnn and transformer.</summary>
     internal static Tensor Shape(string arch, Tensor images)
     {
-        if (arch != "rnn") return images;
+        if (arch is not ("rnn" or "transformer")) return images;
         int n = images.Dim(0), h = images.Dim(1), w = images.Dim(2) * images.Dim(3);
         return images.Reshape(n, h, w);
     }
 
     /// <summary>Builds the network for one normalization; <paramref name="imageShape"/> is (h, w, c).</summary>
-    internal static Sequential Build(string arch, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes)
+    internal static Model Build(string arch, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes)
     {
+        if (IsTransformer(arch)) return TransformerModels.Build(arch, norm, placement, imageShape, classes);
+        if (placement is not (Placement.Before or Placement.After))
+            throw new ArgumentException($"--placement {placement.ToString().ToLowerInvariant()} is for --arch vit and transformer; --arch {arch} takes before or after.");
         var layers = new List<Layer>();
         int slot = 0;
         void Normalized(Layer hidden, int rank, int channels, string activation)

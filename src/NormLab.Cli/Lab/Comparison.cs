@@ -2,6 +2,7 @@ using System.Diagnostics;
 using NormLab.Callbacks;
 using NormLab.Data;
 using NormLab.Distributed;
+using NormLab.Layers;
 
 namespace NormLab.Cli.Lab;
 
@@ -181,10 +182,14 @@ internal static class Comparison
     /// <summary>Training steps per epoch; distributed Fit skips a last batch smaller than the number of ranks.</summary>
     private static int Steps(int samples, int batch, CompareSettings settings)
     {
+        batch = FitBatch(samples, batch);
         int steps = (samples + batch - 1) / batch;
         if (settings.Distributed && samples % batch != 0 && samples % batch < settings.Replicas) steps--;
         return steps;
     }
+
+    /// <summary>As in Keras, a batch larger than the data is one batch of all of it (and the step count cannot overflow).</summary>
+    private static int FitBatch(int samples, int batch) => Math.Max(1, Math.Min(batch, samples));
 
     private static RunResult TrainOne(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, string placementName,
         int batch, int seed, int[] imageShape, int classes, Tensor x, Tensor y, Tensor testX, Tensor testY, Action stepDone)
@@ -230,8 +235,17 @@ internal static class Comparison
                 result.EpochTestAccuracy.Add(scores["accuracy"]);
                 result.EpochTestLoss.Add(scores["loss"]);
             });
-        model.Fit(x, y, epochs: settings.Epochs, batchSize: batch, callbacks: [callback, new TerminateOnNaN()], verbose: 0,
-            distributed: settings.Distributed);
+        try
+        {
+            model.Fit(x, y, epochs: settings.Epochs, batchSize: FitBatch(x.Dim(0), batch), callbacks: [callback, new TerminateOnNaN()], verbose: 0,
+                distributed: settings.Distributed);
+        }
+        // A run that blew up is a result (it diverged), not a failure of the comparison: on clean images, a
+        // normalization layer refusing non-finite batch statistics means the weights went to infinity.
+        catch (InvalidOperationException e) when (MovingAverage.IsNonFiniteStatistics(e))
+        {
+            result.Diverged = true;
+        }
         result.Mixing.AddRange(NormalizationCatalog.MixingOf(model));
         return result;
     }

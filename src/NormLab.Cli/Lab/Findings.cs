@@ -20,7 +20,7 @@ internal static class Findings
 
         foreach (var placement in placements)
         {
-            string where = placements.Count > 1 ? $" (normalization {placement} the activation)" : "";
+            string where = placements.Count > 1 ? $" ({PlacementPhrase(placement)})" : "";
             foreach (int batch in batches.Count > 1 ? new[] { batches[0], batches[^1] } : new[] { batches[0] })
             {
                 var at = cells.Where(c => c.Placement == placement && c.BatchSize == batch).OrderByDescending(c => c.TestAccuracy.Mean).ToList();
@@ -88,7 +88,7 @@ internal static class Findings
             {
                 int wins = effects.Count(e => e.delta > 0);
                 var largest = effects.MaxBy(e => Math.Abs(e.delta));
-                findings.Add($"Placing the normalization {placements[0]} the activation was better than {placements[1]} in {wins} of {effects.Count} comparisons " +
+                findings.Add($"{Capitalized(PlacementPhrase(placements[0]))} was better than {PlacementPhrase(placements[1])} in {wins} of {effects.Count} comparisons " +
                     $"(mean {Pts(effects.Average(e => e.delta))}); the largest difference was {Display(largest.Norm)} at batch size {largest.BatchSize} ({Pts(largest.delta)} for {placements[0]}).");
             }
         }
@@ -158,4 +158,11 @@ internal static class Findings
                 : "With one seed per configuration, differences under 2 points between local and synchronized batch norm may be run-to-run noise (try --seeds 3).");
         return findings;
     }
+
+    /// <summary>"normalization before the activation" for the CNN/MLP placements, "post-norm" etc. for the transformer ones.</summary>
+    private static string PlacementPhrase(string placement) => placement is "before" or "after"
+        ? $"normalization {placement} the activation"
+        : $"{placement}-norm residual blocks";
+
+    private static string Capitalized(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using NormLab.Saving;
 using static NormLab.Cli.Lab.SvgChart;
 
 namespace NormLab.Cli.Lab;
@@ -10,7 +11,7 @@ namespace NormLab.Cli.Lab;
 /// </summary>
 internal static class HtmlReport
 {
-    internal static void Write(ComparisonResult result, string path) => File.WriteAllText(path, Render(result));
+    internal static void Write(ComparisonResult result, string path) => AtomicFile.WriteText(path, Render(result));
 
     private static string Display(string norm) => NormalizationCatalog.Get(norm).Display;
     private static string Pct(double v) => double.IsFinite(v) ? (v * 100).ToString("F2", CultureInfo.InvariantCulture) : "—";
@@ -55,6 +56,7 @@ internal static class HtmlReport
         html.Append("</tbody></table>");
 
         SyncSection(html, result, ColorOf);
+        TransformerSection.Append(html, result);
 
         html.Append("<h2>Training curves</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch.</p>");
         foreach (var placement in placements)
@@ -75,9 +77,11 @@ internal static class HtmlReport
                 else
                 {
                     // One epoch gives one point per line: bars read better.
-                    var finals = accSeries.Select(a => a.Points[0].Y).Where(double.IsFinite).ToList();
+                    // A run that diverged in its first epoch has no point: NaN, drawn as a missing bar.
+                    double First(LineSeries a) => a.Points.Count > 0 ? a.Points[0].Y : double.NaN;
+                    var finals = accSeries.Select(First).Where(double.IsFinite).ToList();
                     html.Append(Bars($"accuracy-{placement}-b{batch}", $"Test accuracy after 1 epoch, {where}", "normalization", "test accuracy (%)",
-                        ["after epoch 1"], accSeries.Select(a => new BarSeries(a.Name, a.Color, [a.Points[0].Y], a.Errors)).ToList(),
+                        ["after epoch 1"], accSeries.Select(a => new BarSeries(a.Name, a.Color, [First(a)], a.Errors)).ToList(),
                         finals.Count == 0 ? null : (Math.Max(0, Math.Floor(finals.Min() / 5) * 5 - 5), Math.Min(100, Math.Ceiling(finals.Max() / 5) * 5))));
                 }
                 html.Append("</div>");

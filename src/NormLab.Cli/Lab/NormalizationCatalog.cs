@@ -37,9 +37,18 @@ internal interface IReportsMixing
 internal static class NormalizationCatalog
 {
     /// <summary>One normalization: its short name, a display name, and a factory for the layer after each hidden
-    /// layer (null makes none). Weight normalizations instead <c>Wrap</c> the hidden Conv2D/Dense layer itself.</summary>
+    /// layer (null makes none). Weight normalizations instead <c>Wrap</c> the hidden Conv2D/Dense layer itself.
+    /// <c>QkNorm</c> is set on the "+qk-" variants that <c>--qk-norm</c> adds for the transformer architectures.</summary>
     internal sealed record Entry(string Key, string Display, Func<NormSite, Layer?> Create,
-        Func<Layer, IEnumerable<MixingReport>>? Mixing = null, int MinRank = 2, Func<Layer, NormSite, Layer>? Wrap = null);
+        Func<Layer, IEnumerable<MixingReport>>? Mixing = null, int MinRank = 2, Func<Layer, NormSite, Layer>? Wrap = null,
+        string? QkNorm = null)
+    {
+        /// <summary>The normalization's own key, without a "+qk-" suffix.</summary>
+        internal string BaseKey => QkNorm == null ? Key : Key[..Key.IndexOf(QkSeparator, StringComparison.Ordinal)];
+    }
+
+    private const string QkSeparator = "+qk-";
+    private static readonly string[] QkNorms = ["layer", "rms", "l2"];
 
     internal static readonly IReadOnlyList<Entry> Entries =
     [
@@ -56,6 +65,9 @@ internal static class NormalizationCatalog
         // Needs spatial or time axes to normalize over, so not after a Dense layer.
         new("instance", "InstanceNorm", s => new InstanceNormalization(name: s.Name), MinRank: 3),
         new("rms", "RMSNorm", s => new RMSNormalization(axis: s.SampleAxes, name: s.Name)),
+        // Over the last (channel/feature) axis, as in a transformer block.
+        new("dyt", "DyT", s => new DynamicTanh(name: s.Name)),
+        new("scale", "ScaleNorm", s => new ScaleNorm(name: s.Name)),
         new("unit", "UnitNorm", s => new UnitNormalization(axis: s.SampleAxes, name: s.Name)),
         new("spectral", "SpectralNorm", _ => null, Wrap: (hidden, s) => new SpectralNormalization(hidden, name: s.Name)),
         new("weight", "WeightNorm", _ => null, Wrap: (hidden, s) => new WeightNormalization(hidden, name: s.Name)),
@@ -85,10 +97,25 @@ internal static class NormalizationCatalog
         yield return new MixingReport(bin.Name, "gate ρ per channel (1 = BN, 0 = IN)", rho.Select((_, c) => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), rho);
     }
 
-    /// <summary>The entry for a short name (case-insensitive); unknown names list the valid ones.</summary>
-    internal static Entry Get(string key) =>
-        Entries.FirstOrDefault(e => string.Equals(e.Key, key.Trim(), StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"unknown normalization '{key}'; expected one of {string.Join(", ", Entries.Select(e => e.Key))}.");
+    /// <summary>The entry for a short name (case-insensitive), or for "name+qk-variant"; unknown names list the valid ones.</summary>
+    internal static Entry Get(string key)
+    {
+        int qk = key.IndexOf(QkSeparator, StringComparison.OrdinalIgnoreCase);
+        if (qk >= 0)
+        {
+            string variant = key[(qk + QkSeparator.Length)..].Trim().ToLowerInvariant();
+            if (!QkNorms.Contains(variant))
+                throw new ArgumentException($"unknown --qk-norm '{variant}'; expected one of {string.Join(", ", QkNorms)}.");
+            var plain = Get(key[..qk]);
+            return plain with { Key = plain.Key + QkSeparator + variant, Display = $"{plain.Display} + QK-{(variant == "l2" ? "L2" : Get(variant).Display)}", QkNorm = variant };
+        }
+        return Entries.FirstOrDefault(e => string.Equals(e.Key, key.Trim(), StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"unknown normalization '{key}'; expected one of {string.Join(", ", Entries.Select(e => e.Key))}.");
+    }
+
+    /// <summary>The --norms list followed by each of its normalizations with each --qk-norm variant ("layer+qk-l2").</summary>
+    internal static IReadOnlyList<string> WithQkVariants(IReadOnlyList<string> norms, IReadOnlyList<string> qkNorms) =>
+        [.. norms, .. qkNorms.SelectMany(q => norms.Select(n => n + QkSeparator + q))];
 
     /// <summary>The learned mixing of every layer in the model that has one.</summary>
     internal static IEnumerable<MixingReport> MixingOf(Model model) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using NormLab.Saving;
 
 namespace NormLab.Cli.Lab;
 
@@ -51,42 +52,82 @@ internal static class ResultsJson
         return root;
     }
 
-    /// <summary>Reads a file written by <see cref="Write"/> (also a partial one, saved while a comparison ran).</summary>
+    /// <summary>
+    /// Reads a file written by <see cref="Write"/> (also a partial one, saved while a comparison ran), and checks
+    /// that it holds what the table, the findings and the report need; anything else is a <see cref="FormatException"/>
+    /// that says what is wrong and where.
+    /// </summary>
     internal static ComparisonResult Read(string path)
     {
-        JsonObject root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new FormatException("empty");
+            var root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new FormatException("the file is not a JSON object");
             if (root["normlab_compare"] == null) throw new FormatException("no \"normlab_compare\" key");
-            var settings = root["settings"].Deserialize<CompareSettings>(Options)!;
-            var runs = root["runs"]!.AsArray().Select(n =>
-            {
-                var r = n!.AsObject();
-                var run = new RunResult(r["norm"]!.GetValue<string>(), r["placement"]!.GetValue<string>(), r["batch_size"]!.GetValue<int>(),
-                    r["seed"]!.GetValue<int>(), r["parameters"]!.GetValue<int>()) { Diverged = r["diverged"]?.GetValue<bool>() ?? false };
-                List<double> Doubles(string key) => r[key]!.AsArray().Select(v => v?.GetValue<double>() ?? double.NaN).ToList();
-                run.EpochLoss.AddRange(Doubles("epoch_loss"));
-                run.EpochTrainAccuracy.AddRange(Doubles("epoch_train_accuracy"));
-                run.EpochTestAccuracy.AddRange(Doubles("epoch_test_accuracy"));
-                run.EpochTestLoss.AddRange(Doubles("epoch_test_loss"));
-                run.EpochSeconds.AddRange(Doubles("epoch_seconds"));
-                if (r["epoch_cpu_seconds"] != null) run.EpochCpuSeconds.AddRange(Doubles("epoch_cpu_seconds"));
-                run.LossCurve.AddRange(r["loss_curve"]!.AsArray().Select(p => p!.AsArray().Select(v => v?.GetValue<double>() ?? double.NaN).ToArray()));
-                run.Mixing.AddRange(r["mixing"]!.AsArray().Select(m => m.Deserialize<MixingReport>(Options)!));
-                return run;
-            }).ToList();
-            return new ComparisonResult(settings, root["dataset"]!.GetValue<string>(), root["train_samples"]!.GetValue<int>(),
-                root["test_samples"]!.GetValue<int>(), root["input_shape"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray(),
-                DateTime.Parse(root["started_utc"]!.GetValue<string>(), null, System.Globalization.DateTimeStyles.RoundtripKind),
-                root["total_seconds"]!.GetValue<double>(), runs);
+            var settings = root["settings"].Deserialize<CompareSettings>(Options) ?? throw new FormatException("no \"settings\"");
+            CheckSettings(settings);
+            var runs = Array(root, "runs").Select((n, i) => ReadRun(n as JsonObject ?? throw new FormatException($"runs[{i}] is not an object"), i, settings)).ToList();
+            var inputShape = Array(root, "input_shape").Select(v => v!.GetValue<int>()).ToArray();
+            Require(inputShape.Length > 0 && inputShape.All(d => d > 0), "\"input_shape\" must list positive sizes");
+            int train = root["train_samples"]!.GetValue<int>(), test = root["test_samples"]!.GetValue<int>();
+            Require(train >= 0 && test >= 0, "the sample counts must not be negative");
+            double seconds = root["total_seconds"]!.GetValue<double>();
+            return new ComparisonResult(settings, root["dataset"]!.GetValue<string>(), train, test, inputShape,
+                DateTime.Parse(root["started_utc"]!.GetValue<string>(), null, System.Globalization.DateTimeStyles.RoundtripKind), seconds, runs);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
         {
-            throw new FormatException($"'{path}' is not a normlab compare --json file: {e.Message}", e);
+            throw new FormatException($"'{path}' is not a valid normlab compare --json file: {e.Message}", e);
         }
     }
 
+    private static void CheckSettings(CompareSettings s)
+    {
+        Require(s.Norms is { Count: > 0 } && s.BatchSizes is { Count: > 0 } && s.Placements is { Count: > 0 } && s.Arch != null,
+            "\"settings\" needs an arch and non-empty norms, batch_sizes and placements");
+        foreach (var norm in s.Norms) NormalizationCatalog.Get(norm ?? "");
+        Require(s.BatchSizes.All(b => b > 0), "settings.batch_sizes must be positive");
+        Require(s.Epochs > 0 && s.Seeds > 0 && s.Replicas > 0, "settings.epochs, seeds and replicas must be positive");
+        Require(s.TargetAccuracy is >= 0 and <= 1, "settings.target_accuracy must be in [0, 1]");
+    }
+
+    private static RunResult ReadRun(JsonObject r, int index, CompareSettings settings)
+    {
+        string where = $"runs[{index}]";
+        var run = new RunResult(r["norm"]!.GetValue<string>(), r["placement"]!.GetValue<string>(), r["batch_size"]!.GetValue<int>(),
+            r["seed"]!.GetValue<int>(), r["parameters"]!.GetValue<int>()) { Diverged = r["diverged"]?.GetValue<bool>() ?? false };
+        Require(settings.Norms.Contains(run.Norm) && settings.BatchSizes.Contains(run.BatchSize), $"{where} has a norm or batch size its settings do not list");
+        Require(run.Placement is "before" or "after" or "between", $"{where}.placement must be before, after or between");
+        Require(run.Parameters >= 0, $"{where}.parameters must not be negative");
+        List<double> Doubles(string key) => Array(r, key).Select(v => v?.GetValue<double>() ?? double.NaN).ToList();
+        run.EpochLoss.AddRange(Doubles("epoch_loss"));
+        run.EpochTrainAccuracy.AddRange(Doubles("epoch_train_accuracy"));
+        run.EpochTestAccuracy.AddRange(Doubles("epoch_test_accuracy"));
+        run.EpochTestLoss.AddRange(Doubles("epoch_test_loss"));
+        run.EpochSeconds.AddRange(Doubles("epoch_seconds"));
+        if (r["epoch_cpu_seconds"] != null) run.EpochCpuSeconds.AddRange(Doubles("epoch_cpu_seconds"));
+        int epochs = run.EpochLoss.Count;
+        Require(epochs <= settings.Epochs && new[] { run.EpochTrainAccuracy, run.EpochTestAccuracy, run.EpochTestLoss, run.EpochSeconds }.All(l => l.Count == epochs)
+            && run.EpochCpuSeconds.Count is var cpu && (cpu == 0 || cpu == epochs), $"{where}: the per-epoch lists must have one value per finished epoch (at most settings.epochs)");
+        Require(run.EpochTestAccuracy.All(a => double.IsNaN(a) || a is >= 0 and <= 1), $"{where}: test accuracies must be in [0, 1]");
+        run.LossCurve.AddRange(Array(r, "loss_curve").Select(p => Array(p, null).Select(v => v?.GetValue<double>() ?? double.NaN).ToArray()));
+        Require(run.LossCurve.All(p => p.Length == 2), $"{where}.loss_curve must hold [epoch, loss] pairs");
+        run.Mixing.AddRange(Array(r, "mixing").Select(m => m.Deserialize<MixingReport>(Options)
+            ?? throw new FormatException($"{where}.mixing holds a null")));
+        Require(run.Mixing.All(m => m.Layer != null && m.Title != null && m.Labels != null && m.Values != null && m.Labels.Count == m.Values.Count),
+            $"{where}.mixing needs a layer, a title and one value per label");
+        return run;
+    }
+
+    /// <summary>The array at <paramref name="key"/> of <paramref name="node"/> (or <paramref name="node"/> itself when the key is null).</summary>
+    private static JsonArray Array(JsonNode? node, string? key) =>
+        (key == null ? node : node?[key]) as JsonArray ?? throw new FormatException(key == null ? "expected an array" : $"\"{key}\" is not an array");
+
+    private static void Require(bool condition, string what)
+    {
+        if (!condition) throw new FormatException(what);
+    }
+
+    /// <summary>Writes the file atomically (temporary file, fsync, rename): a kill or a full disk keeps the previous checkpoint.</summary>
     internal static void Write(ComparisonResult result, string path) =>
-        File.WriteAllText(path, ToJson(result).ToJsonString(Options) + "\n");
+        AtomicFile.WriteText(path, ToJson(result).ToJsonString(Options) + "\n");
 }

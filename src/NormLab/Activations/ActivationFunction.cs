@@ -52,12 +52,16 @@ public sealed class ActivationFunction
     public bool IsLinear => Name == "linear";
 
     /// <summary>Applies the function (differentiable).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape (softmax acts on the last axis).</param>
     public Tensor Apply(Tensor x) => function(x);
 
     /// <summary>The activation with this Keras name; unknown names list the valid ones.</summary>
+    /// <param name="name">A Keras activation name such as "relu", "gelu", "softmax" or "linear".</param>
+    /// <exception cref="ArgumentException">When the name is unknown; the message lists the valid names.</exception>
     public static ActivationFunction Get(string name) => Registry.Get(name);
 
     /// <summary>Lets <c>activation: "relu"</c> be written where an activation is expected.</summary>
+    /// <param name="name">A Keras activation name, e.g. <c>activation: "relu"</c>.</param>
     public static implicit operator ActivationFunction(string name) => Get(name);
 
     /// <inheritdoc/>

@@ -11,6 +11,9 @@ namespace NormLab.Constraints;
 public sealed class ClipConstraint : Constraint
 {
     /// <summary>Creates the constraint; <paramref name="minValue"/> must not exceed <paramref name="maxValue"/>.</summary>
+    /// <param name="minValue">Lower bound every weight is clamped to.</param>
+    /// <param name="maxValue">Upper bound every weight is clamped to; at least <paramref name="minValue"/>.</param>
+    /// <exception cref="ArgumentException">When either bound is NaN or <paramref name="minValue"/> exceeds <paramref name="maxValue"/>.</exception>
     public ClipConstraint(double minValue, double maxValue)
     {
         if (double.IsNaN(minValue) || double.IsNaN(maxValue) || minValue > maxValue)

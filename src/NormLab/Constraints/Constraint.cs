@@ -24,15 +24,18 @@ public abstract class Constraint
     });
 
     /// <summary>Projects <paramref name="weight"/> in place.</summary>
+    /// <param name="weight">The weight to project; its values are overwritten.</param>
     public abstract void Apply(Tensor weight);
 
     /// <summary>The saved form.</summary>
     public abstract JsonObject GetConfig();
 
     /// <summary>Rebuilds a constraint from <see cref="GetConfig"/>'s output.</summary>
+    /// <param name="config">A Keras name string or a <c>{"class_name", "config"}</c> object as saved in a model file.</param>
     public static Constraint FromConfig(JsonNode? config) => Registry.FromConfig(config);
 
     /// <summary>Lets a Keras name be written where a constraint is expected.</summary>
+    /// <param name="name">"non_neg", "max_norm" (max 2), "unit_norm" or "min_max_norm" (0 to 1), with Keras's default axis 0.</param>
     public static implicit operator Constraint(string name) => Registry.Get(name);
 }
 
@@ -54,6 +57,11 @@ public sealed class NonNeg : Constraint
 /// Keras's MinMaxNorm (MaxNorm and UnitNorm are special cases): w * (rate * clip(n, min, max) + (1 - rate) * n) / (1e-7 + n),
 /// where n is the L2 norm over <c>axis</c>.
 /// </summary>
+/// <param name="minValue">Smallest allowed L2 norm (Keras <c>min_value</c>).</param>
+/// <param name="maxValue">Largest allowed L2 norm (Keras <c>max_value</c>).</param>
+/// <param name="rate">How far each step moves the norm toward the allowed range, in [0, 1]; 1 projects fully.</param>
+/// <param name="axis">Axis the norm is taken over (Keras <c>axis</c>, default 0).</param>
+/// <param name="className">Keras class name saved in the config: "MaxNorm", "UnitNorm" or "MinMaxNorm".</param>
 public sealed class NormBound(double minValue, double maxValue, double rate, int axis, string className) : Constraint
 {
     /// <inheritdoc/>

@@ -75,28 +75,54 @@ public static class Idx
         bytes[3] = (byte)dims.Length;
         for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4 + 4 * i), (uint)dims[i]);
         data.CopyTo(bytes.AsSpan(4 + 4 * dims.Length));
-        using var file = File.Create(path);
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        Saving.AtomicFile.Write(path, file =>
         {
-            using var gzip = new GZipStream(file, CompressionLevel.SmallestSize);
-            gzip.Write(bytes);
-        }
-        else file.Write(bytes);
+            if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) file.Write(bytes);
+            else
+            {
+                using var gzip = new GZipStream(file, CompressionLevel.SmallestSize, leaveOpen: true);
+                gzip.Write(bytes);
+            }
+        });
     }
 
+    /// <summary>
+    /// Inflates a gzip'd IDX file no further than its own header allows: the dimensions give the size, which
+    /// must be one a gzip file of this length can hold (deflate compresses at most about 1032:1) and is
+    /// allocated once; a stream longer than its header says is an error, not gigabytes of memory.
+    /// </summary>
     private static byte[] Gunzip(string path)
     {
         var compressed = File.ReadAllBytes(path);
         if (compressed.Length < 18 || compressed[0] != 0x1f || compressed[1] != 0x8b)
             throw new FormatException($"IDX file '{path}': the name ends in .gz but the file is not gzip (no 1F 8B header).");
         using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
-        using var memory = new MemoryStream();
-        gzip.CopyTo(memory);
+        var magic = new byte[4];
+        int got = gzip.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+        if (got < 4) throw CutShort(path, got, "the 4-byte magic number");
+        var header = new byte[4 + 4 * magic[3]];
+        magic.CopyTo(header, 0);
+        got = 4 + gzip.ReadAtLeast(header.AsSpan(4), header.Length - 4, throwOnEndOfStream: false);
+        if (got < header.Length) throw CutShort(path, got, $"a header of {magic[3]} dimensions ({header.Length} bytes)");
+        // In double: the product of 32-bit sizes can overflow a long.
+        double values = Enumerable.Range(0, magic[3]).Aggregate(1.0, (a, i) => a * BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4 + 4 * i)));
+        double size = header.Length + values;
+        if (size > Array.MaxLength || size > 1100.0 * compressed.Length + 1024)
+            throw new FormatException($"IDX file '{path}': the header declares {values:N0} data bytes, more than a {compressed.Length:N0}-byte gzip file can hold.");
+        var bytes = new byte[(int)size];
+        header.CopyTo(bytes, 0);
+        got = header.Length + gzip.ReadAtLeast(bytes.AsSpan(header.Length), bytes.Length - header.Length, throwOnEndOfStream: false);
+        if (got < bytes.Length) throw CutShort(path, got, $"the {bytes.Length:N0} bytes its header declares");
+        if (gzip.Read(new byte[1]) > 0)
+            throw new FormatException($"IDX file '{path}': the gzip stream holds more data than the header's dimensions declare ({values:N0} bytes).");
         // GZipStream returns whatever it could inflate from a stream cut short, without an error;
         // the trailer's ISIZE (the uncompressed length mod 2^32) tells a whole stream from a cut one.
-        uint size = BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(compressed.Length - 4));
-        if (size != (uint)memory.Length)
-            throw new FormatException($"IDX file '{path}': the gzip stream is cut short or corrupt (inflated {memory.Length} bytes, the trailer says {size}).");
-        return memory.ToArray();
+        uint trailer = BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(compressed.Length - 4));
+        if (trailer != (uint)bytes.Length)
+            throw new FormatException($"IDX file '{path}': the gzip stream is cut short or corrupt (inflated {bytes.Length} bytes, the trailer says {trailer}).");
+        return bytes;
     }
+
+    private static FormatException CutShort(string path, int inflated, string needed) =>
+        new($"IDX file '{path}': the gzip stream is cut short or too short: it inflates to {inflated:N0} bytes, less than {needed}.");
 }

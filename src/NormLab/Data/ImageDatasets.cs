@@ -20,6 +20,9 @@ public sealed record ImageDataset(Tensor TrainImages, Tensor TrainLabels, Tensor
 /// <summary>Loads MNIST-layout directories: <c>train-images-idx3-ubyte[.gz]</c>, <c>train-labels-idx1-ubyte[.gz]</c>, <c>t10k-*</c>.</summary>
 public static class MnistFormat
 {
+    /// <summary>The number of classes of MNIST and Fashion-MNIST; a label file with a larger label is corrupt.</summary>
+    public const int Classes = 10;
+
     /// <summary>The four files of <paramref name="directory"/>, scaled to [0, 1] and shaped NHWC.</summary>
     public static ImageDataset Load(string directory, string name)
     {
@@ -44,7 +47,12 @@ public static class MnistFormat
         var images = new float[pixels.Length];
         for (int i = 0; i < pixels.Length; i++) images[i] = pixels[i] / 255f;
         var labels = new float[labelBytes.Length];
-        for (int i = 0; i < labelBytes.Length; i++) labels[i] = labelBytes[i];
+        for (int i = 0; i < labelBytes.Length; i++)
+        {
+            if (labelBytes[i] >= Classes)
+                throw new FormatException($"IDX file '{labelsPath}': label {labelBytes[i]} of sample {i} is outside [0, {Classes}) (MNIST and Fashion-MNIST have {Classes} classes).");
+            labels[i] = labelBytes[i];
+        }
         return (Tensor.FromArray(images, imageDims[0], imageDims[1], imageDims[2], 1), Tensor.FromArray(labels, labelDims[0]));
     }
 

@@ -39,6 +39,19 @@ public sealed unsafe class Communicator
         }
     }
 
+    /// <summary>
+    /// The world when this process already joined a job of several ranks over MPI, else null; never starts
+    /// MPI. A command that fails on one rank uses it to end the whole job instead of leaving the others
+    /// waiting in a collective.
+    /// </summary>
+    internal static Communicator? StartedJob
+    {
+        get
+        {
+            lock (Gate) return world is { UsesMpi: true, Size: > 1 } ? world : null;
+        }
+    }
+
     /// <summary>Whether an MPI launcher started this process (Open MPI, PMIx or Hydra environment variables).</summary>
     public static bool LaunchedByMpirun() =>
         new[] { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE" }.Any(v => Environment.GetEnvironmentVariable(v) != null);
@@ -75,6 +88,7 @@ public sealed unsafe class Communicator
     }
 
     /// <summary>Sums <paramref name="buffer"/> element-wise over all ranks, in place.</summary>
+    /// <param name="buffer">Values to sum, same length on every rank; overwritten with the sums. Without MPI it is left as is.</param>
     public void AllreduceSum(Span<float> buffer)
     {
         if (mpi == null || buffer.IsEmpty) return;
@@ -91,6 +105,7 @@ public sealed unsafe class Communicator
     }
 
     /// <summary>The element-wise maximum over all ranks, in place.</summary>
+    /// <param name="buffer">Values to reduce, same length on every rank; overwritten with the maxima. Without MPI it is left as is.</param>
     public void AllreduceMax(Span<double> buffer)
     {
         if (mpi == null || buffer.IsEmpty) return;
@@ -99,6 +114,8 @@ public sealed unsafe class Communicator
     }
 
     /// <summary>Every rank's <paramref name="send"/> (same length on all ranks), concatenated in rank order.</summary>
+    /// <typeparam name="T">An unmanaged element type, sent as raw bytes.</typeparam>
+    /// <param name="send">This rank's values; every rank must send the same length.</param>
     public T[] Allgather<T>(ReadOnlySpan<T> send) where T : unmanaged
     {
         var receive = new T[send.Length * Size];
@@ -113,6 +130,9 @@ public sealed unsafe class Communicator
     /// Every rank's <paramref name="send"/>, concatenated in rank order, when ranks send different
     /// lengths; <paramref name="counts"/>[r] is rank r's length, known to every rank.
     /// </summary>
+    /// <param name="send">This rank's values; its length must equal <paramref name="counts"/>[Rank].</param>
+    /// <param name="counts">Length sent by each rank, one entry per rank, identical on every rank.</param>
+    /// <exception cref="ArgumentException">When <paramref name="counts"/> has the wrong number of entries or disagrees with this rank's length.</exception>
     public float[] Allgather(ReadOnlySpan<float> send, IReadOnlyList<int> counts)
     {
         if (counts.Count != Size || counts[Rank] != send.Length)
@@ -129,6 +149,9 @@ public sealed unsafe class Communicator
     }
 
     /// <summary>Copies rank <paramref name="root"/>'s <paramref name="buffer"/> to every rank.</summary>
+    /// <typeparam name="T">An unmanaged element type, sent as raw bytes.</typeparam>
+    /// <param name="buffer">On the root, the values sent; on every other rank, overwritten with them. Same length on every rank.</param>
+    /// <param name="root">Rank whose values are copied, in [0, Size); default 0.</param>
     public void Broadcast<T>(Span<T> buffer, int root = 0) where T : unmanaged
     {
         if (mpi == null || buffer.IsEmpty) return;
@@ -148,6 +171,8 @@ public sealed unsafe class Communicator
     /// Stops the whole job: prints <paramref name="message"/> with this rank to stderr and calls
     /// MPI_Abort, which ends every rank with <paramref name="exitCode"/>. Without MPI, exits the process.
     /// </summary>
+    /// <param name="message">Why the job stops, printed to stderr with this rank's number.</param>
+    /// <param name="exitCode">Exit status of every rank (MPI_Abort's error code); default 1.</param>
     public void Abort(string message, int exitCode = 1)
     {
         Console.Out.Flush();

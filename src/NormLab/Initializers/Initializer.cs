@@ -36,6 +36,7 @@ public abstract class Initializer
     });
 
     /// <summary>A new tensor of the given shape holding initial values.</summary>
+    /// <param name="shape">Shape of the weight, e.g. (inputDim, units) for a Dense kernel; the fans are read from it.</param>
     public Tensor Create(int[] shape)
     {
         var tensor = Tensor.Zeros(shape);
@@ -44,18 +45,24 @@ public abstract class Initializer
     }
 
     /// <summary>Writes initial values for a weight of <paramref name="shape"/> into <paramref name="target"/>.</summary>
+    /// <param name="target">Row-major buffer of the weight's values, length prod(<paramref name="shape"/>), zero on entry.</param>
+    /// <param name="shape">Shape of the weight the buffer holds.</param>
     protected abstract void Fill(float[] target, int[] shape);
 
     /// <summary>The saved form: <c>{"class_name", "config"}</c>.</summary>
     public abstract JsonObject GetConfig();
 
     /// <summary>The initializer with this Keras name and default arguments.</summary>
+    /// <param name="name">A Keras initializer name such as "glorot_uniform", "he_normal", "zeros" or "orthogonal".</param>
+    /// <exception cref="ArgumentException">When the name is unknown; the message lists the valid names.</exception>
     public static Initializer Get(string name) => Registry.Get(name);
 
     /// <summary>Rebuilds an initializer from <see cref="GetConfig"/>'s output.</summary>
+    /// <param name="config">A Keras name string or a <c>{"class_name", "config"}</c> object as saved in a model file.</param>
     public static Initializer FromConfig(JsonNode? config) => Registry.FromConfig(config);
 
     /// <summary>Lets a Keras name be written where an initializer is expected.</summary>
+    /// <param name="name">A Keras initializer name, e.g. <c>kernelInitializer: "he_normal"</c>.</param>
     public static implicit operator Initializer(string name) => Get(name);
 
     /// <summary>Keras's fan computation: (in, out) for matrices, receptive field times channels for kernels.</summary>
@@ -71,6 +78,7 @@ public abstract class Initializer
 }
 
 /// <summary>Every value equal to <see cref="Value"/> (Keras's Zeros, Ones and Constant).</summary>
+/// <param name="value">The value every element receives (Keras <c>value</c>; 0 for "zeros", 1 for "ones").</param>
 public sealed class Constant(double value) : Initializer
 {
     /// <summary>The value written.</summary>
@@ -84,6 +92,8 @@ public sealed class Constant(double value) : Initializer
 }
 
 /// <summary>Uniform in [minval, maxval) (Keras's RandomUniform; the "uniform" default is ±0.05).</summary>
+/// <param name="minval">Inclusive lower bound; default -0.05.</param>
+/// <param name="maxval">Exclusive upper bound; default 0.05.</param>
 public sealed class RandomUniform(double minval = -0.05, double maxval = 0.05) : Initializer
 {
     /// <inheritdoc/>
@@ -95,6 +105,9 @@ public sealed class RandomUniform(double minval = -0.05, double maxval = 0.05) :
 }
 
 /// <summary>Normal samples (Keras's RandomNormal; TruncatedNormal redraws beyond two standard deviations).</summary>
+/// <param name="mean">Mean of the samples; default 0.</param>
+/// <param name="stddev">Standard deviation of the untruncated normal; default 0.05.</param>
+/// <param name="truncated">Redraw samples more than two standard deviations from the mean (Keras's TruncatedNormal); default false.</param>
 public sealed class RandomNormal(double mean = 0, double stddev = 0.05, bool truncated = false) : Initializer
 {
     /// <inheritdoc/>

@@ -7,6 +7,7 @@ namespace NormLab.Initializers;
 /// A (semi-)orthogonal matrix times <c>gain</c>, Keras's default for LSTM recurrent kernels:
 /// QR of a normal matrix of shape (prod(shape[:-1]), shape[-1]), with Q's column signs fixed by diag(R).
 /// </summary>
+/// <param name="gain">Factor the orthogonal matrix is multiplied by; default 1.</param>
 public sealed class Orthogonal(double gain = 1) : Initializer
 {
     /// <inheritdoc/>

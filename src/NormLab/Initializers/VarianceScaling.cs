@@ -4,16 +4,35 @@ using NormLab.Saving;
 namespace NormLab.Initializers;
 
 /// <summary>Which fan scales the variance.</summary>
-public enum FanMode { FanIn, FanOut, FanAvg }
+public enum FanMode
+{
+    /// <summary>Inputs per unit: prod(shape[:-1]) (Keras "fan_in").</summary>
+    FanIn,
+    /// <summary>Outputs per unit: shape[-1] times the receptive field (Keras "fan_out").</summary>
+    FanOut,
+    /// <summary>The mean of fan-in and fan-out (Keras "fan_avg").</summary>
+    FanAvg,
+}
 
 /// <summary>The distribution samples are drawn from.</summary>
-public enum Distribution { TruncatedNormal, UntruncatedNormal, Uniform }
+public enum Distribution
+{
+    /// <summary>Normal truncated at two standard deviations, rescaled to keep the variance (Keras "truncated_normal").</summary>
+    TruncatedNormal,
+    /// <summary>Plain normal (Keras "untruncated_normal").</summary>
+    UntruncatedNormal,
+    /// <summary>Uniform in ±sqrt(3 variance) (Keras "uniform").</summary>
+    Uniform,
+}
 
 /// <summary>
 /// Keras's VarianceScaling, the family behind glorot_*, he_* and lecun_*:
 /// variance = scale / fan; uniform limit sqrt(3 variance); truncated normal stddev
 /// sqrt(variance) / 0.87962566103423978 (the stddev of a unit normal truncated at ±2).
 /// </summary>
+/// <param name="scale">Variance multiplier, positive; default 1 (2 for the He initializers).</param>
+/// <param name="mode">Which fan divides the scale (Keras <c>mode</c>); default <see cref="FanMode.FanIn"/>.</param>
+/// <param name="distribution">Sampling distribution (Keras <c>distribution</c>); default <see cref="Distribution.TruncatedNormal"/>.</param>
 public sealed class VarianceScaling(double scale = 1, FanMode mode = FanMode.FanIn, Distribution distribution = Distribution.TruncatedNormal) : Initializer
 {
     /// <summary>glorot_uniform, Keras's default kernel initializer.</summary>

@@ -31,4 +31,15 @@ internal static class WindowPadding
         }
         throw new ArgumentException($"Padding must be \"valid\" or \"same\"; received \"{padding}\".", nameof(padding));
     }
+
+    /// <summary>The padding before and after the input along one axis ("valid" or "same"), as ONNX's pads want it.</summary>
+    /// <param name="input">Input extent along the axis.</param>
+    /// <param name="window">Effective window extent: (k - 1)·dilation + 1.</param>
+    /// <param name="stride">Step between windows.</param>
+    /// <param name="padding">"valid" or "same".</param>
+    internal static (int Before, int After) Edges(int input, int window, int stride, string padding)
+    {
+        var (output, before) = Compute(input, window, stride, padding);
+        return (before, Math.Max((output - 1) * stride + window - input - before, 0));
+    }
 }

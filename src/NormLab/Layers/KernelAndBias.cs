@@ -16,6 +16,7 @@ internal sealed record KernelAndBias(WeightSettings Kernel, WeightSettings Bias)
 
     internal void WriteTo(JsonObject config) => WeightSettings.WriteTo(config, Kernel, Bias);
 
+    /// <summary>The settings of a saved config; Keras's defaults where a key is missing.</summary>
     internal static KernelAndBias Read(JsonObject c) =>
-        new(WeightSettings.Read(c, "kernel", null), WeightSettings.Read(c, "bias", null));
+        new(WeightSettings.Read(c, "kernel", "glorot_uniform"), WeightSettings.Read(c, "bias", "zeros"));
 }

@@ -121,6 +121,7 @@ public abstract partial class Layer
     protected Tensor AddWeight(string name, int[] shape, Initializer initializer, bool trainable = true,
         Regularizer? regularizer = null, Constraint? constraint = null)
     {
+        Saving.WeightBudget.Take(Describe(), name, shape);
         var value = initializer.Create(shape);
         value.Name = $"{Name}/{name}";
         value.RequiresGrad = trainable;
@@ -160,7 +161,8 @@ public abstract partial class Layer
         if (weights.Count != own.Count)
             throw new ArgumentException($"You called SetWeights(weights) on layer '{Name}' with a weight list of length {weights.Count}, but the layer was expecting {own.Count} weights.");
         for (int i = 0; i < own.Count; i++)
-            if (!Shapes.Equal(own[i].Dims, weights[i].Dims))
+            if (weights[i] is null) throw new ArgumentException($"You called SetWeights(weights) on layer '{Name}' with weights[{i}] null; expected a tensor of shape {Shapes.Format(own[i].Dims)}.");
+            else if (!Shapes.Equal(own[i].Dims, weights[i].Dims))
                 throw new ArgumentException($"Layer {Name} weight shape {Shapes.Format(own[i].Dims)} is not compatible with provided weight shape {Shapes.Format(weights[i].Dims)}.");
         for (int i = 0; i < own.Count; i++) weights[i].Data.CopyTo(own[i].Data, 0);
     }

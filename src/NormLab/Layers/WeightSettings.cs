@@ -10,16 +10,13 @@ namespace NormLab.Layers;
 /// weight's name, which is also the prefix of those config keys.</summary>
 internal sealed record WeightSettings(string Name, Initializer Initializer, Regularizer? Regularizer, Constraint? Constraint)
 {
-    /// <summary>Writes two weights' settings in Keras's key order: both initializers, then both
-    /// regularizers, then both constraints.</summary>
-    internal static void WriteTo(JsonObject config, WeightSettings first, WeightSettings second)
+    /// <summary>Writes the weights' settings in Keras's key order: all initializers, then all regularizers,
+    /// then all constraints.</summary>
+    internal static void WriteTo(JsonObject config, params WeightSettings[] weights)
     {
-        config[$"{first.Name}_initializer"] = first.Initializer.GetConfig();
-        config[$"{second.Name}_initializer"] = second.Initializer.GetConfig();
-        config[$"{first.Name}_regularizer"] = first.Regularizer?.GetConfig();
-        config[$"{second.Name}_regularizer"] = second.Regularizer?.GetConfig();
-        config[$"{first.Name}_constraint"] = first.Constraint?.GetConfig();
-        config[$"{second.Name}_constraint"] = second.Constraint?.GetConfig();
+        foreach (var w in weights) config[$"{w.Name}_initializer"] = w.Initializer.GetConfig();
+        foreach (var w in weights) config[$"{w.Name}_regularizer"] = w.Regularizer?.GetConfig();
+        foreach (var w in weights) config[$"{w.Name}_constraint"] = w.Constraint?.GetConfig();
     }
 
     /// <summary>Reads the settings of weight <paramref name="name"/>; <paramref name="defaultInitializer"/>

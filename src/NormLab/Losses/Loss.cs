@@ -123,6 +123,7 @@ public abstract class Loss
     }
 
     /// <summary>Lets a Keras name be written where a loss is expected.</summary>
+    /// <param name="name">A Keras loss name such as "mse" or "sparse_categorical_crossentropy", e.g. <c>loss: "mse"</c> in Compile.</param>
     public static implicit operator Loss(string name) => Get(name);
 
     /// <summary>

@@ -7,6 +7,8 @@ namespace NormLab.Losses;
 public abstract class PointwiseLoss : Loss
 {
     /// <summary>The loss of one pair and its derivative with respect to the prediction.</summary>
+    /// <param name="target">The true value y_true of one element.</param>
+    /// <param name="prediction">The predicted value y_pred of the same element.</param>
     protected abstract (double loss, double derivative) Point(double target, double prediction);
 
     /// <summary>Whether the pairs of the last axis are summed rather than averaged (Keras's kl_divergence).</summary>

@@ -70,6 +70,7 @@ public abstract class Metric
     }
 
     /// <summary>Lets a Keras name be written where a metric is expected.</summary>
+    /// <param name="name">A Keras metric name such as "accuracy" or "mae", e.g. <c>metrics: ["accuracy"]</c> in Compile.</param>
     public static implicit operator Metric(string name) => Get(name);
 
     /// <summary>The metric Compile uses for <paramref name="loss"/>: itself, except "accuracy", which depends on the loss.</summary>

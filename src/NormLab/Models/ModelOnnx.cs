@@ -1,13 +1,12 @@
 using Google.Protobuf;
 using NormLab.Onnx;
-using NormLab.Onnx.Proto;
 
 namespace NormLab;
 
 public partial class Model
 {
     /// <summary>
-    /// Writes the model's inference graph as an ONNX file that takes the same input as <see cref="Predict"/>
+    /// Writes the model's inference graph as an ONNX file that takes the same input as <c>Predict</c>
     /// (channels-last, any batch size) and gives the same output. Normalization layers become ONNX's own
     /// operators where one has their semantics, otherwise exact subgraphs of primitive operators.
     /// </summary>
@@ -19,12 +18,6 @@ public partial class Model
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var bytes = OnnxExporter.Export(this, opset).ToByteArray();
-        var temporary = path + $".{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
+        Saving.AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 }

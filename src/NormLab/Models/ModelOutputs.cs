@@ -58,13 +58,13 @@ public partial class Model
     }
 
     /// <summary>The weighted sum of the outputs' losses (a tensor, for backward) and each output's unweighted loss.</summary>
-    private (Tensor total, double[] perOutput) ComputeLosses(IReadOnlyList<Tensor> ys, IReadOnlyList<Tensor> predictions)
+    private (Tensor total, double[] perOutput) ComputeLosses(IReadOnlyList<Tensor> ys, IReadOnlyList<Tensor> predictions, Tensor? sampleWeight = null)
     {
         Tensor? total = null;
         var perOutput = new double[heads.Count];
         for (int i = 0; i < heads.Count; i++)
         {
-            var value = heads[i].Loss.Compute(ys[i], predictions[i]);
+            var value = heads[i].Loss.Compute(ys[i], predictions[i], sampleWeight);
             perOutput[i] = value.Item();
             var weighted = heads[i].Weight == 1 ? value : value * heads[i].Weight;
             total = total == null ? weighted : Ops.Add(total, weighted);

@@ -6,13 +6,15 @@ namespace NormLab;
 /// <summary>
 /// Keras's per-epoch progress display: a bar with steps, ETA and running logs on verbose 1
 /// (redrawn in place on a terminal), one line per epoch on verbose 2, nothing on verbose 0.
+/// Steps are null when the data's length is unknown (a dataset): the bar then counts without an end.
 /// </summary>
-internal sealed class ProgressBar(int verbose, int steps)
+internal sealed class ProgressBar(int verbose, int? steps)
 {
     private const int Width = 20;
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly bool interactive = !Console.IsOutputRedirected;
     private long lastDraw = -1000;
+    private int seen;
 
     internal static void EpochHeader(int verbose, int epoch, int epochs)
     {
@@ -21,25 +23,29 @@ internal sealed class ProgressBar(int verbose, int steps)
 
     internal void Update(int step, IReadOnlyDictionary<string, double> logs)
     {
+        seen = step;
         if (verbose != 1 || !interactive || clock.ElapsedMilliseconds - lastDraw < 100) return;
         lastDraw = clock.ElapsedMilliseconds;
         double perStep = clock.Elapsed.TotalSeconds / step;
-        Console.Write($"\r{Bar(step)} ETA: {FormatSeconds(perStep * (steps - step))}{Logs(logs)}   ");
+        string eta = steps is int total ? $" ETA: {FormatSeconds(perStep * (total - step))}" : "";
+        Console.Write($"\r{Bar(step)}{eta}{Logs(logs)}   ");
     }
 
     internal void Finish(IReadOnlyDictionary<string, double> logs)
     {
         if (verbose == 0) return;
         double seconds = clock.Elapsed.TotalSeconds;
-        string timing = $"{FormatSeconds(seconds)} {seconds * 1000 / Math.Max(1, steps):F0}ms/step";
-        string line = verbose == 1 ? $"{Bar(steps)} {timing}{Logs(logs)}" : $"{steps}/{steps} - {timing}{Logs(logs)}";
+        string timing = $"{FormatSeconds(seconds)} {seconds * 1000 / Math.Max(1, seen):F0}ms/step";
+        string line = verbose == 1 ? $"{Bar(seen, seen)} {timing}{Logs(logs)}" : $"{seen}/{seen} - {timing}{Logs(logs)}";
         Console.WriteLine((verbose == 1 && interactive ? "\r" : "") + line + "   ");
     }
 
-    private string Bar(int step)
+    private string Bar(int step) => steps is int total ? Bar(step, total) : $"{step}/Unknown";
+
+    private static string Bar(int step, int total)
     {
-        int filled = steps == 0 ? Width : step * Width / steps;
-        return $"{step}/{steps} {new string('━', filled)}{new string('─', Width - filled)}";
+        int filled = total == 0 ? Width : step * Width / total;
+        return $"{step}/{total} {new string('━', filled)}{new string('─', Width - filled)}";
     }
 
     private static string Logs(IReadOnlyDictionary<string, double> logs) =>

@@ -93,18 +93,25 @@ internal static class ActivationAndPreprocessingExport
             int cropW = Math.Max(Math.Min(inW, (int)((float)inH * width / height)), 1);
             source = Crop(g, layer.Name, source, (inH - cropH) / 2, cropH, (inW - cropW) / 2, cropW);
         }
+        return x with { Name = ResizeTo(g, layer.Name, source, height, width, x.Shape[3], interpolation == "bilinear") };
+    }
+
+    /// <summary>
+    /// NHWC images resized to (height, width) with half-pixel centres as NormLab's (and PyTorch's) resize;
+    /// nearest takes floor((o + 0.5) * scale), the round-half-up of the half-pixel source.
+    /// </summary>
+    internal static string ResizeTo(OnnxGraph g, string hint, string images, int height, int width, int channels, bool bilinear)
+    {
         // sizes = (batch, height, width, channels), the batch read from the input at run time.
-        var batch = g.Node("Slice", layer.Name, [g.Node("Shape", layer.Name, [source]), g.Int64s(layer.Name + "/b0", 0), g.Int64s(layer.Name + "/b1", 1)]);
-        var sizes = g.Node("Concat", layer.Name, [batch, g.Int64s(layer.Name + "/hwc", height, width, x.Shape[3])], Attr("axis", 0));
-        bool bilinear = interpolation == "bilinear";
-        // Half-pixel centres as NormLab's (and PyTorch's) resize; nearest: floor((o + 0.5) * scale) = round-half-up of the half-pixel source.
+        var batch = g.Node("Slice", hint, [g.Node("Shape", hint, [images]), g.Int64s(hint + "/b0", 0), g.Int64s(hint + "/b1", 1)]);
+        var sizes = g.Node("Concat", hint, [batch, g.Int64s(hint + "/hwc", height, width, channels)], Attr("axis", 0));
         var attributes = bilinear
             ? new[] { Attr("mode", "linear"), Attr("coordinate_transformation_mode", "half_pixel") }
             : new[] { Attr("mode", "nearest"), Attr("coordinate_transformation_mode", "half_pixel"), Attr("nearest_mode", "round_prefer_ceil") };
-        return x with { Name = g.Node("Resize", layer.Name, [source, "", "", sizes], attributes) };
+        return g.Node("Resize", hint, [images, "", "", sizes], attributes);
     }
 
-    private static string Crop(OnnxGraph g, string hint, string x, int top, int height, int left, int width) =>
+    internal static string Crop(OnnxGraph g, string hint, string x, int top, int height, int left, int width) =>
         g.Node("Slice", hint, [x, g.Int64s(hint + "/starts", top, left), g.Int64s(hint + "/ends", top + height, left + width), g.Int64s(hint + "/axes", 1, 2)]);
 
     private static double Number(JsonObject config, string key, double fallback) => config[key] is JsonNode n ? n.GetValue<double>() : fallback;

@@ -187,7 +187,7 @@ internal static class BeyondKerasExport
     {
         var ws = (WeightStandardization)layer;
         using var _ = Autograd.Tape.NoGrad();
-        return ConvolutionExport.Conv2DWith(g, ws.Layer, inputs[0], ws.StandardizedKernel());
+        return ConvolutionExport.ConvWith(g, ws.Layer, inputs[0], ws.StandardizedKernel());
     }
 
     internal static OnnxValue WeightNormalization(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
@@ -198,8 +198,8 @@ internal static class BeyondKerasExport
         return wn.Layer switch
         {
             Dense dense => CoreExport.DenseWith(g, dense, inputs[0], kernel),
-            Conv2D conv => ConvolutionExport.Conv2DWith(g, conv, inputs[0], kernel),
-            _ => throw new NotSupportedException($"ExportOnnx: layer '{layer.Name}' wraps a {wn.Layer.GetType().Name}; WeightNormalization exports around Dense and Conv2D."),
+            BaseConv conv => ConvolutionExport.ConvWith(g, conv, inputs[0], kernel),
+            _ => throw new NotSupportedException($"ExportOnnx: layer '{layer.Name}' wraps a {wn.Layer.GetType().Name}; WeightNormalization exports around Dense and the convolutions."),
         };
     }
 

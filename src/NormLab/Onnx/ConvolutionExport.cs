@@ -4,64 +4,134 @@ using static NormLab.Onnx.OnnxGraph;
 
 namespace NormLab.Onnx;
 
-/// <summary>Conv2D and the 2-D poolings, as ONNX's channels-first Conv, MaxPool and AveragePool.</summary>
+/// <summary>
+/// The 1-D and 2-D convolutions (plain, grouped, depthwise, separable, transposed) and poolings as ONNX's
+/// channels-first Conv, ConvTranspose, MaxPool and AveragePool, kernels permuted to ONNX's layout.
+/// </summary>
 internal static class ConvolutionExport
 {
-    internal static OnnxValue Conv2D(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs) =>
-        Conv2DWith(g, (Conv2D)layer, inputs[0], ((Conv2D)layer).Kernel!);
+    internal static OnnxValue Conv(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs) =>
+        ConvWith(g, (BaseConv)layer, inputs[0], ((BaseConv)layer).Kernel!);
 
-    /// <summary>The Conv2D layer with <paramref name="kernelValues"/> in place of its own kernel (weight wrappers).</summary>
-    internal static OnnxValue Conv2DWith(OnnxGraph g, Conv2D conv, OnnxValue input, Tensor kernelValues)
+    /// <summary>The convolution with <paramref name="kernelValues"/> in place of its own kernel (the weight wrappers fold theirs in).</summary>
+    internal static OnnxValue ConvWith(OnnxGraph g, BaseConv conv, OnnxValue input, Tensor kernelValues)
     {
         var x = g.Layout(input, channelsFirst: true);
-        // NormLab's kernel is (kh, kw, in, out); ONNX's is (out, in, kh, kw).
-        var kernel = g.Initializer(conv.Name + "/kernel", Permute(kernelValues, [3, 2, 0, 1]));
-        string[] operands = conv.Bias == null ? [x.Name, kernel] : [x.Name, kernel, g.Initializer(conv.Name + "/bias", conv.Bias)];
-        var y = g.Node("Conv", conv.Name, operands,
-            Attr("kernel_shape", [conv.KernelSize.Height, conv.KernelSize.Width]),
-            Attr("strides", [conv.Strides.Height, conv.Strides.Width]),
-            Attr("dilations", [conv.DilationRate.Height, conv.DilationRate.Width]),
-            Attr("pads", Pads(x.Shape, conv.KernelSize, conv.Strides, conv.DilationRate, conv.Padding)));
+        // NormLab's kernel is (spatial..., in / groups, out); ONNX's is (out, in / groups, spatial...).
+        var kernel = g.Initializer(conv.Name + "/kernel", Permute(kernelValues, conv.Rank == 1 ? [2, 1, 0] : [3, 2, 0, 1]));
+        var y = g.Node("Conv", conv.Name, WithBias(g, conv.Name, [x.Name, kernel], conv.Bias), [.. Window(conv, x), Attr("group", conv.Groups)]);
+        return x with { Name = OnnxActivations.Apply(g, conv.Name, y, conv.Activation.Name) };
+    }
+
+    /// <summary>A depthwise convolution is ONNX's Conv with one group per input channel, output channel c * multiplier + m.</summary>
+    internal static OnnxValue DepthwiseConv(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
+    {
+        var conv = (BaseDepthwiseConv)layer;
+        var x = g.Layout(inputs[0], channelsFirst: true);
+        var y = Depthwise(g, conv, x, conv.DepthwiseKernel!, conv.Bias);
+        return x with { Name = OnnxActivations.Apply(g, conv.Name, y, conv.Activation.Name) };
+    }
+
+    /// <summary>The depthwise step (no bias) followed by the pointwise 1x1 convolution with the bias.</summary>
+    internal static OnnxValue SeparableConv(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
+    {
+        var conv = (BaseSeparableConv)layer;
+        var x = g.Layout(inputs[0], channelsFirst: true);
+        var depthwise = Depthwise(g, conv, x, conv.DepthwiseKernel!, bias: null);
+        var pointwise = g.Initializer(conv.Name + "/pointwise_kernel", Permute(conv.PointwiseKernel!, conv.Rank == 1 ? [2, 1, 0] : [3, 2, 0, 1]));
+        int[] ones = conv.Rank == 1 ? [1] : [1, 1];
+        var y = g.Node("Conv", conv.Name, WithBias(g, conv.Name, [depthwise, pointwise], conv.Bias), Attr("kernel_shape", ones));
+        return x with { Name = OnnxActivations.Apply(g, conv.Name, y, conv.Activation.Name) };
+    }
+
+    /// <summary>
+    /// ONNX's ConvTranspose with Keras's sizes: "same" gives in * stride (the forward convolution's padding,
+    /// and output_padding where the window is shorter than the stride), "valid" (in - 1) * stride + window.
+    /// </summary>
+    internal static OnnxValue ConvTranspose(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
+    {
+        var conv = (BaseConvTranspose)layer;
+        var x = g.Layout(inputs[0], channelsFirst: true);
+        // NormLab's kernel is (spatial..., out, in); ONNX's is (in, out, spatial...).
+        var kernel = g.Initializer(conv.Name + "/kernel", Permute(conv.Kernel!, conv.Rank == 1 ? [2, 1, 0] : [3, 2, 0, 1]));
+        var sizes = Sizes(conv);
+        var pads = new List<int>(); var outputPadding = new List<int>();
+        var after = new List<int>();
+        foreach (var (k, s, d) in sizes)
+        {
+            int window = (k - 1) * d + 1, total = conv.Padding == "same" ? Math.Max(window - s, 0) : 0;
+            pads.Add(total / 2); after.Add(total - total / 2);
+            outputPadding.Add(conv.Padding == "same" ? Math.Max(s - window, 0) : 0);
+        }
+        var y = g.Node("ConvTranspose", conv.Name, WithBias(g, conv.Name, [x.Name, kernel], conv.Bias),
+            Attr("kernel_shape", sizes.Select(z => z.Kernel)), Attr("strides", sizes.Select(z => z.Stride)),
+            Attr("dilations", sizes.Select(z => z.Dilation)), Attr("pads", [.. pads, .. after]), Attr("output_padding", outputPadding));
         return x with { Name = OnnxActivations.Apply(g, conv.Name, y, conv.Activation.Name) };
     }
 
     internal static OnnxValue Pooling(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
     {
-        var pool = (Pooling2D)layer;
         var x = g.Layout(inputs[0], channelsFirst: true);
-        // AveragePool's count_include_pad = 0 averages over the real pixels only, as Keras's "same".
-        string op = layer is AveragePooling2D ? "AveragePool" : "MaxPool";
+        int[] kernel, strides;
+        string padding;
+        if (layer is Pooling2D pool)
+            (kernel, strides, padding) = ([pool.PoolSize.Height, pool.PoolSize.Width], [pool.Strides.Height, pool.Strides.Width], pool.Padding);
+        else
+        {
+            var config = layer.GetConfig();
+            (kernel, strides, padding) = ([config["pool_size"]![0]!.GetValue<int>()], [config["strides"]![0]!.GetValue<int>()], config["padding"]!.GetValue<string>());
+        }
+        var pads = Enumerable.Range(0, kernel.Length).Select(a => WindowPadding.Edges(x.Shape[1 + a], kernel[a], strides[a], padding)).ToArray();
+        // AveragePool's count_include_pad = 0 averages over the real values only, as Keras's "same".
+        string op = layer is AveragePooling2D or AveragePooling1D ? "AveragePool" : "MaxPool";
         return x with
         {
-            Name = g.Node(op, layer.Name, [x.Name],
-                Attr("kernel_shape", [pool.PoolSize.Height, pool.PoolSize.Width]),
-                Attr("strides", [pool.Strides.Height, pool.Strides.Width]),
-                Attr("pads", Pads(x.Shape, pool.PoolSize, pool.Strides, 1, pool.Padding))),
+            Name = g.Node(op, layer.Name, [x.Name], Attr("kernel_shape", kernel), Attr("strides", strides),
+                Attr("pads", [.. pads.Select(p => p.Before), .. pads.Select(p => p.After)])),
         };
     }
 
-    internal static OnnxValue GlobalAveragePooling2D(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
+    /// <summary>The mean or maximum over the spatial axes, kept as size-1 axes with keepdims.</summary>
+    internal static OnnxValue GlobalPooling(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
     {
-        var x = inputs[0];
-        var pooled = x.ChannelsFirst
-            ? g.Node("GlobalAveragePool", layer.Name, [x.Name])
-            : g.ReduceMean(layer.Name, x.Name, 1, 2);
-        return x with { Name = g.Node("Flatten", layer.Name, [pooled], Attr("axis", 1)), ChannelsFirst = false };
+        var x = g.Layout(inputs[0], channelsFirst: false);
+        int[] spatial = [.. Enumerable.Range(1, x.Rank - 2)];
+        var reduced = layer is GlobalAveragePooling1D or GlobalAveragePooling2D
+            ? g.ReduceMean(layer.Name, x.Name, spatial)
+            : g.Opset >= 18
+                ? g.Node("ReduceMax", layer.Name, [x.Name, g.Int64s(layer.Name + "/axes", spatial.Select(a => (long)a).ToArray())], Attr("keepdims", 1))
+                : g.Node("ReduceMax", layer.Name, [x.Name], Attr("axes", spatial), Attr("keepdims", 1));
+        bool keep = layer.GetConfig()["keepdims"]?.GetValue<bool>() ?? false;
+        return x with { Name = keep ? reduced : g.Node("Flatten", layer.Name, [reduced], Attr("axis", 1)) };
     }
 
-    /// <summary>ONNX's pads (top, left, bottom, right) for Keras's "valid" or "same" on the NHWC shape.</summary>
-    internal static int[] Pads(int[] nhwc, Size2 kernel, Size2 strides, Size2 dilation, string padding)
+    /// <summary>kernel_shape, strides, dilations and pads of a convolution on the channels-first value.</summary>
+    private static Proto.AttributeProto[] Window(ConvolutionLayer conv, OnnxValue x)
     {
-        var (top, bottom) = Pad(nhwc[1], (kernel.Height - 1) * dilation.Height + 1, strides.Height, padding);
-        var (left, right) = Pad(nhwc[2], (kernel.Width - 1) * dilation.Width + 1, strides.Width, padding);
-        return [top, left, bottom, right];
+        var sizes = Sizes(conv);
+        var pads = sizes.Select((z, a) => conv.Padding == "causal"
+            ? ((z.Kernel - 1) * z.Dilation, 0)
+            : WindowPadding.Edges(x.Shape[1 + a], (z.Kernel - 1) * z.Dilation + 1, z.Stride, conv.Padding)).ToArray();
+        return [Attr("kernel_shape", sizes.Select(z => z.Kernel)), Attr("strides", sizes.Select(z => z.Stride)),
+            Attr("dilations", sizes.Select(z => z.Dilation)), Attr("pads", [.. pads.Select(p => p.Item1), .. pads.Select(p => p.Item2)])];
     }
 
-    private static (int Before, int After) Pad(int size, int window, int stride, string padding)
+    private static string Depthwise(OnnxGraph g, ConvolutionLayer conv, OnnxValue x, Tensor kernel, Tensor? bias)
     {
-        var (output, before) = WindowPadding.Compute(size, window, stride, padding);
-        return (before, Math.Max((output - 1) * stride + window - size - before, 0));
+        int channels = kernel.Dims[^2], multiplier = kernel.Dims[^1];
+        // (spatial..., in, multiplier) -> (in, multiplier, spatial...) = (in * multiplier, 1, spatial...).
+        var permuted = Permute(kernel, conv.Rank == 1 ? [1, 2, 0] : [2, 3, 0, 1]);
+        int[] dims = [channels * multiplier, 1, .. kernel.Dims[..^2]];
+        var w = g.Initializer(conv.Name + "/depthwise_kernel", permuted.ToArray(), dims);
+        return g.Node("Conv", conv.Name, WithBias(g, conv.Name, [x.Name, w], bias), [.. Window(conv, x), Attr("group", channels)]);
     }
+
+    private static (int Kernel, int Stride, int Dilation)[] Sizes(ConvolutionLayer conv) => conv.Rank == 1
+        ? [(conv.KernelSize.Width, conv.Strides.Width, conv.DilationRate.Width)]
+        : [(conv.KernelSize.Height, conv.Strides.Height, conv.DilationRate.Height), (conv.KernelSize.Width, conv.Strides.Width, conv.DilationRate.Width)];
+
+    private static string[] WithBias(OnnxGraph g, string hint, string[] operands, Tensor? bias) =>
+        bias == null ? operands : [.. operands, g.Initializer(hint + "/bias", bias)];
 
     /// <summary>The tensor's values with its axes permuted (for kernels in ONNX's layout).</summary>
     internal static Tensor Permute(Tensor t, int[] permutation)

@@ -38,6 +38,8 @@ internal static class CoreExport
 
     internal static OnnxValue Embedding(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
     {
+        if (((Embedding)layer).MaskZero)
+            throw new NotSupportedException($"ExportOnnx: layer '{layer.Name}' masks padding (maskZero); masks do not export to ONNX.");
         var table = g.Initializer(layer.Name + "/embeddings", ((Embedding)layer).Embeddings!);
         var indices = g.Node("Cast", layer.Name, [inputs[0].Name], Attr("to", (long)TensorProto.Types.DataType.Int64));
         return inputs[0] with { Name = g.Node("Gather", layer.Name, [table, indices], Attr("axis", 0)) };

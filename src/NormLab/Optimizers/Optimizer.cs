@@ -202,6 +202,14 @@ public abstract partial class Optimizer
 
     /// <summary>A hyperparameter checked when an optimizer is created: within [min, max], or [min, max) when
     /// <paramref name="maxExcluded"/> (a beta of 1 would divide by 1 - 1 in Adam's bias correction).</summary>
+    /// <param name="optimizer">Class name shown first in the error message, e.g. "Adam".</param>
+    /// <param name="name">The hyperparameter's argument name, e.g. "beta1".</param>
+    /// <param name="value">The value received.</param>
+    /// <param name="min">Smallest allowed value (inclusive).</param>
+    /// <param name="max">Largest allowed value; double.MaxValue for no upper bound.</param>
+    /// <param name="maxExcluded">Whether <paramref name="max"/> itself is rejected; default false.</param>
+    /// <returns><paramref name="value"/> unchanged when it is in range.</returns>
+    /// <exception cref="ArgumentException">When <paramref name="value"/> is outside the range (NaN included); the message names the optimizer, argument and value.</exception>
     protected static double InRange(string optimizer, string name, double value, double min, double max, bool maxExcluded = false)
     {
         if (value >= min && (maxExcluded ? value < max : value <= max)) return value;

@@ -1,22 +1,60 @@
+using System.Text;
+
 namespace NormLab.Saving;
 
-/// <summary>Writes a file through a temporary file in the same folder and a rename, so a crash never leaves half a file.</summary>
+/// <summary>
+/// Replaces a file all at once: the content goes to a temporary file in the same directory, is flushed
+/// to disk, and is renamed over the target. A crash, a kill or a full disk leaves either the old file or
+/// the new one, never a truncated one; temporaries left by killed writes of the same target are removed
+/// on the next write.
+/// </summary>
 internal static class AtomicFile
 {
+    /// <summary>Writes <paramref name="path"/> with <paramref name="write"/>, atomically.</summary>
     internal static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string target = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        string prefix = $".{Path.GetFileName(target)}.";
+        RemoveStale(directory, prefix);
+        string temporary = Path.Combine(directory, $"{prefix}{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var file = File.Create(temporary)) write(file);
-            File.Move(temporary, path, overwrite: true);
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(file);
+                // fsync before the rename: otherwise a power cut can leave the new name on empty data.
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, target, overwrite: true);
         }
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8, atomically.</summary>
+    internal static void WriteText(string path, string text) => Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>
+    /// Deletes the temporaries of this target that no live writer holds: a writer keeps its temporary
+    /// open with FileShare.None (an exclusive lock on Unix), so opening one that way only succeeds for
+    /// the leftovers of a killed process.
+    /// </summary>
+    private static void RemoveStale(string directory, string prefix)
+    {
+        foreach (var stale in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+        {
+            try
+            {
+                using var held = new FileStream(stale, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                File.Delete(stale);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
     }
 }

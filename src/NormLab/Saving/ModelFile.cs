@@ -9,7 +9,7 @@ namespace NormLab.Saving;
 /// <summary>
 /// A saved model: one zip holding config.json (the architecture, build shape and compile settings)
 /// and model.weights.safetensors (every weight, trainable or not, in model order).
-/// Written to a temporary file and renamed, so a crash never leaves a half-written model.
+/// Written through <see cref="AtomicFile"/>, so a crash never leaves a half-written model.
 /// </summary>
 internal static class ModelFile
 {
@@ -31,7 +31,7 @@ internal static class ModelFile
         };
         AtomicFile.Write(path, file =>
         {
-            using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
             using (var stream = zip.CreateEntry(ConfigEntry).Open())
                 stream.Write(Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
             using (var stream = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
@@ -48,11 +48,17 @@ internal static class ModelFile
             using var zip = ZipFile.OpenRead(path);
             var config = JsonNode.Parse(ReadEntry(zip, ConfigEntry)) as JsonObject ?? throw new FormatException("config.json is not a JSON object.");
             if (config["format"]?.GetValue<string>() != "normlab") throw new FormatException("config.json is not a NormLab model config.");
+            int version = config.GetInt("version", FormatVersion);
+            if (version is < 1 or > FormatVersion)
+                throw new FormatException($"config.json has format version {version}; this NormLab reads version {FormatVersion} (a newer NormLab wrote the file?).");
             using var scope = CustomObjects.Scope(customObjects);   // for layers, losses and metrics alike
+            // The weights first: building the model may then allocate no more than the file holds.
+            var saved = SafeTensors.Read(ReadEntry(zip, WeightsEntry));
             var model = LayerRegistry.FromConfig(config["model"]!.AsObject()) as Model ?? throw new FormatException("the saved root is not a model.");
             var shape = config.GetInts("build_input_shape") ?? throw new FormatException("config.json has no build_input_shape.");
-            model.Build(shape);
-            WeightsFile.Assign(model, SafeTensors.Read(ReadEntry(zip, WeightsEntry)));
+            using (WeightBudget.Limit(saved.Sum(w => (long)w.value.Size), "the file's weights"))
+                model.Build(shape);
+            WeightsFile.Assign(model, saved);
             if (config["compile"] is JsonObject compile) model.CompileFromConfig(compile);
             Optimizers.OptimizerFile.Read(model, name => zip.GetEntry(name) == null ? null : ReadEntry(zip, name));
             return model;
@@ -65,12 +71,20 @@ internal static class ModelFile
         }
     }
 
+    /// <summary>An entry's bytes, as many as it inflates to but never more than the zip declares (a zip bomb stops there).</summary>
     private static byte[] ReadEntry(ZipArchive zip, string name)
     {
         var entry = zip.GetEntry(name) ?? throw new FormatException($"the file has no {name}.");
+        if (entry.Length > Array.MaxLength) throw new FormatException($"{name} declares {entry.Length:N0} bytes, more than NormLab reads.");
         using var stream = entry.Open();
         using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
+        var chunk = new byte[81920];
+        for (int read; (read = stream.Read(chunk)) > 0;)
+        {
+            if (buffer.Length + read > entry.Length)
+                throw new FormatException($"{name} inflates to more than the {entry.Length:N0} bytes the zip declares.");
+            buffer.Write(chunk, 0, read);
+        }
         var bytes = buffer.ToArray();
         uint crc = Crc32.Of(bytes);
         if (crc != entry.Crc32)

@@ -51,7 +51,11 @@ internal static class SafeTensors
             if (entry["dtype"]?.GetValue<string>() != "F32") throw new FormatException($"weight '{name}' is not F32.");
             var shape = entry.GetInts("shape") ?? throw new FormatException($"weight '{name}' has no shape.");
             if (shape.Any(d => d < 0)) throw new FormatException($"weight '{name}' has a negative dimension in shape [{string.Join(", ", shape)}].");
-            var offsets = entry["data_offsets"]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
+            var offsets = (entry["data_offsets"] as JsonArray ?? throw new FormatException($"weight '{name}' has no data_offsets array."))
+                .Select(n => n?.GetValue<long>() ?? throw new FormatException($"weight '{name}' has a null data offset.")).ToArray();
+            // In double first: a shape whose size overflows an int must not wrap around to a small one.
+            if (4.0 * shape.Aggregate(1.0, (a, d) => a * d) > bytes.Length)
+                throw new FormatException($"weight '{name}' of shape {Shapes.Format(shape)} is larger than the whole weights file ({bytes.Length:N0} bytes).");
             long size = 4L * Shapes.SizeOf(shape);
             if (offsets.Length != 2 || offsets[1] - offsets[0] != size || offsets[0] < 0 || dataStart + offsets[1] > bytes.Length)
                 throw new FormatException($"weight '{name}' of shape {Shapes.Format(shape)} has data offsets outside the file (truncated?).");

@@ -116,6 +116,8 @@ public sealed partial class Tensor : IDisposable
     public Tensor? Grad { get; set; }
 
     /// <summary>The size of dimension <paramref name="axis"/> (negative counts from the end).</summary>
+    /// <param name="axis">Dimension index in [-Rank, Rank); -1 is the last dimension.</param>
+    /// <exception cref="ArgumentException">When <paramref name="axis"/> is outside [-Rank, Rank).</exception>
     public int Dim(int axis) => shape[Shapes.NormalizeAxis(axis, Rank, "Tensor.Dim")];
 
     /// <summary>A copy of the values, row-major.</summary>
@@ -140,6 +142,10 @@ public sealed partial class Tensor : IDisposable
     /// with respect to this tensor (ones when omitted, so <c>Backward()</c> on a loss gives d loss).
     /// Gradients accumulate into <see cref="Grad"/> of every leaf that requires it.
     /// </summary>
+    /// <param name="seed">Gradient of the final scalar with respect to this tensor, same shape as this tensor; default null means all ones.</param>
+    /// <exception cref="ArgumentException">When <paramref name="seed"/>'s shape differs from this tensor's shape.</exception>
+    /// <example><code>var loss = (w * x).Sum();
+    /// loss.Backward();   // w.Grad now holds d loss / d w</code></example>
     public void Backward(Tensor? seed = null)
     {
         if (seed != null && !Shapes.Equal(seed.Dims, shape))

@@ -4,6 +4,8 @@ public sealed partial class Tensor
 {
     /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape.</summary>
     /// <example><code>Tensor t = Tensor.FromArray(new float[] {1, 2, 3, 4}, 2, 2);</code></example>
+    /// <param name="data">Row-major (C-order) values; its length must equal the product of <paramref name="shape"/>. The array is copied.</param>
+    /// <param name="shape">Dimension sizes, outermost first; empty for a scalar.</param>
     public static Tensor FromArray(float[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -12,15 +14,21 @@ public sealed partial class Tensor
     }
 
     /// <summary>A scalar (rank 0) tensor.</summary>
+    /// <param name="value">The single value the tensor holds.</param>
     public static Tensor Scalar(float value) => new([value], []);
 
     /// <summary>All zeros.</summary>
+    /// <param name="shape">Dimension sizes, outermost first; every size must be non-negative.</param>
     public static Tensor Zeros(params int[] shape) => Full(shape, 0f);
 
     /// <summary>All ones.</summary>
+    /// <param name="shape">Dimension sizes, outermost first; every size must be non-negative.</param>
     public static Tensor Ones(params int[] shape) => Full(shape, 1f);
 
     /// <summary>Every value equal to <paramref name="value"/>.</summary>
+    /// <param name="shape">Dimension sizes, outermost first; every size must be non-negative.</param>
+    /// <param name="value">The fill value, rounded to float.</param>
+    /// <exception cref="ArgumentException">When a dimension of <paramref name="shape"/> is negative.</exception>
     public static Tensor Full(int[] shape, double value)
     {
         Shapes.Validate(shape, "Tensor.Full");
@@ -30,9 +38,13 @@ public sealed partial class Tensor
     }
 
     /// <summary>Uniform samples in [0, 1).</summary>
+    /// <param name="shape">Dimension sizes, outermost first. Draws come from <see cref="NormLabRandom"/>, so <c>NormLabRandom.SetSeed</c> makes them repeat.</param>
     public static Tensor Rand(params int[] shape) => RandUniform(shape, 0, 1);
 
     /// <summary>Uniform samples in [low, high).</summary>
+    /// <param name="shape">Dimension sizes, outermost first.</param>
+    /// <param name="low">Inclusive lower bound of the samples.</param>
+    /// <param name="high">Exclusive upper bound of the samples.</param>
     public static Tensor RandUniform(int[] shape, double low, double high)
     {
         var t = Zeros(shape);
@@ -41,6 +53,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>Standard normal samples.</summary>
+    /// <param name="shape">Dimension sizes, outermost first. Samples have mean 0 and standard deviation 1, drawn from <see cref="NormLabRandom"/>.</param>
     public static Tensor RandN(params int[] shape)
     {
         var t = Zeros(shape);
@@ -49,6 +62,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>Integers in [low, high), stored as float (class labels, token ids).</summary>
+    /// <param name="low">Inclusive lowest integer drawn.</param>
+    /// <param name="high">Exclusive upper bound; must be greater than <paramref name="low"/>.</param>
+    /// <param name="shape">Dimension sizes, outermost first.</param>
+    /// <exception cref="ArgumentException">When <paramref name="high"/> is not greater than <paramref name="low"/>.</exception>
     public static Tensor RandInt(int low, int high, params int[] shape)
     {
         if (high <= low) throw new ArgumentException($"Tensor.RandInt: high ({high}) must be greater than low ({low}).");

@@ -159,4 +159,49 @@ public sealed class IdxTests : IDisposable
         var e = Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(dir));
         Assert.Contains("t10k-labels-idx1-ubyte", e.Message);
     }
+
+    /// <summary>Gzips <paramref name="bytes"/> into <paramref name="path"/> as they are (a header and data that may disagree).</summary>
+    private static void Gzip(string path, byte[] bytes)
+    {
+        using var file = File.Create(path);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.SmallestSize);
+        gzip.Write(bytes);
+    }
+
+    [Fact]
+    public void AGzipHeaderDeclaringMoreThanTheFileCanHoldIsRefusedBeforeInflating()
+    {
+        var path = Path.Combine(dir, "huge-header.gz");
+        Gzip(path, [0, 0, 8, 3, 0, 0, 0xEA, 0x60, 0, 0, 0x6D, 0x60, 0, 0, 0x6D, 0x60, 1, 2, 3]);
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<FormatException>(() => Idx.Read(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 16 << 20);
+        Assert.Contains(path, e.Message);
+        Assert.Contains("more than a", e.Message);
+    }
+
+    [Fact]
+    public void AGzipStreamLongerThanItsHeaderIsRefusedWithoutInflatingAllOfIt()
+    {
+        // Before: a 2.2 MB file inflated to 3.7 GB, then "Stream was too long" without the file's name.
+        var path = Path.Combine(dir, "bomb.gz");
+        var bytes = new byte[64 << 20];
+        new byte[] { 0, 0, 8, 1, 0, 0, 0, 6 }.CopyTo(bytes, 0);
+        Gzip(path, bytes);
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<FormatException>(() => Idx.Read(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 16 << 20, "inflated the whole stream");
+        Assert.Contains(path, e.Message);
+        Assert.Contains("more data than the header", e.Message);
+    }
+
+    [Fact]
+    public void ALabelBeyondTheTenClassesIsRefused()
+    {
+        WriteSet("");
+        Idx.Write(Path.Combine(dir, "t10k-labels-idx1-ubyte"), [3], [9, 200, 7]);
+        var e = Assert.Throws<FormatException>(() => FashionMnist.Load(dir));
+        Assert.Contains("t10k-labels-idx1-ubyte", e.Message);
+        Assert.Contains("label 200 of sample 1 is outside [0, 10)", e.Message);
+    }
 }

@@ -39,6 +39,17 @@ internal static class MpiRun
         Run("mpirun", $"--allow-run-as-root --oversubscribe -np {ranks} dotnet \"{Path.Combine(AppContext.BaseDirectory, dll)}\" {arguments}",
             timeoutSeconds, workingDirectory);
 
+    /// <summary>
+    /// A program of the test output directory on one process per entry of <paramref name="argumentsPerRank"/>,
+    /// each rank with its own arguments (mpirun's MPMD form: -np 1 prog a : -np 1 prog b).
+    /// </summary>
+    internal static Outcome MpiProgramPerRank(string dll, string workingDirectory, int timeoutSeconds, params string[] argumentsPerRank)
+    {
+        string program = $"dotnet \"{Path.Combine(AppContext.BaseDirectory, dll)}\"";
+        return Run("mpirun", "--allow-run-as-root --oversubscribe " + string.Join(" : ", argumentsPerRank.Select(a => $"-np 1 {program} {a}")),
+            timeoutSeconds, workingDirectory);
+    }
+
     private static Outcome Run(string file, string arguments, int timeoutSeconds, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(file, arguments)

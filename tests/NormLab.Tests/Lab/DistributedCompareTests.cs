@@ -123,4 +123,53 @@ public sealed class DistributedCompareTests(ITestOutputHelper output) : IDisposa
         Assert.Contains("data-chart=\"sync-accuracy\"", report);
         Assert.Contains("4 (2/replica)", report);
     }
+
+    private const string Small = "--arch mlp --data subset --train-samples 32 --test-samples 16 --norms batch,batch-sync --batch-sizes 4,8 --epochs 1 --learning-rate 0.001 --threads 1";
+
+    [MpiFact]
+    public void ARankThatFailsOutsideFitEndsTheWholeJobWithinSeconds()
+    {
+        // Rank 0 cannot write its --json (the directory does not exist), rank 1 is ready to train. Before the fix,
+        // rank 0 reported the error after the first run and waited in MPI_Finalize, rank 1 in a broadcast, forever.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = MpiRun.MpiProgram(2, "NormLab.Cli.dll", $"compare --distributed {Small} --json missing/results.json", dir, timeoutSeconds: 60);
+        output.WriteLine(run.Output);
+        Assert.False(run.TimedOut, "the job hung:\n" + run.Output);
+        Assert.True(clock.Elapsed.TotalSeconds < 10, $"the job took {clock.Elapsed.TotalSeconds:F1} s to end:\n{run.Output}");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("rank 0 of 2 failed", run.Output);
+        Assert.Contains("--json 'missing/results.json'", run.Output);
+    }
+
+    [MpiFact]
+    public void BadDataOnOneRankEndsTheWholeJob()
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = MpiRun.MpiProgramPerRank("NormLab.Cli.dll", dir, 60,
+            $"compare --distributed {Small}", $"compare --distributed {Small.Replace("--data subset", $"--data {empty}")}");
+        output.WriteLine(run.Output);
+        Assert.False(run.TimedOut, "the job hung:\n" + run.Output);
+        Assert.True(clock.Elapsed.TotalSeconds < 10, $"the job took {clock.Elapsed.TotalSeconds:F1} s to end:\n{run.Output}");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("rank 1 of 2 failed", run.Output);
+        Assert.Contains(empty, run.Output);
+    }
+
+    [MpiTheory]
+    [InlineData("--epochs", "2")]
+    [InlineData("--learning-rate", "0.01")]
+    [InlineData("--train-samples", "24")]
+    public void RanksStartedWithDifferentSettingsAreRefusedNamingTheSetting(string setting, string rank1Value)
+    {
+        // Rank 1 gets Small with another value of the setting under test.
+        var words = Small.Split(' ');
+        words[Array.IndexOf(words, setting) + 1] = rank1Value;
+        var run = MpiRun.MpiProgramPerRank("NormLab.Cli.dll", dir, 60, $"compare --distributed {Small}", $"compare --distributed {string.Join(' ', words)}");
+        output.WriteLine(run.Output);
+        Assert.False(run.TimedOut, "the job hung:\n" + run.Output);
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("the ranks were started with different settings", run.Output);
+        Assert.Contains($"{setting} differs", run.Output);
+    }
 }

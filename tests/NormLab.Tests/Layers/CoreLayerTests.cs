@@ -95,4 +95,12 @@ public class CoreLayerTests
         Assert.Equal([3, 2, 4, 5], conv.Weights[0].Shape);
         Assert.Equal([5], conv.Weights[1].Shape);
     }
+
+    [Fact]
+    public void SoftmaxOnAScalarSaysItNeedsAnAxis()
+    {
+        // Before: IndexOutOfRangeException from inside the op.
+        var e = Assert.Throws<ArgumentException>(() => new Activation("softmax").Call(Tensor.Scalar(1f)));
+        Assert.Contains("received a scalar", e.Message);
+    }
 }

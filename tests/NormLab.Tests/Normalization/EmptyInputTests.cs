@@ -13,18 +13,18 @@ namespace NormLab.Tests.Normalization;
 /// </summary>
 public class EmptyInputTests
 {
-    /// <summary>Every normalization layer, with whether it trains on batch statistics.</summary>
-    private static readonly string[] Kinds =
+    /// <summary>Every normalization layer (the catalog the normalization sweeps share), with whether it trains on batch statistics.</summary>
+    internal static readonly string[] Kinds =
     [
         "bn", "bn_renorm", "ghost", "mean_only", "switchable", "batch_instance", "evonorm_b0",
-        "ln", "rms", "unit", "gn", "instance", "frn", "evonorm_s0", "normalization", "lrn",
+        "ln", "rms", "unit", "gn", "instance", "instance_tracked", "frn", "evonorm_s0", "normalization", "lrn",
     ];
 
     public static TheoryData<string> Layers => new(Kinds);
 
-    private static readonly HashSet<string> BatchStatistics = ["bn", "bn_renorm", "ghost", "mean_only", "switchable", "batch_instance", "evonorm_b0"];
+    private static readonly HashSet<string> BatchStatistics = ["bn", "bn_renorm", "ghost", "mean_only", "switchable", "batch_instance", "evonorm_b0", "instance_tracked"];
 
-    private static Layer Make(string kind, int axis = -1) => kind switch
+    internal static Layer Make(string kind, int axis = -1) => kind switch
     {
         "bn" => new BatchNormalization(axis: axis),
         "bn_renorm" => new BatchNormalization(axis: axis, renorm: true),
@@ -38,6 +38,7 @@ public class EmptyInputTests
         "unit" => new UnitNormalization(axis: axis),
         "gn" => new GroupNormalization(groups: 2, axis: axis),
         "instance" => new InstanceNormalization(axis: axis),
+        "instance_tracked" => new InstanceNormalization(axis: axis, trackRunningStats: true),
         "frn" => new FilterResponseNormalization(),
         "evonorm_s0" => new EvoNormS0(groups: 2),
         "normalization" => new NormalizationLayer(axis: axis),

@@ -79,13 +79,22 @@ public class NormalizationBehaviourTests
     }
 
     [Fact]
-    public void TrainingOnOneValuePerChannelThrows()
+    public void TrainingOnOneValuePerChannelGivesBetaAndMovesTheStatisticsAsKeras()
     {
-        var bn = new BatchNormalization(name: "bn_one");
-        var ex = Assert.Throws<InvalidOperationException>(() => bn.Call(Tensor.Ones(1, 5), training: true));
-        Assert.Contains("bn_one", ex.Message);
-        Assert.Contains("one value per channel", ex.Message);
-        bn.Call(Tensor.Ones(1, 5), training: false); // inference is fine
+        // Keras: the batch variance of a single sample is 0, so the output is beta and the moving
+        // variance decays towards 0 (PyTorch would raise).
+        var bn = new BatchNormalization(momentum: 0.9, betaInitializer: new NormLab.Initializers.Constant(0.25));
+        var x = Tensor.FromArray([1f, -2f, 3f, 4f, 5f], 1, 5);
+        x.RequiresGrad = true;
+        var y = bn.Call(x, training: true);
+        Assert.All(y.ToArray(), v => Assert.Equal(0.25f, v));
+        for (int c = 0; c < 5; c++)
+        {
+            Assert.Equal(0.1 * x.ToArray()[c], bn.MovingMean!.Data[c], 1e-6);
+            Assert.Equal(0.9, bn.MovingVariance!.Data[c], 1e-6);
+        }
+        y.Sum().Backward();
+        Assert.All(x.Grad!.ToArray(), g => Assert.Equal(0f, g));
     }
 
     [Fact]

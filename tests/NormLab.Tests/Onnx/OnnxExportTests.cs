@@ -66,6 +66,31 @@ public class OnnxExportTests
             new GaussianDropout(0.3), new AlphaDropout(0.2), new SpatialDropout2D(0.4), new ActivityRegularization(l1: 0.1), new CenterCrop(6, 5)]), [2, 8, 9, 3]),
         new("resizing_bilinear", () => new Sequential([new Resizing(5, 7), new Resizing(9, 4, cropToAspectRatio: true)]), [2, 8, 6, 2]),
         new("resizing_nearest_center_crop_up", () => new Sequential([new Resizing(11, 3, interpolation: "nearest"), new CenterCrop(12, 4)]), [2, 6, 7, 1]),
+        new("gru_simple_rnn", () => new Sequential([new GRU(5, returnSequences: true), new SimpleRNN(4, returnSequences: true, goBackwards: true),
+            new GRU(3, goBackwards: true), new Dense(2)]), [2, 6, 3]),
+        new("simple_rnn_relu_gru_no_bias", () => new Sequential([new SimpleRNN(4, activation: "relu", returnSequences: true), new GRU(3, useBias: false)]), [3, 4, 2]),
+        new("bidirectional", () => new Sequential([new Bidirectional(new LSTM(3, returnSequences: true)), new Bidirectional(new GRU(2), mergeMode: "ave"),
+            new Dense(2)]), [2, 5, 3]),
+        new("bidirectional_sum_mul", () => new Sequential([new Bidirectional(new SimpleRNN(3, returnSequences: true), mergeMode: "sum"),
+            new Bidirectional(new GRU(3, returnSequences: true), mergeMode: "mul")]), [2, 4, 2]),
+        new("time_distributed", () => new Sequential([new TimeDistributed(new Dense(4, activation: "relu")), new TimeDistributed(new Conv2D(2, (2, 2))),
+            new TimeDistributed(new Flatten()), new GRU(3)]), [2, 3, 4, 4, 2]),
+        new("multi_head_self_attention", () => new Sequential([new MultiHeadAttention(numHeads: 2, keyDim: 3), new LayerNormalization(),
+            new MultiHeadAttention(numHeads: 3, keyDim: 2, valueDim: 4, useBias: false, outputShape: 5)]), [2, 6, 4]),
+        new("conv1d_causal_grouped", () => new Sequential([new Conv1D(4, 3, padding: "causal", dilationRate: 2), new Conv1D(6, 2, padding: "same", groups: 2, activation: "relu"),
+            new MaxPooling1D(2), new AveragePooling1D(2, padding: "same"), new GlobalAveragePooling1D()]), [2, 11, 2]),
+        new("depthwise_separable", () => new Sequential([new DepthwiseConv2D(3, padding: "same", depthMultiplier: 2), new SeparableConv2D(4, (2, 2), strides: 2),
+            new Reshape([-1, 4]), new DepthwiseConv1D(2), new SeparableConv1D(3, 2, activation: "tanh"), new GlobalMaxPooling1D(keepdims: true)]), [2, 7, 7, 3]),
+        new("transposed_convs", () => new Sequential([new Conv2DTranspose(3, (3, 3), strides: 2, padding: "same"), new Conv2DTranspose(2, (2, 2), strides: 3),
+            new Conv2DTranspose(2, (1, 1), strides: 2, padding: "same"), new GlobalMaxPooling2D()]), [2, 4, 5, 3]),
+        new("conv1d_transpose_grouped_2d", () => new Sequential([new Conv1DTranspose(3, 3, strides: 2, padding: "same"), new Conv1DTranspose(2, 2),
+            new Reshape([3, -1, 2]), new Conv2D(4, (2, 2), padding: "same", groups: 2)]), [2, 4, 3]),
+        new("reshaping", () => new Sequential([new ZeroPadding2D(((1, 2), (0, 1))), new Cropping2D(((1, 0), (2, 1))), new UpSampling2D((2, 3)),
+            new UpSampling2D(2, interpolation: "bilinear"), new Permute([2, 1, 3]), new Reshape([-1, 3]), new UpSampling1D(2), new ZeroPadding1D(1),
+            new Cropping1D((2, 1)), new GlobalAveragePooling1D(), new RepeatVector(3)]), [2, 3, 4, 3]),
+        new("transformer_post_pre", () => new Sequential([new TransformerEncoder(12, 2), new TransformerEncoder(8, 2, normPlacement: "pre", normalization: "rms"),
+            new TransformerEncoder(8, 2, normPlacement: "sandwich", normalization: "dyt"), new TransformerEncoder(6, 1, deepNormLayers: 4, normalization: "scale")]), [2, 5, 4]),
+        new("transformer_batch_none", () => new Sequential([new TransformerEncoder(8, 2, normalization: "batch", activation: "gelu"), new TransformerEncoder(8, 2, normalization: "none")]), [3, 4, 6]),
         new("nested_sequential", () => new Sequential([new Sequential([new Dense(4, activation: "relu"), new LayerNormalization()]), new Dense(2)]), [2, 3]),
     ];
 
@@ -131,7 +156,7 @@ public class OnnxExportTests
     }
 
     /// <summary>The model built on the case's input, every weight random (variances positive).</summary>
-    private static (Model Model, Tensor X) Build(Case c, int? batch = null, int seed = 3)
+    internal static (Model Model, Tensor X) Build(Case c, int? batch = null, int seed = 3)
     {
         NormLabRandom.SetSeed(11);
         var model = c.Create();

@@ -19,11 +19,11 @@ public sealed class PReLU : Layer
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.PReLU.</summary>
     /// <param name="alphaInitializer">Initializer of alpha (Keras default "zeros").</param>
-    /// <param name="alphaRegularizer">Regularizer of alpha.</param>
-    /// <param name="alphaConstraint">Constraint of alpha.</param>
+    /// <param name="alphaRegularizer">Penalty on alpha added to the training loss; default null (none).</param>
+    /// <param name="alphaConstraint">Projection applied to alpha after each optimizer step; default null (none).</param>
     /// <param name="sharedAxes">Axes (1 is the first axis after the batch) along which alpha is shared.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public PReLU(Initializer? alphaInitializer = null, Regularizer? alphaRegularizer = null, Constraint? alphaConstraint = null,
         int[]? sharedAxes = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {

@@ -17,7 +17,7 @@ public sealed class Softmax : Layer
     /// <summary>Creates the layer.</summary>
     /// <param name="axis">The axis or axes normalized over (default -1).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public Softmax(Axes axis = default, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (axis.IsNone || axis.Values.Length == 0) throw new ArgumentException($"{Describe()}: axis must be an int or a non-empty list of ints, received {axis}.");

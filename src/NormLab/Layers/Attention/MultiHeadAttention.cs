@@ -12,6 +12,11 @@ namespace NormLab.Layers;
 /// Weights in Keras's order: query, key, value, attention_output, each kernel then bias. The attention itself
 /// is one fused kernel over (batch, head) (<see cref="Kernels.AttentionKernel"/>). Masks: see
 /// <see cref="AttentionLayer"/>; the output carries the query's mask.
+/// With <c>qkNorm</c> (not in Keras) queries and keys are normalized per head over their keyDim features before
+/// the dot product: "layer" and "rms" (Dehghani et al. 2023, Wortsman et al. 2023's qk-layernorm; one LayerNorm or
+/// RMSNorm of keyDim features shared by the heads, epsilon 1e-5, weights <c>query_norm/*</c> then <c>key_norm/*</c>)
+/// keep the 1/√keyDim scale; "l2" (Henry et al. 2020) L2-normalizes both and replaces 1/√keyDim by a learned
+/// scalar <c>qk_scale</c> g, initialized to log2(L² − L) with L the key length seen at build.
 /// </summary>
 /// <example><code>
 /// var mha = new MultiHeadAttention(numHeads: 4, keyDim: 16);
@@ -21,7 +26,10 @@ namespace NormLab.Layers;
 public sealed class MultiHeadAttention : AttentionLayer
 {
     private readonly Initializer kernelInitializer, biasInitializer;
+    internal static readonly string[] QkNorms = ["layer", "rms", "l2"];
+    private const double QkEpsilon = 1e-5;
     private Tensor? queryKernel, queryBias, keyKernel, keyBias, valueKernel, valueBias, outputKernel, outputBias;
+    private Tensor? queryNormScale, queryNormOffset, keyNormScale, keyNormOffset, qkScale;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.MultiHeadAttention.</summary>
     /// <param name="numHeads">The number of attention heads.</param>
@@ -33,10 +41,16 @@ public sealed class MultiHeadAttention : AttentionLayer
     /// <param name="kernelInitializer">The kernels' initializer (glorot_uniform).</param>
     /// <param name="biasInitializer">The biases' initializer (zeros).</param>
     /// <param name="name">The layer's name.</param>
+    /// <param name="qkNorm">Normalizes queries and keys per head: "layer", "rms", "l2" or null for none (the default;
+    /// not a Keras argument).</param>
     public MultiHeadAttention(int numHeads, int keyDim, int? valueDim = null, double dropout = 0, bool useBias = true,
-        int? outputShape = null, Initializer? kernelInitializer = null, Initializer? biasInitializer = null, string? name = null)
+        int? outputShape = null, Initializer? kernelInitializer = null, Initializer? biasInitializer = null, string? name = null,
+        string? qkNorm = null)
         : base(name)
     {
+        if (qkNorm != null && !QkNorms.Contains(qkNorm))
+            throw new ArgumentException($"{Describe()}: qkNorm must be one of {string.Join(", ", QkNorms)} or null, received '{qkNorm}'.");
+        QkNorm = qkNorm;
         if (numHeads < 1 || keyDim < 1 || valueDim is < 1 || outputShape is < 1)
             throw new ArgumentException($"{Describe()}: numHeads, keyDim, valueDim and outputShape must be >= 1, received {numHeads}, {keyDim}, {valueDim}, {outputShape}.");
         if (!(dropout >= 0 && dropout < 1))
@@ -63,6 +77,8 @@ public sealed class MultiHeadAttention : AttentionLayer
     public bool UseBias { get; }
     /// <summary>The output's last dimension, or null for the query's.</summary>
     public int? OutputShape { get; }
+    /// <summary>The per-head normalization of queries and keys ("layer", "rms", "l2"), or null for none.</summary>
+    public string? QkNorm { get; }
 
     private protected override void BuildAttention(int[] queryShape, int[] valueShape, int[] keyShape)
     {
@@ -71,6 +87,20 @@ public sealed class MultiHeadAttention : AttentionLayer
         (keyKernel, keyBias) = Projection("key", [keyShape[^1], NumHeads, KeyDim], [NumHeads, KeyDim]);
         (valueKernel, valueBias) = Projection("value", [valueShape[^1], NumHeads, ValueDim], [NumHeads, ValueDim]);
         (outputKernel, outputBias) = Projection("attention_output", [NumHeads, ValueDim, outDim], [outDim]);
+        switch (QkNorm)
+        {
+            case "layer" or "rms":
+                queryNormScale = AddWeight(QkNorm == "layer" ? "query_norm/gamma" : "query_norm/scale", [KeyDim], "ones");
+                if (QkNorm == "layer") queryNormOffset = AddWeight("query_norm/beta", [KeyDim], "zeros");
+                keyNormScale = AddWeight(QkNorm == "layer" ? "key_norm/gamma" : "key_norm/scale", [KeyDim], "ones");
+                if (QkNorm == "layer") keyNormOffset = AddWeight("key_norm/beta", [KeyDim], "zeros");
+                break;
+            case "l2":
+                // Henry et al.: g = log2(L² - L) for sequences of length L (at least 1, for L < 2).
+                int length = Math.Max(keyShape[1], 2);
+                qkScale = AddWeight("qk_scale", [1], new Constant(Math.Log2((double)length * length - length)));
+                break;
+        }
     }
 
     private (Tensor Kernel, Tensor? Bias) Projection(string name, int[] kernelShape, int[] biasShape) =>
@@ -86,7 +116,22 @@ public sealed class MultiHeadAttention : AttentionLayer
         var q = Project(query, queryKernel, queryBias);
         var k = Project(key, keyKernel, keyBias);
         var v = Project(value, valueKernel, valueBias);
-        var (attended, scores) = Ops.MultiHeadDotProductAttention(q, k, v, 1 / Math.Sqrt(KeyDim), mask, Dropout, training);
+        double scale = 1 / Math.Sqrt(KeyDim);
+        switch (QkNorm)
+        {
+            case "layer" or "rms":
+                var mode = QkNorm == "layer" ? LayerNormalization.RowMode.Center : LayerNormalization.RowMode.RootMeanSquare;
+                q = LayerNormalization.RowNormalize(q, [3], QkEpsilon, queryNormScale, queryNormOffset, mode);
+                k = LayerNormalization.RowNormalize(k, [3], QkEpsilon, keyNormScale, keyNormOffset, mode);
+                break;
+            case "l2":
+                // g·q̂·k̂ with no 1/√keyDim: the learned scale multiplies the unit queries.
+                q = Ops.ScaleNorm(q, qkScale!, QkEpsilon);
+                k = Ops.ScaleNorm(k, Tensor.Ones(1), QkEpsilon);
+                scale = 1;
+                break;
+        }
+        var (attended, scores) = Ops.MultiHeadDotProductAttention(q, k, v, scale, mask, Dropout, training);
         int batch = query.Dims[0], steps = query.Dims[1], outDim = outputKernel!.Dims[2];
         var output = Ops.Linear(Ops.Reshape(attended, batch, steps, NumHeads * ValueDim),
             Ops.Reshape(outputKernel, NumHeads * ValueDim, outDim), outputBias);
@@ -121,11 +166,13 @@ public sealed class MultiHeadAttention : AttentionLayer
         config["output_shape"] = OutputShape;
         config["kernel_initializer"] = kernelInitializer.GetConfig();
         config["bias_initializer"] = biasInitializer.GetConfig();
+        config["qk_norm"] = QkNorm;
         return config;
     }
 
     internal static MultiHeadAttention FromConfig(JsonObject c) => new(
         c.GetInt("num_heads", 1), c.GetInt("key_dim", 1), c["value_dim"] is null ? null : c.GetInt("value_dim", 1),
         c.GetDouble("dropout", 0), c.GetBool("use_bias", true), c["output_shape"] is null ? null : c.GetInt("output_shape", 1),
-        Initializer.FromConfig(c["kernel_initializer"]), Initializer.FromConfig(c["bias_initializer"]), c.GetString("name"));
+        Initializer.FromConfig(c["kernel_initializer"]), Initializer.FromConfig(c["bias_initializer"]), c.GetString("name"),
+        c["qk_norm"] is null ? null : c.GetString("qk_norm"));
 }

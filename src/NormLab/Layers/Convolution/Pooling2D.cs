@@ -14,7 +14,7 @@ public abstract class Pooling2D : Layer
         Strides = strides ?? poolSize;
         if (PoolSize.Height < 1 || PoolSize.Width < 1 || Strides.Height < 1 || Strides.Width < 1)
             throw new ArgumentException($"{Describe()}: poolSize and strides must be >= 1, received poolSize {PoolSize} and strides {Strides}.");
-        Padding = Conv2D.PaddingName(padding, Describe());
+        Padding = ConvolutionLayer.PaddingName(padding, Describe());
     }
 
     /// <summary>The window's (height, width).</summary>
@@ -88,24 +88,4 @@ public sealed class AveragePooling2D(Size2? poolSize = null, Size2? strides = nu
         var (pool, strides, padding, name) = Read(c);
         return new AveragePooling2D(pool, strides, padding, name: name);
     }
-}
-
-/// <summary>The mean over height and width: (batch, h, w, c) → (batch, c).</summary>
-public sealed class GlobalAveragePooling2D(int[]? inputShape = null, string? name = null) : Layer(name, inputShape)
-{
-    /// <inheritdoc/>
-    protected override Tensor Forward(Tensor x, bool training)
-    {
-        RequireRank(x, 4, 4);
-        return Ops.Mean(x, [1, 2]);
-    }
-
-    /// <inheritdoc/>
-    public override int[] ComputeOutputShape(int[] inputShape)
-    {
-        RequireRank(inputShape, 4, 4);
-        return [inputShape[0], inputShape[3]];
-    }
-
-    internal static GlobalAveragePooling2D FromConfig(JsonObject c) => new(name: c.GetString("name"));
 }

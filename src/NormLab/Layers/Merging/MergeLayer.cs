@@ -14,21 +14,37 @@ public abstract class MergeLayer(string? name) : MultiInputLayer(name)
 
     /// <summary>The combination itself; the inputs are checked for compatible shapes.</summary>
     protected abstract Tensor Merge(IReadOnlyList<Tensor> inputs);
+
+    /// <summary>Throws unless every input has the first one's shape.</summary>
+    protected void RequireEqualShapes(IReadOnlyList<Tensor> inputs)
+    {
+        foreach (var t in inputs)
+            if (!Shapes.Equal(t.Dims, inputs[0].Dims))
+                throw new ArgumentException($"{Describe()}: inputs must have equal shapes, received {string.Join(", ", inputs.Select(i => Shapes.Format(i.Dims)))}.");
+    }
+
+    /// <summary>Throws unless there are exactly two inputs (Subtract, Dot).</summary>
+    protected void RequireTwoInputs(IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count != 2)
+            throw new ArgumentException($"{Describe()}: expects exactly 2 inputs, received {inputs.Count}.");
+    }
+
+    /// <summary>Combines equally shaped inputs pairwise from the left with <paramref name="combine"/>.</summary>
+    protected Tensor Fold(IReadOnlyList<Tensor> inputs, Func<Tensor, Tensor, Tensor> combine)
+    {
+        RequireEqualShapes(inputs);
+        var result = inputs[0];
+        for (int i = 1; i < inputs.Count; i++) result = combine(result, inputs[i]);
+        return result;
+    }
 }
 
 /// <summary>The elementwise sum of equally shaped inputs.</summary>
 public sealed class Add(string? name = null) : MergeLayer(name)
 {
     /// <inheritdoc/>
-    protected override Tensor Merge(IReadOnlyList<Tensor> inputs)
-    {
-        foreach (var t in inputs)
-            if (!Shapes.Equal(t.Dims, inputs[0].Dims))
-                throw new ArgumentException($"{Describe()}: inputs must have equal shapes, received {string.Join(", ", inputs.Select(i => Shapes.Format(i.Dims)))}.");
-        var sum = inputs[0];
-        for (int i = 1; i < inputs.Count; i++) sum = Ops.Add(sum, inputs[i]);
-        return sum;
-    }
+    protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Fold(inputs, Ops.Add);
 
     internal static Add FromConfig(System.Text.Json.Nodes.JsonObject c) => new(Saving.ConfigReader.GetString(c, "name"));
 }

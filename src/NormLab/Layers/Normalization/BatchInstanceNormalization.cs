@@ -122,6 +122,7 @@ public sealed class BatchInstanceNormalization : Layer
             sync?.BackwardSums((long)n));
         if (batch)
         {
+            MovingAverage.RequireFinite(Describe(), v.C, mb, vb);
             double unbias = n / (n - 1);
             for (int c = 0; c < v.C; c++)
             {

@@ -17,9 +17,11 @@ namespace NormLab.Layers;
 /// variance; <c>moving = moving * momentum + batch * (1 - momentum)</c> after every training call.
 /// Inference, or <c>Trainable = false</c> (frozen, as in Keras 3): the moving statistics, no update.</para>
 /// <para><b>One value per channel.</b> Training on a batch where each feature has a single value
-/// (e.g. a (1, C) batch) throws <see cref="InvalidOperationException"/>: its variance is 0 by
-/// definition and the output would be beta whatever the input (PyTorch raises the same way). An empty
-/// batch throws too in training (there are no statistics), and gives an empty output in inference.</para>
+/// (e.g. a (1, C) batch, such as the last batch of 33 samples at batch size 32) works as in Keras: the
+/// batch variance is 0, the output is beta whatever the input (so no gradient reaches the input), and
+/// the moving statistics move towards that sample's value and a variance of 0. PyTorch raises instead;
+/// a direct call behaves the same as inside Fit. An empty batch throws in training (there are no
+/// statistics), and gives an empty output in inference.</para>
 /// <para><b>NaN and infinity.</b> In inference, non-finite inputs simply propagate to the outputs.
 /// In training, a batch whose statistics are not finite for some feature throws
 /// <see cref="InvalidOperationException"/> naming the features, <i>before</i> any moving statistic
@@ -72,6 +74,9 @@ public sealed class BatchNormalization : Layer
         bool synchronized = false, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
+        NormChecks.Epsilon(Describe(), epsilon);
+        NormChecks.Momentum(Describe(), momentum);
+        if (renorm) NormChecks.Momentum(Describe(), renormMomentum);
         Axis = axis;
         Momentum = momentum;
         Epsilon = epsilon;
@@ -169,22 +174,11 @@ public sealed class BatchNormalization : Layer
         var sync = Synchronized ? SyncBatchStatistics.Current : null;
         if (sync == null) NormViews.RejectEmptyBatch(Describe(), x);
         long count = (long)O * I;
-        if (sync == null && count <= 1)
-            throw new InvalidOperationException($"{Describe()}: cannot train on a batch with one value per channel (input shape {Shapes.Format(x.Dims)}, axis {Axis}): the batch variance would be 0 and the output would not depend on the input. Use a batch of at least 2 values per channel, or call with training: false.");
         var mean = new double[C]; var variance = new double[C];
         Moments.Compute(x.Data, 1, O, C, I, mean, variance);
-        if (sync != null)
-        {
-            count = sync.Merge(count, mean, variance);
-            if (count <= 1)
-                throw new InvalidOperationException($"{Describe()}: cannot train on a global batch with one value per channel (synchronized over {sync.Communicator.Size} ranks).");
-        }
+        if (sync != null) count = sync.Merge(count, mean, variance);
         var crossReplica = sync?.BackwardSums(count);
-        if (!AllFinite(mean, variance))
-        {
-            var bad = Enumerable.Range(0, C).Where(c => !double.IsFinite(mean[c]) || !double.IsFinite(variance[c])).ToList();
-            throw new InvalidOperationException($"{Describe()}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.");
-        }
+        MovingAverage.RequireFinite(Describe(), C, mean, variance);
         var invstd = NormViews.InvStd(variance, Epsilon);
 
         Tensor y;
@@ -220,14 +214,6 @@ public sealed class BatchNormalization : Layer
         MovingAverage.Update(MovingMean!, mean, Momentum);
         MovingAverage.Update(MovingVariance!, variance, Momentum);
         return y;
-    }
-
-    private static bool AllFinite(double[] mean, double[] variance)
-    {
-        // x - x is 0 for finite x and NaN otherwise; one NaN makes the sum NaN.
-        double sum = 0;
-        for (int c = 0; c < mean.Length; c++) sum += (mean[c] - mean[c]) + (variance[c] - variance[c]);
-        return sum == 0;
     }
 
     private double Clip(string key, double fallback) =>

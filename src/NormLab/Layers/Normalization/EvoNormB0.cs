@@ -82,8 +82,9 @@ public sealed class EvoNormB0 : Layer
             if ((long)x.Size / channels <= 1)
                 throw new InvalidOperationException($"{Describe()}: cannot train with one value per channel (input shape {Shapes.Format(x.Dims)}).");
             batchVar = Variance(x, Enumerable.Range(0, rank - 1).ToArray());
-            for (int c = 0; c < channels; c++)
-                MovingAverage.Update(MovingVariance!, c, batchVar.Data[c], Momentum);
+            var variances = NormViews.ToDouble(batchVar.Data);
+            MovingAverage.RequireFinite(Describe(), channels, variances);
+            MovingAverage.Update(MovingVariance!, variances, Momentum);
         }
         else batchVar = MovingVariance!.Detach();
         var batchStd = Ops.Sqrt(Ops.Affine(batchVar, 1, Epsilon));

@@ -120,12 +120,11 @@ public sealed class GhostBatchNormalization : Layer
         for (int c = 0; c < C; c++)
             for (int g = 0; g < V; g++) { sums[1 + c] += mean[g * C + c]; sums[1 + C + c] += variance[g * C + c]; }
         if (Synchronized && SyncBatchStatistics.Current is { } sync) sync.Communicator.AllreduceSum(sums);
-        for (int c = 0; c < C; c++)
-        {
-            double m = sums[1 + c] / sums[0], v = sums[1 + C + c] / sums[0];
-            MovingAverage.Update(MovingMean!, c, m, Momentum);
-            MovingAverage.Update(MovingVariance!, c, v, Momentum);
-        }
+        var means = new double[C]; var variances = new double[C];
+        for (int c = 0; c < C; c++) { means[c] = sums[1 + c] / sums[0]; variances[c] = sums[1 + C + c] / sums[0]; }
+        MovingAverage.RequireFinite(Describe(), C, means, variances);
+        MovingAverage.Update(MovingMean!, means, Momentum);
+        MovingAverage.Update(MovingVariance!, variances, Momentum);
         return y;
     }
 

@@ -29,6 +29,7 @@ public sealed class GroupNormalization : Layer
     {
         if (groups <= 0 && groups != -1)
             throw new ArgumentException($"{Describe()}: Received an invalid value for argument `groups`, expected a positive integer (or `-1` for instance normalization). Received: groups={groups}");
+        NormChecks.Epsilon(Describe(), epsilon);
         Groups = groups;
         Axis = axis;
         Epsilon = epsilon;

@@ -101,22 +101,25 @@ public sealed class InstanceNormalization : Layer
         bool useRunning = TrackRunningStats && !(training && Trainable);
         if (useRunning)
             return NormViews.WithMovingStatistics(x, N * O, C, I, MovingMean!, MovingVariance!, Epsilon, Gamma, Beta);
+        bool track = TrackRunningStats && training && Trainable;
+        if (track) NormViews.RejectEmptyBatch(Describe(), x);
         if (spatial <= 1)
             throw new InvalidOperationException($"{Describe()}: expected more than 1 spatial element per channel, received input shape {Shapes.Format(x.Dims)}: the instance variance would be 0 and the output would not depend on the input.");
         var mean = new double[N * C]; var variance = new double[N * C];
         Moments.Compute(x.Data, N, O, C, I, mean, variance);
         var y = Ops.ChannelNorm(x, N, O, C, I, C, mean, NormViews.InvStd(variance, Epsilon), Gamma, Beta, batchStats: true);
-        if (TrackRunningStats && training && Trainable)
+        if (track)
         {
             double bessel = spatial / (spatial - 1.0);
+            var means = new double[C]; var variances = new double[C];
             for (int c = 0; c < C; c++)
             {
-                double m = 0, v = 0;
-                for (int n = 0; n < N; n++) { m += mean[n * C + c]; v += variance[n * C + c]; }
-                m /= N; v = v / N * bessel;
-                MovingAverage.Update(MovingMean!, c, m, Momentum);
-                MovingAverage.Update(MovingVariance!, c, v, Momentum);
+                for (int n = 0; n < N; n++) { means[c] += mean[n * C + c]; variances[c] += variance[n * C + c]; }
+                means[c] /= N; variances[c] = variances[c] / N * bessel;
             }
+            MovingAverage.RequireFinite(Describe(), C, means, variances);
+            MovingAverage.Update(MovingMean!, means, Momentum);
+            MovingAverage.Update(MovingVariance!, variances, Momentum);
         }
         return y;
     }

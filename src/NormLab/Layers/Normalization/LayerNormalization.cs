@@ -34,6 +34,7 @@ public sealed class LayerNormalization : Layer
     {
         if (axis.IsNone)
             throw new ArgumentException($"{Describe()}: Expected an int or a list/tuple of ints for the argument 'axis', but received: None");
+        NormChecks.Epsilon(Describe(), epsilon);
         axisArg = axis;
         Epsilon = epsilon;
         Center = center;

@@ -66,6 +66,7 @@ public sealed class MeanOnlyBatchNormalization : Layer
         NormViews.RejectEmptyBatch(Describe(), x);
         var mean = new double[C]; var variance = new double[C];
         Moments.Compute(x.Data, 1, O, C, I, mean, variance);
+        MovingAverage.RequireFinite(Describe(), C, mean);
         var y = Ops.MeanOnlyNorm(x, O, C, I, mean, Beta, batchStats: true);
         MovingAverage.Update(MovingMean!, mean, Momentum);
         return y;

@@ -3,11 +3,11 @@ namespace NormLab.Layers;
 /// <summary>The constructor-argument checks the normalization layers share, with one message each.</summary>
 internal static class NormChecks
 {
-    /// <summary>Throws unless <paramref name="epsilon"/> is positive (NaN included).</summary>
+    /// <summary>Throws unless <paramref name="epsilon"/> is positive and finite (NaN and infinity are refused).</summary>
     internal static void Epsilon(string layer, double epsilon)
     {
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{layer}: epsilon must be positive. Received: epsilon={epsilon}");
+        if (!(epsilon > 0 && double.IsFinite(epsilon)))
+            throw new ArgumentException($"{layer}: epsilon must be positive and finite. Received: epsilon={epsilon}");
     }
 
     /// <summary>Throws unless <paramref name="momentum"/>, the weight of the old value (see <see cref="MovingAverage"/>), is in [0, 1].</summary>

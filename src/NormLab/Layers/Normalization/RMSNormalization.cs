@@ -21,6 +21,7 @@ public sealed class RMSNormalization : Layer
     {
         if (axis.IsNone)
             throw new ArgumentException($"{Describe()}: Expected an int or a list/tuple of ints for the argument 'axis', but received: None");
+        NormChecks.Epsilon(Describe(), epsilon);
         axisArg = axis;
         Epsilon = epsilon;
         Trainable = trainable;

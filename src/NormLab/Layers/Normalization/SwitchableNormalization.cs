@@ -136,6 +136,7 @@ public sealed class SwitchableNormalization : Layer
             batch && UseBatchStatistics && Synchronized ? SyncBatchStatistics.Current : null);
         if (batch && UseBatchStatistics)
         {
+            MovingAverage.RequireFinite(Describe(), v.C, bm!, bv!);
             MovingAverage.Update(MovingMean!, bm!, Momentum);
             MovingAverage.Update(MovingVariance!, bv!, Momentum);
         }

@@ -62,11 +62,7 @@ public sealed class WeightStandardization : Layer
     }
 
     /// <inheritdoc/>
-    protected override Tensor Forward(Tensor x, bool training)
-    {
-        var g = Layer.Geometry(x.Shape);
-        return Layer.Activation.Apply(Ops.Conv2D(x, StandardizedKernel(), Layer.Bias, g));
-    }
+    protected override Tensor Forward(Tensor x, bool training) => Layer.ForwardWithKernel(x, StandardizedKernel());
 
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape) => Layer.ComputeOutputShape(inputShape);

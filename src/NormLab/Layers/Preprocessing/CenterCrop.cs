@@ -13,7 +13,7 @@ public sealed class CenterCrop : Layer
     /// <param name="height">The output height.</param>
     /// <param name="width">The output width.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public CenterCrop(int height, int width, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (height < 1 || width < 1) throw new ArgumentException($"{Describe()}: height and width must be >= 1, received ({height}, {width}).");

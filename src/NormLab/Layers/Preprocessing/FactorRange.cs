@@ -21,9 +21,11 @@ public readonly struct FactorRange
     public bool IsPair { get; }
 
     /// <summary>A single number.</summary>
+    /// <param name="value">The factor f; its meaning (usually the range [-f, f]) is the layer's, as in Keras.</param>
     public static implicit operator FactorRange(double value) => new(value, value, false);
 
     /// <summary>A (lower, upper) pair.</summary>
+    /// <param name="range">Lower and upper bound of the factor, used as given (Keras's tuple form).</param>
     public static implicit operator FactorRange((double Lower, double Upper) range) => new(range.Lower, range.Upper, true);
 
     /// <summary>

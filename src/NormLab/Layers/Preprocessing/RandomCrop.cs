@@ -13,11 +13,11 @@ public sealed class RandomCrop : Layer
     private readonly SeedStream random;
 
     /// <summary>Creates the layer.</summary>
-    /// <param name="height">The output height.</param>
-    /// <param name="width">The output width.</param>
+    /// <param name="height">Output height in pixels, positive.</param>
+    /// <param name="width">Output width in pixels, positive.</param>
     /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public RandomCrop(int height, int width, int? seed = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         random = new SeedStream(seed);

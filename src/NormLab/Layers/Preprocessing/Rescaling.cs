@@ -7,10 +7,10 @@ namespace NormLab.Layers;
 public sealed class Rescaling : Layer
 {
     /// <summary>Creates the layer.</summary>
-    /// <param name="scale">The factor.</param>
+    /// <param name="scale">Factor every input value is multiplied by, e.g. 1/255 to map bytes to [0, 1].</param>
     /// <param name="offset">The value added after scaling (default 0).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public Rescaling(double scale, double offset = 0, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (!double.IsFinite(scale) || !double.IsFinite(offset))

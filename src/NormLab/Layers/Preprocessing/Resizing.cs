@@ -11,12 +11,12 @@ namespace NormLab.Layers;
 public sealed class Resizing : Layer
 {
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.Resizing.</summary>
-    /// <param name="height">The output height.</param>
-    /// <param name="width">The output width.</param>
+    /// <param name="height">Output height in pixels, positive.</param>
+    /// <param name="width">Output width in pixels, positive.</param>
     /// <param name="interpolation">"bilinear" (default) or "nearest".</param>
     /// <param name="cropToAspectRatio">Whether to crop to the target aspect ratio first (default false).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public Resizing(int height, int width, string interpolation = "bilinear", bool cropToAspectRatio = false, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -16,7 +16,7 @@ public sealed class ActivityRegularization : Layer
     /// <param name="l1">The L1 factor (&gt;= 0, default 0).</param>
     /// <param name="l2">The L2 factor (&gt;= 0, default 0).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public ActivityRegularization(double l1 = 0, double l2 = 0, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (!(l1 >= 0) || double.IsInfinity(l1)) throw new ArgumentException($"{Describe()}: l1 must be a finite number >= 0, received {l1}.");

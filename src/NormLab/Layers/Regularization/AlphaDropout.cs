@@ -18,7 +18,7 @@ public sealed class AlphaDropout : Layer
     /// <param name="noiseShape">The mask's shape with the batch axis first (axes of size 1 share one draw), or null for the input's shape.</param>
     /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public AlphaDropout(double rate, int[]? noiseShape = null, int? seed = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         random = new SeedStream(seed);

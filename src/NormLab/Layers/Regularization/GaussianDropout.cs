@@ -13,7 +13,7 @@ public sealed class GaussianDropout : Layer
     /// <param name="rate">The drop probability the noise stands for, in [0, 1).</param>
     /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public GaussianDropout(double rate, int? seed = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         Rate = DropoutRate.Check(rate, Describe());

@@ -11,7 +11,7 @@ public sealed class SpatialDropout2D : SpatialDropout
     /// <param name="dataFormat">"channels_last" (default, NHWC) or "channels_first" (NCHW).</param>
     /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
-    /// <param name="name">The layer's name.</param>
+    /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
     public SpatialDropout2D(double rate, string dataFormat = "channels_last", int? seed = null, int[]? inputShape = null, string? name = null)
         : base(rate, 4, IsChannelsFirst(dataFormat, name), seed, inputShape, name) { }
 

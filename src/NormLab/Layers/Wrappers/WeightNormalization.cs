@@ -95,17 +95,26 @@ public sealed class WeightNormalization : Layer
     /// <summary>The paper's data-dependent initialization on <paramref name="x"/> (see the remarks).</summary>
     private void InitializeFromData(Tensor x)
     {
+        if (x.Size == 0)
+            throw new InvalidOperationException($"{Describe()}: the data-dependent initialization needs a non-empty first training batch, received input shape {Shapes.Format(x.Dims)}.");
         var v = KernelOf(Layer)!; var bias = BiasOf(Layer);
         int units = v.Dims[^1];
         using (Tape.NoGrad())
         {
-            Array.Fill(g!.Data, 1f);
-            var saved = bias?.ToArray();
+            var savedG = g!.ToArray();
+            var savedBias = bias?.ToArray();
+            Array.Fill(g.Data, 1f);
             if (bias != null) Array.Clear(bias.Data);
             var w = Ops.WeightNorm(v, g);
             var t = Layer is Dense d ? d.ForwardWithKernel(x, w, activation: false) : ((Conv2D)Layer).ForwardWithKernel(x, w, activation: false);
             var mean = new double[units]; var variance = new double[units];
             Kernels.Moments.Compute(t.Data, 1, t.Size / units, units, 1, mean, variance);
+            if (!mean.All(double.IsFinite) || !variance.All(double.IsFinite))
+            {
+                savedG.CopyTo(g.Data, 0);
+                savedBias?.CopyTo(bias!.Data, 0);
+                throw new InvalidOperationException($"{Describe()}: the data-dependent initialization got non-finite pre-activation statistics (the first training batch contains NaN or infinity); g and the bias were left unchanged.");
+            }
             for (int o = 0; o < units; o++)
             {
                 double scale = 1 / Math.Sqrt(variance[o] + 1e-10);

@@ -1,13 +1,19 @@
 namespace NormLab.Callbacks;
 
-/// <summary>Tracks the best value of a monitored log ("val_loss" by default); mode "auto" maximizes accuracies.</summary>
+/// <summary>
+/// A monitored log value ("val_loss" by default) and the comparison that says whether it improved; mode
+/// "auto" maximizes accuracies and AUC and minimizes everything else. An improvement must beat the
+/// reference by more than minDelta.
+/// </summary>
 internal sealed class Monitor
 {
     private readonly bool maximize;
     private readonly double minDelta;
 
-    internal Monitor(string key, string mode, double minDelta)
+    internal Monitor(string callback, string key, string mode, double minDelta)
     {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!double.IsFinite(minDelta)) throw new ArgumentException($"{callback}: minDelta must be finite, received {minDelta}.");
         Key = key;
         this.minDelta = Math.Abs(minDelta);
         maximize = mode switch
@@ -15,91 +21,35 @@ internal sealed class Monitor
             "max" => true,
             "min" => false,
             "auto" => key.Contains("acc") || key.Contains("auc"),
-            _ => throw new ArgumentException($"Callback: mode must be 'auto', 'min' or 'max', received '{mode}'."),
+            _ => throw new ArgumentException($"{callback}: mode must be 'auto', 'min' or 'max', received '{mode}'."),
         };
-        Best = maximize ? double.NegativeInfinity : double.PositiveInfinity;
+        Best = Worst;
     }
 
     internal string Key { get; }
-    internal double Best { get; private set; }
+
+    /// <summary>The best value so far (set by <see cref="Improves"/> and by the callbacks that reset it).</summary>
+    internal double Best { get; set; }
+
+    /// <summary>The starting value of <see cref="Best"/>: every finite value improves on it.</summary>
+    internal double Worst => maximize ? double.NegativeInfinity : double.PositiveInfinity;
+
+    /// <summary>The monitored value in <paramref name="logs"/>, or null when it is missing.</summary>
+    internal double? Value(IReadOnlyDictionary<string, double> logs) => logs.TryGetValue(Key, out var value) ? value : null;
+
+    /// <summary>Whether <paramref name="value"/> beats <paramref name="reference"/> by more than minDelta.</summary>
+    internal bool IsImprovement(double value, double reference) => maximize ? value - minDelta > reference : value + minDelta < reference;
 
     /// <summary>Whether <paramref name="logs"/> improve on the best so far (and records it); null when the key is missing.</summary>
     internal bool? Improves(IReadOnlyDictionary<string, double> logs)
     {
-        if (!logs.TryGetValue(Key, out var value)) return null;
-        bool better = maximize ? value - minDelta > Best : value + minDelta < Best;
+        if (Value(logs) is not double value) return null;
+        bool better = IsImprovement(value, Best);
         if (better) Best = value;
         return better;
     }
-}
 
-/// <summary>
-/// Stops training when the monitored value has not improved for <c>patience</c> epochs (keras.callbacks.EarlyStopping).
-/// With restoreBestWeights, the weights of the best epoch are put back when training ends, stopped early or not.
-/// </summary>
-public sealed class EarlyStopping(string monitor = "val_loss", double minDelta = 0, int patience = 0, string mode = "auto",
-    bool restoreBestWeights = false) : Callback
-{
-    private Monitor tracker = new(monitor, mode, minDelta);
-    private int wait;
-    private Tensor[]? bestWeights;
-
-    /// <summary>The epoch (0-based) training stopped at, or -1.</summary>
-    public int StoppedEpoch { get; private set; } = -1;
-
-    /// <inheritdoc/>
-    public override void OnTrainBegin()
-    {
-        // As Keras: every Fit starts afresh, so one instance can be reused.
-        tracker = new Monitor(monitor, mode, minDelta);
-        wait = 0;
-        bestWeights = null;
-        StoppedEpoch = -1;
-    }
-
-    /// <inheritdoc/>
-    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
-    {
-        var improved = tracker.Improves(logs);
-        if (improved == null)
-        {
-            Console.WriteLine($"EarlyStopping: '{tracker.Key}' is not in the logs (available: {string.Join(", ", logs.Keys)}); skipping.");
-            return;
-        }
-        if (restoreBestWeights && bestWeights == null) bestWeights = Model!.GetWeights();
-        // Keras's counting: patience p stops at the p-th epoch in a row without improvement (p = 0 acts as 1).
-        wait++;
-        if (improved.Value)
-        {
-            wait = 0;
-            if (restoreBestWeights) bestWeights = Model!.GetWeights();
-            return;
-        }
-        if (wait < patience || epoch == 0) return;
-        StoppedEpoch = epoch;
-        Model!.StopTraining = true;
-    }
-
-    /// <inheritdoc/>
-    public override void OnTrainEnd()
-    {
-        if (restoreBestWeights && bestWeights != null) Model!.SetWeights(bestWeights);
-    }
-}
-
-/// <summary>
-/// Saves the model after each epoch (or only when the monitored value improves, with saveBestOnly).
-/// "{epoch}" in the path is replaced by the 1-based epoch number. In distributed training only rank 0 saves.
-/// </summary>
-public sealed class ModelCheckpoint(string filepath, string monitor = "val_loss", bool saveBestOnly = false, string mode = "auto") : Callback
-{
-    private readonly Monitor tracker = new(monitor, mode, 0);
-
-    /// <inheritdoc/>
-    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
-    {
-        if (saveBestOnly && tracker.Improves(logs) != true) return;
-        if (Model!.IsNonRootReplica) return; // distributed: only rank 0 writes
-        Model.Save(filepath.Replace("{epoch}", (epoch + 1).ToString()));
-    }
+    /// <summary>The line printed when the monitored key is missing from the logs.</summary>
+    internal string Missing(string callback, IReadOnlyDictionary<string, double> logs) =>
+        $"{callback}: '{Key}' is not in the logs (available: {string.Join(", ", logs.Keys)}); skipping.";
 }

@@ -6,23 +6,33 @@ namespace NormLab;
 public static partial class Ops
 {
     /// <summary>max(x, 0).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Relu(Tensor x) => Unary<ReluRule>(x);
     /// <summary>The hyperbolic tangent.</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Tanh(Tensor x) => Unary<TanhRule>(x);
     /// <summary>1 / (1 + e^-x); the result keeps x as its logits for the cross-entropies.</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Sigmoid(Tensor x) => Unary<SigmoidRule>(x).WithLogits(x, LogitsActivation.Sigmoid);
     /// <summary>x for x > 0, e^x - 1 otherwise (alpha 1, Keras's default).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Elu(Tensor x) => Unary<EluRule>(x);
     /// <summary>The exact (erf) GELU, Keras 3's default: 0.5 x (1 + erf(x / sqrt 2)).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Gelu(Tensor x) => Unary<GeluRule>(x);
     /// <summary>x for x > 0, 0.2 x otherwise (Keras 3's default negative slope).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor LeakyRelu(Tensor x) => Unary<LeakyReluRule>(x);
     /// <summary>x * sigmoid(x) (also called SiLU).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Swish(Tensor x) => Unary<SwishRule>(x);
 
     /// <summary>Softmax over the last axis, computed stably (max subtracted); the result keeps x as its logits for the cross-entropies.</summary>
+    /// <param name="x">Logits of rank >= 1; each slice along the last axis becomes a probability distribution.</param>
     public static Tensor Softmax(Tensor x)
     {
+        if (x.Dims.Length == 0)
+            throw new ArgumentException("Ops.Softmax: softmax normalizes over the last axis, so it needs an input of rank >= 1; received a scalar (shape ()).");
         int n = x.Dims[^1], rows = x.Size / Math.Max(1, n);
         var y = new float[x.Size];
         for (int r = 0; r < rows; r++)

@@ -9,6 +9,10 @@ public static partial class Ops
     /// The matrix product of each pair of matrices in two batches: (batch, m, k) · (batch, k, n) → (batch, m, n),
     /// or with <paramref name="transposeB"/> b is (batch, n, k) and its matrices are transposed (q·kᵀ).
     /// </summary>
+    /// <param name="a">Left batch, shape (batch, m, k).</param>
+    /// <param name="b">Right batch, shape (batch, k, n), or (batch, n, k) with <paramref name="transposeB"/>; same batch size as <paramref name="a"/>.</param>
+    /// <param name="transposeB">Use the transpose of each matrix of <paramref name="b"/> (attention scores q·kᵀ without a copy); default false.</param>
+    /// <exception cref="ArgumentException">When an operand is not rank 3 or the batch or inner dimensions differ.</exception>
     public static Tensor BatchMatMul(Tensor a, Tensor b, bool transposeB = false)
     {
         if (a.Rank != 3 || b.Rank != 3 || a.Dims[0] != b.Dims[0] || a.Dims[2] != b.Dims[transposeB ? 2 : 1])

@@ -10,6 +10,9 @@ namespace NormLab;
 public static partial class Ops
 {
     /// <summary>a + b with NumPy broadcasting.</summary>
+    /// <param name="a">Left operand.</param>
+    /// <param name="b">Right operand. Its shape must broadcast with <paramref name="a"/>'s (NumPy rules).</param>
+    /// <exception cref="ArgumentException">When the shapes do not broadcast.</exception>
     public static Tensor Add(Tensor a, Tensor b)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims, "Add");
@@ -19,6 +22,9 @@ public static partial class Ops
     }
 
     /// <summary>a - b with NumPy broadcasting.</summary>
+    /// <param name="a">Tensor subtracted from.</param>
+    /// <param name="b">Tensor subtracted. Its shape must broadcast with <paramref name="a"/>'s (NumPy rules).</param>
+    /// <exception cref="ArgumentException">When the shapes do not broadcast.</exception>
     public static Tensor Sub(Tensor a, Tensor b)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims, "Sub");
@@ -28,6 +34,9 @@ public static partial class Ops
     }
 
     /// <summary>a * b elementwise with NumPy broadcasting.</summary>
+    /// <param name="a">Left factor.</param>
+    /// <param name="b">Right factor. Its shape must broadcast with <paramref name="a"/>'s (NumPy rules).</param>
+    /// <exception cref="ArgumentException">When the shapes do not broadcast.</exception>
     public static Tensor Mul(Tensor a, Tensor b)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims, "Mul");
@@ -41,6 +50,9 @@ public static partial class Ops
     }
 
     /// <summary>a / b elementwise with NumPy broadcasting.</summary>
+    /// <param name="a">Dividend.</param>
+    /// <param name="b">Divisor; zeros give IEEE infinities or NaN, as in NumPy. Its shape must broadcast with <paramref name="a"/>'s (NumPy rules).</param>
+    /// <exception cref="ArgumentException">When the shapes do not broadcast.</exception>
     public static Tensor Div(Tensor a, Tensor b)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims, "Div");
@@ -55,6 +67,9 @@ public static partial class Ops
     }
 
     /// <summary>x * factor + offset (a fused affine map by constants).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
+    /// <param name="factor">Constant every element is multiplied by.</param>
+    /// <param name="offset">Constant added after the multiplication; default 0.</param>
     public static Tensor Affine(Tensor x, double factor, double offset = 0)
     {
         var result = new float[x.Size];
@@ -64,9 +79,11 @@ public static partial class Ops
     }
 
     /// <summary>-x.</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Neg(Tensor x) => Affine(x, -1);
 
     /// <summary>e^x.</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Exp(Tensor x)
     {
         var result = new float[x.Size];
@@ -76,6 +93,7 @@ public static partial class Ops
     }
 
     /// <summary>The natural logarithm.</summary>
+    /// <param name="x">Input of any shape, normally positive (0 gives -infinity, negatives NaN, as in NumPy); the result has the same shape.</param>
     public static Tensor Log(Tensor x)
     {
         var result = new float[x.Size];
@@ -84,6 +102,7 @@ public static partial class Ops
     }
 
     /// <summary>The square root.</summary>
+    /// <param name="x">Input of any shape, normally non-negative (negatives give NaN); the result has the same shape.</param>
     public static Tensor Sqrt(Tensor x)
     {
         var result = new float[x.Size];
@@ -93,6 +112,7 @@ public static partial class Ops
     }
 
     /// <summary>x².</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Square(Tensor x)
     {
         var result = new float[x.Size];
@@ -101,6 +121,7 @@ public static partial class Ops
     }
 
     /// <summary>|x| (gradient sign(x), 0 at 0, NaN at NaN).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Abs(Tensor x)
     {
         var result = new float[x.Size];
@@ -109,6 +130,9 @@ public static partial class Ops
     }
 
     /// <summary>Values clipped to [min, max]; the gradient flows only where x is inside.</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
+    /// <param name="min">Lower bound; values below it become <paramref name="min"/>.</param>
+    /// <param name="max">Upper bound, at least <paramref name="min"/>; values above it become <paramref name="max"/>.</param>
     public static Tensor Clip(Tensor x, double min, double max)
     {
         float lo = (float)min, hi = (float)max;

@@ -11,8 +11,8 @@ public static partial class Ops
     /// antialiasing; PyTorch's align_corners=False, and nearest-exact for "nearest").
     /// </summary>
     /// <param name="images">A rank-4 NHWC batch.</param>
-    /// <param name="height">The output height.</param>
-    /// <param name="width">The output width.</param>
+    /// <param name="height">Output height in pixels, positive.</param>
+    /// <param name="width">Output width in pixels, positive.</param>
     /// <param name="interpolation">"bilinear" or "nearest".</param>
     public static Tensor Resize(Tensor images, int height, int width, string interpolation = "bilinear")
     {

@@ -8,27 +8,35 @@ public static partial class Ops
     private const float SeluAlpha = 1.67326324235437728481f, SeluScale = 1.05070098735548049342f;
 
     /// <summary>scale * elu(x, alpha) with Keras's constants (alpha 1.6733, scale 1.0507).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Selu(Tensor x) => Unary<SeluRule>(x);
     /// <summary>log(1 + e^x), computed without overflow.</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Softplus(Tensor x) => Unary<SoftplusRule>(x);
     /// <summary>x / (1 + |x|).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Softsign(Tensor x) => Unary<SoftsignRule>(x);
     /// <summary>min(max(x, 0), 6).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Relu6(Tensor x) => Unary<Relu6Rule>(x);
     /// <summary>Keras 3's hard sigmoid: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor HardSigmoid(Tensor x) => Unary<HardSigmoidRule>(x);
     /// <summary>x * hard_sigmoid(x) (Keras 3's hard_silu, alias hard_swish).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor HardSilu(Tensor x) => Unary<HardSiluRule>(x);
     /// <summary>x * tanh(softplus(x)).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Mish(Tensor x) => Unary<MishRule>(x);
     /// <summary>e^x as an activation (Keras's exponential).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Exponential(Tensor x) => Exp(x);
 
     /// <summary>
     /// Keras's relu with arguments: min(x, maxValue) for x &gt; threshold, negativeSlope * (x - threshold)
     /// otherwise (so 0 at the threshold).
     /// </summary>
-    /// <param name="x">The input.</param>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="negativeSlope">The slope below the threshold (Keras default 0).</param>
     /// <param name="maxValue">The saturation value, or null for none (Keras default).</param>
     /// <param name="threshold">Where the function turns from the slope to x (Keras default 0).</param>
@@ -41,12 +49,12 @@ public static partial class Ops
     }
 
     /// <summary>x for x &gt; 0, negativeSlope * x otherwise.</summary>
-    /// <param name="x">The input.</param>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="negativeSlope">The slope for x &lt;= 0.</param>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope) => Relu(x, negativeSlope);
 
     /// <summary>x for x &gt; 0, alpha * (e^x - 1) otherwise.</summary>
-    /// <param name="x">The input.</param>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="alpha">The scale of the negative part (Keras default 1).</param>
     public static Tensor Elu(Tensor x, double alpha)
     {
@@ -55,7 +63,7 @@ public static partial class Ops
     }
 
     /// <summary>Parametric ReLU: x for x &gt; 0, alpha * x otherwise, alpha broadcast against x (a learned weight).</summary>
-    /// <param name="x">The input.</param>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="alpha">The negative slopes; NumPy-broadcastable to <paramref name="x"/>.</param>
     public static Tensor PRelu(Tensor x, Tensor alpha) => Sub(Relu(x), Mul(alpha, Relu(Neg(x))));
 

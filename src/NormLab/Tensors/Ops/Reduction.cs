@@ -6,6 +6,7 @@ namespace NormLab;
 public static partial class Ops
 {
     /// <summary>The sum of all values, as a scalar tensor.</summary>
+    /// <param name="x">Input of any shape.</param>
     public static Tensor Sum(Tensor x)
     {
         var output = new Tensor([TensorPrimitives.Sum(x.Data)], []);
@@ -13,6 +14,9 @@ public static partial class Ops
     }
 
     /// <summary>The sum over <paramref name="axes"/> (negative axes count from the end).</summary>
+    /// <param name="x">Input tensor.</param>
+    /// <param name="axes">Axes to sum over, each in [-rank, rank) (Keras <c>axis</c>).</param>
+    /// <param name="keepDims">Keep the reduced axes as size 1 (Keras <c>keepdims</c>); default false.</param>
     public static Tensor Sum(Tensor x, int[] axes, bool keepDims = false)
     {
         var normalized = NormalizeAxes(axes, x.Rank, "Sum");
@@ -24,9 +28,13 @@ public static partial class Ops
     }
 
     /// <summary>The mean of all values, as a scalar tensor.</summary>
+    /// <param name="x">Input of any shape; an empty tensor gives 0.</param>
     public static Tensor Mean(Tensor x) => Affine(Sum(x), 1.0 / Math.Max(1, x.Size));
 
     /// <summary>The mean over <paramref name="axes"/>.</summary>
+    /// <param name="x">Input tensor.</param>
+    /// <param name="axes">Axes to average over, each in [-rank, rank) (Keras <c>axis</c>).</param>
+    /// <param name="keepDims">Keep the reduced axes as size 1 (Keras <c>keepdims</c>); default false.</param>
     public static Tensor Mean(Tensor x, int[] axes, bool keepDims = false)
     {
         var normalized = NormalizeAxes(axes, x.Rank, "Mean");

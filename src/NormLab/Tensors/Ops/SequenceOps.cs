@@ -5,6 +5,8 @@ namespace NormLab;
 public static partial class Ops
 {
     /// <summary>The entries of <paramref name="axis"/> in reverse order (a recurrent layer's goBackwards).</summary>
+    /// <param name="x">Input tensor, e.g. (batch, timesteps, features).</param>
+    /// <param name="axis">Axis reversed, in [-rank, rank) (1 for the time axis of a sequence).</param>
     public static Tensor Reverse(Tensor x, int axis)
     {
         axis = Shapes.NormalizeAxis(axis, x.Rank, "Reverse");

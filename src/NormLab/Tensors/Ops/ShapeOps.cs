@@ -5,6 +5,9 @@ namespace NormLab;
 public static partial class Ops
 {
     /// <summary>The same values with a new shape; one dimension may be -1 (inferred).</summary>
+    /// <param name="x">Input tensor; its values are kept in row-major order.</param>
+    /// <param name="shape">New dimension sizes with the same total size; at most one may be -1 (inferred).</param>
+    /// <exception cref="ArgumentException">When the sizes do not match or more than one dimension is -1.</exception>
     public static Tensor Reshape(Tensor x, params int[] shape)
     {
         var resolved = ResolveReshape(x, shape);
@@ -24,6 +27,8 @@ public static partial class Ops
     }
 
     /// <summary>Permutes the axes (the transpose of a matrix is <c>Transpose(x, 1, 0)</c>).</summary>
+    /// <param name="x">Input tensor.</param>
+    /// <param name="permutation">For each output axis, the input axis it takes; a permutation of 0..rank-1.</param>
     public static Tensor Transpose(Tensor x, params int[] permutation)
     {
         if (permutation.Length != x.Rank || permutation.OrderBy(p => p).Where((p, i) => p != i).Any())
@@ -53,6 +58,11 @@ public static partial class Ops
     }
 
     /// <summary>The slice [start, start + length) along <paramref name="axis"/>.</summary>
+    /// <param name="x">Input tensor.</param>
+    /// <param name="axis">Axis to slice, in [-rank, rank).</param>
+    /// <param name="start">First index kept along <paramref name="axis"/>, from 0.</param>
+    /// <param name="length">Number of indices kept; <paramref name="start"/> + <paramref name="length"/> must not exceed the axis size.</param>
+    /// <exception cref="ArgumentException">When the range falls outside the axis.</exception>
     public static Tensor Slice(Tensor x, int axis, int start, int length)
     {
         axis = Shapes.NormalizeAxis(axis, x.Rank, "Slice");
@@ -74,6 +84,9 @@ public static partial class Ops
     }
 
     /// <summary>Joins tensors along <paramref name="axis"/>; every other dimension must match.</summary>
+    /// <param name="tensors">Tensors of equal rank, at least one.</param>
+    /// <param name="axis">Axis to join along, in [-rank, rank) (Keras <c>axis</c>, default -1 in <c>Concatenate</c>).</param>
+    /// <exception cref="ArgumentException">When the list is empty or the other dimensions differ.</exception>
     public static Tensor Concat(IReadOnlyList<Tensor> tensors, int axis) => Concat(tensors, axis, "Concat");
 
     /// <summary><see cref="Concat(IReadOnlyList{Tensor}, int)"/> with <paramref name="who"/> (a layer) named in its errors.</summary>
@@ -113,6 +126,9 @@ public static partial class Ops
     }
 
     /// <summary>Stacks equally shaped tensors along a new axis.</summary>
+    /// <param name="tensors">Tensors of identical shape, at least one.</param>
+    /// <param name="axis">Position of the new axis in the result, in [-(rank+1), rank+1).</param>
+    /// <exception cref="ArgumentException">When the list is empty or the shapes differ.</exception>
     public static Tensor Stack(IReadOnlyList<Tensor> tensors, int axis)
     {
         if (tensors.Count == 0) throw new ArgumentException("Stack: needs at least one tensor.");

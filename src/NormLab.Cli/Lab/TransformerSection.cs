@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using static NormLab.Cli.Lab.SvgChart;
+
+namespace NormLab.Cli.Lab;
+
+/// <summary>
+/// The report's "Which normalization for a transformer?" section (--arch vit and transformer): test accuracy per
+/// normalization and placement, training-loss curves per normalization and placement, and computed findings.
+/// </summary>
+internal static class TransformerSection
+{
+    internal static void Append(StringBuilder html, ComparisonResult result)
+    {
+        if (!Architectures.IsTransformer(result.Settings.Arch)) return;
+        var cells = result.Cells;
+        var norms = cells.Select(c => c.Norm).Distinct().ToList();
+        var placements = cells.Select(c => c.Placement).Distinct().ToList();
+        string Display(string norm) => NormalizationCatalog.Get(norm).Display;
+        html.Append("<h2>Which normalization for a transformer?</h2><p class=\"note\">Post-LN normalizes the residual stream after each block ")
+            .Append("(Vaswani et al.), pre-LN each branch's input (the ViT/GPT-2 default), sandwich also each branch's output. ")
+            .Append(result.Settings.Seeds > 1 ? "Means over the seeds." : "One seed: differences of a point or two are within run-to-run noise.")
+            .Append("</p><ul class=\"findings\">");
+        foreach (var finding in Findings(cells, Display)) html.Append($"<li>{Esc(finding)}</li>");
+        html.Append("</ul><div class=\"row\">");
+        foreach (int batch in cells.Select(c => c.BatchSize).Distinct().Order())
+        {
+            var bars = placements.Select((p, i) => new BarSeries(p, Palette[(i + 3) % Palette.Length],
+                norms.Select(n => 100 * (cells.FirstOrDefault(c => c.Norm == n && c.Placement == p && c.BatchSize == batch)?.TestAccuracy.Mean ?? double.NaN)).ToList())).ToList();
+            html.Append(Bars($"transformer-acc-b{batch}", $"Test accuracy by normalization and placement, batch {batch}", "normalization", "test accuracy (%)",
+                norms.Select(Display).ToList(), bars));
+            var curves = result.Runs.Where(r => r.BatchSize == batch && r.Seed == result.Settings.FirstSeed)
+                .Select((r, i) => new LineSeries($"{Display(r.Norm)} {r.Placement}", Palette[i % Palette.Length],
+                    r.LossCurve.Select(p => (p[0], p[1])).ToList())).ToList();
+            html.Append(Line($"transformer-loss-b{batch}", $"Training loss by normalization and placement, batch {batch}", "epoch", "training loss", curves));
+        }
+        html.Append("</div>");
+    }
+
+    /// <summary>Per placement the best normalization and DyT's and no normalization's gap to LayerNorm; per normalization the best placement.</summary>
+    internal static IEnumerable<string> Findings(IReadOnlyList<CellSummary> cells, Func<string, string> display)
+    {
+        static string Points(double d) => (d >= 0 ? "+" : "") + (100 * d).ToString("F1", CultureInfo.InvariantCulture);
+        foreach (var group in cells.GroupBy(c => (c.Placement, c.BatchSize)))
+        {
+            var ranked = group.OrderByDescending(c => c.TestAccuracy.Mean).ToList();
+            yield return $"{group.Key.Placement}, batch {group.Key.BatchSize}: best {display(ranked[0].Norm)} ({Points(ranked[0].TestAccuracy.Mean)}% test accuracy).";
+            var layer = group.FirstOrDefault(c => c.Norm == "layer");
+            if (layer == null) continue;
+            foreach (var other in group.Where(c => c.Norm is "dyt" or "rms" or "none"))
+                yield return $"{group.Key.Placement}, batch {group.Key.BatchSize}: {display(other.Norm)} {Points(other.TestAccuracy.Mean - layer.TestAccuracy.Mean)} points against LayerNorm.";
+        }
+        if (cells.Select(c => c.Placement).Distinct().Count() < 2) yield break;
+        foreach (var group in cells.Where(c => c.Norm != "none").GroupBy(c => (c.Norm, c.BatchSize)))
+        {
+            var ranked = group.OrderByDescending(c => c.TestAccuracy.Mean).ToList();
+            yield return $"{display(group.Key.Norm)}, batch {group.Key.BatchSize}: {ranked[0].Placement} placement best, "
+                + string.Join(", ", ranked.Skip(1).Select(c => $"{c.Placement} {Points(c.TestAccuracy.Mean - ranked[0].TestAccuracy.Mean)} points")) + ".";
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using NormLab.Layers;
+using NormLab.Onnx.Proto;
+
+namespace NormLab.Onnx.Import;
+
+/// <summary>Conv and the 2-D pools, as NormLab's channels-last Conv2D, MaxPooling2D and AveragePooling2D.</summary>
+internal static class ConvolutionImport
+{
+    internal static void Conv(OnnxImporter im, NodeProto node)
+    {
+        var x = Image(im, node);
+        var weight = im.Constant(node, 1);
+        if (node.Int("group", 1) != 1) throw OnnxOperators.Unsupported(node, $"group = {node.Int("group", 1)}; only group 1 imports");
+        if (weight.Rank != 4) throw OnnxOperators.Unsupported(node, $"a weight of rank {weight.Rank}; only 2-D convolutions import");
+        Size2 kernel = (weight.Shape[2], weight.Shape[3]);
+        Size2 strides = Pair(node, "strides"), dilations = Pair(node, "dilations");
+        var bias = im.OptionalConstant(node, 2);
+        var conv = new Conv2D(weight.Shape[0], kernel, strides, Padding(node, x, kernel, strides, dilations), dilations, useBias: bias != null);
+        var y = im.Apply(conv, x);
+        // ONNX's weight is (out, in, kh, kw); NormLab's kernel is (kh, kw, in, out).
+        var nhwcKernel = ConvolutionExport.Permute(weight, [2, 3, 1, 0]);
+        conv.SetWeights(bias == null ? [nhwcKernel] : [nhwcKernel, bias]);
+        im.Set(node.Output[0], y);
+    }
+
+    /// <summary>MaxPool and AveragePool (no ceil mode, no dilation; padding that is Keras's "valid" or "same").</summary>
+    internal static void Pool(OnnxImporter im, NodeProto node)
+    {
+        var x = Image(im, node);
+        var kernelShape = node.Ints("kernel_shape") ?? throw OnnxOperators.Unsupported(node, "no kernel_shape");
+        if (kernelShape.Length != 2) throw OnnxOperators.Unsupported(node, $"a {kernelShape.Length}-D window; only 2-D pools import");
+        if (node.Int("ceil_mode", 0) != 0) throw OnnxOperators.Unsupported(node, "ceil_mode = 1");
+        if ((node.Ints("dilations") ?? [1, 1]).Any(d => d != 1)) throw OnnxOperators.Unsupported(node, "dilated pooling");
+        Size2 window = (kernelShape[0], kernelShape[1]), strides = Pair(node, "strides");
+        string padding = Padding(node, x, window, strides, 1);
+        // NormLab's average pool counts only real pixels at the borders (count_include_pad = 0).
+        if (node.OpType == "AveragePool" && padding == "same" && node.Int("count_include_pad", 0) != 0 && HasPads(node, x, window, strides))
+            throw OnnxOperators.Unsupported(node, "count_include_pad = 1 with padding");
+        Pooling2D pool = node.OpType == "MaxPool" ? new MaxPooling2D(window, strides, padding) : new AveragePooling2D(window, strides, padding);
+        im.Set(node.Output[0], im.Apply(pool, x));
+    }
+
+    /// <summary>GlobalAveragePool: (N, C, H, W) → (N, C, 1, 1), held as (N, 1, 1, C).</summary>
+    internal static void GlobalAveragePool(OnnxImporter im, NodeProto node)
+    {
+        var x = Image(im, node);
+        var pooled = im.Apply(new GlobalAveragePooling2D(), x);
+        im.Set(node.Output[0], im.Apply(new OnnxReshape([1, 1, x.Symbol.Shape[^1]]), pooled, channelsLast: true));
+    }
+
+    /// <summary>The node's 4-D input, channels last.</summary>
+    private static ImportedValue Image(OnnxImporter im, NodeProto node)
+    {
+        var x = im.Value(node, 0);
+        if (x.Rank != 4) throw OnnxOperators.Unsupported(node, $"input of rank {x.Rank}; only 2-D images (N, C, H, W) import");
+        return im.ToChannelsLast(x);
+    }
+
+    private static Size2 Pair(NodeProto node, string name)
+    {
+        var values = node.Ints(name) ?? [1, 1];
+        if (values.Length != 2) throw OnnxOperators.Unsupported(node, $"{name} [{string.Join(", ", values)}]; two values expected");
+        return (values[0], values[1]);
+    }
+
+    /// <summary>Keras's "valid" or "same" for the node's auto_pad or explicit pads, or an error for other pads.</summary>
+    private static string Padding(NodeProto node, ImportedValue x, Size2 kernel, Size2 strides, Size2 dilations)
+    {
+        switch (node.String("auto_pad", "NOTSET"))
+        {
+            case "VALID": return "valid";
+            case "SAME_UPPER": return "same";
+            case "NOTSET": break;
+            case var other: throw OnnxOperators.Unsupported(node, $"auto_pad {other}");
+        }
+        var pads = node.Ints("pads") ?? [0, 0, 0, 0];
+        if (pads.All(p => p == 0)) return "valid";
+        if (pads.SequenceEqual(SamePads(x, kernel, strides, dilations))) return "same";
+        throw OnnxOperators.Unsupported(node, $"pads [{string.Join(", ", pads)}] on a {x.Symbol.Shape[0]}x{x.Symbol.Shape[1]} image; NormLab pads as 'valid' (none) or 'same' ({string.Join(", ", SamePads(x, kernel, strides, dilations))})");
+    }
+
+    private static bool HasPads(NodeProto node, ImportedValue x, Size2 kernel, Size2 strides) =>
+        SamePads(x, kernel, strides, 1).Any(p => p != 0);
+
+    /// <summary>ONNX's pads (top, left, bottom, right) of Keras's "same" on the channels-last image.</summary>
+    private static int[] SamePads(ImportedValue x, Size2 kernel, Size2 strides, Size2 dilations)
+    {
+        var (top, bottom) = Kernels.WindowPadding.Edges(x.Symbol.Shape[0], (kernel.Height - 1) * dilations.Height + 1, strides.Height, "same");
+        var (left, right) = Kernels.WindowPadding.Edges(x.Symbol.Shape[1], (kernel.Width - 1) * dilations.Width + 1, strides.Width, "same");
+        return [top, left, bottom, right];
+    }
+}

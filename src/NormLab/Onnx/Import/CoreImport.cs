@@ -1,0 +1,150 @@
+using NormLab.Layers;
+using NormLab.Onnx.Proto;
+
+namespace NormLab.Onnx.Import;
+
+/// <summary>Constants, Gemm and MatMul (as Dense), elementwise arithmetic, activations and shape operators.</summary>
+internal static class CoreImport
+{
+    internal static void Constant(OnnxImporter im, NodeProto node)
+    {
+        var value = node.TensorValue("value")
+            ?? throw OnnxOperators.Unsupported(node, "only the 'value' form of Constant imports");
+        im.SetConstant(node.Output[0], OnnxTensors.ToTensor(value));
+    }
+
+    /// <summary>Identity, and Dropout (which does nothing at inference and whose mask is not used).</summary>
+    internal static void Identity(OnnxImporter im, NodeProto node)
+    {
+        if (im.IsConstant(node.Input[0])) im.SetConstant(node.Output[0], im.Constant(node, 0));
+        else im.Set(node.Output[0], im.Value(node, 0));
+    }
+
+    /// <summary>Pad that pads nothing (exporters emit it before pools); real padding has no NormLab layer yet.</summary>
+    internal static void Pad(OnnxImporter im, NodeProto node)
+    {
+        var pads = node.Ints("pads") ?? OnnxTensors.ToLongs(im.Constant(node, 1)).Select(p => (int)p).ToArray();
+        if (pads.Any(p => p != 0)) throw OnnxOperators.Unsupported(node, $"pads [{string.Join(", ", pads)}]; only a Pad that pads nothing imports");
+        im.Set(node.Output[0], im.Value(node, 0));
+    }
+
+    /// <summary>Gemm: alpha * A @ op(B) + beta * C with constant B and C, as a Dense layer.</summary>
+    internal static void Gemm(OnnxImporter im, NodeProto node)
+    {
+        if (node.Int("transA", 0) != 0) throw OnnxOperators.Unsupported(node, "transA = 1 (a transposed data input)");
+        var x = im.Value(node, 0);
+        if (x.Rank != 2) throw OnnxOperators.Unsupported(node, $"input of rank {x.Rank}; Gemm takes a matrix");
+        using var _ = Autograd.Tape.NoGrad();
+        var b = im.Constant(node, 1);
+        var kernel = Ops.Affine(node.Int("transB", 0) != 0 ? Ops.Transpose(b, 1, 0) : b, node.Float("alpha", 1f));
+        int units = kernel.Shape[1];
+        var c = im.OptionalConstant(node, 2);
+        var dense = new Dense(units, useBias: c != null);
+        var y = im.Apply(dense, x);
+        if (c == null) dense.SetWeights([kernel]);
+        else dense.SetWeights([kernel, Ops.Affine(Ops.Add(Tensor.Zeros(units), Ops.Reshape(c, c.Size == 1 ? [1] : [units])), node.Float("beta", 1f))]);
+        im.Set(node.Output[0], y);
+    }
+
+    /// <summary>MatMul by a constant matrix, as a Dense layer without bias over the last axis.</summary>
+    internal static void MatMul(OnnxImporter im, NodeProto node)
+    {
+        var x = im.ToOnnxLayout(im.Value(node, 0));
+        var weight = im.Constant(node, 1);
+        if (weight.Rank != 2) throw OnnxOperators.Unsupported(node, $"a weight of rank {weight.Rank}; only a constant matrix multiplies (x @ W)");
+        var dense = new Dense(weight.Shape[1], useBias: false);
+        var y = im.Apply(dense, x);
+        dense.SetWeights([weight]);
+        im.Set(node.Output[0], y);
+    }
+
+    /// <summary>Add, Sub, Mul, Div: folded when both sides are constants, a layer with the constant as its weight when one is.</summary>
+    internal static void Elementwise(OnnxImporter im, NodeProto node)
+    {
+        string op = node.OpType;
+        bool leftConstant = im.IsConstant(node.Input[0]), rightConstant = im.IsConstant(node.Input[1]);
+        if (leftConstant && rightConstant)
+        {
+            using var _ = Autograd.Tape.NoGrad();
+            im.SetConstant(node.Output[0], ElementwiseOperator.Apply(op, im.Constant(node, 0), im.Constant(node, 1)));
+            return;
+        }
+        if (leftConstant || rightConstant)
+        {
+            int constantIndex = leftConstant ? 0 : 1;
+            var x = im.Value(node, 1 - constantIndex);
+            var constant = OnnxImporter.InLayoutOf(im.Constant(node, constantIndex), x);
+            var layer = new OnnxConstantOperation(op, constant.Shape, constantFirst: leftConstant, constantTrainable: im.IsInitializer(node.Input[constantIndex]));
+            var y = im.Apply(layer, x);
+            layer.SetWeights([constant]);
+            im.Set(node.Output[0], y);
+            return;
+        }
+        var a = im.Value(node, 0);
+        var b = im.Value(node, 1);
+        if (a.ChannelsLast != b.ChannelsLast || a.Rank != b.Rank) (a, b) = (im.ToOnnxLayout(a), im.ToOnnxLayout(b));
+        MergeLayer merge = op == "Add" && a.Symbol.Shape.SequenceEqual(b.Symbol.Shape) ? new Add() : new OnnxBinaryOperation(op);
+        im.Set(node.Output[0], new ImportedValue(merge.Call([a.Symbol, b.Symbol]), a.ChannelsLast));
+    }
+
+    /// <summary>Relu, Sigmoid and Tanh, which do not care about the layout.</summary>
+    internal static void Activation(OnnxImporter im, NodeProto node) =>
+        im.Set(node.Output[0], im.Apply(new Activation(node.OpType.ToLowerInvariant()), im.Value(node, 0)));
+
+    /// <summary>Softmax over one axis (the last one of NormLab's layout).</summary>
+    internal static void Softmax(OnnxImporter im, NodeProto node)
+    {
+        var x = im.Value(node, 0);
+        int axis = (int)node.Int("axis", -1);
+        if (x.Axis(axis) != x.Rank - 1) x = im.ToOnnxLayout(x);
+        if (x.Axis(axis) != x.Rank - 1) throw OnnxOperators.Unsupported(node, $"softmax over axis {axis} of a rank-{x.Rank} tensor; only the last axis is supported");
+        im.Set(node.Output[0], im.Apply(new Activation("softmax"), x));
+    }
+
+    internal static void Flatten(OnnxImporter im, NodeProto node)
+    {
+        var x = im.ToOnnxLayout(im.Value(node, 0));
+        if (node.Int("axis", 1) != 1) throw OnnxOperators.Unsupported(node, $"axis {node.Int("axis", 1)}; only axis 1 (keep the batch) imports");
+        im.Set(node.Output[0], im.Apply(new Flatten(), x));
+    }
+
+    /// <summary>Reshape to a static shape that keeps the batch axis (0 or -1 first).</summary>
+    internal static void Reshape(OnnxImporter im, NodeProto node)
+    {
+        var x = im.ToOnnxLayout(im.Value(node, 0));
+        var target = OnnxTensors.ToLongs(im.Constant(node, 1));
+        int[] sample = x.Symbol.Shape;
+        if (target.Length == 0 || target[0] is not (0 or -1) || (target[0] == -1 && target.Skip(1).Any(d => d < 1)))
+            throw OnnxOperators.Unsupported(node, $"target shape [{string.Join(", ", target)}]; only reshapes that keep the batch axis import (first entry 0 or -1)");
+        var dims = target.Skip(1).Select((d, i) => d == 0 ? sample[i] : (int)d).ToArray();
+        int known = dims.Where(d => d != -1).Aggregate(1, (p, d) => p * d);
+        if (dims.Contains(-1)) dims[Array.IndexOf(dims, -1)] = Shapes.SizeOf(sample) / known;
+        im.Set(node.Output[0], im.Apply(new OnnxReshape(dims), x));
+    }
+
+    /// <summary>Transpose; one between channels-first and channels-last only changes how the value is held.</summary>
+    internal static void Transpose(OnnxImporter im, NodeProto node)
+    {
+        var x = im.Value(node, 0);
+        var perm = node.Ints("perm") ?? Enumerable.Range(0, x.Rank).Reverse().ToArray();
+        int r = x.Rank;
+        if (r > 2 && perm.SequenceEqual(x.ChannelsLast ? [0, .. Enumerable.Range(2, r - 2), 1] : [0, r - 1, .. Enumerable.Range(1, r - 2)]))
+        {
+            im.Set(node.Output[0], x with { ChannelsLast = !x.ChannelsLast });
+            return;
+        }
+        x = im.ToOnnxLayout(x);
+        if (perm[0] != 0) throw OnnxOperators.Unsupported(node, $"perm [{string.Join(", ", perm)}] moves the batch axis");
+        im.Set(node.Output[0], im.Apply(new OnnxTranspose(perm), x));
+    }
+
+    internal static void Concat(OnnxImporter im, NodeProto node)
+    {
+        var inputs = Enumerable.Range(0, node.Input.Count).Select(i => im.Value(node, i)).ToList();
+        if (inputs.Any(v => v.ChannelsLast != inputs[0].ChannelsLast)) inputs = inputs.Select(im.ToOnnxLayout).ToList();
+        int axis = inputs[0].Axis((int)node.Int("axis", 1));
+        if (axis == 0) throw OnnxOperators.Unsupported(node, "concatenation along the batch axis");
+        var joined = inputs.Count == 1 ? inputs[0].Symbol : new Concatenate(axis).Call(inputs.Select(v => v.Symbol).ToList());
+        im.Set(node.Output[0], new ImportedValue(joined, inputs[0].ChannelsLast));
+    }
+}

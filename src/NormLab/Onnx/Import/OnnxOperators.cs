@@ -1,0 +1,54 @@
+using NormLab.Onnx.Proto;
+
+namespace NormLab.Onnx.Import;
+
+/// <summary>
+/// The ONNX operators that import, in one table: a function that reads the node and records its
+/// outputs on the importer. Each family's functions live in their own file.
+/// </summary>
+internal static class OnnxOperators
+{
+    private static readonly Dictionary<string, Action<OnnxImporter, NodeProto>> Converters = new()
+    {
+        ["Constant"] = CoreImport.Constant,
+        ["Identity"] = CoreImport.Identity,
+        ["Dropout"] = CoreImport.Identity,
+        ["Gemm"] = CoreImport.Gemm,
+        ["MatMul"] = CoreImport.MatMul,
+        ["Add"] = CoreImport.Elementwise,
+        ["Sub"] = CoreImport.Elementwise,
+        ["Mul"] = CoreImport.Elementwise,
+        ["Div"] = CoreImport.Elementwise,
+        ["Relu"] = CoreImport.Activation,
+        ["Sigmoid"] = CoreImport.Activation,
+        ["Tanh"] = CoreImport.Activation,
+        ["Softmax"] = CoreImport.Softmax,
+        ["Flatten"] = CoreImport.Flatten,
+        ["Reshape"] = CoreImport.Reshape,
+        ["Transpose"] = CoreImport.Transpose,
+        ["Concat"] = CoreImport.Concat,
+        ["Pad"] = CoreImport.Pad,
+        ["Conv"] = ConvolutionImport.Conv,
+        ["MaxPool"] = ConvolutionImport.Pool,
+        ["AveragePool"] = ConvolutionImport.Pool,
+        ["GlobalAveragePool"] = ConvolutionImport.GlobalAveragePool,
+        ["BatchNormalization"] = NormalizationImport.BatchNormalization,
+    };
+
+    /// <summary>The operators that import.</summary>
+    internal static IEnumerable<string> Supported => Converters.Keys.Order();
+
+    /// <summary>Converts one node (the default ONNX domain only).</summary>
+    internal static void Convert(OnnxImporter importer, NodeProto node)
+    {
+        bool defaultDomain = string.IsNullOrEmpty(node.Domain) || node.Domain == "ai.onnx";
+        if (!defaultDomain || !Converters.TryGetValue(node.OpType, out var convert))
+            throw new NotSupportedException($"ImportOnnx: node '{node.Name}' uses operator {(defaultDomain ? "" : node.Domain + ".")}{node.OpType}, which does not import. " +
+                $"Supported operators: {string.Join(", ", Supported)}.");
+        convert(importer, node);
+    }
+
+    /// <summary>The error for an attribute value NormLab has no layer for.</summary>
+    internal static NotSupportedException Unsupported(NodeProto node, string what) =>
+        new($"ImportOnnx: node '{node.Name}' ({node.OpType}): {what}.");
+}

@@ -1,0 +1,29 @@
+using System.Runtime.InteropServices;
+using NormLab.Onnx.Proto;
+
+namespace NormLab.Onnx.Import;
+
+/// <summary>ONNX TensorProtos (initializers, Constant values, test data) as NormLab float tensors.</summary>
+internal static class OnnxTensors
+{
+    /// <summary>The tensor's values as floats (int64 and int32 shapes and axes included), in its own shape.</summary>
+    internal static Tensor ToTensor(TensorProto proto)
+    {
+        int[] shape = proto.Dims.Select(d => checked((int)d)).ToArray();
+        var raw = proto.RawData.Span;
+        float[] values = (TensorProto.Types.DataType)proto.DataType switch
+        {
+            TensorProto.Types.DataType.Float => raw.Length > 0 ? MemoryMarshal.Cast<byte, float>(raw).ToArray() : proto.FloatData.ToArray(),
+            TensorProto.Types.DataType.Double => (raw.Length > 0 ? MemoryMarshal.Cast<byte, double>(raw).ToArray() : proto.DoubleData.ToArray()).Select(v => (float)v).ToArray(),
+            TensorProto.Types.DataType.Int64 => (raw.Length > 0 ? MemoryMarshal.Cast<byte, long>(raw).ToArray() : proto.Int64Data.ToArray()).Select(v => (float)v).ToArray(),
+            TensorProto.Types.DataType.Int32 => (raw.Length > 0 ? MemoryMarshal.Cast<byte, int>(raw).ToArray() : proto.Int32Data.ToArray()).Select(v => (float)v).ToArray(),
+            var other => throw new NotSupportedException($"ImportOnnx: tensor '{proto.Name}' has data type {other}; only float, double, int64 and int32 tensors are read."),
+        };
+        if (values.Length != Shapes.SizeOf(shape))
+            throw new FormatException($"ImportOnnx: tensor '{proto.Name}' has {values.Length} values for shape {Shapes.Format(shape)}.");
+        return Tensor.FromArray(values, shape);
+    }
+
+    /// <summary>A constant's values as integers (shapes, axes, pads).</summary>
+    internal static long[] ToLongs(Tensor t) => t.ToArray().Select(v => (long)v).ToArray();
+}

@@ -1,0 +1,94 @@
+"""Small PyTorch models exported by torch.onnx.export, with their inputs, outputs and one SGD step,
+for the ONNX import tests (tests/NormLab.Tests/Onnx/OnnxImportTorchTests.cs).
+
+Writes tests/NormLab.Tests/Fixtures/onnx/<case>.onnx and <case>.json. The JSON holds `x` (the input
+in PyTorch's layout, NCHW for images), `y` (the eval-mode output), `target`, and the mean squared error
+in training mode before (`loss_before`) and after (`loss_after`) one SGD step with learning rate `lr`.
+"""
+import io
+import os
+
+import numpy as np
+import onnx
+import torch
+
+from fixture_io import FixtureSet
+
+torch.set_default_dtype(torch.float32)
+LR = 0.1
+
+
+class Residual(torch.nn.Module):
+    """conv-BN-ReLU-conv-BN plus the input, then ReLU (a ResNet basic block)."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(channels, channels, 3, padding=1), torch.nn.BatchNorm2d(channels), torch.nn.ReLU(),
+            torch.nn.Conv2d(channels, channels, 3, padding=1), torch.nn.BatchNorm2d(channels))
+
+    def forward(self, x):
+        return torch.relu(self.body(x) + x)
+
+
+def cnn():
+    """The seeds' CNN (Conv-BN-ReLU twice, MaxPool, Flatten, Linear, Linear), channels shrunk to stay small."""
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+        torch.nn.Conv2d(8, 16, 3, padding=1), torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(16 * 6 * 6, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10)), (4, 1, 12, 12)
+
+
+def resnet():
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), Residual(8),
+        torch.nn.AvgPool2d(2), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 4)), (4, 3, 8, 8)
+
+
+def sequence_mlp():
+    """Linear layers on a (batch, time, features) input: MatMul + Add, Tanh, Softmax over the last axis."""
+    return torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 5), torch.nn.Softmax(dim=-1)), (3, 4, 6)
+
+
+def randomize_statistics(model, rng):
+    """Running statistics away from (0, 1), so the import must carry them over."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.copy_(torch.tensor(rng.standard_normal(m.num_features) * 0.1, dtype=torch.float32))
+            m.running_var.copy_(torch.tensor(rng.uniform(0.5, 1.5, m.num_features), dtype=torch.float32))
+
+
+def main():
+    fixtures = FixtureSet("onnx", seed=23)
+    for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp)]:
+        torch.manual_seed(23)
+        model, shape = make()
+        with torch.no_grad():
+            randomize_statistics(model, fixtures.rng)
+        x = torch.tensor(fixtures.f32(shape), dtype=torch.float32)
+        model.eval()
+        buffer = io.BytesIO()
+        # PRESERVE keeps BatchNormalization as its own node (EVAL folds it into the convolution).
+        torch.onnx.export(model, x, buffer, opset_version=13, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, training=torch.onnx.TrainingMode.PRESERVE)
+        onnx.checker.check_model(onnx.load_from_string(buffer.getvalue()))
+        with torch.no_grad():
+            y = model(x)
+        target = torch.tensor(fixtures.f32(tuple(y.shape)), dtype=torch.float32)
+        model.train()
+        loss_before = torch.mean((model(x) - target) ** 2)
+        loss_before.backward()
+        torch.optim.SGD(model.parameters(), lr=LR).step()
+        with torch.no_grad():
+            loss_after = torch.mean((model(x) - target) ** 2)
+        path = os.path.join(fixtures.out, case + ".onnx")
+        os.makedirs(fixtures.out, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(buffer.getvalue())
+        assert os.path.getsize(path) < 200_000, (path, os.path.getsize(path))
+        fixtures.write(case, {"lr": LR}, x=x.double(), y=y.double(), target=target.double(),
+                       loss_before=loss_before.double(), loss_after=loss_after.double())
+
+
+if __name__ == "__main__":
+    main()
