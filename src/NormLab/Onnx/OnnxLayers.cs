@@ -114,14 +114,36 @@ internal static class OnnxLayers
     {
         if (layer is Sequential sequential)
             return sequential.Layers.Aggregate(inputs[0], (value, inner) => Export(g, inner, [value]));
+        if (layer is Model { IsFunctional: true } functional)
+        {
+            var outputs = ExportGraph(g, functional, inputs);
+            return outputs.Length == 1 ? outputs[0]
+                : throw new NotSupportedException($"ExportOnnx: the nested model '{layer.Name}' has {outputs.Length} outputs; a nested model exports with one.");
+        }
         if (!Exporters.TryGetValue(layer.GetType(), out var exporter))
             throw new NotSupportedException($"ExportOnnx: layer '{layer.Name}' of type {layer.GetType().Name} has no ONNX mapping. " +
                 $"Layers that export: {string.Join(", ", Supported.Select(t => t.Name).Order())}.");
         var output = exporter(g, layer, inputs);
+        if (inputs.Count > 1) return output;   // a graph call: ExportGraph sets the shape from the node
         int[] probe = [1, .. inputs[0].Shape[1..]];
         var shape = layer.ComputeOutputShape(probe);
         shape[0] = -1;
         return output with { Shape = shape };
+    }
+
+    /// <summary>A functional model's calls in order, each on the values of its inputs; the model's outputs.</summary>
+    internal static OnnxValue[] ExportGraph(OnnxGraph g, Model model, IReadOnlyList<OnnxValue> inputs)
+    {
+        var values = new Dictionary<SymbolicTensor, OnnxValue>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < inputs.Count; i++) values[model.Inputs[i]] = inputs[i];
+        foreach (var node in model.GraphNodes)
+        {
+            if (node.Outputs.Length != 1)
+                throw new NotSupportedException($"ExportOnnx: layer '{node.Layer.Name}' is called with {node.Outputs.Length} outputs (returnState, scores); the export takes one output per call.");
+            var output = Export(g, node.Layer, node.Inputs.Select(t => values[t]).ToList());
+            values[node.Outputs[0]] = output with { Shape = [-1, .. node.Outputs[0].Shape] };
+        }
+        return model.Outputs.Select(o => values[o]).ToArray();
     }
 
     /// <summary>The weight of <paramref name="layer"/> named <paramref name="name"/> ("gamma", "kernel"), or null.</summary>
