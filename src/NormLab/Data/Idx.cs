@@ -15,6 +15,7 @@ public static class Idx
     public const byte UnsignedByte = 0x08;
 
     /// <summary>Reads an unsigned-byte IDX file; a name ending in .gz is decompressed.</summary>
+    /// <param name="path">The IDX file, optionally .gz.</param>
     public static (int[] dims, byte[] data) Read(string path)
     {
         byte[] bytes;
@@ -34,6 +35,8 @@ public static class Idx
     }
 
     /// <summary>Parses IDX bytes; <paramref name="source"/> names them in error messages.</summary>
+    /// <param name="bytes">The file's contents, decompressed.</param>
+    /// <param name="source">The file name for error messages.</param>
     public static (int[] dims, byte[] data) Parse(ReadOnlySpan<byte> bytes, string source)
     {
         if (bytes.Length < 4)
@@ -65,6 +68,9 @@ public static class Idx
     }
 
     /// <summary>Writes unsigned bytes as IDX; a name ending in .gz is gzip'd.</summary>
+    /// <param name="path">The file to write; .gz compresses it.</param>
+    /// <param name="dims">The array's dimensions.</param>
+    /// <param name="data">The values, row-major; as many as the dimensions' product.</param>
     public static void Write(string path, int[] dims, ReadOnlySpan<byte> data)
     {
         long count = dims.Aggregate(1L, (a, d) => a * d);

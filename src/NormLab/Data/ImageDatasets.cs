@@ -1,6 +1,11 @@
 namespace NormLab.Data;
 
 /// <summary>A labelled image dataset split into training and test sets: images (n, h, w, c) in [0, 1], labels (n).</summary>
+/// <param name="TrainImages">Training images (n, h, w, c) in [0, 1].</param>
+/// <param name="TrainLabels">Training labels (n), class indices.</param>
+/// <param name="TestImages">Test images (m, h, w, c) in [0, 1].</param>
+/// <param name="TestLabels">Test labels (m).</param>
+/// <param name="Source">Where the data came from, for reports.</param>
 public sealed record ImageDataset(Tensor TrainImages, Tensor TrainLabels, Tensor TestImages, Tensor TestLabels, string Source)
 {
     /// <summary>Deconstructs into (train images, train labels, test images, test labels).</summary>
@@ -8,6 +13,8 @@ public sealed record ImageDataset(Tensor TrainImages, Tensor TrainLabels, Tensor
         => (trainImages, trainLabels, testImages, testLabels) = (TrainImages, TrainLabels, TestImages, TestLabels);
 
     /// <summary>The first <paramref name="train"/> training and <paramref name="test"/> test samples (null keeps all).</summary>
+    /// <param name="train">Training samples to keep; null keeps all.</param>
+    /// <param name="test">Test samples to keep; null keeps all.</param>
     public ImageDataset Take(int? train, int? test) => this with
     {
         TrainImages = Batches.Rows(TrainImages, 0, Math.Min(train ?? int.MaxValue, TrainImages.Dim(0))),
@@ -24,6 +31,8 @@ public static class MnistFormat
     public const int Classes = 10;
 
     /// <summary>The four files of <paramref name="directory"/>, scaled to [0, 1] and shaped NHWC.</summary>
+    /// <param name="directory">The folder with the four IDX files (optionally .gz).</param>
+    /// <param name="name">The caller's name for error messages.</param>
     public static ImageDataset Load(string directory, string name)
     {
         if (!Directory.Exists(directory))
@@ -34,6 +43,8 @@ public static class MnistFormat
     }
 
     /// <summary>Images and labels from one images file and one labels file, checked against each other.</summary>
+    /// <param name="imagesPath">The images IDX file.</param>
+    /// <param name="labelsPath">The labels IDX file, with as many labels as images.</param>
     public static (Tensor images, Tensor labels) LoadPair(string imagesPath, string labelsPath)
     {
         var (imageDims, pixels) = Idx.Read(imagesPath);
@@ -81,6 +92,7 @@ public static class FashionMnist
     public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>(train images (n, 28, 28, 1) in [0, 1], train labels, test images, test labels) from the four IDX files in <paramref name="directory"/>.</summary>
+    /// <param name="directory">The folder with the four Fashion-MNIST IDX files, such as <see cref="DebianDirectory"/>.</param>
     public static ImageDataset Load(string directory) => MnistFormat.Load(directory, "FashionMnist.Load");
 }
 
@@ -88,5 +100,6 @@ public static class FashionMnist
 public static class Mnist
 {
     /// <summary>(train images (n, 28, 28, 1) in [0, 1], train labels, test images, test labels) from the four IDX files in <paramref name="directory"/>.</summary>
+    /// <param name="directory">The folder with the four MNIST IDX files.</param>
     public static ImageDataset Load(string directory) => MnistFormat.Load(directory, "Mnist.Load");
 }

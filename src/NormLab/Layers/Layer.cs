@@ -74,6 +74,8 @@ public abstract partial class Layer
     /// Runs the layer. Builds it on the first call; <paramref name="training"/> selects training
     /// behaviour (dropout, batch statistics). A bare <c>Call(x)</c> is inference.
     /// </summary>
+    /// <param name="x">The input batch (batch dimension first).</param>
+    /// <param name="training">True for training behaviour; false (default) for inference.</param>
     public Tensor Call(Tensor x, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -83,6 +85,7 @@ public abstract partial class Layer
     }
 
     /// <summary>Creates the weights for a full input shape (batch dimension first). Does nothing when already built.</summary>
+    /// <param name="inputShape">The full input shape, batch dimension first.</param>
     public void Build(int[] inputShape)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -94,15 +97,19 @@ public abstract partial class Layer
     }
 
     /// <summary>Creates the weights; <paramref name="inputShape"/> has the batch dimension first.</summary>
+    /// <param name="inputShape">The full input shape, batch dimension first.</param>
     protected virtual void BuildCore(int[] inputShape) { }
 
     /// <summary>The computation, with ops only.</summary>
+    /// <param name="x">The input batch.</param>
+    /// <param name="training">Whether this is a training call.</param>
     protected abstract Tensor Forward(Tensor x, bool training);
 
     /// <summary>
     /// The output shape for an input shape (batch first). By default the layer is run on a batch of one
     /// zero sample in inference mode; layers whose shape arithmetic is simple may override this.
     /// </summary>
+    /// <param name="inputShape">The full input shape, batch dimension first.</param>
     public virtual int[] ComputeOutputShape(int[] inputShape)
     {
         var probe = (int[])inputShape.Clone();
@@ -118,6 +125,12 @@ public abstract partial class Layer
         AddWeight(settings.Name, shape, settings.Initializer, true, settings.Regularizer, settings.Constraint);
 
     /// <summary>Creates and registers a weight (the single place weights come from).</summary>
+    /// <param name="name">The weight's name, unique within the layer ("kernel", "gamma").</param>
+    /// <param name="shape">The weight's shape.</param>
+    /// <param name="initializer">Gives the initial values.</param>
+    /// <param name="trainable">False for state such as moving statistics (default true).</param>
+    /// <param name="regularizer">Optional penalty added to the loss.</param>
+    /// <param name="constraint">Optional projection applied after each update.</param>
     protected Tensor AddWeight(string name, int[] shape, Initializer initializer, bool trainable = true,
         Regularizer? regularizer = null, Constraint? constraint = null)
     {
@@ -133,6 +146,7 @@ public abstract partial class Layer
     /// Lists a sublayer's weight among this layer's own, as Keras tracks an attribute alias (a wrapper's
     /// kernel); it keeps the sublayer's regularizer and constraint and is listed once.
     /// </summary>
+    /// <param name="weight">A weight owned by a sublayer.</param>
     protected void TrackWeight(Tensor weight)
     {
         var original = sublayers.SelectMany(l => l.AllSlots()).FirstOrDefault(s => ReferenceEquals(s.Value, weight))
@@ -141,6 +155,7 @@ public abstract partial class Layer
     }
 
     /// <summary>Registers a layer whose weights belong to this one (wrappers, recurrent cells).</summary>
+    /// <param name="layer">The sublayer; returned for chaining.</param>
     protected T AddSublayer<T>(T layer) where T : Layer
     {
         sublayers.Add(layer);
@@ -154,6 +169,7 @@ public abstract partial class Layer
     public Tensor[] GetWeights() => Weights.Select(w => w.Detach()).ToArray();
 
     /// <summary>Replaces the weights' values (Keras order and shapes; checked).</summary>
+    /// <param name="weights">One tensor per weight, in the order and shapes of <see cref="Weights"/>.</param>
     public void SetWeights(IReadOnlyList<Tensor> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -188,6 +204,7 @@ public abstract partial class Layer
     /// Adds a loss computed from this call's tensors (Keras's add_loss, used by ActivityRegularization); the
     /// training step adds it to the loss with the weight penalties. Each call replaces the previous call's losses.
     /// </summary>
+    /// <param name="loss">A scalar computed from this call's tensors.</param>
     protected void AddLoss(Tensor loss) => callLosses.Add(loss);
 
     private IEnumerable<Tensor> CallLosses() => callLosses.Concat(sublayers.SelectMany(l => l.CallLosses()));
@@ -196,10 +213,16 @@ public abstract partial class Layer
     protected string Describe() => $"{GetType().Name} '{Name}'";
 
     /// <summary>Throws unless <paramref name="x"/> has a rank in [min, max].</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="min">The smallest rank accepted.</param>
+    /// <param name="max">The largest rank accepted (default unbounded).</param>
     protected void RequireRank(Tensor x, int min, int max = int.MaxValue) => RequireRank(x.Dims, min, max);
 
     /// <summary>Throws unless the shape <paramref name="dims"/> has a rank in [min, max] (for
     /// <see cref="ComputeOutputShape"/>, which indexes the shape before anything else checks it).</summary>
+    /// <param name="dims">The input shape.</param>
+    /// <param name="min">The smallest rank accepted.</param>
+    /// <param name="max">The largest rank accepted (default unbounded).</param>
     protected void RequireRank(ReadOnlySpan<int> dims, int min, int max = int.MaxValue)
     {
         if (dims.Length < min || dims.Length > max)
@@ -210,6 +233,8 @@ public abstract partial class Layer
     }
 
     /// <summary>Throws unless the last axis of <paramref name="x"/> has the size the layer was built for.</summary>
+    /// <param name="expected">The last-axis size the layer was built for.</param>
+    /// <param name="x">The input.</param>
     protected void RequireLastDim(Tensor x, int expected)
     {
         if (x.Dims[^1] != expected)

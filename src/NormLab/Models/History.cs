@@ -12,6 +12,7 @@ public sealed class History : Callback
     private readonly List<int> epochs = new();
 
     /// <summary>The values of <paramref name="key"/> per epoch, e.g. <c>h["loss"]</c>.</summary>
+    /// <param name="key">A log name such as "loss" or "val_accuracy".</param>
     public IReadOnlyList<double> this[string key] => values.TryGetValue(key, out var list)
         ? list
         : throw new KeyNotFoundException($"History has no '{key}'. Recorded keys: {string.Join(", ", values.Keys)}.");
@@ -26,6 +27,7 @@ public sealed class History : Callback
     public IReadOnlyList<int> EpochIndices => epochs;
 
     /// <summary>Whether <paramref name="key"/> was recorded.</summary>
+    /// <param name="key">A log name such as "loss" or "val_accuracy".</param>
     public bool ContainsKey(string key) => values.ContainsKey(key);
 
     /// <inheritdoc/>

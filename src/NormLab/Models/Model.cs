@@ -8,6 +8,14 @@ namespace NormLab;
 /// nested models included), or by subclassing (override <c>Forward</c>, register layers with
 /// <see cref="TrackLayer"/>). Compile, Fit, Evaluate, Predict, Summary, Save and <see cref="Load"/> work the Keras way.
 /// </summary>
+/// <example><code>
+/// var a = new Input([16], name: "a");
+/// var b = new Input([8], name: "b");
+/// var h = new Dense(32, activation: "relu").Call(new Concatenate().Call([a, b]));
+/// var model = new Model(inputs: [a, b], outputs: [new Dense(3, activation: "softmax").Call(h)]);
+/// model.Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+/// model.Fit([xa, xb], [y], epochs: 5, batchSize: 32);
+/// </code></example>
 public partial class Model : Layer
 {
     private readonly List<Layer> layers = new();
@@ -129,6 +137,7 @@ public partial class Model : Layer
     /// Creates a subclassed model's weights by running it once on zeros in inference mode (Sequential builds
     /// layer by layer; a functional model is built when constructed).
     /// </summary>
+    /// <param name="inputShape">The full input shape, batch dimension first.</param>
     protected override void BuildCore(int[] inputShape)
     {
         if (IsFunctional) return;

@@ -8,7 +8,7 @@ public partial class Model
     /// <summary>
     /// Reads an ONNX file (from torch.onnx.export, NormLab's <see cref="ExportOnnx"/>, ...) as a functional
     /// NormLab model with the same outputs and trainable weights, so it can be fine-tuned. A 4-D input
-    /// (N, C, H, W) becomes channels-last: <see cref="Predict"/> takes (N, H, W, C); the output is in the
+    /// (N, C, H, W) becomes channels-last: <see cref="Predict(Tensor, int, int?, IEnumerable{Callbacks.Callback}?)"/> takes (N, H, W, C); the output is in the
     /// ONNX graph's own layout.
     /// </summary>
     /// <param name="path">The .onnx file.</param>

@@ -10,6 +10,7 @@ public partial class Model
     /// Saves architecture, weights (moving statistics included), compile settings and the optimizer (every
     /// hyperparameter, its schedule and its state) to one file, atomically: training resumes where it stopped.
     /// </summary>
+    /// <param name="path">The file to write (conventionally <c>.normlab</c>); an existing file is replaced only once the new one is complete.</param>
     public void Save(string path) => ModelFile.Save(this, path);
 
     /// <summary>Rebuilds a model saved with <see cref="Save"/>; a corrupt or truncated file raises <see cref="FormatException"/>.</summary>

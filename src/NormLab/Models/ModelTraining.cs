@@ -12,13 +12,13 @@ public partial class Model
     private Optimizer? optimizer;
     private List<OutputHead> heads = new();
 
-    /// <summary>The optimizer set by <see cref="Compile"/>.</summary>
+    /// <summary>The optimizer set by <see cref="Compile(Optimizer?, Loss?, IEnumerable{Metric}?)"/>.</summary>
     public Optimizer? Optimizer => optimizer;
 
     /// <summary>True on ranks other than 0 during a distributed Fit: callbacks that write files skip them.</summary>
     internal bool IsNonRootReplica { get; private set; }
 
-    /// <summary>The loss set by <see cref="Compile"/> (the first output's for a model with several outputs).</summary>
+    /// <summary>The loss set by <see cref="Compile(Optimizer?, Loss?, IEnumerable{Metric}?)"/> (the first output's for a model with several outputs).</summary>
     public Loss? Loss => heads.Count > 0 ? heads[0].Loss : null;
 
     /// <summary>

@@ -19,12 +19,15 @@ public sealed class Sequential : Model
     private SymbolicTensor? tracedOutput;
 
     /// <summary>A stack of the given layers (or an empty one to fill with <see cref="Add"/>).</summary>
+    /// <param name="layers">The layers in order (default none).</param>
+    /// <param name="name">The model's name; "sequential", "sequential_1", ... when null.</param>
     public Sequential(IEnumerable<Layer>? layers = null, string? name = null) : base(name ?? UniqueSequentialName())
     {
         foreach (var layer in layers ?? []) Add(layer);
     }
 
     /// <summary>Appends a layer, like Keras's model.add.</summary>
+    /// <param name="layer">The layer to append; its output feeds nothing until the next Add.</param>
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);

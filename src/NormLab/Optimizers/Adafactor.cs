@@ -37,6 +37,8 @@ public sealed class Adafactor(LearningRateSchedule? learningRate = null, double 
     protected override IReadOnlyList<string> SlotNames { get; } = ["r", "c", "velocity"];
 
     /// <summary>r drops the last axis, c the second last; a weight of rank &lt; 2 keeps scalar placeholders, as Keras.</summary>
+    /// <param name="slot">The slot's index in <see cref="SlotNames"/> (0 r, 1 c, 2 velocity).</param>
+    /// <param name="weightShape">The shape of the weight the slot belongs to.</param>
     protected override int[] SlotShape(int slot, ReadOnlySpan<int> weightShape)
     {
         if (slot == 2) return weightShape.ToArray();

@@ -131,6 +131,7 @@ public sealed partial class Tensor : IDisposable
     }
 
     /// <summary>The value at the given indices.</summary>
+    /// <param name="indices">One index per axis, in range.</param>
     [System.Runtime.CompilerServices.IndexerName("ValueAt")]
     public float this[params int[] indices] => Data[Shapes.FlatIndex(shape, indices)];
 

@@ -8,6 +8,11 @@ namespace NormLab.Layers;
 public abstract class Pooling2D : Layer
 {
     /// <summary>Validates and stores the window configuration.</summary>
+    /// <param name="poolSize">The window's (height, width).</param>
+    /// <param name="strides">The step between windows; null is the pool size.</param>
+    /// <param name="padding">"valid" or "same".</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     protected Pooling2D(Size2 poolSize, Size2? strides, string padding, int[]? inputShape, string? name) : base(name, inputShape)
     {
         PoolSize = poolSize;
@@ -59,6 +64,11 @@ public abstract class Pooling2D : Layer
 
 /// <summary>The maximum over each window (keras.layers.MaxPooling2D).</summary>
 /// <example><code>new MaxPooling2D((2, 2))</code></example>
+/// <param name="poolSize">The window's (height, width), or one size for both (default 2).</param>
+/// <param name="strides">The step between windows; null (default) is the pool size.</param>
+/// <param name="padding">"valid" (default) or "same".</param>
+/// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+/// <param name="name">Optional layer name; a unique one from the class name when null.</param>
 public class MaxPooling2D(Size2? poolSize = null, Size2? strides = null, string padding = "valid", int[]? inputShape = null, string? name = null)
     : Pooling2D(poolSize ?? 2, strides, padding, inputShape, name)
 {
@@ -73,10 +83,20 @@ public class MaxPooling2D(Size2? poolSize = null, Size2? strides = null, string 
 }
 
 /// <summary>Keras's alias of <see cref="MaxPooling2D"/>.</summary>
+/// <param name="poolSize">The window's (height, width), or one size for both (default 2).</param>
+/// <param name="strides">The step between windows; null (default) is the pool size.</param>
+/// <param name="padding">"valid" (default) or "same".</param>
+/// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+/// <param name="name">Optional layer name; a unique one from the class name when null.</param>
 public sealed class MaxPool2D(Size2? poolSize = null, Size2? strides = null, string padding = "valid", int[]? inputShape = null, string? name = null)
     : MaxPooling2D(poolSize, strides, padding, inputShape, name);
 
 /// <summary>The mean over each window (keras.layers.AveragePooling2D).</summary>
+/// <param name="poolSize">The window's (height, width), or one size for both (default 2).</param>
+/// <param name="strides">The step between windows; null (default) is the pool size.</param>
+/// <param name="padding">"valid" (default) or "same".</param>
+/// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+/// <param name="name">Optional layer name; a unique one from the class name when null.</param>
 public sealed class AveragePooling2D(Size2? poolSize = null, Size2? strides = null, string padding = "valid", int[]? inputShape = null, string? name = null)
     : Pooling2D(poolSize ?? 2, strides, padding, inputShape, name)
 {

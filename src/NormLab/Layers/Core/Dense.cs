@@ -18,6 +18,18 @@ public sealed class Dense : Layer
     private Tensor? kernel, bias;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.Dense.</summary>
+    /// <param name="units">The number of outputs (Keras's units), >= 1.</param>
+    /// <param name="activation">The activation, by Keras name ("relu", "softmax", ...) or as an object; null (default) is linear.</param>
+    /// <param name="useBias">Whether to add a bias (default true).</param>
+    /// <param name="kernelInitializer">Initializer of the kernel (default "glorot_uniform").</param>
+    /// <param name="biasInitializer">Initializer of the bias (default "zeros").</param>
+    /// <param name="kernelRegularizer">Optional penalty on the kernel.</param>
+    /// <param name="biasRegularizer">Optional penalty on the bias.</param>
+    /// <param name="kernelConstraint">Optional constraint applied to the kernel after each update.</param>
+    /// <param name="biasConstraint">Optional constraint applied to the bias after each update.</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="inputDim">Shorthand for <c>inputShape: [inputDim]</c> (Keras's input_dim).</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public Dense(int units, ActivationFunction? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null,

@@ -10,6 +10,9 @@ namespace NormLab.Layers;
 public sealed class Dropout : Layer
 {
     /// <summary>Creates the layer; rate must be in [0, 1).</summary>
+    /// <param name="rate">The fraction of inputs to drop in training, in [0, 1).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public Dropout(double rate, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (rate < 0 || rate >= 1 || double.IsNaN(rate))

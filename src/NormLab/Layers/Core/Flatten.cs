@@ -1,6 +1,8 @@
 namespace NormLab.Layers;
 
 /// <summary>Flattens every axis after the batch axis: (batch, a, b, c) → (batch, a*b*c).</summary>
+/// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+/// <param name="name">Optional layer name; a unique one from the class name when null.</param>
 public sealed class Flatten(int[]? inputShape = null, string? name = null) : Layer(name, inputShape)
 {
     /// <inheritdoc/>

@@ -13,9 +13,11 @@ public abstract class MergeLayer(string? name) : MultiInputLayer(name)
     }
 
     /// <summary>The combination itself; the inputs are checked for compatible shapes.</summary>
+    /// <param name="inputs">The layer's inputs, in call order.</param>
     protected abstract Tensor Merge(IReadOnlyList<Tensor> inputs);
 
     /// <summary>Throws unless every input has the first one's shape.</summary>
+    /// <param name="inputs">The layer's inputs.</param>
     protected void RequireEqualShapes(IReadOnlyList<Tensor> inputs)
     {
         foreach (var t in inputs)
@@ -24,6 +26,7 @@ public abstract class MergeLayer(string? name) : MultiInputLayer(name)
     }
 
     /// <summary>Throws unless there are exactly two inputs (Subtract, Dot).</summary>
+    /// <param name="inputs">The layer's inputs.</param>
     protected void RequireTwoInputs(IReadOnlyList<Tensor> inputs)
     {
         if (inputs.Count != 2)
@@ -31,6 +34,8 @@ public abstract class MergeLayer(string? name) : MultiInputLayer(name)
     }
 
     /// <summary>Combines equally shaped inputs pairwise from the left with <paramref name="combine"/>.</summary>
+    /// <param name="combine">The binary op, such as <see cref="Ops.Add"/>.</param>
+    /// <param name="inputs">The layer's inputs.</param>
     protected Tensor Fold(IReadOnlyList<Tensor> inputs, Func<Tensor, Tensor, Tensor> combine)
     {
         RequireEqualShapes(inputs);
@@ -41,6 +46,7 @@ public abstract class MergeLayer(string? name) : MultiInputLayer(name)
 }
 
 /// <summary>The elementwise sum of equally shaped inputs.</summary>
+/// <param name="name">Optional layer name; a unique one from the class name when null.</param>
 public sealed class Add(string? name = null) : MergeLayer(name)
 {
     /// <inheritdoc/>
@@ -50,6 +56,8 @@ public sealed class Add(string? name = null) : MergeLayer(name)
 }
 
 /// <summary>Joins inputs along <c>axis</c> (default -1, the channels).</summary>
+/// <param name="axis">The axis to join along (default -1).</param>
+/// <param name="name">Optional layer name; a unique one from the class name when null.</param>
 public sealed class Concatenate(int axis = -1, string? name = null) : MergeLayer(name)
 {
     /// <summary>The axis joined along.</summary>

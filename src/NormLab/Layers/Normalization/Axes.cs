@@ -31,9 +31,11 @@ public readonly struct Axes
     public int[] Values => values != null ? (int[])values.Clone() : [-1];
 
     /// <summary>A single axis.</summary>
+    /// <param name="axis">The axis; negative counts from the end.</param>
     public static implicit operator Axes(int axis) => new([axis], false, false);
 
     /// <summary>A list of axes; null is <see cref="None"/>.</summary>
+    /// <param name="axes">The axes; negative ones count from the end.</param>
     public static implicit operator Axes(int[]? axes) => axes == null ? None : new((int[])axes.Clone(), true, false);
 
     /// <inheritdoc/>

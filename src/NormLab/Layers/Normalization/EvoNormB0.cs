@@ -27,6 +27,12 @@ public sealed class EvoNormB0 : Layer
     private int channels, rank;
 
     /// <summary>Creates the layer.</summary>
+    /// <param name="momentum">Weight of the old value in the moving variance (default 0.9).</param>
+    /// <param name="epsilon">Added to the variances before the square root (default 1e-5).</param>
+    /// <param name="initZero">Start gamma at zero instead of one (for the last layer of a residual branch).</param>
+    /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public EvoNormB0(double momentum = 0.9, double epsilon = 1e-5, bool initZero = false,
         bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)

@@ -24,6 +24,12 @@ public sealed class EvoNormS0 : Layer
     private int channels, rank;
 
     /// <summary>Creates the layer.</summary>
+    /// <param name="groups">Channel groups for the group standard deviation (default 32); must divide the channels.</param>
+    /// <param name="epsilon">Added to the variance before the square root (default 1e-5).</param>
+    /// <param name="initZero">Start gamma at zero instead of one.</param>
+    /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public EvoNormS0(int groups = 32, double epsilon = 1e-5, bool initZero = false,
         bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)

@@ -26,6 +26,12 @@ public sealed class FilterResponseNormalization : Layer
     private int channels, rank;
 
     /// <summary>Creates the layer.</summary>
+    /// <param name="epsilon">Added to the mean square (default 1e-6).</param>
+    /// <param name="learnedEpsilon">Learn a non-negative addition to epsilon per layer (the paper's learned epsilon).</param>
+    /// <param name="useTlu">Apply the thresholded linear unit after the affine (default true).</param>
+    /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public FilterResponseNormalization(double epsilon = 1e-6, bool learnedEpsilon = false, bool useTlu = true,
         bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)

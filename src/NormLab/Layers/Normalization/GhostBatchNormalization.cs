@@ -39,6 +39,18 @@ public sealed class GhostBatchNormalization : Layer
     private int axis, channels, rank;
 
     /// <summary>Creates the layer.</summary>
+    /// <param name="virtualBatchSize">The size of each ghost batch; the training batch must be a multiple of it.</param>
+    /// <param name="axis">The feature (channel) axis; -1 (default) is the last, channels-last.</param>
+    /// <param name="momentum">Weight of the old value in the moving statistics (default 0.99).</param>
+    /// <param name="epsilon">Added to the variance before the square root (default 1e-3).</param>
+    /// <param name="center">Whether to add the learned offset beta.</param>
+    /// <param name="scale">Whether to multiply by the learned scale gamma.</param>
+    /// <param name="betaInitializer">Initializer of beta (default "zeros").</param>
+    /// <param name="gammaInitializer">Initializer of gamma (default "ones").</param>
+    /// <param name="synchronized">Average the moving-statistic updates over every replica in data-parallel training.</param>
+    /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public GhostBatchNormalization(int virtualBatchSize, int axis = -1, double momentum = 0.99, double epsilon = 1e-3,
         bool center = true, bool scale = true, Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         bool synchronized = false, bool trainable = true, int[]? inputShape = null, string? name = null)

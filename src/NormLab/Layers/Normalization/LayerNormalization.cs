@@ -25,6 +25,20 @@ public sealed class LayerNormalization : Layer
     private int[]? builtDims;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.LayerNormalization.</summary>
+    /// <param name="axis">The axes normalized over (default -1, the last).</param>
+    /// <param name="epsilon">Added to the variance before the square root (default 1e-3).</param>
+    /// <param name="center">Whether to add the learned offset beta.</param>
+    /// <param name="scale">Whether to multiply by the learned scale gamma.</param>
+    /// <param name="betaInitializer">Initializer of beta (default "zeros").</param>
+    /// <param name="gammaInitializer">Initializer of gamma (default "ones").</param>
+    /// <param name="betaRegularizer">Optional penalty on beta.</param>
+    /// <param name="gammaRegularizer">Optional penalty on gamma.</param>
+    /// <param name="betaConstraint">Optional constraint applied to beta after each update.</param>
+    /// <param name="gammaConstraint">Optional constraint applied to gamma after each update.</param>
+    /// <param name="rmsScaling">Keras 3's rms_scaling: divide by the root mean square without centering, scale only.</param>
+    /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public LayerNormalization(Axes axis = default, double epsilon = 1e-3, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,

@@ -22,6 +22,12 @@ namespace NormLab.Layers;
 public sealed class LocalResponseNormalization : Layer
 {
     /// <summary>Creates the layer.</summary>
+    /// <param name="depthRadius">Channels on each side in the sum (default 5).</param>
+    /// <param name="bias">The added constant k (default 1).</param>
+    /// <param name="alpha">The scale of the sum of squares (default 1).</param>
+    /// <param name="beta">The exponent (default 0.5).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public LocalResponseNormalization(int depthRadius = 5, double bias = 1, double alpha = 1, double beta = 0.5,
         int[]? inputShape = null, string? name = null)
         : base(name, inputShape)

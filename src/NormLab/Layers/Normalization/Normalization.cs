@@ -26,6 +26,12 @@ public sealed class Normalization : Layer
     private Tensor? meanB, stdB;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.Normalization.</summary>
+    /// <param name="axis">The axes kept, with one mean and variance per index (default -1; <see cref="Axes.None"/> keeps none).</param>
+    /// <param name="mean">Fixed means (broadcastable to the kept axes), given together with variance instead of adapting.</param>
+    /// <param name="variance">Fixed variances, given together with mean.</param>
+    /// <param name="invert">Undo the normalization instead: <c>mean + x * std</c> (default false).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public Normalization(Axes axis = default, Tensor? mean = null, Tensor? variance = null, bool invert = false,
         int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
@@ -103,6 +109,7 @@ public sealed class Normalization : Layer
     }
 
     /// <summary>Computes the mean and biased variance of <paramref name="data"/> over the non-kept axes.</summary>
+    /// <param name="data">Samples, batch dimension first, of the layer's input shape.</param>
     public void Adapt(Tensor data)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -114,6 +121,7 @@ public sealed class Normalization : Layer
     /// big batch): <c>w = n_b / n</c>, <c>mean' = mean (1-w) + mean_b w</c>,
     /// <c>var' = (var + (mean - mean')²)(1-w) + (var_b + (mean_b - mean')²) w</c>.
     /// </summary>
+    /// <param name="batches">Batches of samples, each batch dimension first.</param>
     public void Adapt(IEnumerable<Tensor> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);

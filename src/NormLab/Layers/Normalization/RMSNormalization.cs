@@ -16,6 +16,11 @@ public sealed class RMSNormalization : Layer
     private int[]? builtDims;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.RMSNormalization.</summary>
+    /// <param name="axis">The axes normalized over (default -1, the last).</param>
+    /// <param name="epsilon">Added to the mean square (default 1e-6).</param>
+    /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public RMSNormalization(Axes axis = default, double epsilon = 1e-6, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

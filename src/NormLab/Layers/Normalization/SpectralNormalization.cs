@@ -17,6 +17,9 @@ public sealed class SpectralNormalization : Layer
     private Tensor? vectorU;
 
     /// <summary>Wraps <paramref name="layer"/> (Dense, Conv2D or Embedding).</summary>
+    /// <param name="layer">The layer whose kernel is divided by its largest singular value (Dense, Conv, ...).</param>
+    /// <param name="powerIterations">Power-iteration steps per training call (default 1).</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public SpectralNormalization(Layer layer, int powerIterations = 1, string? name = null)
         : base(name)
     {

@@ -14,6 +14,9 @@ public sealed class TLU : Layer
     private int channels;
 
     /// <summary>Creates the layer.</summary>
+    /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public TLU(bool trainable = true, int[]? inputShape = null, string? name = null) : base(name, inputShape) => Trainable = trainable;
 
     /// <summary>The threshold, per channel.</summary>

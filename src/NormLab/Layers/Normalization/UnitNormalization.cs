@@ -8,11 +8,15 @@ namespace NormLab.Layers;
 /// <c>x * rsqrt(max(sum(x²), 1e-24))</c>. No weights; built at construction.
 /// </summary>
 /// <remarks>A zero vector maps to zero; NaN or infinity in a vector makes that vector NaN.</remarks>
+/// <example><code>var embedding = new UnitNormalization().Call(features); // each row has length 1</code></example>
 public sealed class UnitNormalization : Layer
 {
     private readonly Axes axisArg;
 
     /// <summary>Creates the layer; <paramref name="axis"/> is an int or a list (default -1).</summary>
+    /// <param name="axis">The axes the norm is taken over (default -1, the last).</param>
+    /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public UnitNormalization(Axes axis = default, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

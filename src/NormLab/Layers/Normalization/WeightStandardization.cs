@@ -25,6 +25,9 @@ namespace NormLab.Layers;
 public sealed class WeightStandardization : Layer
 {
     /// <summary>Wraps <paramref name="layer"/>.</summary>
+    /// <param name="layer">The convolution whose kernel is standardized per filter.</param>
+    /// <param name="epsilon">Added to the kernel variance (default 1e-5).</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public WeightStandardization(Conv2D layer, double epsilon = 1e-5, string? name = null)
         : base(name)
     {

@@ -31,6 +31,9 @@ public sealed class WeightNormalization : Layer
     private Tensor? g, initialized;
 
     /// <summary>Wraps <paramref name="layer"/> (Dense, Conv2D or LSTM).</summary>
+    /// <param name="layer">The layer whose kernel is reparameterized as g * v / ||v||.</param>
+    /// <param name="dataInit">Initialize g and the bias from the first batch's statistics (Salimans and Kingma; default true).</param>
+    /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public WeightNormalization(Layer layer, bool dataInit = true, string? name = null)
         : base(name)
     {
