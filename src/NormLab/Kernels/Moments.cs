@@ -46,6 +46,7 @@ internal static class Moments
         }
         if (I == 1) ComputeColumns(x, B, O, K, mean, variance);
         else ComputeSegments(x, B, O, K, I, mean, variance);
+        OverflowFallback.RepairMoments(x, B, O, K, I, mean, variance);
     }
 
     /// <summary>

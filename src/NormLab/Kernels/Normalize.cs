@@ -473,6 +473,8 @@ internal static class Normalize
         bool stream = StreamingStores.Pays(y.Length, outputInCache);
         NormParallel.For(B, NormParallel.Chunks(B, (long)O * C * 2),
             (_, b0, b1) => ForwardSamples(x, y, b0, b1, O, C, G, epsilon, g, bt, mean, invstd, stream));
+        if (OverflowFallback.RepairInvStd(x, B, O, G, C / G, epsilon, rootMeanSquare: false, mean, invstd))
+            ChannelForward(x, y, B, O, C, 1, G, mean, invstd, gamma, beta, outputInCache);
     }
 
     private static void ForwardSamples(float[] x, float[] y, int b0, int b1, int O, int C, int G, double epsilon,
@@ -727,6 +729,8 @@ internal static class Normalize
         bool stream = StreamingStores.Pays(y.Length, outputInCache) && L <= Moments.BlockFloats && StreamingStores.Supported;
         NormParallel.For(rows, NormParallel.Chunks(rows, (long)L * 2),
             (_, r0, r1) => RowsWithMoments(x, y, r0, r1, L, epsilon, g, bt, center, rootMeanSquare, mean, invstd, stream));
+        if (OverflowFallback.RepairInvStd(x, rows, 1, 1, L, epsilon, rootMeanSquare, mean, invstd))
+            RowForward(x, y, rows, 1, 1, L, mean, invstd, gamma, beta, center);
     }
 
     /// <summary>Rows [r0, r1): short rows eight at a time (<see cref="ShortRowNorm"/>); longer ones in tiles of

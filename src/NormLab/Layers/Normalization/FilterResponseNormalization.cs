@@ -79,12 +79,23 @@ public sealed class FilterResponseNormalization : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         NormViews.CheckInput(Name, x, rank, rank - 1, channels);
-        var sq = Ops.Square(x);
-        var nu2 = rank == 2 ? sq : Ops.Mean(sq, Enumerable.Range(1, rank - 2).ToArray(), keepDims: true);
         var eps = LearnedEpsilon ? Ops.Affine(Ops.Abs(EpsilonL!), 1, Epsilon) : null;
-        var denom = Ops.Sqrt(eps == null ? Ops.Affine(nu2, 1, Epsilon) : Ops.Add(nu2, eps));
-        var y = Ops.Add(Ops.Mul(Ops.Div(x, denom), Gamma!), Beta!);
+        var normalized = Normalize(x, eps, out var nu2);
+        // Inputs beyond ~1.8e19 overflow the mean square: those rows again, scaled down exactly (their
+        // epsilon with them, so that it keeps its relative weight).
+        var scale = OverflowRescale.Scale(nu2);
+        if (scale != null)
+            normalized = Normalize(Ops.Mul(x, scale), Ops.Mul(eps ?? Tensor.Scalar((float)Epsilon), Ops.Square(scale)), out _);
+        var y = Ops.Add(Ops.Mul(normalized, Gamma!), Beta!);
         return UseTlu ? TLU.Apply(y, Tau!) : y;
+    }
+
+    /// <summary>x / sqrt(nu2 + eps), nu2 the mean square over the spatial axes; a null eps is <see cref="Epsilon"/>.</summary>
+    private Tensor Normalize(Tensor x, Tensor? eps, out Tensor nu2)
+    {
+        var sq = Ops.Square(x);
+        nu2 = rank == 2 ? sq : Ops.Mean(sq, Enumerable.Range(1, rank - 2).ToArray(), keepDims: true);
+        return Ops.Div(x, Ops.Sqrt(eps == null ? Ops.Affine(nu2, 1, Epsilon) : Ops.Add(nu2, eps)));
     }
 
     /// <inheritdoc/>

@@ -32,7 +32,15 @@ public sealed class UnitNormalization : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         var axes = Canonical(x.Dims);
-        var sumSq = Ops.Sum(Ops.Square(x), axes, keepDims: true);
+        var y = Normalize(x, axes, out var sumSq);
+        // Inputs beyond ~1.8e19 overflow the sum of squares: those rows again, scaled down exactly.
+        var scale = OverflowRescale.Scale(sumSq);
+        return scale == null ? y : Normalize(Ops.Mul(x, scale), axes, out _);
+    }
+
+    private static Tensor Normalize(Tensor x, int[] axes, out Tensor sumSq)
+    {
+        sumSq = Ops.Sum(Ops.Square(x), axes, keepDims: true);
         var inv = Ops.Div(Tensor.Scalar(1f), Ops.Sqrt(Ops.Clip(sumSq, 1e-24, float.MaxValue)));
         return Ops.Mul(x, inv);
     }
