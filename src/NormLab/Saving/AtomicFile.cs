@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace NormLab.Saving;
@@ -29,12 +30,31 @@ internal static class AtomicFile
                 file.Flush(flushToDisk: true);
             }
             File.Move(temporary, target, overwrite: true);
+            SyncDirectory(directory);
         }
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);
         }
     }
+
+    /// <summary>
+    /// fsync of the directory after the rename, so that a power cut cannot undo the rename itself
+    /// (POSIX; .NET opens no directory handles, hence libc). Best effort: a file system that refuses
+    /// it still got the flushed file.
+    /// </summary>
+    private static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        int fd = open(directory, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        fsync(fd);
+        close(fd);
+    }
+
+    [DllImport("libc", SetLastError = true)] private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+    [DllImport("libc", SetLastError = true)] private static extern int fsync(int fd);
+    [DllImport("libc")] private static extern int close(int fd);
 
     /// <summary>Writes <paramref name="text"/> as UTF-8, atomically.</summary>
     internal static void WriteText(string path, string text) => Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
