@@ -82,19 +82,24 @@ def conv_cf(x, torch_w, b, spatial, k, strides, dilation, padding, groups):
     return cl(fn(xp, torch_w, b, stride=strides, dilation=dilation, groups=groups))
 
 
-def transpose_length(length, k, stride, dilation, padding):
+def transpose_length(length, k, stride, dilation, padding, output_padding=None):
+    """Keras's deconv_output_length."""
     eff = (k - 1) * dilation + 1
-    return length * stride if padding == "same" else length * stride + max(eff - stride, 0)
+    if output_padding is None:
+        return length * stride if padding == "same" else length * stride + max(eff - stride, 0)
+    pad = eff // 2 if padding == "same" else 0
+    return (length - 1) * stride + eff - 2 * pad + output_padding
 
 
-def conv_transpose(x, w, b, k, strides, dilation, padding):
+def conv_transpose(x, w, b, k, strides, dilation, padding, output_padding=None):
     """Keras ConvNDTranspose: kernel (k..., out, in); TensorFlow's crop of the full transposed output."""
     spatial = len(k)
     torch_w = w.permute(2, 1, 0) if spatial == 1 else w.permute(3, 2, 0, 1)
     fn = F.conv_transpose1d if spatial == 1 else F.conv_transpose2d
     full = fn(cf(x), torch_w, None, stride=strides, dilation=dilation)
     for axis in range(spatial):
-        length = transpose_length(x.shape[1 + axis], k[axis], strides[axis], dilation[axis], padding)
+        length = transpose_length(x.shape[1 + axis], k[axis], strides[axis], dilation[axis], padding,
+                                  None if output_padding is None else output_padding[axis])
         extra = full.shape[2 + axis] - length
         before = same_pads(length, k[axis], strides[axis], dilation[axis])[0] if padding == "same" else 0
         if extra < 0:  # kernel shorter than the stride: TensorFlow's output ends in zeros
@@ -106,15 +111,16 @@ def conv_transpose(x, w, b, k, strides, dilation, padding):
     return y if b is None else y + b
 
 
-def check_transpose_is_adjoint(x, w, k, strides, dilation, padding):
+def check_transpose_is_adjoint(x, w, k, strides, dilation, padding, output_padding=None):
     """conv_transpose(x) must equal the vector-Jacobian product of conv at x's position."""
-    out_shape = [x.shape[0]] + [transpose_length(x.shape[1 + a], k[a], strides[a], dilation[a], padding)
+    out_shape = [x.shape[0]] + [transpose_length(x.shape[1 + a], k[a], strides[a], dilation[a], padding,
+                                                 None if output_padding is None else output_padding[a])
                                 for a in range(len(k))] + [w.shape[-2]]
     probe = torch.zeros(out_shape, requires_grad=True)
     y = conv(probe, w, None, k, strides, dilation, padding)
     assert y.shape == x.shape, (y.shape, x.shape)
     (adjoint,) = torch.autograd.grad(y, probe, grad_outputs=x)
-    direct = conv_transpose(x, w, None, k, strides, dilation, padding)
+    direct = conv_transpose(x, w, None, k, strides, dilation, padding, output_padding)
     assert torch.allclose(adjoint, direct, atol=1e-10), "transposed convolution disagrees with the adjoint"
 
 
@@ -152,14 +158,17 @@ def conv_case(case, spatial, shape, filters, k, strides=1, padding="valid", dila
                lambda x, w, b=None: conv(x, w, b, k, s, d, padding, groups))
 
 
-def transpose_case(case, spatial, shape, filters, k, strides=1, padding="valid", dilation=1):
+def transpose_case(case, spatial, shape, filters, k, strides=1, padding="valid", dilation=1, output_padding=None):
     k, s, d = tup(k, spatial), tup(strides, spatial), tup(dilation, spatial)
+    op = None if output_padding is None else tup(output_padding, spatial)
     weights = [f32(tuple(k) + (filters, shape[-1]), 0.5), f32((filters,), 0.5)]
-    check_transpose_is_adjoint(t(f32(shape)), t(weights[0]), k, s, d, padding)
+    check_transpose_is_adjoint(t(f32(shape)), t(weights[0]), k, s, d, padding, op)
     cls = "Conv1DTranspose" if spatial == 1 else "Conv2DTranspose"
     config = {"filters": filters, "kernel_size": k, "strides": s, "padding": padding, "dilation_rate": d,
               "activation": "linear", "use_bias": True}
-    write_case(case, cls, config, [f32(shape)], weights, lambda x, w, b: conv_transpose(x, w, b, k, s, d, padding))
+    if op is not None:
+        config["output_padding"] = op
+    write_case(case, cls, config, [f32(shape)], weights, lambda x, w, b: conv_transpose(x, w, b, k, s, d, padding, op))
 
 
 def depthwise_case(case, spatial, shape, k, multiplier=1, strides=1, padding="valid", dilation=1):
@@ -276,6 +285,11 @@ def main():
     global_case("global_avg2d", "avg", 2, (2, 3, 4, 3), False)
     reshaping_cases()
     merging_cases()
+    # Drawn last, so that the cases above keep their inputs.
+    transpose_case("conv2d_transpose_same_s2_output_padding1", 2, (2, 3, 4, 3), 2, 3, strides=2, padding="same", output_padding=1)
+    transpose_case("conv2d_transpose_valid_s3_output_padding", 2, (2, 3, 2, 2), 2, (2, 3), strides=3, output_padding=(2, 1))
+    transpose_case("conv2d_transpose_same_k4_output_padding", 2, (1, 3, 3, 2), 3, 4, strides=(2, 3), padding="same", output_padding=(1, 2))
+    transpose_case("conv1d_transpose_same_s2_output_padding", 1, (2, 5, 3), 2, 3, strides=2, padding="same", output_padding=1)
 
 
 if __name__ == "__main__":

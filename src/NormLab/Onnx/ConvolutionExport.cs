@@ -45,8 +45,8 @@ internal static class ConvolutionExport
     }
 
     /// <summary>
-    /// ONNX's ConvTranspose with Keras's sizes: "same" gives in * stride (the forward convolution's padding,
-    /// and output_padding where the window is shorter than the stride), "valid" (in - 1) * stride + window.
+    /// ONNX's ConvTranspose with Keras's sizes (<see cref="BaseConvTranspose.OutputLength"/>): pads where
+    /// Keras's output starts inside ONNX's full output, output_padding where it runs past its end.
     /// </summary>
     internal static OnnxValue ConvTranspose(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
     {
@@ -57,11 +57,17 @@ internal static class ConvolutionExport
         var sizes = Sizes(conv);
         var pads = new List<int>(); var outputPadding = new List<int>();
         var after = new List<int>();
-        foreach (var (k, s, d) in sizes)
+        for (int a = 0; a < sizes.Length; a++)
         {
-            int window = (k - 1) * d + 1, total = conv.Padding == "same" ? Math.Max(window - s, 0) : 0;
-            pads.Add(total / 2); after.Add(total - total / 2);
-            outputPadding.Add(conv.Padding == "same" ? Math.Max(s - window, 0) : 0);
+            var (k, s, d) = sizes[a];
+            // Keras's output is a window of ONNX's full one (full = (in - 1)·s + window), starting where
+            // TensorFlow's "same" padding starts, and running past its end (zeros) where it is longer.
+            // The offsets do not depend on the input length, so a free length is taken as 1.
+            int window = (k - 1) * d + 1, inLength = Math.Max(inputs[0].Shape[1 + a], 1);
+            int full = (inLength - 1) * s + window, length = conv.OutputLength(conv.Rank == 1 ? 1 : a, inLength);
+            int before = conv.Padding == "same" ? Math.Max(full - length, 0) / 2 : 0;
+            pads.Add(before); after.Add(Math.Max(full - before - length, 0));
+            outputPadding.Add(Math.Max(length - (full - before), 0));
         }
         var y = g.Node("ConvTranspose", conv.Name, WithBias(g, conv.Name, [x.Name, kernel], conv.Bias),
             Attr("kernel_shape", sizes.Select(z => z.Kernel)), Attr("strides", sizes.Select(z => z.Stride)),

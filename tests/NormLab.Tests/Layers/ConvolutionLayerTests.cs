@@ -35,6 +35,33 @@ public class ConvolutionLayerTests
     public void Conv2DTranspose(string padding, int stride, int[] expected) =>
         LayerTest.Run(() => new Conv2DTranspose(3, 3, strides: stride, padding: padding), [2, 4, 5, 2], expected, trainableWeights: 2);
 
+    [Theory]
+    [InlineData("same", 2, 1, new[] { 2, 8, 10, 3 })]   // (in - 1)·2 + 3 - 2·1 + 1
+    [InlineData("valid", 2, 1, new[] { 2, 10, 12, 3 })] // (in - 1)·2 + 3 + 1
+    [InlineData("valid", 3, 2, new[] { 2, 14, 17, 3 })]
+    public void Conv2DTransposeOutputPadding(string padding, int stride, int outputPadding, int[] expected) =>
+        LayerTest.Run(() => new Conv2DTranspose(3, 3, strides: stride, padding: padding, outputPadding: outputPadding), [2, 4, 5, 2], expected, trainableWeights: 2);
+
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(1, -1)]
+    public void OutputPaddingMustBeBelowTheStride(int stride, int outputPadding)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Conv2DTranspose(3, 3, strides: stride, outputPadding: outputPadding, name: "up"));
+        Assert.Contains("Conv2DTranspose 'up'", e.Message);
+        Assert.Contains("outputPadding must be >= 0 and less than the strides", e.Message);
+    }
+
+    [Fact]
+    public void OutputPaddingThatCannotMapBackIsNamed()
+    {
+        // An even window with "same" and no extra row: (in - 1)·2 + 4 - 4 + 0 rows, one short of mapping back.
+        var layer = new Conv2DTranspose(2, 4, strides: 2, padding: "same", outputPadding: 0, name: "up");
+        var e = Assert.Throws<ArgumentException>(() => layer.Call(Tensor.Zeros(1, 3, 3, 2)));
+        Assert.Contains("Conv2DTranspose 'up'", e.Message);
+        Assert.Contains("does not map back", e.Message);
+    }
+
     [Fact]
     public void Conv1DTranspose() =>
         LayerTest.Run(() => new Conv1DTranspose(3, 4, strides: 2, padding: "same", activation: "relu"), [2, 5, 2], [2, 10, 3], trainableWeights: 2);

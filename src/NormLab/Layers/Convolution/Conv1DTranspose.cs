@@ -19,6 +19,7 @@ public sealed class Conv1DTranspose : BaseConvTranspose
     /// <param name="strides">The upsampling step (default 1).</param>
     /// <param name="padding">"valid" (default) or "same".</param>
     /// <param name="dilationRate">The spacing between kernel taps (default 1).</param>
+    /// <param name="outputPadding">Extra output steps, below the stride (Keras\'s output_padding); null (default) gives in·stride for "same".</param>
     /// <param name="activation">The activation (default linear).</param>
     /// <param name="useBias">Whether to add a bias (default true).</param>
     /// <param name="kernelInitializer">Default glorot_uniform.</param>
@@ -30,12 +31,12 @@ public sealed class Conv1DTranspose : BaseConvTranspose
     /// <param name="inputShape">The shape of one sample (steps, channels), for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
     public Conv1DTranspose(int filters, int kernelSize, int strides = 1, string padding = "valid", int dilationRate = 1,
-        ActivationFunction? activation = null, bool useBias = true,
+        int? outputPadding = null, ActivationFunction? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null,
         Constraint? kernelConstraint = null, Constraint? biasConstraint = null,
         int[]? inputShape = null, string? name = null)
-        : base(1, filters, Along(kernelSize), Along(strides), padding, Along(dilationRate), activation, useBias,
+        : base(1, filters, Along(kernelSize), Along(strides), padding, Along(dilationRate), outputPadding is { } p ? new Size2(0, p) : null, activation, useBias,
             kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, kernelConstraint, biasConstraint, inputShape, name)
     {
     }
@@ -43,7 +44,7 @@ public sealed class Conv1DTranspose : BaseConvTranspose
     internal static Conv1DTranspose FromConfig(JsonObject c)
     {
         var a = ReadConfig(c, 1);
-        return new(a.Filters, a.Kernel.Width, a.Strides.Width, a.Padding, a.Dilation.Width, a.Activation, a.UseBias,
+        return new(a.Filters, a.Kernel.Width, a.Strides.Width, a.Padding, a.Dilation.Width, a.OutputPadding?.Width, a.Activation, a.UseBias,
             a.Settings.Kernel.Initializer, a.Settings.Bias.Initializer, a.Settings.Kernel.Regularizer, a.Settings.Bias.Regularizer,
             a.Settings.Kernel.Constraint, a.Settings.Bias.Constraint, name: a.Name);
     }
