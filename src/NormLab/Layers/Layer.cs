@@ -81,8 +81,20 @@ public abstract partial class Layer
         ArgumentNullException.ThrowIfNull(x);
         if (!Built) Build(x.Shape);
         callLosses.Clear();
-        return Forward(x, training);
+        var output = Forward(x, training);
+        // Keras's supports_masking: a layer that keeps the (batch, steps) axes hands the input's mask on.
+        if (SupportsMasking && x.Mask is { } mask && output.Mask == null && output.Rank > mask.Rank
+            && output.Dims[..mask.Rank].SequenceEqual(mask.Dims))
+            output.Mask = mask;
+        return output;
     }
+
+    /// <summary>
+    /// Whether the layer hands an input's <see cref="Tensor.Mask"/> (from <c>Embedding(maskZero: true)</c>)
+    /// on to its output, as Keras's <c>supports_masking</c>: true for layers that work on each step alone
+    /// (Dense, Dropout, activations, last-axis normalizations), false (default) for the rest.
+    /// </summary>
+    public virtual bool SupportsMasking => false;
 
     /// <summary>Creates the weights for a full input shape (batch dimension first). Does nothing when already built.</summary>
     /// <param name="inputShape">The full input shape, batch dimension first.</param>

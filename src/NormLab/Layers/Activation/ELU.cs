@@ -6,6 +6,9 @@ namespace NormLab.Layers;
 /// <summary>Keras's ELU layer: x for x &gt; 0, <c>alpha * (e^x - 1)</c> otherwise.</summary>
 public sealed class ELU : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>Creates the layer.</summary>
     /// <param name="alpha">The scale of the negative part (Keras default 1).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>

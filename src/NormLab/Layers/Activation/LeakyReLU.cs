@@ -8,6 +8,9 @@ namespace NormLab.Layers;
 /// <c>"leaky_relu"</c> uses 0.2 (keras.activations.leaky_relu).</remarks>
 public sealed class LeakyReLU : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>Creates the layer.</summary>
     /// <param name="negativeSlope">The slope for x &lt;= 0 (&gt;= 0; Keras's layer default 0.3).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>

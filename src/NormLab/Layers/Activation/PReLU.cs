@@ -14,6 +14,9 @@ namespace NormLab.Layers;
 /// <example><code>new PReLU(sharedAxes: [1, 2])   // one alpha per channel of an image</code></example>
 public sealed class PReLU : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly WeightSettings settings;
     private Tensor? alpha;
 

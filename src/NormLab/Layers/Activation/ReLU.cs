@@ -9,6 +9,9 @@ namespace NormLab.Layers;
 /// </summary>
 public sealed class ReLU : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.ReLU.</summary>
     /// <param name="maxValue">The saturation value (&gt;= 0), or null for none (Keras default).</param>
     /// <param name="negativeSlope">The slope below the threshold (&gt;= 0, default 0).</param>

@@ -10,6 +10,9 @@ namespace NormLab.Layers;
 /// </summary>
 public sealed class Softmax : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>Keras's stand-in for -infinity at masked positions (float32).</summary>
     private const float MaskedLogit = -1e9f;
     private readonly Axes axisArg;

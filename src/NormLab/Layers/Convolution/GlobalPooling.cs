@@ -58,13 +58,19 @@ public abstract class GlobalPooling : Layer
     }
 }
 
-/// <summary>The mean over steps (keras.layers.GlobalAveragePooling1D): (batch, steps, c) → (batch, c).</summary>
+/// <summary>The mean over steps (keras.layers.GlobalAveragePooling1D): (batch, steps, c) → (batch, c); over the real steps only when the input carries a mask (from <c>Embedding(maskZero: true)</c>).</summary>
 /// <param name="keepdims">Keep the steps axis with size 1 (default false).</param>
 /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
 /// <param name="name">The layer's name.</param>
 public sealed class GlobalAveragePooling1D(bool keepdims = false, int[]? inputShape = null, string? name = null) : GlobalPooling(1, keepdims, inputShape, name)
 {
-    private protected override Tensor Pool(Tensor x) => Ops.Mean(x, [1]);
+    /// <summary>The mean over the real steps only where the input carries a (batch, steps) mask, as Keras (a fully masked sequence gives NaN, as there).</summary>
+    private protected override Tensor Pool(Tensor x)
+    {
+        if (x.Mask is not { } mask || mask.Rank != 2) return Ops.Mean(x, [1]);
+        var weights = Ops.Reshape(mask, mask.Dims[0], mask.Dims[1], 1);
+        return Ops.Div(Ops.Sum(Ops.Mul(x, weights), [1]), Ops.Sum(weights, [1]));
+    }
 
     internal static GlobalAveragePooling1D FromConfig(JsonObject c) => new(c.GetBool("keepdims", false), name: c.GetString("name"));
 }

@@ -10,6 +10,9 @@ namespace NormLab.Layers;
 /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
 public sealed class Activation(ActivationFunction activation, int[]? inputShape = null, string? name = null) : Layer(name, inputShape)
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>The function applied.</summary>
     public ActivationFunction Function { get; } = activation ?? throw new ArgumentNullException(nameof(activation));
 

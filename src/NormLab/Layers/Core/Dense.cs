@@ -14,6 +14,9 @@ namespace NormLab.Layers;
 /// <example><code>new Dense(64, activation: "relu", inputShape: [784])</code></example>
 public sealed class Dense : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly KernelAndBias settings;
     private Tensor? kernel, bias;
 

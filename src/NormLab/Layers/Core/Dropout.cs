@@ -9,6 +9,9 @@ namespace NormLab.Layers;
 /// </summary>
 public sealed class Dropout : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>Creates the layer; rate must be in [0, 1).</summary>
     /// <param name="rate">The fraction of inputs to drop in training, in [0, 1).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>

@@ -15,6 +15,9 @@ namespace NormLab.Layers;
 /// <example><code>var block = new Sequential([new Dense(64, inputShape: [16, 32]), new DynamicTanh(alphaInit: 0.5)]);</code></example>
 public sealed class DynamicTanh : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private int features;
 
     /// <summary>Creates the layer.</summary>

@@ -19,6 +19,9 @@ namespace NormLab.Layers;
 /// <example><code>new LayerNormalization(axis: new[] { 1, 2 })</code></example>
 public sealed class LayerNormalization : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly GammaAndBeta affine;
     private readonly Axes axisArg;
     private int[]? axes;

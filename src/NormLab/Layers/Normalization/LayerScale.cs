@@ -12,6 +12,9 @@ namespace NormLab.Layers;
 /// <example><code>var branch = new LayerScale(initValue: 1e-5).Call(mlpOutput);</code></example>
 public sealed class LayerScale : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private int channels;
 
     /// <summary>Creates the layer.</summary>

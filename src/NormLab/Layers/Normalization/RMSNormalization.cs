@@ -11,6 +11,9 @@ namespace NormLab.Layers;
 /// <example><code>new RMSNormalization(epsilon: 1e-6)</code></example>
 public sealed class RMSNormalization : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly Axes axisArg;
     private int[]? axes;
     private int[]? builtDims;

@@ -13,6 +13,9 @@ namespace NormLab.Layers;
 /// <example><code>new ScaleNorm(epsilon: 1e-5)</code></example>
 public sealed class ScaleNorm : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private int features;
 
     /// <summary>Creates the layer.</summary>

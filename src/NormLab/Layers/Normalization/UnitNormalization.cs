@@ -11,6 +11,9 @@ namespace NormLab.Layers;
 /// <example><code>var embedding = new UnitNormalization().Call(features); // each row has length 1</code></example>
 public sealed class UnitNormalization : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly Axes axisArg;
 
     /// <summary>Creates the layer; <paramref name="axis"/> is an int or a list (default -1).</summary>

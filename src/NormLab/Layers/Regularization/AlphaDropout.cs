@@ -10,6 +10,9 @@ namespace NormLab.Layers;
 /// </summary>
 public sealed class AlphaDropout : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly SeedStream random;
     private const double SeluAlpha = 1.6732632423543772848170429916717, SeluScale = 1.0507009873554804934193349852946;
 

@@ -7,6 +7,9 @@ namespace NormLab.Layers;
 /// <c>sqrt(rate / (1 - rate))</c> in training; the identity at inference.</summary>
 public sealed class GaussianDropout : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly SeedStream random;
 
     /// <summary>Creates the layer.</summary>

@@ -7,6 +7,9 @@ namespace NormLab.Layers;
 /// training (from <see cref="NormLabRandom"/>); the identity at inference.</summary>
 public sealed class GaussianNoise : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly SeedStream random;
 
     /// <summary>Creates the layer.</summary>

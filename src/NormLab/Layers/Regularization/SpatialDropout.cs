@@ -9,6 +9,9 @@ namespace NormLab.Layers;
 /// </summary>
 public abstract class SpatialDropout : Layer
 {
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private readonly int rank;
     private readonly SeedStream random;
 
