@@ -57,23 +57,45 @@ public sealed class Bidirectional : Layer
     }
 
     /// <inheritdoc/>
-    protected override Tensor Forward(Tensor x, bool training)
+    protected override Tensor Forward(Tensor x, bool training) => Run(x, training, x.Mask, withStates: false)[0];
+
+    /// <summary>
+    /// Keras's call with <c>return_state=True</c> on the wrapped layer: the merged output, then the forward
+    /// layer's final states, then the backward layer's (h for GRU and SimpleRNN; h and c for LSTM).
+    /// </summary>
+    /// <param name="x">The input (batch, time, features).</param>
+    /// <param name="training">Whether dropout is active.</param>
+    /// <param name="mask">An optional (batch, time) mask; the input's own <see cref="Tensor.Mask"/> otherwise.</param>
+    /// <exception cref="InvalidOperationException">When the wrapped layer was created without returnState.</exception>
+    public Tensor[] CallWithState(Tensor x, bool training = false, Tensor? mask = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!ForwardLayer.ReturnState)
+            throw new InvalidOperationException($"{Describe()}: CallWithState needs a wrapped layer with returnState: true.");
+        if (!Built) Build(x.Shape);
+        return Run(x, training, mask ?? x.Mask, withStates: true);
+    }
+
+    private Tensor[] Run(Tensor x, bool training, Tensor? mask, bool withStates)
     {
         RequireRank(x, 3, 3);
         RequireLastDim(x, BuiltInputShape![2]);
-        var forward = ForwardLayer.Call(x, training);
-        var backward = BackwardLayer.Call(x, training);
-        if (ForwardLayer.ReturnSequences) backward = Ops.Reverse(backward, 1);
+        Tensor[] forward = Direction(ForwardLayer, x, training, mask, withStates);
+        Tensor[] backward = Direction(BackwardLayer, x, training, mask, withStates);
+        var (f, b) = (forward[0], ForwardLayer.ReturnSequences ? Ops.Reverse(backward[0], 1) : backward[0]);
         var merged = MergeMode switch
         {
-            "concat" => Ops.Concat([forward, backward], -1),
-            "sum" => Ops.Add(forward, backward),
-            "ave" => Ops.Affine(Ops.Add(forward, backward), 0.5),
-            _ => Ops.Mul(forward, backward),
+            "concat" => Ops.Concat([f, b], -1),
+            "sum" => Ops.Add(f, b),
+            "ave" => Ops.Affine(Ops.Add(f, b), 0.5),
+            _ => Ops.Mul(f, b),
         };
-        if (ForwardLayer.ReturnSequences) merged.Mask = x.Mask;
-        return merged;
+        if (ForwardLayer.ReturnSequences) merged.Mask = mask;
+        return [merged, .. forward[1..], .. backward[1..]];
     }
+
+    private static Tensor[] Direction(RecurrentLayer layer, Tensor x, bool training, Tensor? mask, bool withStates) =>
+        withStates ? layer.CallWithState(x, training, mask) : [mask == null ? layer.Call(x, training) : layer.Call(x, mask, training)];
 
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)

@@ -39,6 +39,37 @@ public class BidirectionalTests
     }
 
     [Fact]
+    public void CallWithStateReturnsBothDirectionsStates()
+    {
+        NormLabRandom.SetSeed(42);
+        var layer = new Bidirectional(new LSTM(3, returnState: true));
+        var x = Uniform(42, -1, 1, 2, 4, 2);
+        x.Mask = Tensor.FromArray([1, 1, 1, 0, 1, 1, 1, 1], 2, 4);
+        var outputs = layer.CallWithState(x);
+        Assert.Equal(5, outputs.Length); // merged, forward h and c, backward h and c
+        var forward = layer.ForwardLayer.CallWithState(x);
+        var backward = layer.BackwardLayer.CallWithState(x);
+        Assert.Equal(Ops.Concat([forward[0], backward[0]], -1).ToArray(), outputs[0].ToArray());
+        for (int i = 1; i < 3; i++)
+        {
+            Assert.Equal(forward[i].ToArray(), outputs[i].ToArray());
+            Assert.Equal(backward[i].ToArray(), outputs[2 + i].ToArray());
+        }
+        // Without returnSequences the last output is the final h of each direction.
+        Assert.Equal(outputs[0].ToArray(), Ops.Concat([outputs[1], outputs[3]], -1).ToArray());
+        Assert.Equal(layer.Call(x).ToArray(), outputs[0].ToArray());
+    }
+
+    [Fact]
+    public void CallWithStateNeedsReturnState()
+    {
+        var layer = new Bidirectional(new GRU(2), name: "probe_bi");
+        var e = Assert.Throws<InvalidOperationException>(() => layer.CallWithState(Tensor.Ones(1, 3, 2)));
+        Assert.Contains("probe_bi", e.Message);
+        Assert.Contains("returnState", e.Message);
+    }
+
+    [Fact]
     public void GradientsMatchFiniteDifferences()
     {
         NormLabRandom.SetSeed(41);
