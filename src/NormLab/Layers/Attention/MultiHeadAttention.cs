@@ -120,9 +120,9 @@ public sealed class MultiHeadAttention : AttentionLayer
         switch (QkNorm)
         {
             case "layer" or "rms":
-                var mode = QkNorm == "layer" ? LayerNormalization.RowMode.Center : LayerNormalization.RowMode.RootMeanSquare;
-                q = LayerNormalization.RowNormalize(q, [3], QkEpsilon, queryNormScale, queryNormOffset, mode);
-                k = LayerNormalization.RowNormalize(k, [3], QkEpsilon, keyNormScale, keyNormOffset, mode);
+                var mode = QkNorm == "layer" ? RowNormMode.Center : RowNormMode.RootMeanSquare;
+                q = Ops.RowNormalize(q, [3], QkEpsilon, queryNormScale, queryNormOffset, mode);
+                k = Ops.RowNormalize(k, [3], QkEpsilon, keyNormScale, keyNormOffset, mode);
                 break;
             case "l2":
                 // g·q̂·k̂ with no 1/√keyDim: the learned scale multiplies the unit queries.

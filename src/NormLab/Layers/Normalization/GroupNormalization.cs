@@ -90,13 +90,7 @@ public sealed class GroupNormalization : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         NormViews.CheckInput(Name, x, rank, axis, channels);
-        int B = x.Dims[0], O = NormViews.Prod(x.Dims, 1, axis), C = channels, I = NormViews.Prod(x.Dims, axis + 1, rank);
-        int G = Groups;
-        if (I == 1) return Ops.GroupNormChannelsLast(x, B, O, C, G, Epsilon, Gamma, Beta);
-        var mean = new double[B * G]; var variance = new double[B * G];
-        Moments.Compute(x.Data, B, O, G, C / G * I, mean, variance);
-        var invstd = NormViews.InvStd(variance, Epsilon);
-        return Ops.ChannelNorm(x, B, O, C, I, G, mean, invstd, Gamma, Beta, batchStats: true);
+        return Ops.GroupNormalize(x, axis, Groups, Epsilon, Gamma, Beta);
     }
 
     /// <inheritdoc/>

@@ -93,36 +93,7 @@ public sealed class LayerNormalization : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         NormViews.CheckInput(Name, x, axes!, builtDims!);
-        return RowNormalize(x, axes!, Epsilon, Gamma, Beta, RmsScaling ? RowMode.VarianceScaling : RowMode.Center);
-    }
-
-    internal enum RowMode { Center, VarianceScaling, RootMeanSquare }
-
-    /// <summary>Shared by LayerNormalization and RMSNormalization: the fused row kernels over sorted axes.</summary>
-    internal static Tensor RowNormalize(Tensor x, int[] axes, double epsilon, Tensor? gamma, Tensor? beta, RowMode mode)
-    {
-        var view = NormViews.RowView(x.Dims, axes);
-        if (view == null)
-        {
-            // Axes alternate too often for one strided view: move the normalized axes last and back.
-            var kept = Enumerable.Range(0, x.Rank).Where(d => Array.IndexOf(axes, d) < 0);
-            int[] perm = [.. kept, .. axes];
-            var inverse = new int[perm.Length];
-            for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
-            var moved = Ops.Transpose(x, perm);
-            int k = x.Rank - axes.Length;
-            var result = RowNormalize(moved, Enumerable.Range(k, axes.Length).ToArray(), epsilon, gamma, beta, mode);
-            return Ops.Transpose(result, inverse);
-        }
-        var (B, O, K, I) = view.Value;
-        if (O == 1 && K == 1)
-            return Ops.RowNormContiguous(x, B, I, epsilon, gamma, beta, center: mode == RowMode.Center, rootMeanSquare: mode == RowMode.RootMeanSquare);
-        var mean = new double[B * K]; var variance = new double[B * K];
-        Moments.Compute(x.Data, B, O, K, I, mean, variance);
-        if (mode == RowMode.RootMeanSquare)
-            for (int u = 0; u < mean.Length; u++) { variance[u] += mean[u] * mean[u]; mean[u] = 0; }
-        var invstd = NormViews.InvStd(variance, epsilon);
-        return Ops.RowNorm(x, B, O, K, I, mean, invstd, gamma, beta, center: mode == RowMode.Center);
+        return Ops.RowNormalize(x, axes!, Epsilon, Gamma, Beta, RmsScaling ? RowNormMode.VarianceScaling : RowNormMode.Center);
     }
 
     /// <inheritdoc/>

@@ -11,31 +11,6 @@ internal static class NormViews
         return p;
     }
 
-    /// <summary>
-    /// The [B, O, K, I] view of a row normalization over the sorted axes <paramref name="axes"/>:
-    /// kept axes (B), normalized axes (O), kept axes (K), normalized axes (I). Null when the axes
-    /// alternate more often than that (the caller then transposes the normalized axes to the end).
-    /// </summary>
-    internal static (int B, int O, int K, int I)? RowView(ReadOnlySpan<int> dims, int[] axes)
-    {
-        int rank = dims.Length;
-        var runs = new List<(bool norm, int size)>();
-        for (int d = 0; d < rank; d++)
-        {
-            bool norm = Array.IndexOf(axes, d) >= 0;
-            if (runs.Count > 0 && runs[^1].norm == norm) runs[^1] = (norm, runs[^1].size * dims[d]);
-            else runs.Add((norm, dims[d]));
-        }
-        if (runs.Count > 0 && !runs[0].norm) { }
-        else runs.Insert(0, (false, 1));
-        // Now runs = kept, norm, [kept, [norm]]
-        if (runs.Count > 4) return null;
-        int B = runs[0].size;
-        if (runs.Count == 2) return (B, 1, 1, runs[1].size);
-        if (runs.Count == 3) return (B, runs[1].size, runs[2].size, 1);
-        return (B, runs[1].size, runs[2].size, runs[3].size);
-    }
-
     /// <summary>Sorted, non-negative, duplicate-free axes (Keras's LayerNormalization build rules).</summary>
     internal static int[] CanonicalAxes(int[] axes, int rank, string layer)
     {

@@ -55,7 +55,7 @@ public sealed class RMSNormalization : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         NormViews.CheckInput(Name, x, axes!, builtDims!);
-        return LayerNormalization.RowNormalize(x, axes!, Epsilon, Scale, null, LayerNormalization.RowMode.RootMeanSquare);
+        return Ops.RowNormalize(x, axes!, Epsilon, Scale, null, RowNormMode.RootMeanSquare);
     }
 
     /// <inheritdoc/>

@@ -17,7 +17,7 @@ public static partial class Ops
     {
         // Compute writes every entry.
         var mean = Uninit<double>(N * C); var variance = Uninit<double>(N * C);
-        Moments.Compute(x.Data, N, O, C, I, mean, variance);
+        Kernels.Moments.Compute(x.Data, N, O, C, I, mean, variance);
         return (mean, variance);
     }
 
