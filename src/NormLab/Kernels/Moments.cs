@@ -318,58 +318,6 @@ internal static class Moments
     }
 
     /// <summary>
-    /// Corrected two-pass mean and M2 of a strip: <paramref name="rows"/> rows (stride <paramref name="stride"/>)
-    /// of <paramref name="width"/> contiguous values each, width a multiple of 8 (a group of channels of
-    /// channels-last data). Vector accumulators run across the rows; one horizontal sum per pass.
-    /// Keep rows * width near <see cref="BlockFloats"/> so that pass 2 reads from L1.
-    /// </summary>
-    internal static void StripBlock(float[] x, long off, int rows, int stride, int width, out double mean, out double m2)
-    {
-        ref float xr = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)off);
-        // Scalar math: sum += x[r, i]
-        Vector256<float> a0 = default, a1 = default;
-        nuint o = 0;
-        for (int r = 0; r < rows; r++, o += (nuint)stride)
-        {
-            int i = 0;
-            for (; i + 16 <= width; i += 16)
-            {
-                a0 += Vector256.LoadUnsafe(ref xr, o + (nuint)i);
-                a1 += Vector256.LoadUnsafe(ref xr, o + (nuint)(i + 8));
-            }
-            if (i < width) a0 += Vector256.LoadUnsafe(ref xr, o + (nuint)i);
-        }
-        int count = rows * width;
-        float bm = Vector256.Sum(a0 + a1) / count;
-
-        // Scalar math: d = x[r, i] - blockMean; s1 += d; s2 += d * d
-        var vm = Vector256.Create(bm);
-        Vector256<float> p0 = default, p1 = default, q0 = default, q1 = default;
-        o = 0;
-        for (int r = 0; r < rows; r++, o += (nuint)stride)
-        {
-            int i = 0;
-            for (; i + 16 <= width; i += 16)
-            {
-                var d0 = Vector256.LoadUnsafe(ref xr, o + (nuint)i) - vm;
-                var d1 = Vector256.LoadUnsafe(ref xr, o + (nuint)(i + 8)) - vm;
-                p0 += d0; p1 += d1;
-                q0 = Vector256.FusedMultiplyAdd(d0, d0, q0); q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
-            }
-            if (i < width)
-            {
-                var d0 = Vector256.LoadUnsafe(ref xr, o + (nuint)i) - vm;
-                p0 += d0; q0 = Vector256.FusedMultiplyAdd(d0, d0, q0);
-            }
-        }
-        double s1 = Vector256.Sum(p0 + p1), s2 = Vector256.Sum(q0 + q1);
-        mean = bm + s1 / count;
-        m2 = Math.Max(0, s2 - s1 * s1 / count);
-    }
-
-    // ---------------------------------------------------------------- shifted single pass (per-sample GN / IN)
-
-    /// <summary>
     /// One pass over rows [0, rows) of a [rows, C] channels-last block at <paramref name="off"/>: per channel,
     /// <c>s1[c] = sum d</c> and <c>s2[c] = sum d²</c> for <c>d = x - shift[c]</c> (overwriting s1, s2: callers
     /// need not clear them).
