@@ -121,6 +121,9 @@ internal static class LayerRegistry
         ["Model"] = c => Model.FromConfig(c),
     };
 
+    /// <summary>The class names that rebuild from a saved config.</summary>
+    internal static IReadOnlyCollection<string> ClassNames => Factories.Keys;
+
     /// <summary>
     /// <c>{"class_name": ..., "config": ...}</c> for a layer; a user class (outside NormLab) also gets Keras's
     /// "registered_name" when it is marked [RegisterSerializable], and is rebuilt by <see cref="CustomObjects"/>.
