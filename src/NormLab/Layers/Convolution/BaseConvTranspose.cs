@@ -89,8 +89,6 @@ public abstract class BaseConvTranspose : ConvolutionLayer
         return (input - 1) * stride + effective - 2 * pad + (axis == 0 ? p.Height : p.Width);
     }
 
-    private string Format(Size2 size) => Rank == 1 ? size.Width.ToString() : $"({size.Height}, {size.Width})";
-
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
