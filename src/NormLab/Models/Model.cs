@@ -88,12 +88,12 @@ public partial class Model : Layer
     public IReadOnlyList<string> OutputNames => graphOutputs?.Select(o => o.Layer?.Name ?? ((Input)o).Name).ToList() ?? [Name];
 
     /// <summary>A functional model's only input (Keras's <c>model.input</c>).</summary>
-    /// <exception cref="InvalidOperationException">When the model has several inputs.</exception>
+    /// <exception cref="InvalidOperationException">When the model has several inputs, or no single symbolic input of its own or from a call.</exception>
     public override SymbolicTensor Input => (graphInputs ?? TracedInputs) is [var only] ? only
         : graphInputs == null ? base.Input : throw new InvalidOperationException($"Model '{Name}': has {graphInputs.Count} inputs; use Inputs.");
 
     /// <summary>A functional model's only output (Keras's <c>model.output</c>).</summary>
-    /// <exception cref="InvalidOperationException">When the model has several outputs.</exception>
+    /// <exception cref="InvalidOperationException">When the model has several outputs, or no single symbolic output of its own or from a call.</exception>
     public override SymbolicTensor Output => (graphOutputs ?? TracedOutputs) is [var only] ? only
         : graphOutputs == null ? base.Output : throw new InvalidOperationException($"Model '{Name}': has {graphOutputs.Count} outputs; use Outputs.");
 
