@@ -36,6 +36,7 @@ public partial class Model
     /// <exception cref="ArgumentException">When <paramref name="path"/> is empty or does not end in ".weights.safetensors".</exception>
     /// <exception cref="FileNotFoundException">When there is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidOperationException">When the model has not been built.</exception>
+    /// <exception cref="FormatException">When the file is not a valid safetensors file, or its weights differ from the model's in count or shape.</exception>
     public void LoadWeights(string path)
     {
         RequireWeightsFileName(path, "LoadWeights");
