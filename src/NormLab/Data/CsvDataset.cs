@@ -22,6 +22,9 @@ public static class CsvDataset
     /// <param name="labelColumn">The label column's header name, or null for the last column.</param>
     /// <param name="hasHeader">Whether the first line names the columns.</param>
     /// <param name="separator">The field separator.</param>
+    /// <exception cref="System.IO.FileNotFoundException">When there is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="labelColumn"/> is given but <paramref name="hasHeader"/> is false.</exception>
+    /// <exception cref="FormatException">When the file has no data rows, fewer than two columns, no column named <paramref name="labelColumn"/>, a row with the wrong number of fields, an unclosed or misplaced quote, a feature that is not a finite number, or a numeric label that is not a class index.</exception>
     public static (Tensor features, Tensor labels, string[] classes) Load(string path, string? labelColumn = null, bool hasHeader = true, char separator = ',')
     {
         var lines = CsvRecords.Parse(File.ReadAllText(path), separator, path);

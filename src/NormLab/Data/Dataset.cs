@@ -27,6 +27,8 @@ public sealed class Dataset : IEnumerable<(Tensor x, Tensor y)>
     /// <summary>One element per sample: row i of x with row i of y (tf.data's from_tensor_slices).</summary>
     /// <param name="x">Inputs; the first axis is the sample.</param>
     /// <param name="y">Targets with the same first dimension.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="x"/> or <paramref name="y"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="x"/> or <paramref name="y"/> is a scalar or their first dimensions differ.</exception>
     public static Dataset FromTensors(Tensor x, Tensor y)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -51,6 +53,7 @@ public sealed class Dataset : IEnumerable<(Tensor x, Tensor y)>
     /// <param name="bufferSize">Elements held at once (>= 1).</param>
     /// <param name="seed">Seed of the shuffle; null draws one from <see cref="NormLabRandom"/>.</param>
     /// <param name="reshuffleEachIteration">A different order on every pass (tf.data's default), or the same one.</param>
+    /// <exception cref="ArgumentException">When <paramref name="bufferSize"/> is below 1.</exception>
     public Dataset Shuffle(int bufferSize, int? seed = null, bool reshuffleEachIteration = true)
     {
         if (bufferSize < 1) throw new ArgumentException($"Dataset.Shuffle: bufferSize must be >= 1, received {bufferSize}.");
@@ -84,6 +87,7 @@ public sealed class Dataset : IEnumerable<(Tensor x, Tensor y)>
     /// <summary>Stacks consecutive elements into batches of <paramref name="batchSize"/> (a new first axis).</summary>
     /// <param name="batchSize">Elements per batch (>= 1).</param>
     /// <param name="dropRemainder">Drop a last batch smaller than batchSize.</param>
+    /// <exception cref="ArgumentException">When <paramref name="batchSize"/> is below 1.</exception>
     public Dataset Batch(int batchSize, bool dropRemainder = false)
     {
         if (batchSize < 1) throw new ArgumentException($"Dataset.Batch: batchSize must be >= 1, received {batchSize}.");
@@ -120,6 +124,7 @@ public sealed class Dataset : IEnumerable<(Tensor x, Tensor y)>
 
     /// <summary>Applies <paramref name="func"/> to every element (e.g. augmentation), without recording gradients.</summary>
     /// <param name="func">Takes an element's x and y and returns the new pair; after Prefetch it runs on the prefetch thread.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="func"/> is null.</exception>
     public Dataset Map(Func<Tensor, Tensor, (Tensor x, Tensor y)> func)
     {
         ArgumentNullException.ThrowIfNull(func);
@@ -143,6 +148,7 @@ public sealed class Dataset : IEnumerable<(Tensor x, Tensor y)>
     /// in the pipeline is rethrown to the consumer; stopping early stops the thread.
     /// </summary>
     /// <param name="bufferSize">Elements prepared ahead (>= 1).</param>
+    /// <exception cref="ArgumentException">When <paramref name="bufferSize"/> is below 1.</exception>
     public Dataset Prefetch(int bufferSize)
     {
         if (bufferSize < 1) throw new ArgumentException($"Dataset.Prefetch: bufferSize must be >= 1, received {bufferSize}.");
@@ -179,6 +185,7 @@ public sealed class Dataset : IEnumerable<(Tensor x, Tensor y)>
 
     /// <summary>Repeats the dataset <paramref name="count"/> times, or forever with -1 (tf.data's repeat()).</summary>
     /// <param name="count">Passes (>= 0), or -1 for endless.</param>
+    /// <exception cref="ArgumentException">When <paramref name="count"/> is below -1.</exception>
     public Dataset Repeat(int count = -1)
     {
         if (count < -1) throw new ArgumentException($"Dataset.Repeat: count must be >= 0, or -1 for endless, received {count}.");

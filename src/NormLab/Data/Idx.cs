@@ -16,6 +16,8 @@ public static class Idx
 
     /// <summary>Reads an unsigned-byte IDX file; a name ending in .gz is decompressed.</summary>
     /// <param name="path">The IDX file, optionally .gz.</param>
+    /// <exception cref="System.IO.FileNotFoundException">When there is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="FormatException">When the file is not an unsigned-byte IDX file, or a .gz file is not gzip or is corrupt or cut short.</exception>
     public static (int[] dims, byte[] data) Read(string path)
     {
         byte[] bytes;
@@ -37,6 +39,7 @@ public static class Idx
     /// <summary>Parses IDX bytes; <paramref name="source"/> names them in error messages.</summary>
     /// <param name="bytes">The file's contents, decompressed.</param>
     /// <param name="source">The file name for error messages.</param>
+    /// <exception cref="FormatException">When <paramref name="bytes"/> is too short, has the wrong magic number or data type, declares no dimensions, or holds a data size that does not match its dimensions.</exception>
     public static (int[] dims, byte[] data) Parse(ReadOnlySpan<byte> bytes, string source)
     {
         if (bytes.Length < 4)
@@ -71,6 +74,7 @@ public static class Idx
     /// <param name="path">The file to write; .gz compresses it.</param>
     /// <param name="dims">The array's dimensions.</param>
     /// <param name="data">The values, row-major; as many as the dimensions' product.</param>
+    /// <exception cref="ArgumentException">When the length of <paramref name="data"/> differs from the product of <paramref name="dims"/>.</exception>
     public static void Write(string path, int[] dims, ReadOnlySpan<byte> data)
     {
         long count = dims.Aggregate(1L, (a, d) => a * d);

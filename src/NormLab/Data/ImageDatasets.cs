@@ -33,6 +33,9 @@ public static class MnistFormat
     /// <summary>The four files of <paramref name="directory"/>, scaled to [0, 1] and shaped NHWC.</summary>
     /// <param name="directory">The folder with the four IDX files (optionally .gz).</param>
     /// <param name="name">The caller's name for error messages.</param>
+    /// <exception cref="System.IO.DirectoryNotFoundException">When <paramref name="directory"/> does not exist.</exception>
+    /// <exception cref="System.IO.FileNotFoundException">When one of the four files is missing.</exception>
+    /// <exception cref="FormatException">When a file is not a valid IDX file, the images and labels do not match, or a label is not a class index.</exception>
     public static ImageDataset Load(string directory, string name)
     {
         if (!Directory.Exists(directory))
@@ -45,6 +48,8 @@ public static class MnistFormat
     /// <summary>Images and labels from one images file and one labels file, checked against each other.</summary>
     /// <param name="imagesPath">The images IDX file.</param>
     /// <param name="labelsPath">The labels IDX file, with as many labels as images.</param>
+    /// <exception cref="System.IO.FileNotFoundException">When a file does not exist.</exception>
+    /// <exception cref="FormatException">When a file is not a valid IDX file, the images are not 3-dimensional or the labels 1-dimensional, their counts differ, or a label is not a class index.</exception>
     public static (Tensor images, Tensor labels) LoadPair(string imagesPath, string labelsPath)
     {
         var (imageDims, pixels) = Idx.Read(imagesPath);

@@ -15,6 +15,7 @@ public static class SyntheticShapes
 
     /// <summary>Images (n, 16, 16, 1) in [0, 1] and labels (n) in [0, 10), drawn from <see cref="NormLabRandom"/>.</summary>
     /// <param name="count">The number of images, >= 1.</param>
+    /// <exception cref="ArgumentException">When <paramref name="count"/> is below 1.</exception>
     public static (Tensor images, Tensor labels) Generate(int count)
     {
         if (count < 1) throw new ArgumentException($"SyntheticShapes.Generate: count must be >= 1, received {count}.");

@@ -76,6 +76,8 @@ public abstract partial class Layer
     /// </summary>
     /// <param name="x">The input batch (batch dimension first).</param>
     /// <param name="training">True for training behaviour; false (default) for inference.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="x"/> is null.</exception>
+    /// <exception cref="ArgumentException">When the layer is not yet built and the shape of <paramref name="x"/> does not match its declared input shape.</exception>
     public Tensor Call(Tensor x, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -98,6 +100,8 @@ public abstract partial class Layer
 
     /// <summary>Creates the weights for a full input shape (batch dimension first). Does nothing when already built.</summary>
     /// <param name="inputShape">The full input shape, batch dimension first.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="inputShape"/> is null.</exception>
+    /// <exception cref="ArgumentException">When the layer is not yet built and <paramref name="inputShape"/> does not match its declared input shape.</exception>
     public void Build(int[] inputShape)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -182,6 +186,8 @@ public abstract partial class Layer
 
     /// <summary>Replaces the weights' values (Keras order and shapes; checked).</summary>
     /// <param name="weights">One tensor per weight, in the order and shapes of <see cref="Weights"/>.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="weights"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="weights"/> has the wrong count, a null entry, or an entry of the wrong shape.</exception>
     public void SetWeights(IReadOnlyList<Tensor> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);

@@ -10,6 +10,8 @@ public abstract partial class Layer
     /// <param name="input">The symbolic input.</param>
     /// <param name="training">Fixes the training mode of this call, as Keras's <c>base_model(x, training=False)</c>;
     /// null (default) follows the mode the model is run in.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException">When the layer has several outputs.</exception>
     public SymbolicTensor Call(SymbolicTensor input, bool? training = null)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -20,11 +22,13 @@ public abstract partial class Layer
     }
 
     /// <summary>The symbolic input of the layer's only call (Keras's <c>layer.input</c>).</summary>
+    /// <exception cref="InvalidOperationException">When the layer has not been called on a symbolic tensor, has been called more than once, or was called on several inputs.</exception>
     public virtual SymbolicTensor Input => SingleNode("input").Inputs is [var only]
         ? only
         : throw new InvalidOperationException($"{Describe()}: was called on {SingleNode("input").Inputs.Length} inputs; read them from Output.Inputs.");
 
     /// <summary>The symbolic output of the layer's only call (Keras's <c>layer.output</c>), e.g. for feature extraction.</summary>
+    /// <exception cref="InvalidOperationException">When the layer has not been called on a symbolic tensor, has been called more than once, or has several outputs.</exception>
     public virtual SymbolicTensor Output => SingleNode("output").Outputs is [var only]
         ? only
         : throw new InvalidOperationException($"{Describe()}: has {SingleNode("output").Outputs.Length} outputs; use the model's Outputs.");

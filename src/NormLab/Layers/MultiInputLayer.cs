@@ -10,6 +10,8 @@ public abstract class MultiInputLayer(string? name = null) : Layer(name)
     /// <summary>Runs the layer on its inputs; builds it on the first call.</summary>
     /// <param name="inputs">The input tensors, batch first.</param>
     /// <param name="training">Training behaviour (dropout, batch statistics); false is inference.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="inputs"/> or one of its entries is null.</exception>
+    /// <exception cref="ArgumentException">When the layer is not yet built and <paramref name="inputs"/> is empty.</exception>
     public Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -26,6 +28,7 @@ public abstract class MultiInputLayer(string? name = null) : Layer(name)
     /// <summary>Records a call on several symbolic tensors in a functional model.</summary>
     /// <param name="inputs">The symbolic inputs.</param>
     /// <param name="training">Fixes the training mode of this call; null follows the model's.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="inputs"/> or one of its entries is null.</exception>
     public SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, bool? training = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);

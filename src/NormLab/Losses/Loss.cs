@@ -62,6 +62,9 @@ public abstract class Loss
     /// <param name="yTrue">The targets.</param>
     /// <param name="yPred">The predictions, batch first.</param>
     /// <param name="sampleWeight">One weight per sample, shape (batch) or (batch, 1); null weighs all samples 1.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="yTrue"/> or <paramref name="yPred"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="yPred"/> is a scalar or empty, or <paramref name="sampleWeight"/> does not hold one finite, non-negative weight per sample.</exception>
+    /// <exception cref="InvalidOperationException">When <see cref="Call"/> does not return one loss per sample.</exception>
     public Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(yTrue);
@@ -114,6 +117,8 @@ public abstract class Loss
     /// <summary>The loss with this Keras name; unknown names list the valid ones.</summary>
     /// <param name="name">A Keras loss name, e.g. "categorical_crossentropy" or "huber".</param>
     /// <param name="fromLogits">For the cross-entropies: whether predictions are logits.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="name"/> is not a known loss name.</exception>
     public static Loss Get(string name, bool fromLogits = false)
     {
         ArgumentNullException.ThrowIfNull(name);

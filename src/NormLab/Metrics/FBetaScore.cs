@@ -21,6 +21,7 @@ public class FBetaScore : Metric
     /// <param name="beta">The weight of recall, &gt; 0 (Keras default 1).</param>
     /// <param name="threshold">In (0, 1]; null: each row's maximum is the positive.</param>
     /// <param name="name">The name; "fbeta_score" by default.</param>
+    /// <exception cref="ArgumentException">When <paramref name="average"/> is not "micro", "macro" or "weighted", <paramref name="beta"/> is not finite and &gt; 0, or <paramref name="threshold"/> is outside (0, 1].</exception>
     public FBetaScore(string average = "macro", double beta = 1.0, double? threshold = null, string? name = null) : base(name ?? "fbeta_score")
     {
         Average = average is "micro" or "macro" or "weighted" ? average
@@ -37,6 +38,8 @@ public class FBetaScore : Metric
     public double Beta { get; }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentNullException">When <paramref name="yTrue"/> or <paramref name="yPred"/> is null.</exception>
+    /// <exception cref="ArgumentException">When the targets and predictions are not of the same (batch, classes) shape, the number of classes differs from earlier batches, or <paramref name="sampleWeight"/> does not hold one finite, non-negative weight per sample.</exception>
     public override void UpdateState(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(yTrue);

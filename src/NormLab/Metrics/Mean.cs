@@ -15,6 +15,8 @@ public class Mean(string? name = null) : Metric(name)
     /// <summary>Adds a batch of values (a scalar counts as one sample).</summary>
     /// <param name="values">The values, batch first.</param>
     /// <param name="sampleWeight">One weight per sample, shape (batch) or (batch, 1); null weighs all samples 1.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="sampleWeight"/> does not hold one finite, non-negative weight per sample.</exception>
     public void UpdateState(Tensor values, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -27,6 +29,7 @@ public class Mean(string? name = null) : Metric(name)
     /// <param name="yTrue">Unused.</param>
     /// <param name="yPred">Unused.</param>
     /// <param name="sampleWeight">Unused.</param>
+    /// <exception cref="InvalidOperationException">Always: a Mean accumulates values.</exception>
     public override void UpdateState(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null) =>
         throw new InvalidOperationException($"{GetType().Name} '{Name}' accumulates values: call UpdateState(values, sampleWeight), or use MeanMetricWrapper to average a function of (yTrue, yPred).");
 
@@ -46,6 +49,8 @@ public sealed class Sum(string? name = null) : Metric(name)
     /// <summary>Adds a batch of values (a scalar counts as one sample).</summary>
     /// <param name="values">The values, batch first.</param>
     /// <param name="sampleWeight">One weight per sample, shape (batch) or (batch, 1); null weighs all samples 1.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="sampleWeight"/> does not hold one finite, non-negative weight per sample.</exception>
     public void UpdateState(Tensor values, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -57,6 +62,7 @@ public sealed class Sum(string? name = null) : Metric(name)
     /// <param name="yTrue">Unused.</param>
     /// <param name="yPred">Unused.</param>
     /// <param name="sampleWeight">Unused.</param>
+    /// <exception cref="InvalidOperationException">Always: a Sum accumulates values.</exception>
     public override void UpdateState(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null) =>
         throw new InvalidOperationException($"Sum '{Name}' accumulates values: call UpdateState(values, sampleWeight).");
 

@@ -22,6 +22,8 @@ public sealed class MeanIoU(int numClasses, string? name = null, int? ignoreClas
     public int NumClasses { get; } = numClasses;
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentNullException">When <paramref name="yTrue"/> or <paramref name="yPred"/> is null.</exception>
+    /// <exception cref="ArgumentException">When an input is a scalar, a sparse input holds a value that is not a class id, the targets and predictions hold different numbers of class ids, or <paramref name="sampleWeight"/> does not hold one finite, non-negative weight per sample.</exception>
     public override void UpdateState(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(yTrue);

@@ -22,6 +22,7 @@ public class MeanMetricWrapper : Mean
     /// <summary>Averages <paramref name="score"/> over samples and batches.</summary>
     /// <param name="score">Returns one value per sample, batch first (more values per sample are averaged).</param>
     /// <param name="name">The name; by default the class name in snake_case.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="score"/> is null.</exception>
     public MeanMetricWrapper(Func<Tensor, Tensor, Tensor> score, string? name = null) : base(name) =>
         this.score = score ?? throw new ArgumentNullException(nameof(score));
 
@@ -38,6 +39,9 @@ public class MeanMetricWrapper : Mean
         : new MeanMetricWrapper((t, p) => Scores[loss.AccuracyMetric](t, p, Name), Name);
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentNullException">When <paramref name="yTrue"/> or <paramref name="yPred"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">When the metric is one that Compile resolves from the loss (such as "accuracy") and has no score function.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="sampleWeight"/> does not hold one finite, non-negative weight per sample.</exception>
     public override void UpdateState(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(yTrue);
@@ -53,6 +57,8 @@ public class MeanMetricWrapper : Mean
 public sealed class RootMeanSquaredError(string? name = null) : Mean(name)
 {
     /// <inheritdoc/>
+    /// <exception cref="ArgumentNullException">When <paramref name="yTrue"/> or <paramref name="yPred"/> is null.</exception>
+    /// <exception cref="ArgumentException">When the shapes of the targets and predictions do not match, or <paramref name="sampleWeight"/> does not hold one finite, non-negative weight per sample.</exception>
     public override void UpdateState(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(yTrue);

@@ -61,6 +61,8 @@ public abstract class Metric
 
     /// <summary>The metric with this Keras name, freshly constructed with Keras's defaults; unknown names list the valid ones.</summary>
     /// <param name="name">A Keras metric name, e.g. "accuracy", "auc", "precision".</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="name"/> is not a known metric name.</exception>
     public static Metric Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

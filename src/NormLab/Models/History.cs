@@ -13,6 +13,7 @@ public sealed class History : Callback
 
     /// <summary>The values of <paramref name="key"/> per epoch, e.g. <c>h["loss"]</c>.</summary>
     /// <param name="key">A log name such as "loss" or "val_accuracy".</param>
+    /// <exception cref="KeyNotFoundException">When no values were recorded for <paramref name="key"/>.</exception>
     public IReadOnlyList<double> this[string key] => values.TryGetValue(key, out var list)
         ? list
         : throw new KeyNotFoundException($"History has no '{key}'. Recorded keys: {string.Join(", ", values.Keys)}.");

@@ -33,6 +33,8 @@ public partial class Model : Layer
     /// <param name="inputs">The model's inputs, in the order data is given to Fit and Predict.</param>
     /// <param name="outputs">The symbolic tensors the model returns, in order.</param>
     /// <param name="name">The model's name; "functional", "functional_1", ... when omitted.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="inputs"/>, <paramref name="outputs"/> or one of their entries is null.</exception>
+    /// <exception cref="ArgumentException">When there is no input or no output, the inputs are not distinct or share a name, or two different layers share a name.</exception>
     public Model(IReadOnlyList<Input> inputs, IReadOnlyList<SymbolicTensor> outputs, string? name = null) : base(name ?? UniqueName("functional"))
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -86,15 +88,19 @@ public partial class Model : Layer
     public IReadOnlyList<string> OutputNames => graphOutputs?.Select(o => o.Layer?.Name ?? ((Input)o).Name).ToList() ?? [Name];
 
     /// <summary>A functional model's only input (Keras's <c>model.input</c>).</summary>
+    /// <exception cref="InvalidOperationException">When the model has several inputs, or no single symbolic input of its own or from a call.</exception>
     public override SymbolicTensor Input => (graphInputs ?? TracedInputs) is [var only] ? only
         : graphInputs == null ? base.Input : throw new InvalidOperationException($"Model '{Name}': has {graphInputs.Count} inputs; use Inputs.");
 
     /// <summary>A functional model's only output (Keras's <c>model.output</c>).</summary>
+    /// <exception cref="InvalidOperationException">When the model has several outputs, or no single symbolic output of its own or from a call.</exception>
     public override SymbolicTensor Output => (graphOutputs ?? TracedOutputs) is [var only] ? only
         : graphOutputs == null ? base.Output : throw new InvalidOperationException($"Model '{Name}': has {graphOutputs.Count} outputs; use Outputs.");
 
     /// <summary>The layer called <paramref name="name"/> (Keras's <c>model.get_layer(name)</c>).</summary>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException">When the model has no layer called <paramref name="name"/>.</exception>
     public Layer GetLayer(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -104,6 +110,7 @@ public partial class Model : Layer
 
     /// <summary>The layer at <paramref name="index"/> in <see cref="Layers"/> (Keras's <c>model.get_layer(index=...)</c>).</summary>
     /// <param name="index">The position, from 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="index"/> is negative or not below the number of layers.</exception>
     public Layer GetLayer(int index) => index >= 0 && index < layers.Count ? layers[index]
         : throw new ArgumentOutOfRangeException(nameof(index), $"Model '{Name}': was asked for layer index {index} but has {layers.Count} layers.");
 
@@ -118,6 +125,7 @@ public partial class Model : Layer
     /// <summary>Runs a model with several inputs or outputs on data: one tensor per input, one per output, in order.</summary>
     /// <param name="inputs">One batch per input.</param>
     /// <param name="training">Training behaviour (dropout, batch statistics); false is inference.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="inputs"/> is null.</exception>
     public Tensor[] Call(IReadOnlyList<Tensor> inputs, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -127,6 +135,7 @@ public partial class Model : Layer
     /// <summary>Calls the model as a layer on several symbolic tensors (a nested model in a functional graph).</summary>
     /// <param name="inputs">The symbolic inputs, one per model input.</param>
     /// <param name="training">Fixes the training mode of this call; null follows the outer model's.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="inputs"/> or one of its entries is null.</exception>
     public SymbolicTensor[] Call(IReadOnlyList<SymbolicTensor> inputs, bool? training = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);

@@ -35,6 +35,8 @@ public partial class Model
     /// <summary>Rebuilds a functional model from <see cref="GetConfig"/> (Keras's <c>Model.from_config</c>), with fresh weights.</summary>
     /// <param name="config">The config.</param>
     /// <param name="customObjects">User classes by saved class name, for classes not marked [RegisterSerializable].</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="config"/> is null.</exception>
+    /// <exception cref="FormatException">When the config lacks its "layers", "inputs", "nodes" or "outputs" list, two saved layers share a name, or a call refers to a layer or tensor that does not exist.</exception>
     public static Model FromConfig(JsonObject config, IReadOnlyDictionary<string, Type>? customObjects = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -73,6 +75,7 @@ public partial class Model
     /// rebuilt from their configs, so shared layers stay shared and the clone's weights are independent.
     /// </summary>
     /// <param name="model">The model to clone.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="model"/> is null.</exception>
     public static Model CloneModel(Model model)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -16,6 +16,8 @@ public partial class Model
     /// <param name="loss">One loss per output.</param>
     /// <param name="lossWeights">One weight per output (all 1 when null).</param>
     /// <param name="metrics">One list of metrics per output (none when null).</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="loss"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="loss"/>, <paramref name="lossWeights"/> or <paramref name="metrics"/> does not have one entry per output, or a loss is null.</exception>
     public void Compile(Optimizer? optimizer, IReadOnlyList<Loss> loss, IReadOnlyList<double>? lossWeights = null,
         IReadOnlyList<IReadOnlyList<Metric>>? metrics = null)
     {
@@ -34,6 +36,8 @@ public partial class Model
     /// <param name="loss">A loss for every output name.</param>
     /// <param name="lossWeights">Weights by output name (1 for a name not given).</param>
     /// <param name="metrics">Metrics by output name (none for a name not given).</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="loss"/> is null.</exception>
+    /// <exception cref="ArgumentException">When a key is not an output name or an output has no loss.</exception>
     public void Compile(Optimizer? optimizer, IReadOnlyDictionary<string, Loss> loss, IReadOnlyDictionary<string, double>? lossWeights = null,
         IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metrics = null)
     {

@@ -20,6 +20,9 @@ public partial class Model
 
     /// <summary>Saves only the weights, every one in model order, to a safetensors file, atomically (Keras's <c>save_weights</c>).</summary>
     /// <param name="path">The file; its name must end in ".weights.safetensors", as Keras's in ".weights.h5".</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="path"/> is empty or does not end in ".weights.safetensors".</exception>
+    /// <exception cref="InvalidOperationException">When the model has not been built.</exception>
     public void SaveWeights(string path)
     {
         RequireWeightsFileName(path, "SaveWeights");
@@ -29,6 +32,11 @@ public partial class Model
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/> into this model, which must have the same architecture (checked: count and shapes).</summary>
     /// <param name="path">The ".weights.safetensors" file.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="path"/> is empty or does not end in ".weights.safetensors".</exception>
+    /// <exception cref="FileNotFoundException">When there is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidOperationException">When the model has not been built.</exception>
+    /// <exception cref="FormatException">When the file is not a valid safetensors file, or its weights differ from the model's in count or shape.</exception>
     public void LoadWeights(string path)
     {
         RequireWeightsFileName(path, "LoadWeights");

@@ -9,6 +9,7 @@ public partial class Model
     /// "Connected to" column (<c>name[call][output]</c> of each input) and lists its inputs first. A nested model is one row.
     /// </summary>
     /// <param name="print">Where lines go (Console.WriteLine by default), like Keras's print_fn.</param>
+    /// <exception cref="InvalidOperationException">When the model has not been built.</exception>
     public void Summary(Action<string>? print = null)
     {
         print ??= Console.WriteLine;

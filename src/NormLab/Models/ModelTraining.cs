@@ -28,6 +28,7 @@ public partial class Model
     /// <param name="optimizer">The optimizer ("rmsprop" when null, as Keras).</param>
     /// <param name="loss">The loss (required).</param>
     /// <param name="metrics">Metrics reported during training and evaluation ("accuracy" resolves by loss).</param>
+    /// <exception cref="ArgumentException">When <paramref name="loss"/> is null, or <paramref name="metrics"/> are given for a model with several outputs.</exception>
     public void Compile(Optimizer? optimizer = null, Loss? loss = null, IEnumerable<Metric>? metrics = null)
     {
         var only = loss ?? throw new ArgumentException($"Model '{Name}': Compile needs a loss, e.g. loss: \"sparse_categorical_crossentropy\".");
@@ -105,6 +106,9 @@ public partial class Model
     /// <param name="stepsPerEpoch">Steps per epoch (Keras's steps_per_epoch).</param>
     /// <param name="validationSteps">Batches of validation data per validation (default: all).</param>
     /// <param name="validationFreq">Validate every this many epochs.</param>
+    /// <exception cref="InvalidOperationException">When the model has not been compiled.</exception>
+    /// <exception cref="ArgumentNullException">When <paramref name="x"/> or one of the arrays is null.</exception>
+    /// <exception cref="ArgumentException">When the arrays do not match the model's inputs and outputs or differ in sample count, the data is empty, an option is out of range, <paramref name="validationSplit"/> is outside [0, 1) or leaves an empty set, both <paramref name="sampleWeight"/> and <paramref name="classWeight"/> are given, <paramref name="classWeight"/> is given for several outputs, or a sample weight is malformed.</exception>
     public History Fit(Tensor[] x, Tensor[] y, int epochs = 1, int batchSize = 32, bool shuffle = true,
         double validationSplit = 0, (Tensor[] x, Tensor[] y)? validationData = null,
         IEnumerable<Callback>? callbacks = null, int verbose = 1, bool distributed = false,
@@ -326,6 +330,7 @@ public partial class Model
     /// <param name="batchSize">Samples per batch; larger than the data gives one batch.</param>
     /// <param name="steps">Batches to predict (default: all).</param>
     /// <param name="callbacks">Called around the prediction and each batch.</param>
+    /// <exception cref="ArgumentException">When the model has several outputs, or <paramref name="x"/>, <paramref name="batchSize"/> or <paramref name="steps"/> is invalid as for the array overload.</exception>
     public Tensor Predict(Tensor x, int batchSize = 32, int? steps = null, IEnumerable<Callback>? callbacks = null)
     {
         if (OutputNames.Count != 1)
@@ -338,6 +343,8 @@ public partial class Model
     /// <param name="batchSize">Samples per batch; larger than the data gives one batch.</param>
     /// <param name="steps">Batches to predict (default: all).</param>
     /// <param name="callbacks">Called around the prediction and each batch (with the batch's first output).</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="x"/> or one of its arrays is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="batchSize"/> or <paramref name="steps"/> is below 1, the data is empty, or the arrays do not match the model's inputs or differ in sample count.</exception>
     public Tensor[] Predict(Tensor[] x, int batchSize = 32, int? steps = null, IEnumerable<Callback>? callbacks = null)
     {
         ArgumentNullException.ThrowIfNull(x);

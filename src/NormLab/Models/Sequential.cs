@@ -28,6 +28,8 @@ public sealed class Sequential : Model
 
     /// <summary>Appends a layer, like Keras's model.add.</summary>
     /// <param name="layer">The layer to append; its output feeds nothing until the next Add.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="layer"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="layer"/> or a layer of the same name is already in the model, or it takes several inputs.</exception>
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
@@ -91,6 +93,7 @@ public sealed class Sequential : Model
     /// <summary>Rebuilds a Sequential from <see cref="GetConfig"/>, with fresh weights.</summary>
     /// <param name="config">The config.</param>
     /// <param name="customObjects">User classes by saved class name, for classes not marked [RegisterSerializable].</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="config"/> is null.</exception>
     public static new Sequential FromConfig(JsonObject config, IReadOnlyDictionary<string, Type>? customObjects = null)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -124,6 +124,7 @@ public sealed partial class Tensor : IDisposable
     public float[] ToArray() => (float[])Data.Clone();
 
     /// <summary>The single value of a tensor with one element.</summary>
+    /// <exception cref="InvalidOperationException">When the tensor does not hold exactly one value.</exception>
     public float Item()
     {
         if (Size != 1) throw new InvalidOperationException($"Tensor.Item: needs exactly one value, the tensor has shape {Shapes.Format(shape)}.");

@@ -6,6 +6,8 @@ public sealed partial class Tensor
     /// <example><code>Tensor t = Tensor.FromArray(new float[] {1, 2, 3, 4}, 2, 2);</code></example>
     /// <param name="data">Row-major (C-order) values; its length must equal the product of <paramref name="shape"/>. The array is copied.</param>
     /// <param name="shape">Dimension sizes, outermost first; empty for a scalar.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="data"/> or <paramref name="shape"/> is null.</exception>
+    /// <exception cref="ArgumentException">When a dimension of <paramref name="shape"/> is negative or the length of <paramref name="data"/> differs from the product of <paramref name="shape"/>.</exception>
     public static Tensor FromArray(float[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);

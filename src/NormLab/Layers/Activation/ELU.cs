@@ -13,6 +13,7 @@ public sealed class ELU : Layer
     /// <param name="alpha">The scale of the negative part (Keras default 1).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="alpha"/> is not finite.</exception>
     public ELU(double alpha = 1.0, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (!double.IsFinite(alpha)) throw new ArgumentException($"{Describe()}: alpha must be finite, received {alpha}.");

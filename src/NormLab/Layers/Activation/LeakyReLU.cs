@@ -15,6 +15,7 @@ public sealed class LeakyReLU : Layer
     /// <param name="negativeSlope">The slope for x &lt;= 0 (&gt;= 0; Keras's layer default 0.3).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="negativeSlope"/> is negative, NaN or infinite.</exception>
     public LeakyReLU(double negativeSlope = 0.3, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (!(negativeSlope >= 0) || double.IsInfinity(negativeSlope))

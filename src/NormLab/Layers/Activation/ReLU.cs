@@ -18,6 +18,7 @@ public sealed class ReLU : Layer
     /// <param name="threshold">Where the output turns from the slope to x (&gt;= 0, default 0).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="maxValue"/> or <paramref name="negativeSlope"/> is negative or NaN, or <paramref name="threshold"/> is not a finite number &gt;= 0.</exception>
     public ReLU(double? maxValue = null, double negativeSlope = 0, double threshold = 0, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -21,6 +21,7 @@ public sealed class Softmax : Layer
     /// <param name="axis">The axis or axes normalized over (default -1).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="axis"/> is none or an empty list.</exception>
     public Softmax(Axes axis = default, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (axis.IsNone || axis.Values.Length == 0) throw new ArgumentException($"{Describe()}: axis must be an int or a non-empty list of ints, received {axis}.");
@@ -35,6 +36,8 @@ public sealed class Softmax : Layer
     /// <param name="x">The logits.</param>
     /// <param name="mask">1 (or &gt; 0.5) to keep, 0 to mask.</param>
     /// <param name="training">Unused (the layer behaves the same in training).</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="x"/> or <paramref name="mask"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="mask"/> does not broadcast to the shape of <paramref name="x"/>.</exception>
     public Tensor Call(Tensor x, Tensor mask, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(x);

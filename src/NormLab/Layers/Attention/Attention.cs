@@ -19,6 +19,7 @@ public class Attention : AttentionLayer
     /// <param name="scoreMode">"dot" (default) or "concat".</param>
     /// <param name="dropout">The fraction of attention weights dropped in training (0).</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When <paramref name="scoreMode"/> is not "dot" or "concat", or <paramref name="dropout"/> is outside [0, 1).</exception>
     public Attention(bool useScale = false, string scoreMode = "dot", double dropout = 0, string? name = null)
         : base(name)
     {

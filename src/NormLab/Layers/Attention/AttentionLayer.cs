@@ -45,6 +45,8 @@ public abstract class AttentionLayer : Layer
     /// <param name="attentionMask">Optional (batch, Tq, Tv) of 1 (attend) and 0 (do not).</param>
     /// <param name="useCausalMask">Whether query step i may attend only key steps ≤ i.</param>
     /// <param name="training">Whether dropout is active.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="query"/> or <paramref name="value"/> is null.</exception>
+    /// <exception cref="ArgumentException">When an input is not rank 3, or the inputs differ in batch size or the key and value in length.</exception>
     public (Tensor Output, Tensor Scores) CallWithScores(Tensor query, Tensor value, Tensor? key = null,
         Tensor? attentionMask = null, bool useCausalMask = false, bool training = false)
     {
@@ -68,6 +70,7 @@ public abstract class AttentionLayer : Layer
     /// <param name="query">The queries.</param>
     /// <param name="value">The values.</param>
     /// <param name="key">The keys; the values when null.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="query"/> or <paramref name="value"/> is null.</exception>
     public SymbolicTensor Call(SymbolicTensor query, SymbolicTensor value, SymbolicTensor? key = null)
     {
         ArgumentNullException.ThrowIfNull(query);

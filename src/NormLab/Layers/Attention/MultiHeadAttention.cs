@@ -43,6 +43,7 @@ public sealed class MultiHeadAttention : AttentionLayer
     /// <param name="name">The layer's name.</param>
     /// <param name="qkNorm">Normalizes queries and keys per head: "layer", "rms", "l2" or null for none (the default;
     /// not a Keras argument).</param>
+    /// <exception cref="ArgumentException">When <paramref name="qkNorm"/> is not "layer", "rms", "l2" or null, <paramref name="numHeads"/>, <paramref name="keyDim"/>, <paramref name="valueDim"/> or <paramref name="outputShape"/> is below 1, or <paramref name="dropout"/> is outside [0, 1).</exception>
     public MultiHeadAttention(int numHeads, int keyDim, int? valueDim = null, double dropout = 0, bool useBias = true,
         int? outputShape = null, Initializer? kernelInitializer = null, Initializer? biasInitializer = null, string? name = null,
         string? qkNorm = null)

@@ -8,6 +8,7 @@ namespace NormLab.Layers;
 /// <param name="activation">The function, by Keras name ("relu", "tanh", ...) or as an object.</param>
 /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
 /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+/// <exception cref="ArgumentNullException">When <paramref name="activation"/> is null.</exception>
 public sealed class Activation(ActivationFunction activation, int[]? inputShape = null, string? name = null) : Layer(name, inputShape)
 {
     /// <inheritdoc/>

@@ -33,6 +33,7 @@ public sealed class Dense : Layer
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="inputDim">Shorthand for <c>inputShape: [inputDim]</c> (Keras's input_dim).</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="units"/> is below 1.</exception>
     public Dense(int units, ActivationFunction? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null,

@@ -16,6 +16,7 @@ public sealed class Dropout : Layer
     /// <param name="rate">The fraction of inputs to drop in training, in [0, 1).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="rate"/> is outside [0, 1).</exception>
     public Dropout(double rate, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (rate < 0 || rate >= 1 || double.IsNaN(rate))

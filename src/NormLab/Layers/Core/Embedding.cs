@@ -28,6 +28,7 @@ public sealed class Embedding : Layer
     /// <param name="inputLength">The sequence length, if fixed.</param>
     /// <param name="name">The layer's name.</param>
     /// <param name="maskZero">Whether id 0 is padding that later layers skip (Keras's mask_zero, default false).</param>
+    /// <exception cref="ArgumentException">When <paramref name="inputDim"/> or <paramref name="outputDim"/> is below 1.</exception>
     public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null,
         Regularizer? embeddingsRegularizer = null, Constraint? embeddingsConstraint = null,
         int? inputLength = null, string? name = null, bool maskZero = false)

@@ -65,6 +65,7 @@ public sealed class BatchNormalization : Layer
     /// <param name="trainable">False freezes the layer: inference mode, no moving-statistic updates (Keras 3).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name.</param>
+    /// <exception cref="ArgumentException">When <paramref name="epsilon"/> is not positive and finite, <paramref name="momentum"/> (or, with <paramref name="renorm"/>, <paramref name="renormMomentum"/>) is outside [0, 1], or, with <paramref name="renorm"/>, <paramref name="renormClipping"/> has a key other than "rmax", "rmin" and "dmax", rmax below rmin, or a negative dmax.</exception>
     public BatchNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,

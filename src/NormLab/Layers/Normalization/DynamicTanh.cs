@@ -25,6 +25,7 @@ public sealed class DynamicTanh : Layer
     /// <param name="trainable">Whether alpha, weight and bias are trained.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name; "dynamic_tanh", "dynamic_tanh_1", ... when omitted.</param>
+    /// <exception cref="ArgumentException">When <paramref name="alphaInit"/> is zero or not finite.</exception>
     public DynamicTanh(double alphaInit = 0.5, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -32,6 +32,7 @@ public sealed class FilterResponseNormalization : Layer
     /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="epsilon"/> is negative, NaN or infinite, or is 0 without <paramref name="learnedEpsilon"/>.</exception>
     public FilterResponseNormalization(double epsilon = 1e-6, bool learnedEpsilon = false, bool useTlu = true,
         bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)

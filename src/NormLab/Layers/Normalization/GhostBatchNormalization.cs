@@ -51,6 +51,7 @@ public sealed class GhostBatchNormalization : Layer
     /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="virtualBatchSize"/> is below 1, <paramref name="epsilon"/> is not positive and finite, or <paramref name="momentum"/> is outside [0, 1].</exception>
     public GhostBatchNormalization(int virtualBatchSize, int axis = -1, double momentum = 0.99, double epsilon = 1e-3,
         bool center = true, bool scale = true, Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         bool synchronized = false, bool trainable = true, int[]? inputShape = null, string? name = null)

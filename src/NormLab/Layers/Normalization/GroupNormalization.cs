@@ -34,6 +34,7 @@ public sealed class GroupNormalization : Layer
     /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="groups"/> is neither positive nor -1, or <paramref name="epsilon"/> is not positive and finite.</exception>
     public GroupNormalization(int groups = 32, int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,

@@ -42,6 +42,7 @@ public sealed class LayerNormalization : Layer
     /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="axis"/> is none or <paramref name="epsilon"/> is not positive and finite.</exception>
     public LayerNormalization(Axes axis = default, double epsilon = 1e-3, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,

@@ -22,6 +22,7 @@ public sealed class LayerScale : Layer
     /// <param name="trainable">Whether gamma is trained.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name; "layer_scale", ... when omitted.</param>
+    /// <exception cref="ArgumentException">When <paramref name="initValue"/> is not finite.</exception>
     public LayerScale(double initValue = 1e-5, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -28,6 +28,7 @@ public sealed class LocalResponseNormalization : Layer
     /// <param name="beta">The exponent (default 0.5).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="depthRadius"/> is negative, <paramref name="bias"/> is not &gt; 0, <paramref name="alpha"/> is negative or NaN, or <paramref name="beta"/> is NaN.</exception>
     public LocalResponseNormalization(int depthRadius = 5, double bias = 1, double alpha = 1, double beta = 0.5,
         int[]? inputShape = null, string? name = null)
         : base(name, inputShape)

@@ -32,6 +32,7 @@ public sealed class Normalization : Layer
     /// <param name="invert">Undo the normalization instead: <c>mean + x * std</c> (default false).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When only one of <paramref name="mean"/> and <paramref name="variance"/> is given, their shapes differ, or their rank exceeds the number of kept axes.</exception>
     public Normalization(Axes axis = default, Tensor? mean = null, Tensor? variance = null, bool invert = false,
         int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
@@ -110,6 +111,9 @@ public sealed class Normalization : Layer
 
     /// <summary>Computes the mean and biased variance of <paramref name="data"/> over the non-kept axes.</summary>
     /// <param name="data">Samples, batch dimension first, of the layer's input shape.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="data"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">When the layer was created with an explicit mean and variance.</exception>
+    /// <exception cref="ArgumentException">When the shape of <paramref name="data"/> is incompatible with the layer's input shape.</exception>
     public void Adapt(Tensor data)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -122,6 +126,9 @@ public sealed class Normalization : Layer
     /// <c>var' = (var + (mean - mean')²)(1-w) + (var_b + (mean_b - mean')²) w</c>.
     /// </summary>
     /// <param name="batches">Batches of samples, each batch dimension first.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="batches"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">When the layer was created with an explicit mean and variance.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="batches"/> is empty, yields null, or yields a batch whose shape is incompatible with the layer's input shape or the first batch's.</exception>
     public void Adapt(IEnumerable<Tensor> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);

@@ -24,6 +24,7 @@ public sealed class RMSNormalization : Layer
     /// <param name="trainable">False freezes the layer's weights (and puts normalization layers in inference mode, as Keras 3).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="axis"/> is none or <paramref name="epsilon"/> is not positive and finite.</exception>
     public RMSNormalization(Axes axis = default, double epsilon = 1e-6, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -23,6 +23,7 @@ public sealed class ScaleNorm : Layer
     /// <param name="trainable">Whether g is trained.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name; "scale_norm", ... when omitted.</param>
+    /// <exception cref="ArgumentException">When <paramref name="epsilon"/> is not positive and finite.</exception>
     public ScaleNorm(double epsilon = 1e-5, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

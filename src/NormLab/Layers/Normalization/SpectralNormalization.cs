@@ -20,6 +20,7 @@ public sealed class SpectralNormalization : Layer
     /// <param name="layer">The layer whose kernel is divided by its largest singular value (Dense, Conv, ...).</param>
     /// <param name="powerIterations">Power-iteration steps per training call (default 1).</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="layer"/> is null or <paramref name="powerIterations"/> is below 1.</exception>
     public SpectralNormalization(Layer layer, int powerIterations = 1, string? name = null)
         : base(name)
     {

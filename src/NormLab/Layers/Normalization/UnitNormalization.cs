@@ -20,6 +20,7 @@ public sealed class UnitNormalization : Layer
     /// <param name="axis">The axes the norm is taken over (default -1, the last).</param>
     /// <param name="inputShape">Optional input shape without the batch dimension, for the first layer of a model.</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="axis"/> is none.</exception>
     public UnitNormalization(Axes axis = default, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -28,6 +28,7 @@ public sealed class WeightStandardization : Layer
     /// <param name="layer">The convolution whose kernel is standardized per filter.</param>
     /// <param name="epsilon">Added to the kernel variance (default 1e-5).</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="layer"/> is null or <paramref name="epsilon"/> is not positive.</exception>
     public WeightStandardization(Conv2D layer, double epsilon = 1e-5, string? name = null)
         : base(name)
     {
@@ -54,6 +55,7 @@ public sealed class WeightStandardization : Layer
     }
 
     /// <summary>The standardized kernel, differentiable with respect to the raw one.</summary>
+    /// <exception cref="InvalidOperationException">When the wrapped layer is not built yet.</exception>
     public Tensor StandardizedKernel()
     {
         var k = Layer.Kernel ?? throw new InvalidOperationException($"{Describe()}: the layer is not built yet.");

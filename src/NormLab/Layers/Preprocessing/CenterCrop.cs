@@ -14,6 +14,7 @@ public sealed class CenterCrop : Layer
     /// <param name="width">The output width.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     public CenterCrop(int height, int width, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (height < 1 || width < 1) throw new ArgumentException($"{Describe()}: height and width must be >= 1, received ({height}, {width}).");

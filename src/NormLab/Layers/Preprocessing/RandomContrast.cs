@@ -19,6 +19,7 @@ public sealed class RandomContrast : Layer
     /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When a bound of <paramref name="factor"/> is outside [0, 1], or <paramref name="valueRange"/> is not finite with low &lt; high.</exception>
     public RandomContrast(FactorRange factor, (double Low, double High)? valueRange = null, int? seed = null, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

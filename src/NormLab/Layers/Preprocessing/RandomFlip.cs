@@ -18,6 +18,7 @@ public sealed class RandomFlip : Layer
     /// <param name="seed">Seeds the layer's own random stream (Keras's seed); null draws from NormLabRandom.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="mode"/> is not "horizontal", "vertical" or "horizontal_and_vertical".</exception>
     public RandomFlip(string mode = "horizontal_and_vertical", int? seed = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         random = new SeedStream(seed);

@@ -22,6 +22,7 @@ public sealed class RandomZoom : RandomAffineLayer
     /// <param name="fillValue">The value outside the image for "constant".</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When a bound of <paramref name="heightFactor"/> or <paramref name="widthFactor"/> is NaN or not above -1, <paramref name="fillMode"/> or <paramref name="interpolation"/> is unknown, or <paramref name="fillValue"/> is not finite.</exception>
     public RandomZoom(FactorRange heightFactor, FactorRange? widthFactor = null, string fillMode = "reflect", string interpolation = "bilinear",
         int? seed = null, double fillValue = 0, int[]? inputShape = null, string? name = null) : base(fillMode, interpolation, seed, fillValue, inputShape, name)
     {

@@ -11,6 +11,7 @@ public sealed class Rescaling : Layer
     /// <param name="offset">The value added after scaling (default 0).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="scale"/> or <paramref name="offset"/> is not finite.</exception>
     public Rescaling(double scale, double offset = 0, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (!double.IsFinite(scale) || !double.IsFinite(offset))

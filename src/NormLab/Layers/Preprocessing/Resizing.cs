@@ -17,6 +17,7 @@ public sealed class Resizing : Layer
     /// <param name="cropToAspectRatio">Whether to crop to the target aspect ratio first (default false).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="height"/> or <paramref name="width"/> is below 1, or <paramref name="interpolation"/> is not "bilinear" or "nearest".</exception>
     public Resizing(int height, int width, string interpolation = "bilinear", bool cropToAspectRatio = false, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -31,6 +31,7 @@ public sealed class GRU : RecurrentLayer
     /// <param name="resetAfter">Keras's reset_after; only true (the default, reset gate after the recurrent product) is supported.</param>
     /// <param name="inputShape">The shape of one sample (time, features), for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When <paramref name="units"/> is below 1, <paramref name="dropout"/> or <paramref name="recurrentDropout"/> is outside [0, 1), <paramref name="activation"/> is not tanh or <paramref name="recurrentActivation"/> not sigmoid, or <paramref name="resetAfter"/> is false.</exception>
     public GRU(int units, ActivationFunction? activation = null, ActivationFunction? recurrentActivation = null,
         bool useBias = true, Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null,
         Initializer? biasInitializer = null, double dropout = 0, double recurrentDropout = 0, bool returnSequences = false,

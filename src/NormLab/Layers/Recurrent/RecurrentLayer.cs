@@ -109,6 +109,7 @@ public abstract class RecurrentLayer : Layer
     /// <param name="x">The input (batch, time, features).</param>
     /// <param name="mask">The mask; it replaces any mask attached to <paramref name="x"/>.</param>
     /// <param name="training">Whether dropout is active.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="x"/> or <paramref name="mask"/> is null.</exception>
     public Tensor Call(Tensor x, Tensor mask, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -124,6 +125,8 @@ public abstract class RecurrentLayer : Layer
     /// <param name="x">The input (batch, time, features).</param>
     /// <param name="training">Whether dropout is active.</param>
     /// <param name="mask">An optional (batch, time) mask; the input's own <see cref="Tensor.Mask"/> otherwise.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="x"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">When the layer was created without <see cref="ReturnState"/>.</exception>
     public Tensor[] CallWithState(Tensor x, bool training = false, Tensor? mask = null)
     {
         ArgumentNullException.ThrowIfNull(x);

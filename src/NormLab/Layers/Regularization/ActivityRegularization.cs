@@ -17,6 +17,7 @@ public sealed class ActivityRegularization : Layer
     /// <param name="l2">The L2 factor (&gt;= 0, default 0).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">Layer name (Keras <c>name</c>); default null gives a unique one from the class name in snake_case, numbered from the second layer of that class on (e.g. "re_lu", "re_lu_1").</param>
+    /// <exception cref="ArgumentException">When <paramref name="l1"/> or <paramref name="l2"/> is negative, NaN or infinite.</exception>
     public ActivityRegularization(double l1 = 0, double l2 = 0, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (!(l1 >= 0) || double.IsInfinity(l1)) throw new ArgumentException($"{Describe()}: l1 must be a finite number >= 0, received {l1}.");

@@ -11,6 +11,7 @@ public sealed class Cropping1D : Layer
     /// <param name="cropping">Steps removed at both ends, or (before, after) (default (1, 1)).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When a cropping is negative.</exception>
     public Cropping1D(Edges1? cropping = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         Cropping = cropping ?? 1;
@@ -24,6 +25,7 @@ public sealed class Cropping1D : Layer
     protected override Tensor Forward(Tensor x, bool training) => Ops.Slice(x, 1, Cropping.Before, ComputeOutputShape(x.Shape)[1]);
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">When the input is not rank 3 or the cropping leaves no steps.</exception>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         RequireRank(inputShape, 3, 3);
@@ -56,6 +58,7 @@ public sealed class Cropping2D : Layer
     /// <param name="cropping">0 everywhere (default), one amount, (h, w), or ((top, bottom), (left, right)).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When a cropping is negative.</exception>
     public Cropping2D(Edges2? cropping = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         Cropping = cropping ?? 0;
@@ -74,6 +77,7 @@ public sealed class Cropping2D : Layer
     }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">When the input is not rank 4 or the cropping leaves no rows or columns.</exception>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         RequireRank(inputShape, 4, 4);

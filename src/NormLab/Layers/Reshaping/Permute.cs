@@ -11,6 +11,8 @@ public sealed class Permute : Layer
     /// <param name="dims">A permutation of 1..rank-1 (the non-batch axes).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="dims"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="dims"/> is not a permutation of 1..dims.Length.</exception>
     public Permute(int[] dims, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         ArgumentNullException.ThrowIfNull(dims);

@@ -11,6 +11,7 @@ public sealed class RepeatVector : Layer
     /// <param name="n">The number of repetitions (>= 1).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When <paramref name="n"/> is below 1.</exception>
     public RepeatVector(int n, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (n < 1) throw new ArgumentException($"{Describe()}: n must be >= 1, received {n}.");

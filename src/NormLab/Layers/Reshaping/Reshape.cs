@@ -11,6 +11,8 @@ public sealed class Reshape : Layer
     /// <param name="targetShape">The shape of one sample, without the batch axis; at most one -1.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="targetShape"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="targetShape"/> holds 0, a size below -1, or more than one -1.</exception>
     public Reshape(int[] targetShape, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         ArgumentNullException.ThrowIfNull(targetShape);
@@ -26,6 +28,7 @@ public sealed class Reshape : Layer
     protected override Tensor Forward(Tensor x, bool training) => Ops.Reshape(x, ComputeOutputShape(x.Shape));
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">When the input has rank 0 or its samples cannot be reshaped to the target shape.</exception>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         RequireRank(inputShape, 1);

@@ -11,6 +11,7 @@ public sealed class UpSampling1D : Layer
     /// <param name="size">The upsampling factor (default 2).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When <paramref name="size"/> is below 1.</exception>
     public UpSampling1D(int size = 2, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         if (size < 1) throw new ArgumentException($"{Describe()}: size must be >= 1, received {size}.");
@@ -57,6 +58,7 @@ public sealed class UpSampling2D : Layer
     /// <param name="interpolation">"nearest" (default) or "bilinear".</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When a factor of <paramref name="size"/> is below 1 or <paramref name="interpolation"/> is not "nearest" or "bilinear".</exception>
     public UpSampling2D(Size2? size = null, string interpolation = "nearest", int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         Size = size ?? 2;

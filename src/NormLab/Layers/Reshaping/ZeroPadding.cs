@@ -11,6 +11,7 @@ public sealed class ZeroPadding1D : Layer
     /// <param name="padding">Zeros at both ends, or (before, after) (default 1).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When a padding is negative.</exception>
     public ZeroPadding1D(Edges1? padding = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         Padding = padding ?? 1;
@@ -57,6 +58,7 @@ public sealed class ZeroPadding2D : Layer
     /// <param name="padding">1 everywhere (default), (h, w), or ((top, bottom), (left, right)).</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentException">When a padding is negative.</exception>
     public ZeroPadding2D(Edges2? padding = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         Padding = padding ?? 1;

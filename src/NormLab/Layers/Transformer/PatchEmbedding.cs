@@ -21,6 +21,7 @@ public sealed class PatchEmbedding : Layer
     /// <param name="trainable">Whether the projection is trained.</param>
     /// <param name="inputShape">The shape of one image (height, width, channels), for the first layer of a model.</param>
     /// <param name="name">The layer's name; "patch_embedding", ... when omitted.</param>
+    /// <exception cref="ArgumentException">When <paramref name="patchSize"/> or <paramref name="projectionDim"/> is below 1.</exception>
     public PatchEmbedding(int patchSize, int projectionDim, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

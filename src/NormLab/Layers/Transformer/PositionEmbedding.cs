@@ -24,6 +24,7 @@ public sealed class PositionEmbedding : Layer
     /// <param name="trainable">Whether the table is trained.</param>
     /// <param name="inputShape">The shape of one sample, for the first layer of a model.</param>
     /// <param name="name">The layer's name; "position_embedding", ... when omitted.</param>
+    /// <exception cref="ArgumentException">When <paramref name="sequenceLength"/> is below 1.</exception>
     public PositionEmbedding(int sequenceLength, Initializer? initializer = null, bool trainable = true, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -43,6 +43,7 @@ public sealed class TransformerEncoder : Layer
     /// <param name="qkNorm">The attention's query/key normalization (see <see cref="MultiHeadAttention"/>), or null.</param>
     /// <param name="inputShape">The shape of one sample (length, features), for the first layer of a model.</param>
     /// <param name="name">The layer's name; "transformer_encoder", ... when omitted.</param>
+    /// <exception cref="ArgumentException">When <paramref name="intermediateDim"/> or <paramref name="numHeads"/> is below 1, <paramref name="dropout"/> is outside [0, 1), <paramref name="layerNormEpsilon"/> is not positive and finite, <paramref name="normalization"/>, <paramref name="normPlacement"/> or <paramref name="qkNorm"/> is unknown, or <paramref name="deepNormLayers"/> is negative or positive without "post".</exception>
     public TransformerEncoder(int intermediateDim, int numHeads, double dropout = 0, ActivationFunction? activation = null,
         double layerNormEpsilon = 1e-5, string normalization = "layer", string normPlacement = "post", int deepNormLayers = 0,
         string? qkNorm = null, int[]? inputShape = null, string? name = null)

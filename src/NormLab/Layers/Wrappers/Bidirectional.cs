@@ -19,6 +19,8 @@ public sealed class Bidirectional : Layer
     /// Keras's None (a list of both) is not supported.</param>
     /// <param name="inputShape">The shape of one sample (time, features), for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="layer"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="mergeMode"/> is not "concat", "sum", "ave" or "mul", or <paramref name="layer"/> is already built.</exception>
     public Bidirectional(RecurrentLayer layer, string mergeMode = "concat", int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

@@ -14,6 +14,7 @@ public sealed class TimeDistributed : Layer
     /// <param name="layer">The layer applied to each step (its input is one step: (batch, ...)).</param>
     /// <param name="inputShape">The shape of one sample (time, ...), for the first layer of a model.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="layer"/> is null.</exception>
     public TimeDistributed(Layer layer, int[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {

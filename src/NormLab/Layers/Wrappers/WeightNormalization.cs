@@ -34,6 +34,7 @@ public sealed class WeightNormalization : Layer
     /// <param name="layer">The layer whose kernel is reparameterized as g * v / ||v||.</param>
     /// <param name="dataInit">Initialize g and the bias from the first batch's statistics (Salimans and Kingma; default true).</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
+    /// <exception cref="ArgumentException">When <paramref name="layer"/> is null or not a Dense, Conv2D or LSTM layer.</exception>
     public WeightNormalization(Layer layer, bool dataInit = true, string? name = null)
         : base(name)
     {

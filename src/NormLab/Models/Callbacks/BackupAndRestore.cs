@@ -26,6 +26,7 @@ public sealed class BackupAndRestore(string backupDir, bool deleteCheckpoint = t
     public int? RestoredEpoch { get; private set; }
 
     /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">When a backup exists but the model has not been built.</exception>
     public override void OnTrainBegin()
     {
         RestoredEpoch = null;

@@ -12,6 +12,7 @@ public sealed class LearningRateScheduler(Func<int, double, double> schedule, in
     private readonly Func<int, double, double> schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">When the schedule returns a rate that is not finite and &gt; 0.</exception>
     public override void OnEpochBegin(int epoch)
     {
         var optimizer = Model!.Optimizer!;

@@ -25,6 +25,8 @@ public sealed class ModelCheckpoint : Callback
     /// <param name="saveWeightsOnly">Save only the weights (a safetensors file, every weight in model order) instead of the whole model.</param>
     /// <param name="verbose">1 prints a line for each save.</param>
     /// <param name="initialValueThreshold">With saveBestOnly: the value the first saved epoch must beat.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="filepath"/> or <paramref name="monitor"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="filepath"/> is empty or has a malformed field, <paramref name="mode"/> is not "auto", "min" or "max", or <paramref name="initialValueThreshold"/> is NaN.</exception>
     public ModelCheckpoint(string filepath, string monitor = "val_loss", bool saveBestOnly = false, string mode = "auto",
         bool saveWeightsOnly = false, int verbose = 0, double? initialValueThreshold = null)
     {

@@ -18,6 +18,8 @@ public sealed class OnnxConstantOperation : Layer
     /// <param name="constantFirst">Whether the constant is the left operand (c - x, c / x).</param>
     /// <param name="constantTrainable">Whether training updates the constant.</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="constantShape"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="op"/> is not "Add", "Sub", "Mul" or "Div".</exception>
     public OnnxConstantOperation(string op, int[] constantShape, bool constantFirst = false, bool constantTrainable = true, string? name = null) : base(name)
     {
         ArgumentNullException.ThrowIfNull(constantShape);

@@ -10,6 +10,8 @@ public sealed class OnnxReshape : Layer
     /// <summary>Creates the layer.</summary>
     /// <param name="targetShape">The shape of one sample after the reshape (no batch axis, no -1).</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="targetShape"/> is null.</exception>
+    /// <exception cref="ArgumentException">When a dimension of <paramref name="targetShape"/> is below 1.</exception>
     public OnnxReshape(int[] targetShape, string? name = null) : base(name)
     {
         ArgumentNullException.ThrowIfNull(targetShape);
@@ -29,6 +31,7 @@ public sealed class OnnxReshape : Layer
     }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">When the input has rank 0 or a sample's size differs from the target shape's.</exception>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         RequireRank(inputShape, 1);

@@ -13,6 +13,8 @@ public sealed class OnnxTranspose : Layer
     /// <summary>Creates the layer.</summary>
     /// <param name="perm">The permutation of all axes, batch first (perm[0] == 0).</param>
     /// <param name="name">The layer's name.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="perm"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="perm"/> is not a permutation of the axes with the batch axis first.</exception>
     public OnnxTranspose(int[] perm, string? name = null) : base(name)
     {
         ArgumentNullException.ThrowIfNull(perm);

@@ -28,6 +28,7 @@ public abstract class LearningRateSchedule
 
     /// <summary>The saved form, <c>{"class_name", "config"}</c> with Keras's argument names. A schedule defined
     /// outside NormLab overrides this (and can then be rebuilt only by code that knows its class).</summary>
+    /// <exception cref="NotSupportedException">When the schedule does not override this method.</exception>
     public virtual JsonObject GetConfig() =>
         throw new NotSupportedException($"{GetType().Name}: this learning rate schedule cannot be saved; override GetConfig to save it.");
 

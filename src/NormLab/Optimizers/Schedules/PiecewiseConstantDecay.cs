@@ -15,6 +15,8 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     /// <summary>Creates the schedule.</summary>
     /// <param name="boundaries">Strictly increasing step boundaries.</param>
     /// <param name="values">The rates, one more than the boundaries, each >= 0.</param>
+    /// <exception cref="ArgumentNullException">When <paramref name="boundaries"/> or <paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="values"/> does not have one more entry than <paramref name="boundaries"/>, the boundaries are not strictly increasing, or a value is negative or infinite.</exception>
     public PiecewiseConstantDecay(double[] boundaries, double[] values)
     {
         ArgumentNullException.ThrowIfNull(boundaries);

@@ -29,6 +29,7 @@ public static partial class Ops
 
     /// <summary>Softmax over the last axis, computed stably (max subtracted); the result keeps x as its logits for the cross-entropies.</summary>
     /// <param name="x">Logits of rank >= 1; each slice along the last axis becomes a probability distribution.</param>
+    /// <exception cref="ArgumentException">When <paramref name="x"/> is a scalar.</exception>
     public static Tensor Softmax(Tensor x)
     {
         if (x.Dims.Length == 0)

@@ -14,6 +14,7 @@ public static partial class Ops
     /// <param name="height">Output height in pixels, positive.</param>
     /// <param name="width">Output width in pixels, positive.</param>
     /// <param name="interpolation">"bilinear" or "nearest".</param>
+    /// <exception cref="ArgumentException">When <paramref name="images"/> is not rank 4 or has no pixels, <paramref name="interpolation"/> is unknown, or <paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     public static Tensor Resize(Tensor images, int height, int width, string interpolation = "bilinear")
     {
         RequireImages(images, "Resize");
@@ -41,6 +42,7 @@ public static partial class Ops
     /// <param name="interpolation">"bilinear" or "nearest".</param>
     /// <param name="fillMode">"constant", "nearest", "wrap", "mirror" or "reflect" (Keras's meanings).</param>
     /// <param name="fillValue">The value outside the image for "constant".</param>
+    /// <exception cref="ArgumentException">When <paramref name="images"/> is not rank 4, <paramref name="interpolation"/> or <paramref name="fillMode"/> is unknown, or <paramref name="transforms"/> is not (8) or (batch, 8).</exception>
     public static Tensor AffineTransform(Tensor images, Tensor transforms, string interpolation = "bilinear",
         string fillMode = "constant", double fillValue = 0)
     {

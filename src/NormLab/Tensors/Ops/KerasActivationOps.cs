@@ -71,6 +71,7 @@ public static partial class Ops
     /// last and merged into one, normalized, and moved back.</summary>
     /// <param name="x">The logits.</param>
     /// <param name="axes">The axes normalized over (negative ones count from the end).</param>
+    /// <exception cref="ArgumentException">When <paramref name="axes"/> is empty or an axis is out of range.</exception>
     public static Tensor Softmax(Tensor x, int[] axes)
     {
         var normalized = axes.Select(a => Shapes.NormalizeAxis(a, x.Rank, "Softmax")).Distinct().Order().ToArray();

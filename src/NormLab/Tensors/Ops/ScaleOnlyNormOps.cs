@@ -41,6 +41,8 @@ public static partial class Ops
     /// <param name="gain">The scalar gain g (shape [] or [1]).</param>
     /// <param name="epsilon">The floor of the norm (1e-5 in the paper); > 0.</param>
     /// <example><code>Tensor y = Ops.ScaleNorm(x, gain, epsilon: 1e-5);</code></example>
+    /// <exception cref="ArgumentNullException">When <paramref name="x"/> or <paramref name="gain"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="x"/> is a scalar, <paramref name="gain"/> does not hold one value, or <paramref name="epsilon"/> is not positive and finite.</exception>
     public static Tensor ScaleNorm(Tensor x, Tensor gain, double epsilon = 1e-5)
     {
         RequireLastAxisParameters("ScaleNorm", x, gain, []);

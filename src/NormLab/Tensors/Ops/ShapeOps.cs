@@ -29,6 +29,7 @@ public static partial class Ops
     /// <summary>Permutes the axes (the transpose of a matrix is <c>Transpose(x, 1, 0)</c>).</summary>
     /// <param name="x">Input tensor.</param>
     /// <param name="permutation">For each output axis, the input axis it takes; a permutation of 0..rank-1.</param>
+    /// <exception cref="ArgumentException">When <paramref name="permutation"/> is not a permutation of the axes of <paramref name="x"/>.</exception>
     public static Tensor Transpose(Tensor x, params int[] permutation)
     {
         if (permutation.Length != x.Rank || permutation.OrderBy(p => p).Where((p, i) => p != i).Any())
