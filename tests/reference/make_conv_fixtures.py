@@ -290,6 +290,10 @@ def main():
     transpose_case("conv2d_transpose_valid_s3_output_padding", 2, (2, 3, 2, 2), 2, (2, 3), strides=3, output_padding=(2, 1))
     transpose_case("conv2d_transpose_same_k4_output_padding", 2, (1, 3, 3, 2), 3, 4, strides=(2, 3), padding="same", output_padding=(1, 2))
     transpose_case("conv1d_transpose_same_s2_output_padding", 1, (2, 5, 3), 2, 3, strides=2, padding="same", output_padding=1)
+    # Channel counts past 32 and odd widths: the depthwise kernel's two-column, 32-channel path and its tails.
+    depthwise_case("depthwise2d_c41_same_w3", 2, (1, 2, 3, 41), 3, padding="same")
+    depthwise_case("depthwise2d_c33_valid_s2", 2, (1, 5, 5, 33), (3, 2), strides=2)
+    depthwise_case("depthwise2d_c32_same_dilation2_w5", 2, (1, 2, 5, 32), 3, padding="same", dilation=2)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ internal static class DepthwiseConv2DKernel
 
     private static unsafe void GatherRows(in TapMap m, float[] sourceArray, float[] kernelArray, float[]? biasArray, float[] targetArray, int start, int end)
     {
-        int c = m.C, vectors = c / Vector256<float>.Count * Vector256<float>.Count;
+        int c = m.C;
         // Per target column: the source column of each kw (-1: none), found once.
         int[] columnTable = ArrayPool<int>.Shared.Rent(m.TargetW * m.KernelW);
         int[] rowSources = ArrayPool<int>.Shared.Rent(m.KernelH);
@@ -87,66 +87,17 @@ internal static class DepthwiseConv2DKernel
                     for (int kh = 0; kh < m.KernelH; kh++)
                         rows[kh] = TapMap.Source(th, kh, m.RowScale, m.RowDivisor, m.RowOffset, m.RowTapStep, m.SourceH);
                     float* image = source + (long)b * m.SourceH * m.SourceW * c;
-                    for (int tw = 0; tw < m.TargetW; tw++)
+                    float* outputRow = target + (long)r * m.TargetW * c;
+                    int tw = 0;
+                    // Two target columns at a time: each tap's kernel vectors are loaded once for both.
+                    for (; tw + 1 < m.TargetW; tw += 2)
                     {
-                        float* output = target + ((long)r * m.TargetW + tw) * c;
-                        int* cols = columnSources + tw * m.KernelW;
-                        int ch = 0;
-                        // Four vectors (32 channels) at a time: each tap's address is worked out once for all four.
-                        for (; ch + 4 * Vector256<float>.Count <= vectors; ch += 4 * Vector256<float>.Count)
-                        {
-                            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-                            if (bias != null)
-                                (a0, a1, a2, a3) = (Vector256.Load(bias + ch), Vector256.Load(bias + ch + 8), Vector256.Load(bias + ch + 16), Vector256.Load(bias + ch + 24));
-                            for (int kh = 0; kh < m.KernelH; kh++)
-                            {
-                                int sh = rows[kh];
-                                if (sh < 0) continue;
-                                float* row = image + (long)sh * m.SourceW * c + ch;
-                                float* taps0 = kernel + kh * m.KernelW * c + ch;
-                                for (int kw = 0; kw < m.KernelW; kw++)
-                                {
-                                    if (cols[kw] < 0) continue;
-                                    float* s = row + (long)cols[kw] * c, k = taps0 + kw * c;
-                                    // Scalar math: acc += source[sh, sw, ch] * kernel[kh, kw, ch].
-                                    a0 = Vector256.FusedMultiplyAdd(Vector256.Load(s), Vector256.Load(k), a0);
-                                    a1 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 8), Vector256.Load(k + 8), a1);
-                                    a2 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 16), Vector256.Load(k + 16), a2);
-                                    a3 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 24), Vector256.Load(k + 24), a3);
-                                }
-                            }
-                            a0.Store(output + ch);
-                            a1.Store(output + ch + 8);
-                            a2.Store(output + ch + 16);
-                            a3.Store(output + ch + 24);
-                        }
-                        for (; ch < vectors; ch += Vector256<float>.Count)
-                        {
-                            var acc = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + ch);
-                            for (int kh = 0; kh < m.KernelH; kh++)
-                            {
-                                int sh = rows[kh];
-                                if (sh < 0) continue;
-                                float* row = image + (long)sh * m.SourceW * c + ch;
-                                float* taps0 = kernel + kh * m.KernelW * c + ch;
-                                for (int kw = 0; kw < m.KernelW; kw++)
-                                    if (cols[kw] >= 0) acc = Vector256.FusedMultiplyAdd(Vector256.Load(row + (long)cols[kw] * c), Vector256.Load(taps0 + kw * c), acc);
-                            }
-                            acc.Store(output + ch);
-                        }
-                        for (; ch < c; ch++)
-                        {
-                            float acc = bias == null ? 0 : bias[ch];
-                            for (int kh = 0; kh < m.KernelH; kh++)
-                            {
-                                int sh = rows[kh];
-                                if (sh < 0) continue;
-                                for (int kw = 0; kw < m.KernelW; kw++)
-                                    if (cols[kw] >= 0) acc += image[((long)sh * m.SourceW + cols[kw]) * c + ch] * kernel[(kh * m.KernelW + kw) * c + ch];
-                            }
-                            output[ch] = acc;
-                        }
+                        int ch = GatherPair(m, image, kernel, bias, rows, columnSources + tw * m.KernelW, outputRow + (long)tw * c, 0);
+                        GatherRest(m, image, kernel, bias, rows, columnSources + tw * m.KernelW, outputRow + (long)tw * c, ch);
+                        GatherRest(m, image, kernel, bias, rows, columnSources + (tw + 1) * m.KernelW, outputRow + (long)(tw + 1) * c, ch);
                     }
+                    if (tw < m.TargetW)
+                        GatherRest(m, image, kernel, bias, rows, columnSources + tw * m.KernelW, outputRow + (long)tw * c, 0);
                 }
             }
         }
@@ -154,6 +105,115 @@ internal static class DepthwiseConv2DKernel
         {
             ArrayPool<int>.Shared.Return(columnTable);
             ArrayPool<int>.Shared.Return(rowSources);
+        }
+    }
+
+    /// <summary>
+    /// Target columns tw and tw + 1 (cols0 and cols0 + KernelW), 32 channels at a time: eight accumulators,
+    /// the four kernel vectors of each tap loaded once for both. Returns the first channel left undone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int GatherPair(in TapMap m, float* image, float* kernel, float* bias, int* rows, int* cols0, float* output, int ch)
+    {
+        int c = m.C, vectors = c / Vector256<float>.Count * Vector256<float>.Count;
+        int* cols1 = cols0 + m.KernelW;
+        for (; ch + 4 * Vector256<float>.Count <= vectors; ch += 4 * Vector256<float>.Count)
+        {
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            if (bias != null)
+                (a0, a1, a2, a3) = (Vector256.Load(bias + ch), Vector256.Load(bias + ch + 8), Vector256.Load(bias + ch + 16), Vector256.Load(bias + ch + 24));
+            Vector256<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+            for (int kh = 0; kh < m.KernelH; kh++)
+            {
+                int sh = rows[kh];
+                if (sh < 0) continue;
+                float* row = image + (long)sh * m.SourceW * c + ch;
+                float* taps0 = kernel + kh * m.KernelW * c + ch;
+                for (int kw = 0; kw < m.KernelW; kw++)
+                {
+                    int s0 = cols0[kw], s1 = cols1[kw];
+                    if (s0 < 0 && s1 < 0) continue;
+                    float* k = taps0 + kw * c;
+                    var (k0, k1, k2, k3) = (Vector256.Load(k), Vector256.Load(k + 8), Vector256.Load(k + 16), Vector256.Load(k + 24));
+                    // Scalar math: acc(tw) += source[sh, s0, ch] * kernel[kh, kw, ch]; acc(tw + 1) alike with s1.
+                    if (s0 >= 0)
+                    {
+                        float* x = row + (long)s0 * c;
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.Load(x), k0, a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 8), k1, a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 16), k2, a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 24), k3, a3);
+                    }
+                    if (s1 >= 0)
+                    {
+                        float* x = row + (long)s1 * c;
+                        b0 = Vector256.FusedMultiplyAdd(Vector256.Load(x), k0, b0);
+                        b1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 8), k1, b1);
+                        b2 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 16), k2, b2);
+                        b3 = Vector256.FusedMultiplyAdd(Vector256.Load(x + 24), k3, b3);
+                    }
+                }
+            }
+            a0.Store(output + ch); a1.Store(output + ch + 8); a2.Store(output + ch + 16); a3.Store(output + ch + 24);
+            float* next = output + c;
+            b0.Store(next + ch); b1.Store(next + ch + 8); b2.Store(next + ch + 16); b3.Store(next + ch + 24);
+        }
+        return ch;
+    }
+
+    /// <summary>One target column from channel <paramref name="ch"/> on: 32, then 8 channels at a time, then one.</summary>
+    private static unsafe void GatherRest(in TapMap m, float* image, float* kernel, float* bias, int* rows, int* cols, float* output, int ch)
+    {
+        int c = m.C, vectors = c / Vector256<float>.Count * Vector256<float>.Count;
+        for (; ch + 4 * Vector256<float>.Count <= vectors; ch += 4 * Vector256<float>.Count)
+        {
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            if (bias != null)
+                (a0, a1, a2, a3) = (Vector256.Load(bias + ch), Vector256.Load(bias + ch + 8), Vector256.Load(bias + ch + 16), Vector256.Load(bias + ch + 24));
+            for (int kh = 0; kh < m.KernelH; kh++)
+            {
+                int sh = rows[kh];
+                if (sh < 0) continue;
+                float* row = image + (long)sh * m.SourceW * c + ch;
+                float* taps0 = kernel + kh * m.KernelW * c + ch;
+                for (int kw = 0; kw < m.KernelW; kw++)
+                {
+                    if (cols[kw] < 0) continue;
+                    float* s = row + (long)cols[kw] * c, k = taps0 + kw * c;
+                    // Scalar math: acc += source[sh, sw, ch] * kernel[kh, kw, ch].
+                    a0 = Vector256.FusedMultiplyAdd(Vector256.Load(s), Vector256.Load(k), a0);
+                    a1 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 8), Vector256.Load(k + 8), a1);
+                    a2 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 16), Vector256.Load(k + 16), a2);
+                    a3 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 24), Vector256.Load(k + 24), a3);
+                }
+            }
+            a0.Store(output + ch); a1.Store(output + ch + 8); a2.Store(output + ch + 16); a3.Store(output + ch + 24);
+        }
+        for (; ch < vectors; ch += Vector256<float>.Count)
+        {
+            var acc = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + ch);
+            for (int kh = 0; kh < m.KernelH; kh++)
+            {
+                int sh = rows[kh];
+                if (sh < 0) continue;
+                float* row = image + (long)sh * m.SourceW * c + ch;
+                float* taps0 = kernel + kh * m.KernelW * c + ch;
+                for (int kw = 0; kw < m.KernelW; kw++)
+                    if (cols[kw] >= 0) acc = Vector256.FusedMultiplyAdd(Vector256.Load(row + (long)cols[kw] * c), Vector256.Load(taps0 + kw * c), acc);
+            }
+            acc.Store(output + ch);
+        }
+        for (; ch < c; ch++)
+        {
+            float acc = bias == null ? 0 : bias[ch];
+            for (int kh = 0; kh < m.KernelH; kh++)
+            {
+                int sh = rows[kh];
+                if (sh < 0) continue;
+                for (int kw = 0; kw < m.KernelW; kw++)
+                    if (cols[kw] >= 0) acc += image[((long)sh * m.SourceW + cols[kw]) * c + ch] * kernel[(kh * m.KernelW + kw) * c + ch];
+            }
+            output[ch] = acc;
         }
     }
 
