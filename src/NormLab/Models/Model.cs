@@ -202,7 +202,7 @@ public partial class Model : Layer
         if (tensor.Node is not LayerNode node)
         {
             if (!graphInputs!.Any(i => ReferenceEquals(i, tensor)))
-                throw new ArgumentException($"Model '{Name}': the outputs depend on input '{((Input)tensor).Name}', which is not among the model's inputs ({string.Join(", ", graphInputs.Select(i => i.Name))}).");
+                throw new ArgumentException($"Model '{Name}': the outputs depend on input '{((Input)tensor).Name}', which is not among the model's inputs ({string.Join(", ", graphInputs!.Select(i => i.Name))}).");
             return;
         }
         if (!visited.Add(node)) return;
