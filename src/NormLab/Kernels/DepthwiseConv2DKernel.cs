@@ -88,16 +88,16 @@ internal static class DepthwiseConv2DKernel
                         rows[kh] = TapMap.Source(th, kh, m.RowScale, m.RowDivisor, m.RowOffset, m.RowTapStep, m.SourceH);
                     float* image = source + (long)b * m.SourceH * m.SourceW * c;
                     float* outputRow = target + (long)r * m.TargetW * c;
-                    int tw = 0;
-                    // Two target columns at a time: each tap's kernel vectors are loaded once for both.
-                    for (; tw + 1 < m.TargetW; tw += 2)
+                    // Two target columns at a time (the last one alone when the width is odd).
+                    for (int tw = 0; tw < m.TargetW; tw += 2)
                     {
-                        int ch = GatherPair(m, image, kernel, bias, rows, columnSources + tw * m.KernelW, outputRow + (long)tw * c, 0);
-                        GatherRest(m, image, kernel, bias, rows, columnSources + tw * m.KernelW, outputRow + (long)tw * c, ch);
-                        GatherRest(m, image, kernel, bias, rows, columnSources + (tw + 1) * m.KernelW, outputRow + (long)(tw + 1) * c, ch);
+                        bool pair = tw + 1 < m.TargetW;
+                        int* cols = columnSources + tw * m.KernelW;
+                        float* output = outputRow + (long)tw * c;
+                        int ch = Gather32(m, image, kernel, bias, rows, cols, output, pair);
+                        GatherTail(m, image, kernel, bias, rows, cols, output, ch);
+                        if (pair) GatherTail(m, image, kernel, bias, rows, cols + m.KernelW, output + c, ch);
                     }
-                    if (tw < m.TargetW)
-                        GatherRest(m, image, kernel, bias, rows, columnSources + tw * m.KernelW, outputRow + (long)tw * c, 0);
                 }
             }
         }
@@ -109,13 +109,14 @@ internal static class DepthwiseConv2DKernel
     }
 
     /// <summary>
-    /// Target columns tw and tw + 1 (cols0 and cols0 + KernelW), 32 channels at a time: eight accumulators,
-    /// the four kernel vectors of each tap loaded once for both. Returns the first channel left undone.
+    /// Target column tw (taps cols0) and, with <paramref name="pair"/>, tw + 1 (taps cols0 + KernelW), 32 channels
+    /// at a time: eight accumulators, the four kernel vectors of each tap loaded once for both columns
+    /// (1.5 loads per multiply-add instead of 2). Returns the first channel left undone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe int GatherPair(in TapMap m, float* image, float* kernel, float* bias, int* rows, int* cols0, float* output, int ch)
+    private static unsafe int Gather32(in TapMap m, float* image, float* kernel, float* bias, int* rows, int* cols0, float* output, bool pair)
     {
-        int c = m.C, vectors = c / Vector256<float>.Count * Vector256<float>.Count;
+        int c = m.C, vectors = c / Vector256<float>.Count * Vector256<float>.Count, ch = 0;
         int* cols1 = cols0 + m.KernelW;
         for (; ch + 4 * Vector256<float>.Count <= vectors; ch += 4 * Vector256<float>.Count)
         {
@@ -131,7 +132,7 @@ internal static class DepthwiseConv2DKernel
                 float* taps0 = kernel + kh * m.KernelW * c + ch;
                 for (int kw = 0; kw < m.KernelW; kw++)
                 {
-                    int s0 = cols0[kw], s1 = cols1[kw];
+                    int s0 = cols0[kw], s1 = pair ? cols1[kw] : -1;
                     if (s0 < 0 && s1 < 0) continue;
                     float* k = taps0 + kw * c;
                     var (k0, k1, k2, k3) = (Vector256.Load(k), Vector256.Load(k + 8), Vector256.Load(k + 16), Vector256.Load(k + 24));
@@ -155,40 +156,17 @@ internal static class DepthwiseConv2DKernel
                 }
             }
             a0.Store(output + ch); a1.Store(output + ch + 8); a2.Store(output + ch + 16); a3.Store(output + ch + 24);
+            if (!pair) continue;
             float* next = output + c;
             b0.Store(next + ch); b1.Store(next + ch + 8); b2.Store(next + ch + 16); b3.Store(next + ch + 24);
         }
         return ch;
     }
 
-    /// <summary>One target column from channel <paramref name="ch"/> on: 32, then 8 channels at a time, then one.</summary>
-    private static unsafe void GatherRest(in TapMap m, float* image, float* kernel, float* bias, int* rows, int* cols, float* output, int ch)
+    /// <summary>One target column's channels from <paramref name="ch"/> on (below a multiple of 32): 8 at a time, then one.</summary>
+    private static unsafe void GatherTail(in TapMap m, float* image, float* kernel, float* bias, int* rows, int* cols, float* output, int ch)
     {
         int c = m.C, vectors = c / Vector256<float>.Count * Vector256<float>.Count;
-        for (; ch + 4 * Vector256<float>.Count <= vectors; ch += 4 * Vector256<float>.Count)
-        {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            if (bias != null)
-                (a0, a1, a2, a3) = (Vector256.Load(bias + ch), Vector256.Load(bias + ch + 8), Vector256.Load(bias + ch + 16), Vector256.Load(bias + ch + 24));
-            for (int kh = 0; kh < m.KernelH; kh++)
-            {
-                int sh = rows[kh];
-                if (sh < 0) continue;
-                float* row = image + (long)sh * m.SourceW * c + ch;
-                float* taps0 = kernel + kh * m.KernelW * c + ch;
-                for (int kw = 0; kw < m.KernelW; kw++)
-                {
-                    if (cols[kw] < 0) continue;
-                    float* s = row + (long)cols[kw] * c, k = taps0 + kw * c;
-                    // Scalar math: acc += source[sh, sw, ch] * kernel[kh, kw, ch].
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Load(s), Vector256.Load(k), a0);
-                    a1 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 8), Vector256.Load(k + 8), a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 16), Vector256.Load(k + 16), a2);
-                    a3 = Vector256.FusedMultiplyAdd(Vector256.Load(s + 24), Vector256.Load(k + 24), a3);
-                }
-            }
-            a0.Store(output + ch); a1.Store(output + ch + 8); a2.Store(output + ch + 16); a3.Store(output + ch + 24);
-        }
         for (; ch < vectors; ch += Vector256<float>.Count)
         {
             var acc = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + ch);
