@@ -26,8 +26,11 @@ public static class NormLabRandom
     /// <summary>A uniform integer in [minValue, maxValue).</summary>
     /// <param name="minValue">Inclusive lower bound.</param>
     /// <param name="maxValue">Exclusive upper bound; must be greater than <paramref name="minValue"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">When maxValue is below minValue.</exception>
     public static int NextInt(int minValue, int maxValue)
     {
+        if (maxValue < minValue)
+            throw new ArgumentOutOfRangeException(nameof(maxValue), $"NormLabRandom.NextInt: maxValue ({maxValue}) must be at least minValue ({minValue}).");
         lock (Gate) return generator.Next(minValue, maxValue);
     }
 

@@ -47,8 +47,11 @@ public sealed partial class Tensor
     /// <param name="shape">Dimension sizes, outermost first.</param>
     /// <param name="low">Inclusive lower bound of the samples.</param>
     /// <param name="high">Exclusive upper bound of the samples.</param>
+    /// <exception cref="ArgumentException">When low exceeds high or either is not finite.</exception>
     public static Tensor RandUniform(int[] shape, double low, double high)
     {
+        if (!(low <= high) || !double.IsFinite(low) || !double.IsFinite(high))
+            throw new ArgumentException($"Tensor.RandUniform: low ({low}) must not exceed high ({high}), and both must be finite.");
         var t = Zeros(shape);
         NormLabRandom.FillUniform(t.Data, low, high);
         return t;

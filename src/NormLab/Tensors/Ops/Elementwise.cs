@@ -133,8 +133,11 @@ public static partial class Ops
     /// <param name="x">Input of any shape; the result has the same shape.</param>
     /// <param name="min">Lower bound; values below it become <paramref name="min"/>.</param>
     /// <param name="max">Upper bound, at least <paramref name="min"/>; values above it become <paramref name="max"/>.</param>
+    /// <exception cref="ArgumentException">When min exceeds max or either is NaN.</exception>
     public static Tensor Clip(Tensor x, double min, double max)
     {
+        if (!(min <= max))
+            throw new ArgumentException($"Ops.Clip: min ({min}) must not exceed max ({max}), and neither may be NaN.");
         float lo = (float)min, hi = (float)max;
         var output = Map(x, v => Math.Clamp(v, lo, hi));
         return Tape.Record(output, [x], g => [Mul(g, Map(x, v => v >= lo && v <= hi ? 1f : 0f))]);
