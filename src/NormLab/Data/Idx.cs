@@ -74,9 +74,14 @@ public static class Idx
     /// <param name="path">The file to write; .gz compresses it.</param>
     /// <param name="dims">The array's dimensions.</param>
     /// <param name="data">The values, row-major; as many as the dimensions' product.</param>
-    /// <exception cref="ArgumentException">When the length of <paramref name="data"/> differs from the product of <paramref name="dims"/>.</exception>
+    /// <exception cref="ArgumentNullException">When <paramref name="dims"/> is null.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="dims"/> is empty, longer than 255 or holds a negative size, or the length of <paramref name="data"/> differs from their product.</exception>
     public static void Write(string path, int[] dims, ReadOnlySpan<byte> data)
     {
+        ArgumentNullException.ThrowIfNull(dims);
+        // The header holds the rank in one byte and each size as an unsigned 32-bit number.
+        if (dims.Length is 0 or > 255 || dims.Any(d => d < 0))
+            throw new ArgumentException($"Idx.Write: dimensions must be 1 to 255 sizes of at least 0, received [{string.Join(", ", dims)}].");
         long count = dims.Aggregate(1L, (a, d) => a * d);
         if (count != data.Length)
             throw new ArgumentException($"Idx.Write: dimensions [{string.Join(", ", dims)}] need {count} bytes, received {data.Length}.");

@@ -204,4 +204,15 @@ public sealed class IdxTests : IDisposable
         Assert.Contains("t10k-labels-idx1-ubyte", e.Message);
         Assert.Contains("label 200 of sample 1 is outside [0, 10)", e.Message);
     }
+
+    [Theory]
+    [InlineData(new int[0])]
+    [InlineData(new[] { -2, -3 })]
+    public void WriteRefusesDimensionsTheHeaderCannotHold(int[] dims)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Idx.Write(Path.Combine(Path.GetTempPath(), "never.idx"), dims, new byte[6]));
+        Assert.Contains("Idx.Write: dimensions must be 1 to 255 sizes", e.Message);
+        Assert.Throws<ArgumentException>(() => Idx.Write(Path.Combine(Path.GetTempPath(), "never.idx"), new int[256], []));
+        Assert.Throws<ArgumentNullException>(() => Idx.Write(Path.Combine(Path.GetTempPath(), "never.idx"), null!, []));
+    }
 }

@@ -9,7 +9,7 @@ public class HyperparameterValidationTests
     public static TheoryData<string, double> BadEpsilons()
     {
         var data = new TheoryData<string, double>();
-        foreach (var kind in new[] { "bn", "ln", "gn", "rms" })
+        foreach (var kind in new[] { "bn", "ln", "gn", "rms", "ws" })
             foreach (double epsilon in new[] { -1, 0, double.NaN, double.PositiveInfinity })
                 data.Add(kind, epsilon);
         return data;
@@ -24,6 +24,7 @@ public class HyperparameterValidationTests
             "bn" => () => new BatchNormalization(epsilon: epsilon, name: "norm"),
             "ln" => () => new LayerNormalization(epsilon: epsilon, name: "norm"),
             "gn" => () => new GroupNormalization(groups: 2, epsilon: epsilon, name: "norm"),
+            "ws" => () => new WeightStandardization(new Conv2D(2, 3), epsilon: epsilon, name: "norm"),
             _ => () => new RMSNormalization(epsilon: epsilon, name: "norm"),
         };
         var ex = Assert.Throws<ArgumentException>(make);

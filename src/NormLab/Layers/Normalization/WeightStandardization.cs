@@ -28,14 +28,13 @@ public sealed class WeightStandardization : Layer
     /// <param name="layer">The convolution whose kernel is standardized per filter.</param>
     /// <param name="epsilon">Added to the kernel variance (default 1e-5).</param>
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
-    /// <exception cref="ArgumentException">When <paramref name="layer"/> is null or <paramref name="epsilon"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">When <paramref name="layer"/> is null or <paramref name="epsilon"/> is not positive and finite.</exception>
     public WeightStandardization(Conv2D layer, double epsilon = 1e-5, string? name = null)
         : base(name)
     {
         if (layer == null)
             throw new ArgumentException($"{Describe()}: expected a Conv2D layer to wrap, received null.");
-        if (!(epsilon > 0))
-            throw new ArgumentException($"{Describe()}: epsilon must be positive. Received: epsilon={epsilon}");
+        NormChecks.Epsilon(Describe(), epsilon);
         Layer = AddSublayer(layer);
         Epsilon = epsilon;
     }
