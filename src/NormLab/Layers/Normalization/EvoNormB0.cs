@@ -96,17 +96,15 @@ public sealed class EvoNormB0 : Layer
         var batchStd = Ops.Sqrt(Ops.Affine(batchVar, 1, Epsilon));
         var instStd = Ops.Sqrt(Ops.Affine(Variance(x, spatial), 1, Epsilon));
         var right = Ops.Add(Ops.Mul(V!, x), instStd);
-        // max(a, b) = b + relu(a - b)
-        var denom = Ops.Add(right, Ops.Relu(Ops.Sub(batchStd, right)));
+        // max(a, b) = a + relu(b - a), anchored at a = batchStd > 0: with b far below a the sum is a exactly
+        // (b + relu(a - b) would cancel b against a - b and give 0 once |b| dwarfs a).
+        var denom = Ops.Add(batchStd, Ops.Relu(Ops.Sub(right, batchStd)));
         return Ops.Add(Ops.Mul(Ops.Div(x, denom), Gamma!), Beta!);
     }
 
-    /// <summary>Biased variance over <paramref name="axes"/>, kept dims, differentiable.</summary>
-    internal static Tensor Variance(Tensor x, int[] axes)
-    {
-        var d = Ops.Sub(x, Ops.Mean(x, axes, keepDims: true));
-        return Ops.Mean(Ops.Square(d), axes, keepDims: true);
-    }
+    /// <summary>Biased variance over <paramref name="axes"/>, kept dims, differentiable (the moments kernel: sums
+    /// merged in double, so a variance of 1e36 over many values does not overflow on the way).</summary>
+    internal static Tensor Variance(Tensor x, int[] axes) => Ops.Moments(x, axes, keepDims: true).Variance;
 
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape) => (int[])inputShape.Clone();

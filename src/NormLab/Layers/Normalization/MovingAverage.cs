@@ -23,7 +23,7 @@ internal static class MovingAverage
             for (int i = 0; i < values.Length; i++)
                 if (!double.IsFinite(values[i])) bad.Add(i % channels);
         if (bad.Count > 0)
-            throw new InvalidOperationException($"{layer}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity); the moving statistics were left unchanged.")
+            throw new InvalidOperationException($"{layer}: the batch statistics of channel(s) [{string.Join(", ", bad.Take(10))}{(bad.Count > 10 ? ", ..." : "")}] are not finite (the input contains NaN or infinity, or values beyond ~1.8e19 whose variance float32 cannot hold); the moving statistics were left unchanged.")
             {
                 Data = { [NonFiniteKey] = true },
             };
