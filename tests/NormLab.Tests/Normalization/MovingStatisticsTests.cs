@@ -75,5 +75,5 @@ public class MovingStatisticsTests
         return layer;
     }
 
-    private static bool HasMovingStatistics(Layer layer) => layer.NonTrainableWeights.Any(w => w.Name.Contains("moving"));
+    private static bool HasMovingStatistics(Layer layer) => layer.NonTrainableWeights.Any(w => w.Name?.Contains("moving") == true);
 }
