@@ -39,16 +39,32 @@ internal static class ResultsJson
             ["train_samples"] = result.TrainSamples,
             ["test_samples"] = result.TestSamples,
             ["input_shape"] = JsonSerializer.SerializeToNode(result.InputShape, Options),
+            ["classes"] = result.Classes,
             ["settings"] = JsonSerializer.SerializeToNode(result.Settings, Options),
             ["runs"] = new JsonArray(result.Runs.Select(r =>
             {
                 var run = JsonSerializer.SerializeToNode(r, Options)!.AsObject();
                 run["epochs_to_target"] = r.EpochsTo(result.Settings.TargetAccuracy);
+                // Written for readers of the file; reading classifies the history again (older files have no status).
+                run["status"] = JsonSerializer.SerializeToNode(result.StatusOf(r), Options);
                 return (JsonNode)run;
             }).ToArray()),
             ["summary"] = JsonSerializer.SerializeToNode(result.Cells, Options),
             ["findings"] = new JsonArray(Findings.Compute(result).Select(f => (JsonNode)f).ToArray()),
+            ["scope"] = Scope.Of(result),
         };
+        if (result.Study != null)
+        {
+            var study = Studies.Get(result.Study);
+            root["study"] = new JsonObject
+            {
+                ["name"] = study.Name,
+                ["question"] = study.Question,
+                ["setup"] = Study.Setup(result.Settings, result.Dataset, result.TrainSamples, result.TestSamples),
+                ["result"] = new JsonArray(study.Answer(result).Select(a => (JsonNode)a).ToArray()),
+                ["does_not_show"] = study.DoesNotShow,
+            };
+        }
         return root;
     }
 
@@ -71,8 +87,13 @@ internal static class ResultsJson
             int train = root["train_samples"]!.GetValue<int>(), test = root["test_samples"]!.GetValue<int>();
             Require(train >= 0 && test >= 0, "the sample counts must not be negative");
             double seconds = root["total_seconds"]!.GetValue<double>();
+            int classes = root["classes"]?.GetValue<int>() ?? 10;
+            Require(classes >= 2, "\"classes\" must be at least 2");
+            string? study = root["study"]?["name"]?.GetValue<string>();
+            if (study != null) Studies.Get(study);
             return new ComparisonResult(settings, root["dataset"]!.GetValue<string>(), train, test, inputShape,
-                DateTime.Parse(root["started_utc"]!.GetValue<string>(), null, System.Globalization.DateTimeStyles.RoundtripKind), seconds, runs);
+                DateTime.Parse(root["started_utc"]!.GetValue<string>(), null, System.Globalization.DateTimeStyles.RoundtripKind), seconds, runs)
+                { Classes = classes, Study = study };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
         {

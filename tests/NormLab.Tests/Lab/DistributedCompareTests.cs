@@ -99,7 +99,8 @@ public sealed class DistributedCompareTests(ITestOutputHelper output) : IDisposa
     public void CompareDistributedOnTwoRanksReportsLocalAndSynchronizedBatchNorm()
     {
         var run = MpiRun.MpiProgram(2, "NormLab.Cli.dll",
-            "compare --distributed --arch cnn --data subset --train-samples 64 --test-samples 32 --norms batch,batch-sync " +
+            // Enough images for the runs to train (64 for the cnn left them at chance level, and then nothing is compared).
+            "compare --distributed --arch mlp --data subset --train-samples 512 --test-samples 128 --norms batch,batch-sync " +
             "--batch-sizes 4,16 --epochs 1 --json results.json --out report.html", dir);
         output.WriteLine(run.Output);
         Assert.False(run.TimedOut, "compare --distributed did not finish:\n" + run.Output);
