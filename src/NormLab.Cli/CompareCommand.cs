@@ -95,15 +95,7 @@ internal static class CompareCommand
                 // Long runs keep what they have measured: the JSON is rewritten after every run.
                 checkpoint: json == null ? null : partial => ResultsJson.Write(partial, json), previous, study));
 
-        AnsiConsole.Write(Table(result));
-        if (study != null)
-        {
-            AnsiConsole.MarkupLine("[bold]Result[/]");
-            foreach (var statement in Studies.Get(study).Answer(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(statement)}");
-            AnsiConsole.MarkupLine("[bold]Findings[/]");
-        }
-        foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");
-        AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(Scope.Of(result))}[/]");
+        Print(result);
         if (json != null)
         {
             ResultsJson.Write(result, json);
@@ -115,6 +107,20 @@ internal static class CompareCommand
             AnsiConsole.MarkupLine($"Wrote the report to [blue]{Markup.Escape(Path.GetFullPath(html))}[/]");
         }
         return result;
+    }
+
+    /// <summary>The table, a study's result, the findings and what a run of this size can show, on the terminal.</summary>
+    internal static void Print(ComparisonResult result)
+    {
+        AnsiConsole.Write(Table(result));
+        if (result.Study != null)
+        {
+            AnsiConsole.MarkupLine("[bold]Result[/]");
+            foreach (var statement in Studies.Get(result.Study).Answer(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(statement)}");
+            AnsiConsole.MarkupLine("[bold]Findings[/]");
+        }
+        foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");
+        AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(Scope.Of(result))}[/]");
     }
 
     /// <summary>What every rank of a distributed comparison must agree on: each setting (the thread count is

@@ -61,6 +61,13 @@ public sealed class StudyCommandTests : IDisposable
         Assert.All(statements, s => Assert.Contains(s, report));
         Assert.Contains("<th>runs trained</th>", report);
 
+        // `normlab report` renders the same study report again from the JSON.
+        string again = Path.Combine(dir, "again.html");
+        (code, output) = Run("report", Path.Combine(dir, "s.json"), "--out", again);
+        Assert.True(code == 0, output);
+        Assert.Contains("• BatchNorm at batch size 8: ", output);   // the result on the terminal too (wrapped, so only its start)
+        Assert.Contains("<h2>Question</h2>", File.ReadAllText(again));
+
         // Resumed with a third seed: the 16 runs are kept as they were, only seed 44 trains.
         var before = runs.Select(r => r!.ToJsonString()).ToList();
         (code, output) = Run(Tiny("placement", 200, seeds: 3));
