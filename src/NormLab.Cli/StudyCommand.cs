@@ -22,7 +22,7 @@ internal static class StudyCommand
         return $"normlab study {study.Name}: {study.Question}\n" +
             $"setup (full size): {Study.Setup(s, study.Data, s.TrainSamples ?? 0, s.TestSamples ?? 0)}\n" +
             $"{study.DoesNotShow}\n" +
-            "It prints its estimated time first (from timing one step of each configuration); --dry-run stops there. Runs already in its --json are not trained again,\n" +
+            "It prints its estimated time first (from timing a few training steps of each configuration); --dry-run stops there. Runs already in its --json are not trained again,\n" +
             "so a stopped study resumes, and one with more --seeds adds only the new seeds. --seeds, --epochs, --data, --train-samples, --test-samples make it smaller for a quick look.\n" +
             "usage: " + Usage.Replace("NAME", study.Name, StringComparison.Ordinal);
     }
@@ -55,7 +55,7 @@ internal static class StudyCommand
         var (seconds, runs) = TimeEstimate.Of(settings, dataset,
             (norm, placement, batch, seed) => previous.Any(r => r.Norm == norm && r.Placement == placement && r.BatchSize == batch && r.Seed == seed));
         AnsiConsole.MarkupLine($"estimated time: [bold]{Duration(seconds)}[/] for {runs} run(s) to train on {settings.Threads} thread(s)" +
-            (previous.Count > 0 ? $" ({previous.Count} run(s) already in {Markup.Escape(json)} are kept)" : "") + " (from timing one step of each configuration; more if the machine is shared)");
+            (previous.Count > 0 ? $" ({previous.Count} run(s) already in {Markup.Escape(json)} are kept)" : "") + " (from timing a few training steps of each configuration; more if the machine is busier)");
         if (dryRun) return 0;
         CompareCommand.RunAndReport(settings, dataset, json, html, previous, study.Name);
         return 0;
