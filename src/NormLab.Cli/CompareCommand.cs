@@ -163,7 +163,7 @@ internal static class CompareCommand
             string trained = $"{c.Trained}/{c.Runs}";
             table.AddRow(NormalizationCatalog.Get(c.Norm).Display, c.Placement, c.BatchSize.ToString(CultureInfo.InvariantCulture),
                 c.Trained < c.Runs ? $"[red]{trained}[/]" : trained, best ? $"[green bold]{acc}[/]" : acc, S(c.FinalTrainLoss, "F4"),
-                c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs})" : ""),
+                c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Trained ? $" ({c.ReachedTarget}/{c.Trained})" : ""),
                 S(c.SecondsPerEpoch, "F1"), S(c.CpuSecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture));
         }
         return table;

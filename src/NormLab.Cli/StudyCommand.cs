@@ -20,7 +20,7 @@ internal static class StudyCommand
         var study = Studies.Get(name);
         var s = study.Settings;
         return $"normlab study {study.Name}: {study.Question}\n" +
-            $"setup (full size): {Study.Setup(s, study.Data, s.TrainSamples ?? 0, s.TestSamples ?? 0)}\n" +
+            $"setup (full size): {Study.Setup(s, $"--data {study.Data}", s.TrainSamples ?? 0, s.TestSamples ?? 0)}\n" +
             $"{study.DoesNotShow}\n" +
             "It prints its estimated time first (from timing a few training steps of each configuration); --dry-run stops there. Runs already in its --json are not trained again,\n" +
             "so a stopped study resumes, and one with more --seeds adds only the new seeds. --seeds, --epochs, --data, --train-samples, --test-samples make it smaller for a quick look.\n" +

@@ -6,7 +6,7 @@ namespace NormLab.Cli.Lab;
 internal static class Findings
 {
     private static string Pct(double v) => (v * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
-    private static string Pts(double v) => (v * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " points";
+    internal static string Pts(double v) => (v * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " points";
     private static string Display(string key) => NormalizationCatalog.Get(key).Display;
 
     /// <summary>"84.1% ± 1.2 (95% CI)", with "2 of 3 runs trained" when some did not.</summary>

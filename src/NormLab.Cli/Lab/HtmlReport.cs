@@ -71,7 +71,7 @@ internal static class HtmlReport
                 .Append($"<td class=\"num{(c.Trained < c.Runs ? " failed" : "")}\">{c.Trained} of {c.Runs}</td>")
                 .Append($"<td class=\"num{(best ? " best" : "")}\">{Stat(c.TestAccuracy, Pct)}</td>")
                 .Append($"<td class=\"num\">{Stat(c.FinalTrainLoss, v => v.ToString("F4", CultureInfo.InvariantCulture))}</td>")
-                .Append($"<td class=\"num\">{(c.ReachedTarget == 0 ? "not reached" : Stat(c.EpochsToTarget, v => v.ToString("0.#", CultureInfo.InvariantCulture)) + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs} seeds)" : ""))}</td>")
+                .Append($"<td class=\"num\">{(c.ReachedTarget == 0 ? "not reached" : Stat(c.EpochsToTarget, v => v.ToString("0.#", CultureInfo.InvariantCulture)) + (c.ReachedTarget < c.Trained ? $" ({c.ReachedTarget}/{c.Trained} trained runs)" : ""))}</td>")
                 .Append($"<td class=\"num\">{Stat(c.SecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td>")
                 .Append($"<td class=\"num\">{Stat(c.CpuSecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td><td class=\"num\">{c.Parameters:N0}</td></tr>");
         }
@@ -129,7 +129,7 @@ internal static class HtmlReport
             var present = norms.Where(n => cells.Any(c => c.Norm == n && c.Placement == placement)).ToList();
             var bars = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
                 present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Mean ?? double.NaN).ToList(),
-                seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.HalfWidth is double h ? Finite(h) : 0).ToList() : null)).ToList();
+                seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.HalfWidth ?? 0).Select(Finite).ToList() : null)).ToList();
             html.Append(Bars($"time-{placement}", "Training time per epoch" + (placements.Count > 1 ? $", {placement} activation" : ""),
                 "normalization", "seconds per epoch (wall clock)", present.Select(Display).ToList(), bars));
             var cpu = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],

@@ -84,7 +84,8 @@ internal static class Studies
         var group = cells.FirstOrDefault(c => c.Norm == "group" && c.BatchSize == small);
         var batch = cells.FirstOrDefault(c => c.Norm == "batch" && c.BatchSize == small);
         if (group is { Trained: > 0 } && batch is { Trained: > 0 })
-            answer.Add($"At batch size {small}, GroupNorm against BatchNorm: {PairedDifference.OfAccuracy(result, group, batch).Verdict()}.");
+            answer.Add($"At batch size {small}, GroupNorm against BatchNorm: {Findings.Pts(group.TestAccuracy.Mean - batch.TestAccuracy.Mean)}, " +
+                $"{PairedDifference.OfAccuracy(result, group, batch).Verdict()}.");
         return answer;
     }
 
