@@ -152,9 +152,10 @@ internal static class Findings
         var deltas = pairs.Select(p => (p.Local, p.Sync, delta: p.Sync.TestAccuracy.Mean - p.Local.TestAccuracy.Mean)).ToList();
         int syncWins = deltas.Count(d => d.delta > 0.0005), localWins = deltas.Count(d => d.delta < -0.0005);
         var largest = deltas.MaxBy(d => Math.Abs(d.delta));
-        string verdict = syncWins > localWins ? "synchronized batch norm was more accurate"
-            : localWins > syncWins ? "local batch norm was more accurate"
-            : "neither local nor synchronized batch norm was consistently more accurate";
+        // Counts of means only: whether a difference is real is the paired test's, in the last of these findings.
+        string verdict = syncWins > localWins ? "synchronized batch norm had the higher mean test accuracy more often"
+            : localWins > syncWins ? "local batch norm had the higher mean test accuracy more often"
+            : "neither local nor synchronized batch norm had the higher mean test accuracy more often";
         findings.Add($"Across {k} replicas, {verdict}: synchronized ahead at {syncWins}, local ahead at {localWins} of {deltas.Count} batch size(s); " +
             $"the largest difference was at {At(largest.Local)}: {Pct(largest.Sync.TestAccuracy.Mean)} synchronized against {Pct(largest.Local.TestAccuracy.Mean)} local ({Pts(largest.delta)} for synchronized).");
         if (deltas.Count > 1)
