@@ -182,7 +182,7 @@ internal static class CompareCommand
         public void RunFinished(int index, RunResult result)
         {
             if (current == null) return;
-            current.Description += $" → {result.TestAccuracy * 100:F1}%";
+            current.Description += double.IsFinite(result.TestAccuracy) ? $" → {result.TestAccuracy * 100:F1}%" : " → diverged";
             current.Value = current.MaxValue;
             current.StopTask();
         }

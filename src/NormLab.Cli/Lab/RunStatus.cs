@@ -9,7 +9,8 @@ internal enum RunStatus
     Diverged,
     /// <summary>Finished with a finite loss but at chance level: see <see cref="RunClassification"/>.</summary>
     Collapsed,
-    /// <summary>Finished fewer epochs than asked for without diverging (interrupted, or an unfinished distributed rank).</summary>
+    /// <summary>Recorded fewer epochs than asked for without diverging: the lab itself stops a run early only when it
+    /// diverges, so this marks a history cut short otherwise (an edited file, another tool's), never averaged in.</summary>
     Stopped,
 }
 
