@@ -117,7 +117,9 @@ internal static class ResultsJson
         var run = new RunResult(r["norm"]!.GetValue<string>(), r["placement"]!.GetValue<string>(), r["batch_size"]!.GetValue<int>(),
             r["seed"]!.GetValue<int>(), r["parameters"]!.GetValue<int>()) { Diverged = r["diverged"]?.GetValue<bool>() ?? false };
         Require(settings.Norms.Contains(run.Norm) && settings.BatchSizes.Contains(run.BatchSize), $"{where} has a norm or batch size its settings do not list");
-        Require(run.Placement is "before" or "after" or "between", $"{where}.placement must be before, after or between");
+        // The names Comparison writes: a Placement in lower case, or "between" for the rnn.
+        var placements = Enum.GetNames<Placement>().Select(p => p.ToLowerInvariant()).Append("between").ToList();
+        Require(placements.Contains(run.Placement), $"{where}.placement must be one of {string.Join(", ", placements)}");
         Require(run.Parameters >= 0, $"{where}.parameters must not be negative");
         List<double> Doubles(string key) => Array(r, key).Select(v => v?.GetValue<double>() ?? double.NaN).ToList();
         run.EpochLoss.AddRange(Doubles("epoch_loss"));
