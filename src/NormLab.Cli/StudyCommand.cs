@@ -68,6 +68,8 @@ internal static class StudyCommand
         var e = earlier.Settings;
         string? differs = earlier.Study != study.Name ? $"it holds {(earlier.Study == null ? "a normlab compare" : "study " + earlier.Study)}"
             : earlier.Dataset != source ? $"its data is {earlier.Dataset}"
+            // Fewer seeds would rewrite the file without the others: measured runs are never dropped.
+            : e.Seeds > settings.Seeds ? $"it holds {e.Seeds} seeds and --seeds {settings.Seeds} would drop some (pass --seeds {e.Seeds} or more)"
             : e.Epochs != settings.Epochs ? $"it trained {e.Epochs} epoch(s), this {settings.Epochs} (--epochs)"
             : e.TrainSamples != settings.TrainSamples || e.TestSamples != settings.TestSamples ? "its --train-samples or --test-samples differ"
             : e.FirstSeed != settings.FirstSeed || e.Arch != settings.Arch || e.LearningRate != settings.LearningRate || !e.Norms.SequenceEqual(settings.Norms)

@@ -84,6 +84,11 @@ public sealed class StudyCommandTests : IDisposable
         (code, output) = Run(words);
         Assert.Equal(2, code);
         Assert.Contains("cannot be resumed: it trained 1 epoch(s), this 2 (--epochs)", output);
+        // Nor can fewer seeds rewrite it without the others.
+        (code, output) = Run(Tiny("placement", 200, seeds: 2));
+        Assert.Equal(2, code);
+        Assert.Contains("it holds 3 seeds and --seeds 2 would drop some (pass --seeds 3 or more)", output);
+        Assert.Equal(24, Json()["runs"]!.AsArray().Count);
     }
 
     [Fact]
