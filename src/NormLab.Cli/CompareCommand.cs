@@ -74,6 +74,18 @@ internal static class CompareCommand
         AnsiConsole.MarkupLine($"data: [blue]{Markup.Escape(dataset.Source)}[/] ({Math.Min(settings.TrainSamples ?? int.MaxValue, dataset.TrainImages.Dim(0)):N0} training, " +
             $"{Math.Min(settings.TestSamples ?? int.MaxValue, dataset.TestImages.Dim(0)):N0} test images)");
 
+        RunAndReport(settings, dataset, json, html);
+        return 0;
+    }
+
+    /// <summary>
+    /// Trains every run with a live progress display (the JSON rewritten after each), then prints the table, the
+    /// study's answer when there is one, the findings and what a run of this size can show, and writes the JSON and the report.
+    /// </summary>
+    /// <param name="previous">Runs already measured (a resumed study), not trained again.</param>
+    internal static ComparisonResult RunAndReport(CompareSettings settings, ImageDataset dataset, string? json, string? html,
+        IReadOnlyList<RunResult>? previous = null, string? study = null)
+    {
         ComparisonResult result = null!;
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -81,10 +93,9 @@ internal static class CompareCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx => result = Comparison.Run(settings, dataset, new LiveProgress(ctx),
                 // Long runs keep what they have measured: the JSON is rewritten after every run.
-                checkpoint: json == null ? null : partial => ResultsJson.Write(partial, json)));
+                checkpoint: json == null ? null : partial => ResultsJson.Write(partial, json), previous, study));
 
-        AnsiConsole.Write(Table(result));
-        foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");
+        Print(result);
         if (json != null)
         {
             ResultsJson.Write(result, json);
@@ -95,7 +106,21 @@ internal static class CompareCommand
             HtmlReport.Write(result, html);
             AnsiConsole.MarkupLine($"Wrote the report to [blue]{Markup.Escape(Path.GetFullPath(html))}[/]");
         }
-        return 0;
+        return result;
+    }
+
+    /// <summary>The table, a study's result, the findings and what a run of this size can show, on the terminal.</summary>
+    internal static void Print(ComparisonResult result)
+    {
+        AnsiConsole.Write(Table(result));
+        if (result.Study != null)
+        {
+            AnsiConsole.MarkupLine("[bold]Result[/]");
+            foreach (var statement in Studies.Get(result.Study).Answer(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(statement)}");
+            AnsiConsole.MarkupLine("[bold]Findings[/]");
+        }
+        foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");
+        AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(Scope.Of(result))}[/]");
     }
 
     /// <summary>What every rank of a distributed comparison must agree on: each setting (the thread count is
@@ -120,23 +145,25 @@ internal static class CompareCommand
         _ => throw new ArgumentException($"--placement takes before, after or both (before,after); for --arch vit and transformer post, pre, sandwich; received '{text}'."),
     };
 
+    /// <summary>One row per cell: means over its trained runs, ± the 95% t-interval's half-width with several, and how many trained.</summary>
     internal static Table Table(ComparisonResult result)
     {
-        bool seeds = result.Settings.Seeds > 1;
         string S(Stat s, string format, double scale = 1) => !double.IsFinite(s.Mean) ? "—"
-            : (s.Mean * scale).ToString(format, CultureInfo.InvariantCulture) + (seeds ? " ± " + (s.Std * scale).ToString(format, CultureInfo.InvariantCulture) : "");
+            : (s.Mean * scale).ToString(format, CultureInfo.InvariantCulture) + (double.IsFinite(s.HalfWidth) ? " ± " + (s.HalfWidth * scale).ToString(format, CultureInfo.InvariantCulture) : "");
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"{result.Settings.Arch}: {result.TrainSamples:N0} training / {result.TestSamples:N0} test images, {result.Settings.Epochs} epoch(s)");
-        table.AddColumns("norm", "place", "batch", "test acc %", "train loss",
+            .Title($"{result.Settings.Arch}: {result.TrainSamples:N0} training / {result.TestSamples:N0} test images, {result.Settings.Epochs} epoch(s)" +
+                (result.Settings.Seeds > 1 ? "; mean ± 95% CI over the trained runs" : ""));
+        table.AddColumns("norm", "place", "batch", "trained", "test acc %", "train loss",
             $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s/epoch", "cpu s/epoch", "params");
         var cells = result.Cells;
         foreach (var c in cells)
         {
             bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement).Max(o => o.TestAccuracy.Mean);
             string acc = S(c.TestAccuracy, "F2", 100);
+            string trained = $"{c.Trained}/{c.Runs}";
             table.AddRow(NormalizationCatalog.Get(c.Norm).Display, c.Placement, c.BatchSize.ToString(CultureInfo.InvariantCulture),
-                best ? $"[green bold]{acc}[/]" : acc, S(c.FinalTrainLoss, "F4"),
-                c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs})" : ""),
+                c.Trained < c.Runs ? $"[red]{trained}[/]" : trained, best ? $"[green bold]{acc}[/]" : acc, S(c.FinalTrainLoss, "F4"),
+                c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Trained ? $" ({c.ReachedTarget}/{c.Trained})" : ""),
                 S(c.SecondsPerEpoch, "F1"), S(c.CpuSecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture));
         }
         return table;
@@ -155,7 +182,7 @@ internal static class CompareCommand
         public void RunFinished(int index, RunResult result)
         {
             if (current == null) return;
-            current.Description += $" → {result.TestAccuracy * 100:F1}%";
+            current.Description += double.IsFinite(result.TestAccuracy) ? $" → {result.TestAccuracy * 100:F1}%" : " → diverged";
             current.Value = current.MaxValue;
             current.StopTask();
         }

@@ -16,8 +16,7 @@ internal static class ReportCommand
         if (!File.Exists(path)) throw new ArgumentException($"the results file '{path}' does not exist.");
         OutputPath.Check("--out", html);
         var result = ResultsJson.Read(path);
-        AnsiConsole.Write(CompareCommand.Table(result));
-        foreach (var finding in Findings.Compute(result)) AnsiConsole.MarkupLine($"• {Markup.Escape(finding)}");
+        CompareCommand.Print(result);
         HtmlReport.Write(result, html);
         AnsiConsole.MarkupLine($"Wrote the report to [blue]{Markup.Escape(Path.GetFullPath(html))}[/]");
         return 0;

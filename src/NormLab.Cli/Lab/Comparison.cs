@@ -79,6 +79,9 @@ internal sealed record RunResult(string Norm, string Placement, int BatchSize, i
 /// <summary>A mean and a sample standard deviation (0 for one value).</summary>
 internal readonly record struct Stat(double Mean, double Std, int Count)
 {
+    /// <summary>The half-width of the 95% t-interval of the mean; NaN with fewer than two values.</summary>
+    public double HalfWidth => Count > 1 ? PairedStatistics.StudentTQuantile(0.975, Count - 1) * Std / Math.Sqrt(Count) : double.NaN;
+
     internal static Stat Of(IEnumerable<double> values)
     {
         var v = values.Where(double.IsFinite).ToArray();
@@ -89,29 +92,47 @@ internal readonly record struct Stat(double Mean, double Std, int Count)
     }
 }
 
-/// <summary>The seeds of one (normalization, placement, batch size) cell, summarized.</summary>
+/// <summary>The seeds of one (normalization, placement, batch size) cell, summarized over its trained runs
+/// (<see cref="Trained"/> of <see cref="Runs"/>); <see cref="NotTrained"/> says what became of the others.</summary>
 internal sealed record CellSummary(string Norm, string Placement, int BatchSize, int Parameters,
     Stat TestAccuracy, Stat FinalTrainLoss, Stat SecondsPerEpoch, Stat CpuSecondsPerEpoch, Stat EpochsToTarget, int ReachedTarget, int Runs,
-    double[] MeanTestAccuracyPerEpoch, double[] MeanLossPerEpoch);
+    double[] MeanTestAccuracyPerEpoch, double[] MeanLossPerEpoch, int Trained, IReadOnlyList<string> NotTrained);
 
 /// <summary>Everything a comparison measured.</summary>
 internal sealed record ComparisonResult(CompareSettings Settings, string Dataset, int TrainSamples, int TestSamples,
     int[] InputShape, DateTime StartedUtc, double TotalSeconds, List<RunResult> Runs)
 {
-    /// <summary>One summary per (normalization, placement, batch size), in the order they were asked for.</summary>
+    /// <summary>The number of classes, which sets chance level; 10 (Fashion-MNIST) for files written before it was recorded.</summary>
+    public int Classes { get; init; } = 10;
+
+    /// <summary>The `normlab study` this comparison answers (its name), or null for `normlab compare`.</summary>
+    public string? Study { get; init; }
+
+    /// <summary>How <paramref name="run"/> ended, by <see cref="RunClassification"/>.</summary>
+    public RunStatus StatusOf(RunResult run) => RunClassification.Classify(run, Classes, Settings.Epochs);
+
+    /// <summary>The runs that did not train, each as "BatchNorm before b=2 seed 42 (collapsed to chance level: ...)".</summary>
+    public List<string> NotTrained => Runs.Select(r => (r, status: StatusOf(r))).Where(x => x.status != RunStatus.Trained)
+        .Select(x => $"{NormalizationCatalog.Get(x.r.Norm).Display} {x.r.Placement} b={x.r.BatchSize} seed {x.r.Seed} ({RunClassification.Reason(x.r, x.status)})").ToList();
+
+    /// <summary>One summary per (normalization, placement, batch size), in the order they were asked for;
+    /// the means are over the trained runs only.</summary>
     public List<CellSummary> Cells => Runs
         .GroupBy(r => (r.Norm, r.Placement, r.BatchSize))
         .Select(g =>
         {
-            var runs = g.ToList();
-            int epochs = runs.Max(r => r.EpochTestAccuracy.Count);
+            var all = g.ToList();
+            var runs = all.Where(r => StatusOf(r) == RunStatus.Trained).ToList();
+            var notTrained = all.Where(r => StatusOf(r) != RunStatus.Trained)
+                .Select(r => $"seed {r.Seed} {RunClassification.Reason(r, StatusOf(r))}").ToList();
+            int epochs = runs.Count == 0 ? 0 : runs.Max(r => r.EpochTestAccuracy.Count);
             double[] Mean(Func<RunResult, List<double>> pick) => Enumerable.Range(0, epochs)
                 .Select(e => Stat.Of(runs.Where(r => pick(r).Count > e).Select(r => pick(r)[e])).Mean).ToArray();
             var reached = runs.Select(r => r.EpochsTo(Settings.TargetAccuracy)).Where(e => e != null).Select(e => (double)e!.Value).ToList();
-            return new CellSummary(g.Key.Norm, g.Key.Placement, g.Key.BatchSize, runs[0].Parameters,
+            return new CellSummary(g.Key.Norm, g.Key.Placement, g.Key.BatchSize, all[0].Parameters,
                 Stat.Of(runs.Select(r => r.TestAccuracy)), Stat.Of(runs.Select(r => r.FinalTrainLoss)),
-                Stat.Of(runs.Select(r => r.SecondsPerEpoch)), Stat.Of(runs.Select(r => r.CpuSecondsPerEpoch)), Stat.Of(reached), reached.Count, runs.Count,
-                Mean(r => r.EpochTestAccuracy), Mean(r => r.EpochLoss));
+                Stat.Of(runs.Select(r => r.SecondsPerEpoch)), Stat.Of(runs.Select(r => r.CpuSecondsPerEpoch)), Stat.Of(reached), reached.Count, all.Count,
+                Mean(r => r.EpochTestAccuracy), Mean(r => r.EpochLoss), runs.Count, notTrained);
         }).ToList();
 }
 
@@ -129,8 +150,11 @@ internal static class Comparison
     private sealed class Silent : ICompareProgress { }
 
     /// <param name="checkpoint">Called after every run with the results so far (to save them as they come).</param>
+    /// <param name="previous">Runs measured before (a resumed study): a job with the same normalization, placement,
+    /// batch size and seed is taken from here instead of trained again.</param>
+    /// <param name="study">The name of the `normlab study` this comparison answers, recorded in the result.</param>
     internal static ComparisonResult Run(CompareSettings settings, ImageDataset data, ICompareProgress? progress = null,
-        Action<ComparisonResult>? checkpoint = null)
+        Action<ComparisonResult>? checkpoint = null, IReadOnlyList<RunResult>? previous = null, string? study = null)
     {
         progress ??= new Silent();
         var norms = settings.Norms.Select(NormalizationCatalog.Get).ToList();
@@ -154,10 +178,20 @@ internal static class Comparison
         var started = DateTime.UtcNow;
         var total = Stopwatch.StartNew();
         var runs = new List<RunResult>();
+        ComparisonResult Result() => new(settings, sliced.Source, trainX.Dim(0), testX.Dim(0), imageShape, started, total.Elapsed.TotalSeconds, runs.ToList())
+            { Classes = classes, Study = study };
         for (int i = 0; i < jobs.Count; i++)
         {
             var (placement, norm, batch, seed) = jobs[i];
             string placementName = Architectures.HasPlacement(settings.Arch) ? placement.ToString().ToLowerInvariant() : "between";
+            var measured = previous?.FirstOrDefault(r => r.Norm == norm.Key && r.Placement == placementName && r.BatchSize == batch && r.Seed == seed);
+            if (measured != null)
+            {
+                runs.Add(measured);
+                progress.RunStarted(i, jobs.Count, $"{norm.Display} {placementName} b={batch} seed={seed} (measured before)", 1, 1);
+                progress.RunFinished(i, measured);
+                continue;
+            }
             // Without a normalization the placement changes nothing: train once, list it under each placement.
             var same = norm.Key == "none" ? runs.FirstOrDefault(r => r.Norm == "none" && r.BatchSize == batch && r.Seed == seed) : null;
             if (same != null)
@@ -174,10 +208,13 @@ internal static class Comparison
                 trainX, sliced.TrainLabels, testX, sliced.TestLabels, () => progress.StepDone(i));
             runs.Add(result);
             progress.RunFinished(i, result);
-            checkpoint?.Invoke(new ComparisonResult(settings, sliced.Source, trainX.Dim(0), testX.Dim(0), imageShape, started, total.Elapsed.TotalSeconds, runs.ToList()));
+            checkpoint?.Invoke(Result());
         }
-        return new ComparisonResult(settings, sliced.Source, trainX.Dim(0), testX.Dim(0), imageShape, started, total.Elapsed.TotalSeconds, runs);
+        return Result();
     }
+
+    /// <summary>The seed of the data order of seed <paramref name="seed"/>'s runs: apart from the initialization's stream.</summary>
+    internal static int DataOrderSeed(int seed) => unchecked(seed * 31 + 17);
 
     /// <summary>Training steps per epoch; distributed Fit skips a last batch smaller than the number of ranks.</summary>
     private static int Steps(int samples, int batch, CompareSettings settings)
@@ -191,12 +228,25 @@ internal static class Comparison
     /// <summary>As in Keras, a batch larger than the data is one batch of all of it (and the step count cannot overflow).</summary>
     private static int FitBatch(int samples, int batch) => Math.Max(1, Math.Min(batch, samples));
 
+    /// <summary>The model of one run, compiled as every run trains it (Adam, sparse cross-entropy, accuracy).</summary>
+    internal static Model Compiled(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes)
+    {
+        var model = Architectures.Build(settings.Arch, norm, placement, imageShape, classes);
+        model.Compile(optimizer: new Optimizers.Adam(learningRate: settings.LearningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        return model;
+    }
+
     private static RunResult TrainOne(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, string placementName,
         int batch, int seed, int[] imageShape, int classes, Tensor x, Tensor y, Tensor testX, Tensor testY, Action stepDone)
     {
+        // Paired seeds: seed k gives every configuration the same initial draws for the layers they share (the
+        // initializers draw in layer order and the normalizations draw nothing, except spectral normalization's
+        // power-iteration vector, which shifts the draws after it), and, reseeded after building, the same data
+        // order whatever the model drew (for the cnn and mlp, which draw nothing while training), so per-seed
+        // differences compare like with like.
         NormLabRandom.SetSeed(seed);
-        var model = Architectures.Build(settings.Arch, norm, placement, imageShape, classes);
-        model.Compile(optimizer: new Optimizers.Adam(learningRate: settings.LearningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        var model = Compiled(settings, norm, placement, imageShape, classes);
+        NormLabRandom.SetSeed(DataOrderSeed(seed));
         var result = new RunResult(norm.Key, placementName, batch, seed, model.CountParams());
         int steps = Steps(x.Dim(0), batch, settings), window = Math.Max(1, steps / 20);
         var clock = new Stopwatch();

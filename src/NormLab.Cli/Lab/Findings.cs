@@ -6,17 +6,35 @@ namespace NormLab.Cli.Lab;
 internal static class Findings
 {
     private static string Pct(double v) => (v * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
-    private static string Pts(double v) => (v * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " points";
+    internal static string Pts(double v) => (v * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " points";
     private static string Display(string key) => NormalizationCatalog.Get(key).Display;
 
+    /// <summary>"84.1% ± 1.2 (95% CI)", with "2 of 3 runs trained" when some did not.</summary>
+    internal static string Accuracy(CellSummary c) =>
+        Pct(c.TestAccuracy.Mean) + (double.IsFinite(c.TestAccuracy.HalfWidth) ? $" ± {(c.TestAccuracy.HalfWidth * 100).ToString("F1", CultureInfo.InvariantCulture)} (95% CI)" : "")
+        + (c.Trained < c.Runs ? $", {c.Trained} of {c.Runs} runs trained" : "");
+
+    /// <summary>
+    /// The findings: which runs trained, then each comparison with its paired t-test over the seeds (a difference
+    /// is called real only when p &lt; 0.05, "within noise" otherwise, not judged with one seed).
+    /// </summary>
     internal static List<string> Compute(ComparisonResult result)
     {
         var findings = new List<string>();
-        var cells = result.Cells.Where(c => double.IsFinite(c.TestAccuracy.Mean)).ToList();
-        if (cells.Count == 0) return ["No run finished with a finite test accuracy."];
+        var notTrained = result.NotTrained;
+        if (notTrained.Count > 0)
+            findings.Add($"{result.Runs.Count - notTrained.Count} of {result.Runs.Count} runs trained; the means and comparisons leave out: {string.Join("; ", notTrained)}.");
+        var cells = result.Cells.Where(c => c.Trained > 0 && double.IsFinite(c.TestAccuracy.Mean)).ToList();
+        if (cells.Count == 0)
+        {
+            findings.Add("No run trained, so nothing can be compared.");
+            return findings;
+        }
+        if (result.Settings.Seeds == 1)
+            findings.Add("With one seed per configuration, no difference between configurations can be judged: the run-to-run noise is unknown. " +
+                "Use --seeds 3 or more (normlab study runs several) for a paired comparison.");
         var batches = cells.Select(c => c.BatchSize).Distinct().Order().ToList();
         var placements = cells.Select(c => c.Placement).Distinct().ToList();
-        bool seeds = result.Settings.Seeds > 1;
 
         foreach (var placement in placements)
         {
@@ -27,35 +45,36 @@ internal static class Findings
                 if (at.Count < 2) continue;
                 var best = at[0];
                 var runnerUp = at[1];
-                double lead = best.TestAccuracy.Mean - runnerUp.TestAccuracy.Mean;
-                string margin = lead < 0.0005 ? $"tied with {Display(runnerUp.Norm)}" : $"{Pts(lead)} ahead of {Display(runnerUp.Norm)}";
-                string noise = seeds && best.TestAccuracy.Mean - best.TestAccuracy.Std <= runnerUp.TestAccuracy.Mean + runnerUp.TestAccuracy.Std
-                    ? " — within one standard deviation, so not a clear win"
-                    : !seeds && lead < 0.02 ? " — with one seed per configuration a margin this small may be run-to-run noise (try --seeds 3)" : "";
                 string size = batches.Count == 1 ? "batch size " : batch == batches[0] ? "the smallest batch size, " : "the largest batch size, ";
-                findings.Add($"At {size}{batch}{where}, {Display(best.Norm)} had the best test accuracy ({Pct(best.TestAccuracy.Mean)}), {margin}{noise}.");
+                findings.Add($"At {size}{batch}{where}, {Display(best.Norm)} had the highest mean test accuracy ({Accuracy(best)}), " +
+                    $"{Pts(best.TestAccuracy.Mean - runnerUp.TestAccuracy.Mean)} ahead of {Display(runnerUp.Norm)} ({Accuracy(runnerUp)}): " +
+                    $"{PairedDifference.OfAccuracy(result, best, runnerUp).Verdict()}.");
                 var none = at.FirstOrDefault(c => c.Norm == "none");
-                if (none != null && best.Norm != "none")
-                    findings.Add($"At batch size {batch}{where}, {Display(best.Norm)} beat no normalization by {Pts(best.TestAccuracy.Mean - none.TestAccuracy.Mean)}.");
+                if (none != null && best.Norm != "none" && none != runnerUp)
+                    findings.Add($"At batch size {batch}{where}, {Display(best.Norm)} against no normalization: {Pts(best.TestAccuracy.Mean - none.TestAccuracy.Mean)}, " +
+                        $"{PairedDifference.OfAccuracy(result, best, none).Verdict()}.");
             }
 
             if (batches.Count > 1)
             {
-                // Sensitivity to the batch size: the accuracy lost from the largest to the smallest batch.
-                // Only normalizations measured at both ends (an unfinished run may lack some).
+                // Sensitivity to the batch size: the accuracy lost from the largest to the smallest batch, paired by
+                // seed (seed k trains both on the same data order from the same initial weights). Only normalizations
+                // measured at both ends (an unfinished run may lack some).
                 var drops = cells.Where(c => c.Placement == placement).GroupBy(c => c.Norm)
                     .Where(g => g.Any(c => c.BatchSize == batches[0]) && g.Any(c => c.BatchSize == batches[^1])).Select(g =>
-                {
-                    var small = g.First(c => c.BatchSize == batches[0]);
-                    var large = g.First(c => c.BatchSize == batches[^1]);
-                    return (norm: g.Key, drop: large.TestAccuracy.Mean - small.TestAccuracy.Mean);
-                }).OrderByDescending(d => d.drop).ToList();
+                    {
+                        var small = g.First(c => c.BatchSize == batches[0]);
+                        var large = g.First(c => c.BatchSize == batches[^1]);
+                        return (norm: g.Key, drop: large.TestAccuracy.Mean - small.TestAccuracy.Mean, test: PairedDifference.OfAccuracy(result, small, large));
+                    }).OrderByDescending(d => d.drop).ToList();
                 if (drops.Count < 2) continue;
                 var worst = drops[0];
                 var steadiest = drops.MinBy(d => Math.Abs(d.drop));
                 findings.Add(worst.drop > 0
-                    ? $"Going from batch size {batches[^1]} to {batches[0]}{where} cost {Display(worst.norm)} the most accuracy ({Pts(-worst.drop)}); {Display(steadiest.norm)} changed least ({Pts(-steadiest.drop)})."
-                    : $"No normalization lost accuracy going from batch size {batches[^1]} to {batches[0]}{where}; smaller batches meant more steps per epoch ({Display(drops[^1].norm)} gained most, {Pts(-drops[^1].drop)}).");
+                    ? $"Going from batch size {batches[^1]} to {batches[0]}{where}, {Display(worst.norm)} lost the most mean test accuracy ({Pts(-worst.drop)}: {worst.test.Verdict()}); " +
+                      $"{Display(steadiest.norm)} changed least ({Pts(-steadiest.drop)}: {steadiest.test.Verdict()})."
+                    : $"No normalization lost mean test accuracy going from batch size {batches[^1]} to {batches[0]}{where}; smaller batches meant more steps per epoch " +
+                      $"({Display(drops[^1].norm)} gained most, {Pts(-drops[^1].drop)}: {drops[^1].test.Verdict()}).");
             }
         }
 
@@ -81,15 +100,22 @@ internal static class Findings
         if (placements.Count > 1)
         {
             var effects = cells.GroupBy(c => (c.Norm, c.BatchSize)).Where(g => g.Count() == 2 && g.Key.Norm != "none")
-                .Select(g => (g.Key.Norm, g.Key.BatchSize,
-                    delta: g.First(c => c.Placement == placements[0]).TestAccuracy.Mean - g.First(c => c.Placement == placements[1]).TestAccuracy.Mean))
+                .Select(g =>
+                {
+                    var first = g.First(c => c.Placement == placements[0]);
+                    var second = g.First(c => c.Placement == placements[1]);
+                    return (g.Key.Norm, g.Key.BatchSize, delta: first.TestAccuracy.Mean - second.TestAccuracy.Mean, test: PairedDifference.OfAccuracy(result, first, second));
+                })
                 .ToList();
             if (effects.Count > 0)
             {
                 int wins = effects.Count(e => e.delta > 0);
+                int realWins = effects.Count(e => e.test.Real && e.test.Difference.Mean > 0), realLosses = effects.Count(e => e.test.Real && e.test.Difference.Mean < 0);
                 var largest = effects.MaxBy(e => Math.Abs(e.delta));
-                findings.Add($"{Capitalized(PlacementPhrase(placements[0]))} was better than {PlacementPhrase(placements[1])} in {wins} of {effects.Count} comparisons " +
-                    $"(mean {Pts(effects.Average(e => e.delta))}); the largest difference was {Display(largest.Norm)} at batch size {largest.BatchSize} ({Pts(largest.delta)} for {placements[0]}).");
+                string judged = result.Settings.Seeds == 1 ? "with one seed, none of them can be judged"
+                    : $"{realWins} of them real by the paired t-test, {realLosses} real the other way, the rest within noise";
+                findings.Add($"{Capitalized(PlacementPhrase(placements[0]))} had the higher mean test accuracy than {PlacementPhrase(placements[1])} in {wins} of {effects.Count} comparisons " +
+                    $"({judged}); the largest difference was {Display(largest.Norm)} at batch size {largest.BatchSize} ({Pts(largest.delta)} for {placements[0]}: {largest.test.Verdict()}).");
             }
         }
 
@@ -101,9 +127,6 @@ internal static class Findings
               $"after {reached[0].EpochsToTarget.Mean.ToString("0.#", CultureInfo.InvariantCulture)} epoch(s).");
 
         findings.AddRange(LocalVsSynchronized(result));
-
-        var diverged = result.Runs.Where(r => r.Diverged).Select(r => $"{Display(r.Norm)} b={r.BatchSize}").Distinct().ToList();
-        if (diverged.Count > 0) findings.Add($"The loss became NaN or infinite for: {string.Join(", ", diverged)}.");
         return findings;
     }
 
@@ -123,16 +146,16 @@ internal static class Findings
         var pairs = SyncPairs(result);
         if (pairs.Count == 0) return [];
         var s = result.Settings;
-        bool seeds = s.Seeds > 1;
         int k = s.Replicas;
         string At(CellSummary c) => $"global batch {c.BatchSize} ({s.PerReplica(c.BatchSize)} per replica)";
         var findings = new List<string>();
         var deltas = pairs.Select(p => (p.Local, p.Sync, delta: p.Sync.TestAccuracy.Mean - p.Local.TestAccuracy.Mean)).ToList();
         int syncWins = deltas.Count(d => d.delta > 0.0005), localWins = deltas.Count(d => d.delta < -0.0005);
         var largest = deltas.MaxBy(d => Math.Abs(d.delta));
-        string verdict = syncWins > localWins ? "synchronized batch norm was more accurate"
-            : localWins > syncWins ? "local batch norm was more accurate"
-            : "neither local nor synchronized batch norm was consistently more accurate";
+        // Counts of means only: whether a difference is real is the paired test's, in the last of these findings.
+        string verdict = syncWins > localWins ? "synchronized batch norm had the higher mean test accuracy more often"
+            : localWins > syncWins ? "local batch norm had the higher mean test accuracy more often"
+            : "neither local nor synchronized batch norm had the higher mean test accuracy more often";
         findings.Add($"Across {k} replicas, {verdict}: synchronized ahead at {syncWins}, local ahead at {localWins} of {deltas.Count} batch size(s); " +
             $"the largest difference was at {At(largest.Local)}: {Pct(largest.Sync.TestAccuracy.Mean)} synchronized against {Pct(largest.Local.TestAccuracy.Mean)} local ({Pts(largest.delta)} for synchronized).");
         if (deltas.Count > 1)
@@ -149,13 +172,7 @@ internal static class Findings
             findings.Add($"Synchronized batch norm ended with the lower final training loss at {lower} of {lossGap.Count} batch size(s) " +
                 $"(mean difference {(lossGap.Average(d => d.Sync.FinalTrainLoss.Mean - d.Local.FinalTrainLoss.Mean)).ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture)} synchronized minus local).");
         }
-        bool noisy = seeds
-            ? Math.Abs(largest.delta) <= largest.Local.TestAccuracy.Std + largest.Sync.TestAccuracy.Std
-            : Math.Abs(largest.delta) < 0.02;
-        if (noisy)
-            findings.Add(seeds
-                ? "The local-vs-synchronized differences are within one standard deviation over the seeds: not a clear effect."
-                : "With one seed per configuration, differences under 2 points between local and synchronized batch norm may be run-to-run noise (try --seeds 3).");
+        findings.Add($"The largest local-vs-synchronized difference, at {At(largest.Local)}, is {PairedDifference.OfAccuracy(result, largest.Sync, largest.Local).Verdict()}.");
         return findings;
     }
 

@@ -27,29 +27,51 @@ internal static class HtmlReport
         var placements = cells.Select(c => c.Placement).Distinct().ToList();
         bool seeds = s.Seeds > 1;
         var html = new StringBuilder();
+        var study = result.Study == null ? null : Studies.Get(result.Study);
         html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>NormLab comparison: ")
             .Append(Esc(s.Arch)).Append("</title><style>").Append(Css).Append("</style></head><body>");
-        html.Append($"<h1>NormLab: which normalization for a {Esc(s.Arch.ToUpperInvariant())}?</h1>");
+        html.Append(study == null ? $"<h1>NormLab: which normalization for a {Esc(s.Arch.ToUpperInvariant())}?</h1>" : $"<h1>NormLab study {Esc(study.Name)}</h1>");
         html.Append("<p class=\"meta\">")
             .Append($"{result.TrainSamples:N0} training and {result.TestSamples:N0} test images of shape {string.Join("×", result.InputShape)} from <code>{Esc(result.Dataset)}</code>; ")
             .Append($"{s.Epochs} epoch(s), Adam (learning rate {s.LearningRate.ToString(CultureInfo.InvariantCulture)}), {s.Seeds} seed(s) from {s.FirstSeed}, {s.Threads} thread(s)" + (s.Distributed ? $" per rank, data-parallel over {s.Replicas} MPI rank(s), batch sizes are global batches" : "") + "; ")
             .Append($"{result.Runs.Count} runs in {result.TotalSeconds / 60:F1} minutes, started {result.StartedUtc:yyyy-MM-dd HH:mm} UTC.")
-            .Append(seeds ? " Values are mean ± standard deviation over the seeds." : "").Append("</p>");
+            .Append(seeds ? " Values are means over the trained runs ± the half-width of their 95% t-interval." : "").Append("</p>");
+
+        if (study != null)
+        {
+            html.Append($"<h2>Question</h2><p class=\"question\">{Esc(study.Question)}</p>");
+            html.Append($"<h2>Setup</h2><p>{Esc(Study.Setup(s, result.Dataset, result.TrainSamples, result.TestSamples))}</p>");
+            html.Append("<h2>Result</h2><ul class=\"findings\">");
+            foreach (var statement in study.Answer(result)) html.Append($"<li>{Esc(statement)}</li>");
+            html.Append("</ul>");
+        }
+        html.Append($"<p class=\"scope\">{Esc(Scope.Of(result))}</p>");
 
         html.Append("<h2>Findings</h2><ul class=\"findings\">");
         foreach (var finding in Findings.Compute(result)) html.Append($"<li>{Esc(finding)}</li>");
         html.Append("</ul>");
+        var notTrained = result.NotTrained;
+        if (notTrained.Count > 0)
+        {
+            html.Append($"<h2>Runs that did not train</h2><p class=\"note\">{result.Runs.Count - notTrained.Count} of {result.Runs.Count} runs trained. ")
+                .Append($"These are left out of every mean, chart and comparison: diverged (a non-finite loss), collapsed (chance level over the final epoch: ")
+                .Append($"a final test or training accuracy at most 1/{result.Classes} + {RunClassification.AccuracyMargin * 100:0} points), ")
+                .Append("or stopped (fewer epochs than asked).</p><ul>");
+            foreach (var run in notTrained) html.Append($"<li>{Esc(run)}</li>");
+            html.Append("</ul>");
+        }
 
-        html.Append("<h2>Summary</h2><table><thead><tr><th>normalization</th><th>placement</th><th>batch size</th><th>test accuracy %</th>")
+        html.Append("<h2>Summary</h2><table><thead><tr><th>normalization</th><th>placement</th><th>batch size</th><th>runs trained</th><th>test accuracy %</th>")
             .Append($"<th>final training loss</th><th>epochs to {s.TargetAccuracy * 100:0.#}%</th><th>seconds / epoch</th><th>CPU seconds / epoch</th><th>parameters</th></tr></thead><tbody>");
-        string Stat(Stat st, Func<double, string> f) => !double.IsFinite(st.Mean) ? "—" : f(st.Mean) + (seeds ? " ± " + f(st.Std) : "");
+        string Stat(Stat st, Func<double, string> f) => !double.IsFinite(st.Mean) ? "—" : f(st.Mean) + (double.IsFinite(st.HalfWidth) ? " ± " + f(st.HalfWidth) : "");
         foreach (var c in cells)
         {
             bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement).Max(o => o.TestAccuracy.Mean);
             html.Append($"<tr><td><span class=\"swatch\" style=\"background:{ColorOf(c.Norm)}\"></span>{Esc(Display(c.Norm))}</td><td>{c.Placement}</td><td>{c.BatchSize}</td>")
+                .Append($"<td class=\"num{(c.Trained < c.Runs ? " failed" : "")}\">{c.Trained} of {c.Runs}</td>")
                 .Append($"<td class=\"num{(best ? " best" : "")}\">{Stat(c.TestAccuracy, Pct)}</td>")
                 .Append($"<td class=\"num\">{Stat(c.FinalTrainLoss, v => v.ToString("F4", CultureInfo.InvariantCulture))}</td>")
-                .Append($"<td class=\"num\">{(c.ReachedTarget == 0 ? "not reached" : Stat(c.EpochsToTarget, v => v.ToString("0.#", CultureInfo.InvariantCulture)) + (c.ReachedTarget < c.Runs ? $" ({c.ReachedTarget}/{c.Runs} seeds)" : ""))}</td>")
+                .Append($"<td class=\"num\">{(c.ReachedTarget == 0 ? "not reached" : Stat(c.EpochsToTarget, v => v.ToString("0.#", CultureInfo.InvariantCulture)) + (c.ReachedTarget < c.Trained ? $" ({c.ReachedTarget}/{c.Trained} trained runs)" : ""))}</td>")
                 .Append($"<td class=\"num\">{Stat(c.SecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td>")
                 .Append($"<td class=\"num\">{Stat(c.CpuSecondsPerEpoch, v => v.ToString("F2", CultureInfo.InvariantCulture))}</td><td class=\"num\">{c.Parameters:N0}</td></tr>");
         }
@@ -58,17 +80,18 @@ internal static class HtmlReport
         SyncSection(html, result, ColorOf);
         TransformerSection.Append(html, result);
 
-        html.Append("<h2>Training curves</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch.</p>");
+        var trained = result.Runs.Where(r => result.StatusOf(r) == RunStatus.Trained).ToList();
+        html.Append("<h2>Training curves</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch; trained runs only.</p>");
         foreach (var placement in placements)
             foreach (int batch in batches)
             {
                 string where = $"batch {batch}" + (placements.Count > 1 || placement != "before" ? $", {placement} activation" : "");
-                var runsAt = norms.Select(n => (norm: n, runs: result.Runs.Where(r => r.Norm == n && r.Placement == placement && r.BatchSize == batch).ToList()))
+                var runsAt = norms.Select(n => (norm: n, runs: trained.Where(r => r.Norm == n && r.Placement == placement && r.BatchSize == batch).ToList()))
                     .Where(g => g.runs.Count > 0).ToList();
                 var lossSeries = runsAt.Select(g => new LineSeries(Display(g.norm), ColorOf(g.norm), MeanCurve(g.runs))).ToList();
                 var accSeries = runsAt.Select(g => new LineSeries(Display(g.norm), ColorOf(g.norm),
                     Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => ((double)(e + 1), 100 * Mean(g.runs, r => r.EpochTestAccuracy, e))).ToList(),
-                    seeds ? Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => 100 * Std(g.runs, r => r.EpochTestAccuracy, e)).ToList() : null)).ToList();
+                    seeds ? Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => 100 * HalfWidth(g.runs, r => r.EpochTestAccuracy, e)).ToList() : null)).ToList();
                 html.Append("<div class=\"row\">");
                 html.Append(Line($"loss-{placement}-b{batch}", $"Training loss, {where}", "epoch", "training loss (cross-entropy)", lossSeries, xRange: (0, s.Epochs)));
                 if (s.Epochs > 1)
@@ -94,7 +117,7 @@ internal static class HtmlReport
                 .Where(g => g.at.Any(c => c != null))
                 .Select(g => new LineSeries(Display(g.n), ColorOf(g.n),
                     g.at.Select((c, i) => ((double)batches[i], c == null ? double.NaN : 100 * c.TestAccuracy.Mean)).ToList(),
-                    seeds ? g.at.Select(c => c == null ? 0 : 100 * c.TestAccuracy.Std).ToList() : null)).ToList();
+                    seeds ? g.at.Select(c => c == null ? 0 : 100 * Finite(c.TestAccuracy.HalfWidth)).ToList() : null)).ToList();
             html.Append(Line($"batch-size-{placement}", $"Test accuracy by batch size, {s.Epochs} epoch(s)" + (placements.Count > 1 ? $", {placement} activation" : ""),
                 "batch size (log2 scale)", "test accuracy (%)", series, log2X: true));
         }
@@ -106,7 +129,7 @@ internal static class HtmlReport
             var present = norms.Where(n => cells.Any(c => c.Norm == n && c.Placement == placement)).ToList();
             var bars = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
                 present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Mean ?? double.NaN).ToList(),
-                seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Std ?? 0).ToList() : null)).ToList();
+                seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.HalfWidth ?? 0).Select(Finite).ToList() : null)).ToList();
             html.Append(Bars($"time-{placement}", "Training time per epoch" + (placements.Count > 1 ? $", {placement} activation" : ""),
                 "normalization", "seconds per epoch (wall clock)", present.Select(Display).ToList(), bars));
             var cpu = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
@@ -175,7 +198,7 @@ internal static class HtmlReport
         string Label((CellSummary Local, CellSummary Sync) p) => $"{p.Local.BatchSize} ({s.PerReplica(p.Local.BatchSize)}/replica)" + (placements ? $" {p.Local.Placement}" : "");
         var categories = pairs.Select(Label).ToList();
         string F4(double v) => double.IsFinite(v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "—";
-        string St(Stat st, Func<double, string> f) => !double.IsFinite(st.Mean) ? "—" : f(st.Mean) + (seeds ? " ± " + f(st.Std) : "");
+        string St(Stat st, Func<double, string> f) => !double.IsFinite(st.Mean) ? "—" : f(st.Mean) + (double.IsFinite(st.HalfWidth) ? " ± " + f(st.HalfWidth) : "");
         html.Append("<table><thead><tr><th>global batch</th><th>per replica</th>").Append(placements ? "<th>placement</th>" : "")
             .Append("<th>local test accuracy %</th><th>synchronized test accuracy %</th><th>difference (points)</th><th>local final loss</th><th>synchronized final loss</th></tr></thead><tbody>");
         foreach (var (local, sync) in pairs)
@@ -189,7 +212,7 @@ internal static class HtmlReport
         html.Append("</tbody></table><div class=\"row\">");
         BarSeries Series(string norm, Func<(CellSummary Local, CellSummary Sync), CellSummary> pick, Func<CellSummary, Stat> stat, double scale) =>
             new(Display(norm) + (norm == "batch" ? " (local)" : " (synchronized)"), colorOf(norm),
-                pairs.Select(p => scale * stat(pick(p)).Mean).ToList(), seeds ? pairs.Select(p => scale * stat(pick(p)).Std).ToList() : null);
+                pairs.Select(p => scale * stat(pick(p)).Mean).ToList(), seeds ? pairs.Select(p => scale * Finite(stat(pick(p)).HalfWidth)).ToList() : null);
         var acc = new List<BarSeries> { Series("batch", p => p.Local, c => c.TestAccuracy, 100), Series("batch-sync", p => p.Sync, c => c.TestAccuracy, 100) };
         var values = acc.SelectMany(b => b.Values).Where(double.IsFinite).ToList();
         html.Append(Bars("sync-accuracy", $"Test accuracy, local vs synchronized BN, {k} replicas", "global batch (per replica)", "test accuracy (%)", categories, acc,
@@ -209,13 +232,17 @@ internal static class HtmlReport
     private static double Mean(List<RunResult> runs, Func<RunResult, List<double>> pick, int e) =>
         Lab.Stat.Of(runs.Where(r => pick(r).Count > e).Select(r => pick(r)[e])).Mean;
 
-    private static double Std(List<RunResult> runs, Func<RunResult, List<double>> pick, int e) =>
-        Lab.Stat.Of(runs.Where(r => pick(r).Count > e).Select(r => pick(r)[e])).Std;
+    private static double HalfWidth(List<RunResult> runs, Func<RunResult, List<double>> pick, int e) =>
+        Finite(Lab.Stat.Of(runs.Where(r => pick(r).Count > e).Select(r => pick(r)[e])).HalfWidth);
+
+    /// <summary>An error bar: none (0) where the interval is undefined (fewer than two trained runs).</summary>
+    private static double Finite(double halfWidth) => double.IsFinite(halfWidth) ? halfWidth : 0;
 
     private const string Css = """
         body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 24px auto; max-width: 1240px; color: #1d1d1f; padding: 0 16px; }
         h1 { font-size: 26px; margin-bottom: 4px; } h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-        .meta, .note, .footer { color: #555; font-size: 14px; } .findings li { margin: 4px 0; font-size: 16px; }
+        .meta, .note, .footer { color: #555; font-size: 14px; } .scope { background: #fff8e1; border-left: 4px solid #f0a500; padding: 8px 12px; }
+        .question { font-size: 17px; font-weight: 600; } td.failed { color: #b00020; font-weight: 700; } .findings li { margin: 4px 0; font-size: 16px; }
         table { border-collapse: collapse; font-size: 14px; } th, td { padding: 4px 10px; border-bottom: 1px solid #e5e5e5; text-align: left; } td:first-child { white-space: nowrap; }
         th { background: #f5f5f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; } td.best { font-weight: 700; color: #006400; }
         .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }

@@ -39,16 +39,32 @@ internal static class ResultsJson
             ["train_samples"] = result.TrainSamples,
             ["test_samples"] = result.TestSamples,
             ["input_shape"] = JsonSerializer.SerializeToNode(result.InputShape, Options),
+            ["classes"] = result.Classes,
             ["settings"] = JsonSerializer.SerializeToNode(result.Settings, Options),
             ["runs"] = new JsonArray(result.Runs.Select(r =>
             {
                 var run = JsonSerializer.SerializeToNode(r, Options)!.AsObject();
                 run["epochs_to_target"] = r.EpochsTo(result.Settings.TargetAccuracy);
+                // Written for readers of the file; reading classifies the history again (older files have no status).
+                run["status"] = JsonSerializer.SerializeToNode(result.StatusOf(r), Options);
                 return (JsonNode)run;
             }).ToArray()),
             ["summary"] = JsonSerializer.SerializeToNode(result.Cells, Options),
             ["findings"] = new JsonArray(Findings.Compute(result).Select(f => (JsonNode)f).ToArray()),
+            ["scope"] = Scope.Of(result),
         };
+        if (result.Study != null)
+        {
+            var study = Studies.Get(result.Study);
+            root["study"] = new JsonObject
+            {
+                ["name"] = study.Name,
+                ["question"] = study.Question,
+                ["setup"] = Study.Setup(result.Settings, result.Dataset, result.TrainSamples, result.TestSamples),
+                ["result"] = new JsonArray(study.Answer(result).Select(a => (JsonNode)a).ToArray()),
+                ["does_not_show"] = study.DoesNotShow,
+            };
+        }
         return root;
     }
 
@@ -71,8 +87,13 @@ internal static class ResultsJson
             int train = root["train_samples"]!.GetValue<int>(), test = root["test_samples"]!.GetValue<int>();
             Require(train >= 0 && test >= 0, "the sample counts must not be negative");
             double seconds = root["total_seconds"]!.GetValue<double>();
+            int classes = root["classes"]?.GetValue<int>() ?? 10;
+            Require(classes >= 2, "\"classes\" must be at least 2");
+            string? study = root["study"]?["name"]?.GetValue<string>();
+            if (study != null) Studies.Get(study);
             return new ComparisonResult(settings, root["dataset"]!.GetValue<string>(), train, test, inputShape,
-                DateTime.Parse(root["started_utc"]!.GetValue<string>(), null, System.Globalization.DateTimeStyles.RoundtripKind), seconds, runs);
+                DateTime.Parse(root["started_utc"]!.GetValue<string>(), null, System.Globalization.DateTimeStyles.RoundtripKind), seconds, runs)
+                { Classes = classes, Study = study };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
         {
@@ -96,7 +117,9 @@ internal static class ResultsJson
         var run = new RunResult(r["norm"]!.GetValue<string>(), r["placement"]!.GetValue<string>(), r["batch_size"]!.GetValue<int>(),
             r["seed"]!.GetValue<int>(), r["parameters"]!.GetValue<int>()) { Diverged = r["diverged"]?.GetValue<bool>() ?? false };
         Require(settings.Norms.Contains(run.Norm) && settings.BatchSizes.Contains(run.BatchSize), $"{where} has a norm or batch size its settings do not list");
-        Require(run.Placement is "before" or "after" or "between", $"{where}.placement must be before, after or between");
+        // The names Comparison writes: a Placement in lower case, or "between" for the rnn.
+        var placements = Enum.GetNames<Placement>().Select(p => p.ToLowerInvariant()).Append("between").ToList();
+        Require(placements.Contains(run.Placement), $"{where}.placement must be one of {string.Join(", ", placements)}");
         Require(run.Parameters >= 0, $"{where}.parameters must not be negative");
         List<double> Doubles(string key) => Array(r, key).Select(v => v?.GetValue<double>() ?? double.NaN).ToList();
         run.EpochLoss.AddRange(Doubles("epoch_loss"));

@@ -19,7 +19,8 @@ internal static class TransformerSection
         string Display(string norm) => NormalizationCatalog.Get(norm).Display;
         html.Append("<h2>Which normalization for a transformer?</h2><p class=\"note\">Post-LN normalizes the residual stream after each block ")
             .Append("(Vaswani et al.), pre-LN each branch's input (the ViT/GPT-2 default), sandwich also each branch's output. ")
-            .Append(result.Settings.Seeds > 1 ? "Means over the seeds." : "One seed: differences of a point or two are within run-to-run noise.")
+            .Append(result.Settings.Seeds > 1 ? "Means over the trained runs; which differences are real is the findings' paired t-test's to say."
+                : "One seed: these differences of means cannot be told from run-to-run noise.")
             .Append("</p><ul class=\"findings\">");
         foreach (var finding in Findings(cells, Display)) html.Append($"<li>{Esc(finding)}</li>");
         html.Append("</ul><div class=\"row\">");

@@ -19,7 +19,7 @@ public sealed class CommandLineChecksTests : IDisposable
     private static readonly string[] Tiny = ["--arch", "mlp", "--data", "subset", "--train-samples", "16", "--test-samples", "8", "--threads", "1"];
 
     /// <summary>Runs the command with stdout and stderr captured; an exception escaping it fails the test.</summary>
-    private static (int code, string output) Run(params string[] args)
+    internal static (int code, string output) Run(params string[] args)
     {
         var output = new StringWriter();
         var (previousOut, previousError) = (Console.Out, Console.Error);
@@ -133,7 +133,8 @@ public sealed class CommandLineChecksTests : IDisposable
         var runs = JsonNode.Parse(File.ReadAllText(json))!["runs"]!.AsArray();
         Assert.Equal(["batch", "layer"], runs.Select(r => r!["norm"]!.GetValue<string>()));
         Assert.True(runs[0]!["diverged"]!.GetValue<bool>());
-        Assert.Contains("The loss became NaN or infinite for: BatchNorm b=4", output);
+        Assert.Equal("diverged", runs[0]!["status"]!.GetValue<string>());
+        Assert.Contains("BatchNorm before b=4 seed 42 (diverged: the loss became NaN or infinite)", output);
         Assert.True(File.Exists(html));
     }
 

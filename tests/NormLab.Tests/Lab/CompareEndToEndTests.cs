@@ -18,14 +18,15 @@ public sealed class CompareEndToEndTests : IDisposable
     public void CompareWritesJsonWithEveryRunAndOneChartPerSeries()
     {
         string json = Path.Combine(dir, "results.json"), html = Path.Combine(dir, "report.html");
-        int code = CommandLine.Run(["compare", "--arch", "cnn", "--data", "subset", "--train-samples", "48", "--test-samples", "32",
+        // Enough images that every run trains (48 left some at chance level, and the charts show trained runs only).
+        int code = CommandLine.Run(["compare", "--arch", "cnn", "--data", "subset", "--train-samples", "256", "--test-samples", "64",
             "--norms", "none,batch,layer,group", "--batch-sizes", "8,16", "--placement", "before,after", "--epochs", "2",
             "--threads", "2", "--json", json, "--out", html]);
         Assert.Equal(0, code);
 
         var root = JsonNode.Parse(File.ReadAllText(json))!.AsObject();
-        Assert.Equal(48, root["train_samples"]!.GetValue<int>());
-        Assert.Equal(32, root["test_samples"]!.GetValue<int>());
+        Assert.Equal(256, root["train_samples"]!.GetValue<int>());
+        Assert.Equal(64, root["test_samples"]!.GetValue<int>());
         var runs = root["runs"]!.AsArray();
         Assert.Equal(4 * 2 * 2, runs.Count);
         foreach (var run in runs)
@@ -37,6 +38,7 @@ public sealed class CompareEndToEndTests : IDisposable
             Assert.True(run["loss_curve"]!.AsArray().Count >= 2);
             Assert.InRange(run["test_accuracy"]!.GetValue<double>(), 0, 1);
             Assert.True(run["parameters"]!.GetValue<int>() > 0);
+            Assert.Equal("trained", run["status"]!.GetValue<string>());
         }
         Assert.Equal(16, root["summary"]!.AsArray().Count);
         Assert.NotEmpty(root["findings"]!.AsArray());

@@ -74,5 +74,17 @@ public sealed class TransformerLabTests
         Assert.Contains("DyT -5.0 points against LayerNorm", report);
         Assert.Contains("LayerNorm, batch 64: pre placement best, post -2.0 points", report);
         Assert.DoesNotContain("Which normalization for a transformer?", HtmlReport.Render(result with { Settings = settings with { Arch = "cnn" } }));
+
+        // Its JSON reads back (before, `normlab report` refused every placement but before, after and between).
+        string path = Path.Combine(Path.GetTempPath(), $"normlab-vit-{Guid.NewGuid():N}.json");
+        try
+        {
+            ResultsJson.Write(result, path);
+            Assert.Equal(["post", "post", "pre", "pre"], ResultsJson.Read(path).Runs.Select(r => r.Placement));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }
