@@ -39,6 +39,8 @@ internal static class CoreImport
         var kernel = Ops.Affine(node.Int("transB", 0) != 0 ? Ops.Transpose(b, 1, 0) : b, node.Float("alpha", 1f));
         int units = kernel.Shape[1];
         var c = im.OptionalConstant(node, 2);
+        if (c != null && c.Size != 1 && c.Size != units)
+            throw OnnxOperators.Unsupported(node, $"C of shape {Shapes.Format(c.Shape)} with {units} units; only a scalar or one value per unit (not per batch row) imports");
         var dense = new Dense(units, useBias: c != null);
         var y = im.Apply(dense, x);
         if (c == null) dense.SetWeights([kernel]);
@@ -91,6 +93,54 @@ internal static class CoreImport
     internal static void Activation(OnnxImporter im, NodeProto node) =>
         im.Set(node.Output[0], im.Apply(new Activation(node.OpType.ToLowerInvariant()), im.Value(node, 0)));
 
+    /// <summary>LeakyRelu (ONNX's default alpha 0.01) as NormLab's LeakyReLU layer.</summary>
+    internal static void LeakyRelu(OnnxImporter im, NodeProto node)
+    {
+        float alpha = node.Float("alpha", 0.01f);
+        if (!(alpha >= 0)) throw OnnxOperators.Unsupported(node, $"alpha {alpha}; NormLab's LeakyReLU takes a slope >= 0");
+        im.Set(node.Output[0], im.Apply(new LeakyReLU(alpha), im.Value(node, 0)));
+    }
+
+    /// <summary>Erf and Sqrt, and Pow by a constant 2 or 0.5 (the squares and roots of decomposed norms).</summary>
+    internal static void Unary(OnnxImporter im, NodeProto node)
+    {
+        string op = node.OpType;
+        if (op == "Pow")
+        {
+            var exponent = im.Constant(node, 1);
+            op = exponent.Size == 1 ? exponent.ToArray()[0] switch { 2f => "Square", 0.5f => "Sqrt", _ => op } : op;
+            if (op == "Pow") throw OnnxOperators.Unsupported(node, $"exponent of shape {Shapes.Format(exponent.Shape)} [{string.Join(", ", exponent.ToArray().Take(4))}]; only a constant 2 or 0.5 imports");
+        }
+        if (im.IsConstant(node.Input[0]))
+        {
+            using var _ = Autograd.Tape.NoGrad();
+            im.SetConstant(node.Output[0], new OnnxUnaryOperation(op).Call(im.Constant(node, 0)));
+            return;
+        }
+        im.Set(node.Output[0], im.Apply(new OnnxUnaryOperation(op), im.Value(node, 0)));
+    }
+
+    /// <summary>Gelu (opset 20) with the exact erf form, NormLab's "gelu" activation.</summary>
+    internal static void Gelu(OnnxImporter im, NodeProto node)
+    {
+        string approximate = node.String("approximate", "none");
+        if (approximate != "none") throw OnnxOperators.Unsupported(node, $"approximate = '{approximate}'; only the exact (erf) GELU imports");
+        im.Set(node.Output[0], im.Apply(new Activation("gelu"), im.Value(node, 0)));
+    }
+
+    /// <summary>ReduceMean over axes after the batch axis (attribute, or input from opset 18 on).</summary>
+    internal static void ReduceMean(OnnxImporter im, NodeProto node)
+    {
+        var x = im.Value(node, 0);
+        bool keepDims = node.Int("keepdims", 1) != 0;
+        if (!keepDims) x = im.ToOnnxLayout(x);
+        var onnxAxes = node.Ints("axes") ?? (im.OptionalConstant(node, 1) is Tensor t ? OnnxTensors.ToLongs(t).Select(a => (int)a).ToArray() : []);
+        if (onnxAxes.Length == 0) onnxAxes = Enumerable.Range(0, x.Rank).ToArray();
+        var axes = onnxAxes.Select(x.Axis).ToArray();
+        if (axes.Contains(0)) throw OnnxOperators.Unsupported(node, $"axes [{string.Join(", ", onnxAxes)}] of a rank-{x.Rank} input reduce the batch axis");
+        im.Set(node.Output[0], im.Apply(new OnnxReduceMean(axes, keepDims), x));
+    }
+
     /// <summary>Softmax over one axis (the last one of NormLab's layout).</summary>
     internal static void Softmax(OnnxImporter im, NodeProto node)
     {
@@ -104,21 +154,28 @@ internal static class CoreImport
     internal static void Flatten(OnnxImporter im, NodeProto node)
     {
         var x = im.ToOnnxLayout(im.Value(node, 0));
-        if (node.Int("axis", 1) != 1) throw OnnxOperators.Unsupported(node, $"axis {node.Int("axis", 1)}; only axis 1 (keep the batch) imports");
+        long axis = node.Int("axis", 1);
+        if (axis != 1 && axis != 1 - x.Rank) throw OnnxOperators.Unsupported(node, $"axis {axis} of a rank-{x.Rank} input; only axis 1 (keep the batch) imports");
         im.Set(node.Output[0], im.Apply(new Flatten(), x));
     }
 
-    /// <summary>Reshape to a static shape that keeps the batch axis (0 or -1 first).</summary>
+    /// <summary>
+    /// Reshape to a static shape that keeps the batch axis: the target's first entry is 0 (copy), the
+    /// graph's fixed batch size, or -1 when the other entries hold a whole sample.
+    /// </summary>
     internal static void Reshape(OnnxImporter im, NodeProto node)
     {
         var x = im.ToOnnxLayout(im.Value(node, 0));
         var target = OnnxTensors.ToLongs(im.Constant(node, 1));
         int[] sample = x.Symbol.Shape;
-        if (target.Length == 0 || target[0] is not (0 or -1) || (target[0] == -1 && target.Skip(1).Any(d => d < 1)))
-            throw OnnxOperators.Unsupported(node, $"target shape [{string.Join(", ", target)}]; only reshapes that keep the batch axis import (first entry 0 or -1)");
-        var dims = target.Skip(1).Select((d, i) => d == 0 ? sample[i] : (int)d).ToArray();
+        bool literalZeros = node.Int("allowzero", 0) != 0;
+        var dims = target.Skip(1).Select((d, i) => d == 0 && !literalZeros && i < sample.Length ? sample[i] : (int)d).ToArray();
         int known = dims.Where(d => d != -1).Aggregate(1, (p, d) => p * d);
-        if (dims.Contains(-1)) dims[Array.IndexOf(dims, -1)] = Shapes.SizeOf(sample) / known;
+        bool batchFirst = target.Length > 0 && (target[0] == 0 && !literalZeros || target[0] == im.StaticBatch || (target[0] == -1 && !dims.Contains(-1)));
+        if (dims.Count(d => d == -1) == 1 && known > 0) dims[Array.IndexOf(dims, -1)] = Shapes.SizeOf(sample) / known;
+        if (!batchFirst || dims.Any(d => d < 1) || Shapes.SizeOf(dims) != Shapes.SizeOf(sample))
+            throw OnnxOperators.Unsupported(node, $"target shape [{string.Join(", ", target)}] for an input of shape {Shapes.FormatBatched(sample)}; " +
+                $"only reshapes that keep the batch axis import (first entry 0, -1 or the graph's batch size{(im.StaticBatch is int b ? " " + b : "")})");
         im.Set(node.Output[0], im.Apply(new OnnxReshape(dims), x));
     }
 

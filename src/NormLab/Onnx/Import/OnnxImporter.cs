@@ -55,12 +55,19 @@ internal sealed class OnnxImporter
             ?? throw new NotSupportedException($"ImportOnnx: input '{info.Name}' has no tensor shape.");
         if (dims.Count < 2 || dims.Skip(1).Any(d => d.DimValue < 1))
             throw new NotSupportedException($"ImportOnnx: input '{info.Name}' needs a batch axis and fixed sizes for the others; received [{string.Join(", ", dims.Select(d => d.DimValue > 0 ? d.DimValue.ToString() : d.DimParam))}].");
+        var elementType = (TensorProto.Types.DataType)info.Type.TensorType.ElemType;
+        if (elementType != TensorProto.Types.DataType.Float)
+            throw new NotSupportedException($"ImportOnnx: input '{info.Name}' holds {elementType} values; NormLab models take float tensors.");
         int[] shape = dims.Skip(1).Select(d => (int)d.DimValue).ToArray();
+        StaticBatch = dims[0].DimValue > 0 ? (int)dims[0].DimValue : null;
         bool channelsLast = shape.Length == 3 && !alreadyChannelsLast;
         var input = new Input(channelsLast ? [.. shape[1..], shape[0]] : shape, Sanitized(info.Name));
         values[info.Name] = new ImportedValue(input, channelsLast);
         return input;
     }
+
+    /// <summary>The batch size the graph's input declares, when fixed (exporters then write it into Reshape targets).</summary>
+    internal int? StaticBatch { get; private set; }
 
     private static string Sanitized(string name) => string.IsNullOrEmpty(name) ? "input" : name;
 

@@ -20,6 +20,7 @@ internal static class OnnxOperators
         ["Mul"] = CoreImport.Elementwise,
         ["Div"] = CoreImport.Elementwise,
         ["Relu"] = CoreImport.Activation,
+        ["LeakyRelu"] = CoreImport.LeakyRelu,
         ["Sigmoid"] = CoreImport.Activation,
         ["Tanh"] = CoreImport.Activation,
         ["Softmax"] = CoreImport.Softmax,
@@ -33,6 +34,14 @@ internal static class OnnxOperators
         ["AveragePool"] = ConvolutionImport.Pool,
         ["GlobalAveragePool"] = ConvolutionImport.GlobalAveragePool,
         ["BatchNormalization"] = NormalizationImport.BatchNormalization,
+        ["LayerNormalization"] = NormalizationImport.LayerNormalization,
+        ["InstanceNormalization"] = NormalizationImport.InstanceNormalization,
+        ["LRN"] = NormalizationImport.Lrn,
+        ["Erf"] = CoreImport.Unary,
+        ["Sqrt"] = CoreImport.Unary,
+        ["Pow"] = CoreImport.Unary,
+        ["Gelu"] = CoreImport.Gelu,
+        ["ReduceMean"] = CoreImport.ReduceMean,
     };
 
     /// <summary>The operators that import.</summary>
