@@ -54,6 +54,7 @@ public class OnnxNodeTests
         "test_layer_normalization_default_axis",
         "test_instancenorm_epsilon", "test_instancenorm_example",
         "test_lrn", "test_lrn_default",
+        "test_convtranspose", "test_convtranspose_autopad_same", "test_convtranspose_dilations",
     ];
 
     private const string JoinsConstant = "joins a constant that has a batch axis of its own (the second input, passed as test data)";
@@ -62,6 +63,8 @@ public class OnnxNodeTests
     private const string Expanded = "the expanded form computes shapes at run time (Shape, Size, Slice, ConstantOfShape, Cast)";
     private const string SoftmaxExpanded = "ReduceMax, Exp and ReduceSum do not import";
     private const string Exponent = "an exponent that is not a constant 2 or 0.5 (it is the second input, a tensor)";
+
+    private const string TransposedSize = "an output size or offset that is neither Keras's 'valid' nor 'same' (output_padding, output_shape or pads)";
 
     /// <summary>Cases that need what a NormLab model cannot express, with the reason.</summary>
     private static readonly Dictionary<string, string> Unsupported = new()
@@ -146,6 +149,10 @@ public class OnnxNodeTests
         ["test_pow_types_int32_int32"] = "integer tensors",
         ["test_pow_types_int64_float32"] = "integer tensors",
         ["test_pow_types_int64_int64"] = "integer tensors",
+        ["test_convtranspose_1d"] = "1-D transposed convolution (NormLab's Conv1DTranspose is not mapped)",
+        ["test_convtranspose_3d"] = "3-D transposed convolution",
+        ["test_convtranspose_kernel_shape"] = TransposedSize, ["test_convtranspose_output_shape"] = TransposedSize,
+        ["test_convtranspose_pad"] = TransposedSize, ["test_convtranspose_pads"] = TransposedSize, ["test_convtranspose_with_kernel"] = TransposedSize,
         ["test_averagepool_1d_default"] = "1-D pooling", ["test_maxpool_1d_default"] = "1-D pooling",
         ["test_averagepool_3d_default"] = "3-D pooling", ["test_maxpool_3d_default"] = "3-D pooling",
     };

@@ -30,6 +30,7 @@ internal static class OnnxOperators
         ["Concat"] = CoreImport.Concat,
         ["Pad"] = CoreImport.Pad,
         ["Conv"] = ConvolutionImport.Conv,
+        ["ConvTranspose"] = ConvolutionImport.ConvTranspose,
         ["MaxPool"] = ConvolutionImport.Pool,
         ["AveragePool"] = ConvolutionImport.Pool,
         ["GlobalAveragePool"] = ConvolutionImport.GlobalAveragePool,
