@@ -50,17 +50,89 @@ def sequence_mlp():
     return torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 5), torch.nn.Softmax(dim=-1)), (3, 4, 6)
 
 
+class LastStep(torch.nn.Module):
+    """An LSTM or GRU over (batch, time, features), then a Linear layer on the last step.
+
+    PyTorch exports its default zero state as shape arithmetic on the input (Shape, Gather, Expand),
+    which does not import; the zero state is passed explicitly, as constant buffers."""
+
+    def __init__(self, rnn, batch, hidden, states):
+        super().__init__()
+        self.rnn = rnn
+        for name in states:
+            self.register_buffer(name, torch.zeros(1, batch, hidden))
+        self.states = states
+        self.head = torch.nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        state = tuple(getattr(self, name) for name in self.states)
+        y, _ = self.rnn(x, state if len(state) > 1 else state[0])
+        return self.head(y[:, -1])
+
+
+def lstm():
+    """Without biases: PyTorch's LSTM has two (b_ih, b_hh) where Keras's has their sum, so one SGD step moves
+    PyTorch's effective bias twice as far; lstm_bias checks the biases' import on the output only."""
+    return LastStep(torch.nn.LSTM(3, 6, batch_first=True, bias=False), 4, 6, ["h0", "c0"]), (4, 5, 3)
+
+
+def lstm_bias():
+    return LastStep(torch.nn.LSTM(3, 6, batch_first=True), 4, 6, ["h0", "c0"]), (4, 5, 3)
+
+
+def gru():
+    return LastStep(torch.nn.GRU(3, 6, batch_first=True), 4, 6, ["h0"]), (4, 5, 3)
+
+
+class MlpBlock(torch.nn.Module):
+    """A transformer encoder block without the attention: x + Linear(GELU(Linear(LayerNorm(x))))."""
+
+    def __init__(self, width, hidden):
+        super().__init__()
+        self.norm = torch.nn.LayerNorm(width)
+        self.up = torch.nn.Linear(width, hidden)
+        self.down = torch.nn.Linear(hidden, width)
+
+    def forward(self, x):
+        return x + self.down(torch.nn.functional.gelu(self.up(self.norm(x))))
+
+
+class TransformerMlp(torch.nn.Module):
+    """Two pre-norm MLP blocks, a final LayerNorm, the mean over time and a Linear head. At opset 13
+    PyTorch writes LayerNorm as ReduceMean, Sub, Pow, Add, Sqrt, Div, Mul, Add and GELU as Div, Erf,
+    Add, Mul, Mul. nn.TransformerEncoderLayer's attention exports as run-time shape arithmetic (Shape,
+    Gather, Slice, Cast) and batched products of two computed tensors, which do not import."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = torch.nn.Sequential(MlpBlock(8, 16), MlpBlock(8, 16))
+        self.norm = torch.nn.LayerNorm(8)
+        self.head = torch.nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.head(self.norm(self.blocks(x)).mean(dim=1))
+
+
+def transformer_mlp():
+    return TransformerMlp(), (4, 5, 8)
+
+
 def randomize_statistics(model, rng):
-    """Running statistics away from (0, 1), so the import must carry them over."""
+    """Running statistics away from (0, 1) and LayerNorm weights away from (1, 0), so the import must carry them over."""
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.copy_(torch.tensor(rng.standard_normal(m.num_features) * 0.1, dtype=torch.float32))
             m.running_var.copy_(torch.tensor(rng.uniform(0.5, 1.5, m.num_features), dtype=torch.float32))
+        if isinstance(m, torch.nn.LayerNorm):
+            # Away from (1, 0), so the import must carry the affine weights over.
+            m.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, m.weight.shape), dtype=torch.float32))
+            m.bias.copy_(torch.tensor(rng.standard_normal(m.bias.shape) * 0.1, dtype=torch.float32))
 
 
 def main():
     fixtures = FixtureSet("onnx", seed=23)
-    for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp)]:
+    for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp),
+                       ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp)]:
         torch.manual_seed(23)
         model, shape = make()
         with torch.no_grad():

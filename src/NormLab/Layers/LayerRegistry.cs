@@ -59,6 +59,7 @@ internal static class LayerRegistry
         ["OnnxBinaryOperation"] = Onnx.Import.OnnxBinaryOperation.FromConfig,
         ["OnnxUnaryOperation"] = Onnx.Import.OnnxUnaryOperation.FromConfig,
         ["OnnxReduceMean"] = Onnx.Import.OnnxReduceMean.FromConfig,
+        ["OnnxGather"] = Onnx.Import.OnnxGather.FromConfig,
         // Activation layers (issue 20).
         ["ReLU"] = ReLU.FromConfig,
         ["LeakyReLU"] = LeakyReLU.FromConfig,

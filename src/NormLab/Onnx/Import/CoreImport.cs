@@ -84,9 +84,9 @@ internal static class CoreImport
         }
         var a = im.Value(node, 0);
         var b = im.Value(node, 1);
-        if (a.ChannelsLast != b.ChannelsLast || a.Rank != b.Rank) (a, b) = (im.ToOnnxLayout(a), im.ToOnnxLayout(b));
+        if (a.ChannelsLast != b.ChannelsLast || a.BatchAxis != b.BatchAxis || a.Rank != b.Rank) (a, b) = (im.ToOnnxLayout(a), im.ToOnnxLayout(b));
         MergeLayer merge = op == "Add" && a.Symbol.Shape.SequenceEqual(b.Symbol.Shape) ? new Add() : new OnnxBinaryOperation(op);
-        im.Set(node.Output[0], new ImportedValue(merge.Call([a.Symbol, b.Symbol]), a.ChannelsLast));
+        im.Set(node.Output[0], a with { Symbol = merge.Call([a.Symbol, b.Symbol]) });
     }
 
     /// <summary>Relu, Sigmoid and Tanh, which do not care about the layout.</summary>
@@ -179,20 +179,59 @@ internal static class CoreImport
         im.Set(node.Output[0], im.Apply(new OnnxReshape(dims), x));
     }
 
-    /// <summary>Transpose; one between channels-first and channels-last only changes how the value is held.</summary>
+    /// <summary>
+    /// Transpose; one between channels-first and channels-last only changes how the value is held, and
+    /// one that moves the batch axis (to or from time-major) keeps NormLab's batch first and records
+    /// where ONNX has it.
+    /// </summary>
     internal static void Transpose(OnnxImporter im, NodeProto node)
     {
         var x = im.Value(node, 0);
-        var perm = node.Ints("perm") ?? Enumerable.Range(0, x.Rank).Reverse().ToArray();
         int r = x.Rank;
-        if (r > 2 && perm.SequenceEqual(x.ChannelsLast ? [0, .. Enumerable.Range(2, r - 2), 1] : [0, r - 1, .. Enumerable.Range(1, r - 2)]))
+        var perm = node.Ints("perm") ?? Enumerable.Range(0, r).Reverse().ToArray();
+        if (r > 2 && x.BatchAxis == 0 && perm.SequenceEqual(x.ChannelsLast ? [0, .. Enumerable.Range(2, r - 2), 1] : [0, r - 1, .. Enumerable.Range(1, r - 2)]))
         {
             im.Set(node.Output[0], x with { ChannelsLast = !x.ChannelsLast });
             return;
         }
-        x = im.ToOnnxLayout(x);
-        if (perm[0] != 0) throw OnnxOperators.Unsupported(node, $"perm [{string.Join(", ", perm)}] moves the batch axis");
-        im.Set(node.Output[0], im.Apply(new OnnxTranspose(perm), x));
+        if (x.ChannelsLast) x = im.ToOnnxLayout(x);
+        // Output ONNX axis j is input ONNX axis perm[j]; NormLab holds the output's batch axis first, the others in order.
+        int batch = Array.IndexOf(perm, x.BatchAxis);
+        int[] held = [batch, .. Enumerable.Range(0, r).Where(j => j != batch)];
+        int[] permutation = held.Select(j => x.Axis(perm[j])).ToArray();
+        var y = permutation.SequenceEqual(Enumerable.Range(0, r)) ? x : im.Apply(new OnnxTranspose(permutation), x);
+        im.Set(node.Output[0], y with { BatchAxis = batch });
+    }
+
+    /// <summary>Squeeze of axes of size 1 other than the batch axis (opset 13 takes the axes as an input).</summary>
+    internal static void Squeeze(OnnxImporter im, NodeProto node)
+    {
+        var x = im.Value(node, 0);
+        if (x.ChannelsLast) x = im.ToOnnxLayout(x);
+        var onnxAxes = (node.Ints("axes") ?? (im.OptionalConstant(node, 1) is Tensor t ? OnnxTensors.ToLongs(t).Select(a => (int)a).ToArray() : null))
+            ?? throw OnnxOperators.Unsupported(node, "no axes (squeezing every axis of size 1 could squeeze the batch)");
+        onnxAxes = onnxAxes.Select(a => a < 0 ? a + x.Rank : a).ToArray();
+        var axes = onnxAxes.Select(x.Axis).ToArray();
+        if (axes.Any(a => a == 0 || x.Symbol.Shape[a - 1] != 1))
+            throw OnnxOperators.Unsupported(node, $"axes [{string.Join(", ", onnxAxes)}] of a value held as {Shapes.FormatBatched(x.Symbol.Shape)}; only axes of size 1 other than the batch axis squeeze");
+        int[] shape = x.Symbol.Shape.Where((_, i) => !axes.Contains(i + 1)).ToArray();
+        var y = im.Apply(new OnnxReshape(shape), x);
+        im.Set(node.Output[0], y with { BatchAxis = x.BatchAxis - onnxAxes.Count(a => a < x.BatchAxis) });
+    }
+
+    /// <summary>Gather of one constant index along an axis other than the batch (y[:, -1] of a sequence).</summary>
+    internal static void Gather(OnnxImporter im, NodeProto node)
+    {
+        var x = im.Value(node, 0);
+        if (x.ChannelsLast) x = im.ToOnnxLayout(x);
+        var indices = im.Constant(node, 1);
+        int onnxAxis = (int)node.Int("axis", 0);
+        if (onnxAxis < 0) onnxAxis += x.Rank;
+        int axis = x.Axis(onnxAxis);
+        if (indices.Rank != 0 || axis == 0)
+            throw OnnxOperators.Unsupported(node, $"indices of shape {Shapes.Format(indices.Shape)} along axis {onnxAxis}; only one index (a scalar) along an axis other than the batch imports");
+        var y = im.Apply(new OnnxGather(axis, (int)indices.ToArray()[0]), x);
+        im.Set(node.Output[0], y with { BatchAxis = x.BatchAxis - (onnxAxis < x.BatchAxis ? 1 : 0) });
     }
 
     internal static void Concat(OnnxImporter im, NodeProto node)
