@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import torch
 
 from fixture_io import FixtureSet
@@ -117,13 +118,45 @@ def transformer_mlp():
     return TransformerMlp(), (4, 5, 8)
 
 
+def group_norm():
+    return torch.nn.GroupNorm(2, 6), (4, 6, 3, 3)
+
+
+def torch_export(model, x):
+    buffer = io.BytesIO()
+    # PRESERVE keeps BatchNormalization as its own node (EVAL folds it into the convolution).
+    torch.onnx.export(model, x, buffer, opset_version=13, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, training=torch.onnx.TrainingMode.PRESERVE)
+    onnx.checker.check_model(onnx.load_from_string(buffer.getvalue()))
+    return buffer.getvalue()
+
+
+def group_norm_graph(model, x):
+    """ONNX's GroupNormalization node (opset 21: scale and bias per channel) with the module's weights,
+    written by hand: PyTorch 1.13 exports GroupNorm as Reshape, InstanceNormalization and a Reshape to
+    the run-time Shape of the input, and the installed onnx (1.12) predates the operator, so the file
+    is not checked."""
+    shape = ["batch", *x.shape[1:]]
+    node = onnx.helper.make_node("GroupNormalization", ["x", "scale", "bias"], ["y"], num_groups=model.num_groups, epsilon=model.eps)
+    graph = onnx.helper.make_graph(
+        [node], "group_norm",
+        [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, shape)],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, shape)],
+        [onnx.numpy_helper.from_array(model.weight.detach().numpy(), "scale"),
+         onnx.numpy_helper.from_array(model.bias.detach().numpy(), "bias")])
+    return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 21)]).SerializeToString()
+
+
+EXPORTS = {"group_norm": group_norm_graph}
+
+
 def randomize_statistics(model, rng):
-    """Running statistics away from (0, 1) and LayerNorm weights away from (1, 0), so the import must carry them over."""
+    """Running statistics away from (0, 1) and LayerNorm and GroupNorm weights away from (1, 0), so the import must carry them over."""
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.copy_(torch.tensor(rng.standard_normal(m.num_features) * 0.1, dtype=torch.float32))
             m.running_var.copy_(torch.tensor(rng.uniform(0.5, 1.5, m.num_features), dtype=torch.float32))
-        if isinstance(m, torch.nn.LayerNorm):
+        if isinstance(m, (torch.nn.LayerNorm, torch.nn.GroupNorm)):
             # Away from (1, 0), so the import must carry the affine weights over.
             m.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, m.weight.shape), dtype=torch.float32))
             m.bias.copy_(torch.tensor(rng.standard_normal(m.bias.shape) * 0.1, dtype=torch.float32))
@@ -132,18 +165,15 @@ def randomize_statistics(model, rng):
 def main():
     fixtures = FixtureSet("onnx", seed=23)
     for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp),
-                       ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp)]:
+                       ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp),
+                       ("group_norm", group_norm)]:
         torch.manual_seed(23)
         model, shape = make()
         with torch.no_grad():
             randomize_statistics(model, fixtures.rng)
         x = torch.tensor(fixtures.f32(shape), dtype=torch.float32)
         model.eval()
-        buffer = io.BytesIO()
-        # PRESERVE keeps BatchNormalization as its own node (EVAL folds it into the convolution).
-        torch.onnx.export(model, x, buffer, opset_version=13, input_names=["x"], output_names=["y"],
-                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, training=torch.onnx.TrainingMode.PRESERVE)
-        onnx.checker.check_model(onnx.load_from_string(buffer.getvalue()))
+        exported = EXPORTS.get(case, torch_export)(model, x)
         with torch.no_grad():
             y = model(x)
         target = torch.tensor(fixtures.f32(tuple(y.shape)), dtype=torch.float32)
@@ -156,7 +186,7 @@ def main():
         path = os.path.join(fixtures.out, case + ".onnx")
         os.makedirs(fixtures.out, exist_ok=True)
         with open(path, "wb") as f:
-            f.write(buffer.getvalue())
+            f.write(exported)
         assert os.path.getsize(path) < 200_000, (path, os.path.getsize(path))
         fixtures.write(case, {"lr": LR}, x=x.double(), y=y.double(), target=target.double(),
                        loss_before=loss_before.double(), loss_after=loss_after.double())

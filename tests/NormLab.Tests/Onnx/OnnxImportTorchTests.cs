@@ -11,7 +11,7 @@ namespace NormLab.Tests.Onnx;
 /// </summary>
 public class OnnxImportTorchTests
 {
-    public static TheoryData<string> TorchCases() => new(["cnn", "resnet", "sequence_mlp", "lstm", "gru", "transformer_mlp"]);
+    public static TheoryData<string> TorchCases() => new(["cnn", "resnet", "sequence_mlp", "lstm", "gru", "transformer_mlp", "group_norm"]);
 
     /// <summary>
     /// Output only: an LSTM with biases. PyTorch has two bias vectors (b_ih, b_hh) where the imported
@@ -47,12 +47,16 @@ public class OnnxImportTorchTests
         Assert.NotEqual(fixture.LossBefore, fixture.LossAfter);
     }
 
-    [Fact]
-    public void ImportedModelSavesAndLoads()
+    [Theory]
+    [InlineData("resnet")]
+    [InlineData("lstm_bias")]
+    [InlineData("gru")]
+    [InlineData("transformer_mlp")]
+    public void ImportedModelSavesAndLoads(string name)
     {
-        var (model, fixture) = Load("resnet");
+        var (model, fixture) = Load(name);
         var x = ChannelsLast(fixture.Tensor("x"));
-        var path = Path.Combine(Path.GetTempPath(), $"normlab-import-{Environment.ProcessId}.normlab");
+        var path = Path.Combine(Path.GetTempPath(), $"normlab-import-{name}-{Environment.ProcessId}.normlab");
         try
         {
             model.Save(path);

@@ -54,6 +54,32 @@ internal static class NormalizationImport
     }
 
     /// <summary>
+    /// GroupNormalization as NormLab's GroupNormalization, channels last. Opset 18 gives scale and bias
+    /// per group (repeated over each group's channels here), opset 21 per channel; with one channel per
+    /// group the two agree, so the size decides.
+    /// </summary>
+    internal static void GroupNormalization(OnnxImporter im, NodeProto node)
+    {
+        var x = im.Value(node, 0);
+        if (x.Rank < 3) throw OnnxOperators.Unsupported(node, $"input of rank {x.Rank}; GroupNormalization needs (N, C, ...)");
+        x = im.ToChannelsLast(x);
+        int channels = x.Symbol.Shape[^1];
+        long groups = node.Int("num_groups", 0);
+        if (groups < 1 || channels % groups != 0) throw OnnxOperators.Unsupported(node, $"num_groups {groups} for {channels} channels; the groups must split the channels evenly");
+        var norm = new Layers.GroupNormalization((int)groups, axis: -1, epsilon: node.Float("epsilon", 1e-5f));
+        var y = im.Apply(norm, x);
+        norm.SetWeights([PerChannel(node, im.Constant(node, 1), channels, (int)groups), PerChannel(node, im.Constant(node, 2), channels, (int)groups)]);
+        im.Set(node.Output[0], y);
+    }
+
+    private static Tensor PerChannel(NodeProto node, Tensor value, int channels, int groups)
+    {
+        if (value.Size == channels) return Ops.Reshape(value, [channels]);
+        if (value.Size != groups) throw OnnxOperators.Unsupported(node, $"a scale or bias of shape {Shapes.Format(value.Shape)} for {channels} channels in {groups} groups");
+        return Tensor.FromArray(value.ToArray().SelectMany(v => Enumerable.Repeat(v, channels / groups)).ToArray(), [channels]);
+    }
+
+    /// <summary>
     /// LRN across channels: ONNX's window of odd size s is NormLab's depth radius (s - 1) / 2, and ONNX
     /// divides alpha by s where NormLab (TensorFlow's convention) does not.
     /// </summary>

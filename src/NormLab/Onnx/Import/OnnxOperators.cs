@@ -41,6 +41,7 @@ internal static class OnnxOperators
         ["BatchNormalization"] = NormalizationImport.BatchNormalization,
         ["LayerNormalization"] = NormalizationImport.LayerNormalization,
         ["InstanceNormalization"] = NormalizationImport.InstanceNormalization,
+        ["GroupNormalization"] = NormalizationImport.GroupNormalization,
         ["LRN"] = NormalizationImport.Lrn,
         ["Erf"] = CoreImport.Unary,
         ["Sqrt"] = CoreImport.Unary,
