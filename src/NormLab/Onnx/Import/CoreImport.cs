@@ -32,7 +32,7 @@ internal static class CoreImport
     internal static void Gemm(OnnxImporter im, NodeProto node)
     {
         if (node.Int("transA", 0) != 0) throw OnnxOperators.Unsupported(node, "transA = 1 (a transposed data input)");
-        var x = im.Value(node, 0);
+        var x = im.ToOnnxLayout(im.Value(node, 0));
         if (x.Rank != 2) throw OnnxOperators.Unsupported(node, $"input of rank {x.Rank}; Gemm takes a matrix");
         using var _ = Autograd.Tape.NoGrad();
         var b = im.Constant(node, 1);
@@ -189,6 +189,8 @@ internal static class CoreImport
         var x = im.Value(node, 0);
         int r = x.Rank;
         var perm = node.Ints("perm") ?? Enumerable.Range(0, r).Reverse().ToArray();
+        if (!perm.Order().SequenceEqual(Enumerable.Range(0, r)))
+            throw OnnxOperators.Unsupported(node, $"perm [{string.Join(", ", perm)}] is not a permutation of a rank-{r} input's axes");
         if (r > 2 && x.BatchAxis == 0 && perm.SequenceEqual(x.ChannelsLast ? [0, .. Enumerable.Range(2, r - 2), 1] : [0, r - 1, .. Enumerable.Range(1, r - 2)]))
         {
             im.Set(node.Output[0], x with { ChannelsLast = !x.ChannelsLast });
@@ -237,10 +239,10 @@ internal static class CoreImport
     internal static void Concat(OnnxImporter im, NodeProto node)
     {
         var inputs = Enumerable.Range(0, node.Input.Count).Select(i => im.Value(node, i)).ToList();
-        if (inputs.Any(v => v.ChannelsLast != inputs[0].ChannelsLast)) inputs = inputs.Select(im.ToOnnxLayout).ToList();
+        if (inputs.Any(v => v.ChannelsLast != inputs[0].ChannelsLast || v.BatchAxis != inputs[0].BatchAxis)) inputs = inputs.Select(im.ToOnnxLayout).ToList();
         int axis = inputs[0].Axis((int)node.Int("axis", 1));
         if (axis == 0) throw OnnxOperators.Unsupported(node, "concatenation along the batch axis");
         var joined = inputs.Count == 1 ? inputs[0].Symbol : new Concatenate(axis).Call(inputs.Select(v => v.Symbol).ToList());
-        im.Set(node.Output[0], new ImportedValue(joined, inputs[0].ChannelsLast));
+        im.Set(node.Output[0], inputs[0] with { Symbol = joined });
     }
 }

@@ -14,7 +14,7 @@ internal static class NormalizationImport
     {
         if (node.Int("training_mode", 0) != 0) throw OnnxOperators.Unsupported(node, "training_mode = 1");
         var x = im.Value(node, 0);
-        if (x.Rank > 2) x = im.ToChannelsLast(x);
+        x = x.Rank > 2 ? im.ToChannelsLast(x) : im.ToOnnxLayout(x);
         var norm = new Layers.BatchNormalization(axis: -1, momentum: node.Float("momentum", 0.9f), epsilon: node.Float("epsilon", 1e-5f));
         var y = im.Apply(norm, x);
         norm.SetWeights([im.Constant(node, 1), im.Constant(node, 2), im.Constant(node, 3), im.Constant(node, 4)]);
