@@ -147,7 +147,26 @@ def group_norm_graph(model, x):
     return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 21)]).SerializeToString()
 
 
-EXPORTS = {"group_norm": group_norm_graph}
+def gelu():
+    return torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.GELU()), (4, 6)
+
+
+def gelu_graph(model, x):
+    """Gemm and ONNX's Gelu node (opset 20) with the Linear layer's weights, written by hand: PyTorch 1.13
+    writes GELU as Div, Erf, Add, Mul, Mul (transformer_mlp covers that), and onnx 1.12 predates Gelu."""
+    linear = model[0]
+    nodes = [onnx.helper.make_node("Gemm", ["x", "weight", "bias"], ["h"], transB=1),
+             onnx.helper.make_node("Gelu", ["h"], ["y"])]
+    graph = onnx.helper.make_graph(
+        nodes, "gelu",
+        [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["batch", x.shape[1]])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["batch", linear.out_features])],
+        [onnx.numpy_helper.from_array(linear.weight.detach().numpy(), "weight"),
+         onnx.numpy_helper.from_array(linear.bias.detach().numpy(), "bias")])
+    return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 20)]).SerializeToString()
+
+
+EXPORTS = {"group_norm": group_norm_graph, "gelu": gelu_graph}
 
 
 def randomize_statistics(model, rng):
@@ -166,7 +185,7 @@ def main():
     fixtures = FixtureSet("onnx", seed=23)
     for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp),
                        ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp),
-                       ("group_norm", group_norm)]:
+                       ("group_norm", group_norm), ("gelu", gelu)]:
         torch.manual_seed(23)
         model, shape = make()
         with torch.no_grad():
