@@ -131,20 +131,29 @@ def torch_export(model, x):
     return buffer.getvalue()
 
 
+def group_norm_per_group():
+    """Weights equal within each group, so that opset 18's per-group scale and bias can hold them."""
+    model = torch.nn.GroupNorm(3, 6)
+    model.per_group = True
+    return model, (4, 6, 3, 3)
+
+
 def group_norm_graph(model, x):
-    """ONNX's GroupNormalization node (opset 21: scale and bias per channel) with the module's weights,
-    written by hand: PyTorch 1.13 exports GroupNorm as Reshape, InstanceNormalization and a Reshape to
-    the run-time Shape of the input, and the installed onnx (1.12) predates the operator, so the file
-    is not checked."""
+    """ONNX's GroupNormalization node with the module's weights, per channel (opset 21) or per group
+    (opset 18), written by hand: PyTorch 1.13 exports GroupNorm as Reshape, InstanceNormalization and a
+    Reshape to the run-time Shape of the input, and the installed onnx (1.12) predates the operator, so
+    the file is not checked."""
+    per_group = getattr(model, "per_group", False)
+    step = model.num_channels // model.num_groups if per_group else 1
+    weight, bias = model.weight.detach().numpy()[::step], model.bias.detach().numpy()[::step]
     shape = ["batch", *x.shape[1:]]
     node = onnx.helper.make_node("GroupNormalization", ["x", "scale", "bias"], ["y"], num_groups=model.num_groups, epsilon=model.eps)
     graph = onnx.helper.make_graph(
         [node], "group_norm",
         [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, shape)],
         [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, shape)],
-        [onnx.numpy_helper.from_array(model.weight.detach().numpy(), "scale"),
-         onnx.numpy_helper.from_array(model.bias.detach().numpy(), "bias")])
-    return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 21)]).SerializeToString()
+        [onnx.numpy_helper.from_array(weight, "scale"), onnx.numpy_helper.from_array(bias, "bias")])
+    return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 18 if per_group else 21)]).SerializeToString()
 
 
 def gelu():
@@ -166,7 +175,7 @@ def gelu_graph(model, x):
     return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 20)]).SerializeToString()
 
 
-EXPORTS = {"group_norm": group_norm_graph, "gelu": gelu_graph}
+EXPORTS = {"group_norm": group_norm_graph, "group_norm_per_group": group_norm_graph, "gelu": gelu_graph}
 
 
 def randomize_statistics(model, rng):
@@ -179,13 +188,18 @@ def randomize_statistics(model, rng):
             # Away from (1, 0), so the import must carry the affine weights over.
             m.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, m.weight.shape), dtype=torch.float32))
             m.bias.copy_(torch.tensor(rng.standard_normal(m.bias.shape) * 0.1, dtype=torch.float32))
+            if getattr(m, "per_group", False):
+                step = m.num_channels // m.num_groups
+                m.weight.copy_(m.weight[::step].repeat_interleave(step))
+                m.bias.copy_(m.bias[::step].repeat_interleave(step))
 
 
 def main():
     fixtures = FixtureSet("onnx", seed=23)
     for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp),
                        ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp),
-                       ("group_norm", group_norm), ("gelu", gelu)]:
+                       ("group_norm", group_norm), ("gelu", gelu),
+                       ("group_norm_per_group", group_norm_per_group)]:
         torch.manual_seed(23)
         model, shape = make()
         with torch.no_grad():
