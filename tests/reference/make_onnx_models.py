@@ -178,6 +178,13 @@ def gelu_graph(model, x):
 EXPORTS = {"group_norm": group_norm_graph, "group_norm_per_group": group_norm_graph, "gelu": gelu_graph}
 
 
+def padded_cnn():
+    """ZeroPad2d before a convolution: PyTorch writes Pad with its pads computed from constants
+    (ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast), which the import folds."""
+    return torch.nn.Sequential(
+        torch.nn.ZeroPad2d((1, 2, 0, 1)), torch.nn.Conv2d(2, 3, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 6, 2)), (4, 2, 5, 5)
+
+
 def randomize_statistics(model, rng):
     """Running statistics away from (0, 1) and LayerNorm and GroupNorm weights away from (1, 0), so the import must carry them over."""
     for m in model.modules():
@@ -199,7 +206,7 @@ def main():
     for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp),
                        ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp),
                        ("group_norm", group_norm), ("gelu", gelu),
-                       ("group_norm_per_group", group_norm_per_group)]:
+                       ("group_norm_per_group", group_norm_per_group), ("padded_cnn", padded_cnn)]:
         torch.manual_seed(23)
         model, shape = make()
         with torch.no_grad():

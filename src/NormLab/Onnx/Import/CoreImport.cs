@@ -20,12 +20,28 @@ internal static class CoreImport
         else im.Set(node.Output[0], im.Value(node, 0));
     }
 
-    /// <summary>Pad that pads nothing (exporters emit it before pools); real padding has no NormLab layer yet.</summary>
+    /// <summary>
+    /// Pad: nothing (exporters emit it before pools), or zeros around the image of an (N, C, H, W) value,
+    /// as ZeroPadding2D.
+    /// </summary>
     internal static void Pad(OnnxImporter im, NodeProto node)
     {
+        var x = im.Value(node, 0);
         var pads = node.Ints("pads") ?? OnnxTensors.ToLongs(im.Constant(node, 1)).Select(p => (int)p).ToArray();
-        if (pads.Any(p => p != 0)) throw OnnxOperators.Unsupported(node, $"pads [{string.Join(", ", pads)}]; only a Pad that pads nothing imports");
-        im.Set(node.Output[0], im.Value(node, 0));
+        if (pads.All(p => p == 0))
+        {
+            im.Set(node.Output[0], x);
+            return;
+        }
+        string mode = node.String("mode", "constant");
+        float value = node.Float("value", 0f);
+        if (im.OptionalConstant(node, 2) is Tensor v) value = v.ToArray()[0];
+        bool spatialOnly = x.Rank == 4 && pads.Length == 8 && pads[0] == 0 && pads[1] == 0 && pads[4] == 0 && pads[5] == 0 && pads.All(p => p >= 0);
+        if (mode != "constant" || value != 0 || !spatialOnly)
+            throw OnnxOperators.Unsupported(node, $"mode '{mode}', value {value}, pads [{string.Join(", ", pads)}] on a rank-{x.Rank} input; " +
+                "only zeros around the image of an (N, C, H, W) value import (ZeroPadding2D)");
+        var padding = new ZeroPadding2D(((pads[2], pads[6]), (pads[3], pads[7])));
+        im.Set(node.Output[0], im.Apply(padding, im.ToChannelsLast(x)));
     }
 
     /// <summary>Gemm: alpha * A @ op(B) + beta * C with constant B and C, as a Dense layer.</summary>

@@ -51,15 +51,20 @@ internal static class OnnxOperators
     };
 
     /// <summary>The operators that import.</summary>
-    internal static IEnumerable<string> Supported => Converters.Keys.Order();
+    internal static IEnumerable<string> Supported => Converters.Keys.Concat(ConstantFolding.Operators).Distinct().Order();
 
     /// <summary>Converts one node (the default ONNX domain only).</summary>
     internal static void Convert(OnnxImporter importer, NodeProto node)
     {
         bool defaultDomain = string.IsNullOrEmpty(node.Domain) || node.Domain == "ai.onnx";
+        if (defaultDomain && ConstantFolding.TryFold(importer, node)) return;
         if (!defaultDomain || !Converters.TryGetValue(node.OpType, out var convert))
+        {
+            if (defaultDomain && ConstantFolding.Operators.Contains(node.OpType))
+                throw Unsupported(node, "a computed input; this operator imports only on constants (shape arithmetic)");
             throw new NotSupportedException($"ImportOnnx: node '{node.Name}' uses operator {(defaultDomain ? "" : node.Domain + ".")}{node.OpType}, which does not import. " +
                 $"Supported operators: {string.Join(", ", Supported)}.");
+        }
         convert(importer, node);
     }
 
