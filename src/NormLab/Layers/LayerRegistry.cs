@@ -57,6 +57,9 @@ internal static class LayerRegistry
         ["OnnxReshape"] = Onnx.Import.OnnxReshape.FromConfig,
         ["OnnxConstantOperation"] = Onnx.Import.OnnxConstantOperation.FromConfig,
         ["OnnxBinaryOperation"] = Onnx.Import.OnnxBinaryOperation.FromConfig,
+        ["OnnxUnaryOperation"] = Onnx.Import.OnnxUnaryOperation.FromConfig,
+        ["OnnxReduceMean"] = Onnx.Import.OnnxReduceMean.FromConfig,
+        ["OnnxGather"] = Onnx.Import.OnnxGather.FromConfig,
         // Activation layers (issue 20).
         ["ReLU"] = ReLU.FromConfig,
         ["LeakyReLU"] = LeakyReLU.FromConfig,

@@ -11,6 +11,12 @@ public partial class Model
     /// (N, C, H, W) becomes channels-last: <see cref="Predict(Tensor, int, int?, IEnumerable{Callbacks.Callback}?)"/> takes (N, H, W, C); the output is in the
     /// ONNX graph's own layout.
     /// </summary>
+    /// <remarks>
+    /// The batch axis stays the first axis of the model's input and output. LSTM and GRU import forward,
+    /// from a zero state; their time-major (time, batch, features) input comes from a Transpose of the
+    /// batch-first input, as torch.onnx.export writes for <c>batch_first=True</c>. PyTorch's LSTM has two
+    /// bias vectors where the imported (Keras-layout) LSTM has their sum, so SGD moves it half as fast.
+    /// </remarks>
     /// <param name="path">The .onnx file.</param>
     /// <exception cref="NotSupportedException">An operator or attribute does not import (the message names the node, its operator and the supported operators).</exception>
     /// <example><code>var model = Model.ImportOnnx("resnet.onnx"); model.Compile(optimizer: "sgd", loss: "mse");</code></example>

@@ -11,10 +11,17 @@ namespace NormLab.Tests.Onnx;
 /// </summary>
 public class OnnxImportTorchTests
 {
-    public static TheoryData<string> TorchCases() => new(["cnn", "resnet", "sequence_mlp"]);
+    public static TheoryData<string> TorchCases() => new(["cnn", "resnet", "sequence_mlp", "lstm", "gru", "transformer_mlp", "group_norm", "group_norm_per_group", "gelu", "padded_cnn"]);
+
+    /// <summary>
+    /// Output only: an LSTM with biases. PyTorch has two bias vectors (b_ih, b_hh) where the imported
+    /// Keras-layout LSTM has their sum, so an SGD step moves PyTorch's effective bias twice as far.
+    /// </summary>
+    public static TheoryData<string> OutputOnlyCases() => new(["lstm_bias"]);
 
     [Theory]
     [MemberData(nameof(TorchCases))]
+    [MemberData(nameof(OutputOnlyCases))]
     public void ImportReproducesPyTorchOutput(string name)
     {
         var (model, fixture) = Load(name);
@@ -40,12 +47,16 @@ public class OnnxImportTorchTests
         Assert.NotEqual(fixture.LossBefore, fixture.LossAfter);
     }
 
-    [Fact]
-    public void ImportedModelSavesAndLoads()
+    [Theory]
+    [InlineData("resnet")]
+    [InlineData("lstm_bias")]
+    [InlineData("gru")]
+    [InlineData("transformer_mlp")]
+    public void ImportedModelSavesAndLoads(string name)
     {
-        var (model, fixture) = Load("resnet");
+        var (model, fixture) = Load(name);
         var x = ChannelsLast(fixture.Tensor("x"));
-        var path = Path.Combine(Path.GetTempPath(), $"normlab-import-{Environment.ProcessId}.normlab");
+        var path = Path.Combine(Path.GetTempPath(), $"normlab-import-{name}-{Environment.ProcessId}.normlab");
         try
         {
             model.Save(path);

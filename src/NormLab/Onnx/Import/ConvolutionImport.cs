@@ -23,6 +23,59 @@ internal static class ConvolutionImport
         im.Set(node.Output[0], y);
     }
 
+    /// <summary>ConvTranspose as Conv2DTranspose, when its padding and output size are Keras's "valid" or "same".</summary>
+    internal static void ConvTranspose(OnnxImporter im, NodeProto node)
+    {
+        var x = Image(im, node);
+        var weight = im.Constant(node, 1);
+        if (node.Int("group", 1) != 1) throw OnnxOperators.Unsupported(node, $"group = {node.Int("group", 1)}; only group 1 imports");
+        if (weight.Rank != 4) throw OnnxOperators.Unsupported(node, $"a weight of rank {weight.Rank}; only 2-D transposed convolutions import");
+        Size2 kernel = (weight.Shape[2], weight.Shape[3]);
+        Size2 strides = Pair(node, "strides"), dilations = Pair(node, "dilations");
+        var bias = im.OptionalConstant(node, 2);
+        var conv = new Conv2DTranspose(weight.Shape[1], kernel, strides, TransposedPadding(node, x, kernel, strides, dilations), dilations, useBias: bias != null);
+        var y = im.Apply(conv, x);
+        // ONNX's weight is (in, out, kh, kw); NormLab's kernel is (kh, kw, out, in).
+        var nhwcKernel = ConvolutionExport.Permute(weight, [2, 3, 1, 0]);
+        conv.SetWeights(bias == null ? [nhwcKernel] : [nhwcKernel, bias]);
+        im.Set(node.Output[0], y);
+    }
+
+    /// <summary>
+    /// "valid" or "same" when the node's output matches that padding's, or an error. A transposed
+    /// convolution's output is fixed by where it starts (the begin pad) and its length, per axis.
+    /// </summary>
+    private static string TransposedPadding(NodeProto node, ImportedValue x, Size2 kernel, Size2 strides, Size2 dilations)
+    {
+        int[] input = [x.Symbol.Shape[0], x.Symbol.Shape[1]], k = [kernel.Height, kernel.Width], s = [strides.Height, strides.Width];
+        int[] d = [dilations.Height, dilations.Width];
+        int[] pads = node.Ints("pads") ?? [0, 0, 0, 0], outputPadding = node.Ints("output_padding") ?? [0, 0];
+        int[]? outputShape = node.Ints("output_shape");
+        string autoPad = node.String("auto_pad", "NOTSET");
+        var onnx = new (int Begin, int Length)[2];
+        var valid = new (int Begin, int Length)[2];
+        var same = new (int Begin, int Length)[2];
+        for (int a = 0; a < 2; a++)
+        {
+            int effective = (k[a] - 1) * d[a] + 1, full = s[a] * (input[a] - 1) + outputPadding[a] + effective;
+            valid[a] = (0, input[a] * s[a] + Math.Max(effective - s[a], 0));
+            same[a] = (Math.Max(effective - s[a], 0) / 2, input[a] * s[a]);
+            int length = autoPad is "SAME_UPPER" or "SAME_LOWER" ? input[a] * s[a] : outputShape?[a] ?? full - (autoPad == "VALID" ? 0 : pads[a] + pads[a + 2]);
+            int total = full - length;
+            onnx[a] = autoPad switch
+            {
+                "SAME_LOWER" => (total - total / 2, length),
+                "VALID" => (0, length),
+                _ when autoPad == "SAME_UPPER" || outputShape != null => (total / 2, length),
+                _ => (pads[a], length),
+            };
+        }
+        if (onnx.SequenceEqual(valid)) return "valid";
+        if (onnx.SequenceEqual(same)) return "same";
+        throw OnnxOperators.Unsupported(node, $"an output that starts at ({onnx[0].Begin}, {onnx[1].Begin}) with size {onnx[0].Length}x{onnx[1].Length} from a {input[0]}x{input[1]} image; " +
+            $"NormLab's 'valid' gives {valid[0].Length}x{valid[1].Length} from (0, 0) and 'same' {same[0].Length}x{same[1].Length} from ({same[0].Begin}, {same[1].Begin})");
+    }
+
     /// <summary>MaxPool and AveragePool (no ceil mode, no dilation; padding that is Keras's "valid" or "same").</summary>
     internal static void Pool(OnnxImporter im, NodeProto node)
     {

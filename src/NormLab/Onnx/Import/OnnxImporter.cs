@@ -55,12 +55,19 @@ internal sealed class OnnxImporter
             ?? throw new NotSupportedException($"ImportOnnx: input '{info.Name}' has no tensor shape.");
         if (dims.Count < 2 || dims.Skip(1).Any(d => d.DimValue < 1))
             throw new NotSupportedException($"ImportOnnx: input '{info.Name}' needs a batch axis and fixed sizes for the others; received [{string.Join(", ", dims.Select(d => d.DimValue > 0 ? d.DimValue.ToString() : d.DimParam))}].");
+        var elementType = (TensorProto.Types.DataType)info.Type.TensorType.ElemType;
+        if (elementType != TensorProto.Types.DataType.Float)
+            throw new NotSupportedException($"ImportOnnx: input '{info.Name}' holds {elementType} values; NormLab models take float tensors.");
         int[] shape = dims.Skip(1).Select(d => (int)d.DimValue).ToArray();
+        StaticBatch = dims[0].DimValue > 0 ? (int)dims[0].DimValue : null;
         bool channelsLast = shape.Length == 3 && !alreadyChannelsLast;
         var input = new Input(channelsLast ? [.. shape[1..], shape[0]] : shape, Sanitized(info.Name));
         values[info.Name] = new ImportedValue(input, channelsLast);
         return input;
     }
+
+    /// <summary>The batch size the graph's input declares, when fixed (exporters then write it into Reshape targets).</summary>
+    internal int? StaticBatch { get; private set; }
 
     private static string Sanitized(string name) => string.IsNullOrEmpty(name) ? "input" : name;
 
@@ -99,11 +106,12 @@ internal sealed class OnnxImporter
 
     /// <summary>Calls <paramref name="layer"/> on the value; the result keeps the layout unless told.</summary>
     internal ImportedValue Apply(Layer layer, ImportedValue x, bool? channelsLast = null) =>
-        new(layer.Call(x.Symbol), channelsLast ?? x.ChannelsLast);
+        x with { Symbol = layer.Call(x.Symbol), ChannelsLast = channelsLast ?? x.ChannelsLast };
 
     /// <summary>The value in ONNX's axis order (channels back at axis 1).</summary>
     internal ImportedValue ToOnnxLayout(ImportedValue x)
     {
+        RequireBatchFirst(x);
         if (!x.ChannelsLast) return x;
         int r = x.Rank;
         return Apply(new OnnxTranspose([0, r - 1, .. Enumerable.Range(1, r - 2)]), x, channelsLast: false);
@@ -112,14 +120,27 @@ internal sealed class OnnxImporter
     /// <summary>The value with its channels (ONNX axis 1) last, as NormLab's convolutions and norms take it.</summary>
     internal ImportedValue ToChannelsLast(ImportedValue x)
     {
+        RequireBatchFirst(x);
         if (x.ChannelsLast) return x;
         int r = x.Rank;
         return Apply(new OnnxTranspose([0, .. Enumerable.Range(2, r - 2), 1]), x, channelsLast: true);
     }
 
+    /// <summary>
+    /// The error for a time-major value reaching an operator that needs ONNX's axis order: a NormLab
+    /// model cannot hold a batch axis elsewhere than first.
+    /// </summary>
+    private static void RequireBatchFirst(ImportedValue x)
+    {
+        if (x.BatchAxis != 0)
+            throw new NotSupportedException($"ImportOnnx: a value of shape {Shapes.Format(x.Symbol.Shape)} (batch omitted) whose batch is ONNX axis {x.BatchAxis} " +
+                "reaches an operator that needs ONNX's axis order; only elementwise operators, Transpose, Squeeze, Gather, LSTM and GRU take a time-major value.");
+    }
+
     /// <summary>A constant in the layout of <paramref name="x"/>, for broadcasting against it.</summary>
     internal static Tensor InLayoutOf(Tensor constant, ImportedValue x)
     {
+        if (constant.Size != 1) RequireBatchFirst(x);
         if (!x.ChannelsLast || constant.Size == 1) return constant;
         var full = constant.Rank < x.Rank ? Ops.Reshape(constant, [.. Enumerable.Repeat(1, x.Rank - constant.Rank), .. constant.Dims]) : constant;
         int r = full.Rank;

@@ -20,31 +20,51 @@ internal static class OnnxOperators
         ["Mul"] = CoreImport.Elementwise,
         ["Div"] = CoreImport.Elementwise,
         ["Relu"] = CoreImport.Activation,
+        ["LeakyRelu"] = CoreImport.LeakyRelu,
         ["Sigmoid"] = CoreImport.Activation,
         ["Tanh"] = CoreImport.Activation,
         ["Softmax"] = CoreImport.Softmax,
         ["Flatten"] = CoreImport.Flatten,
         ["Reshape"] = CoreImport.Reshape,
         ["Transpose"] = CoreImport.Transpose,
+        ["Squeeze"] = CoreImport.Squeeze,
+        ["Gather"] = CoreImport.Gather,
+        ["LSTM"] = RecurrentImport.Lstm,
+        ["GRU"] = RecurrentImport.Gru,
         ["Concat"] = CoreImport.Concat,
         ["Pad"] = CoreImport.Pad,
         ["Conv"] = ConvolutionImport.Conv,
+        ["ConvTranspose"] = ConvolutionImport.ConvTranspose,
         ["MaxPool"] = ConvolutionImport.Pool,
         ["AveragePool"] = ConvolutionImport.Pool,
         ["GlobalAveragePool"] = ConvolutionImport.GlobalAveragePool,
         ["BatchNormalization"] = NormalizationImport.BatchNormalization,
+        ["LayerNormalization"] = NormalizationImport.LayerNormalization,
+        ["InstanceNormalization"] = NormalizationImport.InstanceNormalization,
+        ["GroupNormalization"] = NormalizationImport.GroupNormalization,
+        ["LRN"] = NormalizationImport.Lrn,
+        ["Erf"] = CoreImport.Unary,
+        ["Sqrt"] = CoreImport.Unary,
+        ["Pow"] = CoreImport.Unary,
+        ["Gelu"] = CoreImport.Gelu,
+        ["ReduceMean"] = CoreImport.ReduceMean,
     };
 
     /// <summary>The operators that import.</summary>
-    internal static IEnumerable<string> Supported => Converters.Keys.Order();
+    internal static IEnumerable<string> Supported => Converters.Keys.Concat(ConstantFolding.Operators).Distinct().Order();
 
     /// <summary>Converts one node (the default ONNX domain only).</summary>
     internal static void Convert(OnnxImporter importer, NodeProto node)
     {
         bool defaultDomain = string.IsNullOrEmpty(node.Domain) || node.Domain == "ai.onnx";
+        if (defaultDomain && ConstantFolding.TryFold(importer, node)) return;
         if (!defaultDomain || !Converters.TryGetValue(node.OpType, out var convert))
+        {
+            if (defaultDomain && ConstantFolding.Operators.Contains(node.OpType))
+                throw Unsupported(node, "a computed input; this operator imports only on constants (shape arithmetic)");
             throw new NotSupportedException($"ImportOnnx: node '{node.Name}' uses operator {(defaultDomain ? "" : node.Domain + ".")}{node.OpType}, which does not import. " +
                 $"Supported operators: {string.Join(", ", Supported)}.");
+        }
         convert(importer, node);
     }
 

@@ -25,5 +25,6 @@ internal static class OnnxTensors
     }
 
     /// <summary>A constant's values as integers (shapes, axes, pads).</summary>
-    internal static long[] ToLongs(Tensor t) => t.ToArray().Select(v => (long)v).ToArray();
+    /// <remarks>Held as floats, int64's extremes (Slice's "to the end") round past long's range, so they saturate.</remarks>
+    internal static long[] ToLongs(Tensor t) => t.ToArray().Select(v => v >= 9.2e18f ? long.MaxValue : v <= -9.2e18f ? long.MinValue : (long)v).ToArray();
 }

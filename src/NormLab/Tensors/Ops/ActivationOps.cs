@@ -20,6 +20,9 @@ public static partial class Ops
     /// <summary>The exact (erf) GELU, Keras 3's default: 0.5 x (1 + erf(x / sqrt 2)).</summary>
     /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor Gelu(Tensor x) => Unary<GeluRule>(x);
+    /// <summary>The error function, erf(x) = 2/sqrt(pi) * integral of e^(-t^2) from 0 to x (ONNX's Erf, of which exporters build GELU).</summary>
+    /// <param name="x">Input of any shape; the result has the same shape.</param>
+    public static Tensor Erf(Tensor x) => Unary<ErfRule>(x);
     /// <summary>x for x > 0, 0.2 x otherwise (Keras 3's default negative slope).</summary>
     /// <param name="x">Input of any shape; the result has the same shape.</param>
     public static Tensor LeakyRelu(Tensor x) => Unary<LeakyReluRule>(x);
@@ -97,6 +100,13 @@ public static partial class Ops
         public static float Forward(float x) => (float)(0.5 * x * (1 + SpecialFunctions.Erf(x * InvSqrt2)));
         public static float Derivative(float x, float y) =>
             (float)(0.5 * (1 + SpecialFunctions.Erf(x * InvSqrt2)) + x * InvSqrt2Pi * Math.Exp(-0.5 * x * x));
+    }
+
+    private struct ErfRule : IUnaryRule<ErfRule>
+    {
+        private const double TwoOverSqrtPi = 1.12837916709551257390;
+        public static float Forward(float x) => (float)SpecialFunctions.Erf(x);
+        public static float Derivative(float x, float y) => (float)(TwoOverSqrtPi * Math.Exp(-(double)x * x));
     }
 
     private struct LeakyReluRule : IUnaryRule<LeakyReluRule>
