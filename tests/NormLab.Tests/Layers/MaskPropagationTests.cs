@@ -32,8 +32,9 @@ public class MaskPropagationTests
         var model = new Sequential([new Embedding(10, 4, maskZero: true), Make(between), new LSTM(3)]);
         var padded = model.Predict(Padded);
         var alone = model.Predict(Unpadded);
+        // Batches of one and two may round differently inside the kernels: equal to float precision.
         for (int j = 0; j < 3; j++)
-            Assert.Equal(alone[0, j], padded[0, j], 5);
+            Assert.True(Math.Abs(alone[0, j] - padded[0, j]) <= 1e-5, $"unit {j}: {padded[0, j]} padded vs {alone[0, j]} alone");
     }
 
     [Fact]
@@ -54,8 +55,8 @@ public class MaskPropagationTests
         var table = embedding.GetWeights()[0];
         for (int c = 0; c < 4; c++)
         {
-            Assert.Equal((table[3, c] + table[5, c]) / 2, pooled[0, c], 5);
-            Assert.Equal((table[2, c] + table[4, c] + table[6, c] + table[1, c]) / 4, pooled[1, c], 5);
+            Assert.True(Math.Abs((table[3, c] + table[5, c]) / 2 - pooled[0, c]) <= 1e-6);
+            Assert.True(Math.Abs((table[2, c] + table[4, c] + table[6, c] + table[1, c]) / 4 - pooled[1, c]) <= 1e-6);
         }
     }
 
@@ -69,7 +70,7 @@ public class MaskPropagationTests
         var pooled = model.Predict(Padded);
         // Sample 0's average is over its two real steps only.
         var realSteps = Ops.Mean(dense.Call(embedding.Call(Unpadded)), [1]);
-        for (int c = 0; c < 4; c++) Assert.Equal(realSteps[0, c], pooled[0, c], 5);
+        for (int c = 0; c < 4; c++) Assert.True(Math.Abs(realSteps[0, c] - pooled[0, c]) <= 1e-5);
     }
 
     [Fact]
