@@ -15,6 +15,7 @@ internal static class CommandLine
         ["train"] = ("train one model chosen by flags, with a progress bar, and save it", TrainCommand.Usage, TrainCommand.Run),
         ["evaluate"] = ("evaluate a saved model on a dataset: normlab evaluate MODEL [--data DIR]", EvaluateCommand.Usage, EvaluateCommand.Run),
         ["import"] = ("import an ONNX model as a trainable NormLab model: normlab import model.onnx MODEL", ImportCommand.Usage, ImportCommand.Run),
+        ["export"] = ("export a saved model as an ONNX inference graph: normlab export MODEL model.onnx", ExportCommand.Usage, ExportCommand.Run),
     };
 
     internal static int Run(string[] args)
