@@ -33,7 +33,8 @@ internal static class ConvolutionImport
         Size2 kernel = (weight.Shape[2], weight.Shape[3]);
         Size2 strides = Pair(node, "strides"), dilations = Pair(node, "dilations");
         var bias = im.OptionalConstant(node, 2);
-        var conv = new Conv2DTranspose(weight.Shape[1], kernel, strides, TransposedPadding(node, x, kernel, strides, dilations), dilations, useBias: bias != null);
+        var (padding, outputPadding) = TransposedPadding(node, x, kernel, strides, dilations);
+        var conv = new Conv2DTranspose(weight.Shape[1], kernel, strides, padding, dilations, outputPadding, useBias: bias != null);
         var y = im.Apply(conv, x);
         // ONNX's weight is (in, out, kh, kw); NormLab's kernel is (kh, kw, out, in).
         var nhwcKernel = ConvolutionExport.Permute(weight, [2, 3, 1, 0]);
@@ -42,10 +43,11 @@ internal static class ConvolutionImport
     }
 
     /// <summary>
-    /// "valid" or "same" when the node's output matches that padding's, or an error. A transposed
-    /// convolution's output is fixed by where it starts (the begin pad) and its length, per axis.
+    /// Keras's padding ("valid" or "same") and output padding (null for Keras's default sizes) whose output
+    /// matches the node's, or an error. A transposed convolution's output is fixed by where it starts (the
+    /// begin pad) and its length, per axis.
     /// </summary>
-    private static string TransposedPadding(NodeProto node, ImportedValue x, Size2 kernel, Size2 strides, Size2 dilations)
+    private static (string Padding, Size2? OutputPadding) TransposedPadding(NodeProto node, ImportedValue x, Size2 kernel, Size2 strides, Size2 dilations)
     {
         int[] input = [x.Symbol.Shape[0], x.Symbol.Shape[1]], k = [kernel.Height, kernel.Width], s = [strides.Height, strides.Width];
         int[] d = [dilations.Height, dilations.Width];
@@ -70,8 +72,24 @@ internal static class ConvolutionImport
                 _ => (pads[a], length),
             };
         }
-        if (onnx.SequenceEqual(valid)) return "valid";
-        if (onnx.SequenceEqual(same)) return "same";
+        if (onnx.SequenceEqual(valid)) return ("valid", null);
+        if (onnx.SequenceEqual(same)) return ("same", null);
+        // Keras's output_padding p < stride: length (in - 1)·s + window - 2·pad + p, pad = window / 2 for
+        // "same" (starting where TensorFlow's padding of the forward convolution starts) and 0 for "valid".
+        foreach (var mode in new[] { "valid", "same" })
+        {
+            var p = new int[2];
+            bool matches = true;
+            for (int a = 0; a < 2 && matches; a++)
+            {
+                int effective = (k[a] - 1) * d[a] + 1, full = (input[a] - 1) * s[a] + effective;
+                int pad = mode == "same" ? effective / 2 : 0;
+                p[a] = onnx[a].Length - (full - 2 * pad);
+                int begin = mode == "same" ? Math.Max(full - onnx[a].Length, 0) / 2 : 0;
+                matches = p[a] >= 0 && p[a] < s[a] && onnx[a].Begin == begin;
+            }
+            if (matches) return (mode, new Size2(p[0], p[1]));
+        }
         throw OnnxOperators.Unsupported(node, $"an output that starts at ({onnx[0].Begin}, {onnx[1].Begin}) with size {onnx[0].Length}x{onnx[1].Length} from a {input[0]}x{input[1]} image; " +
             $"NormLab's 'valid' gives {valid[0].Length}x{valid[1].Length} from (0, 0) and 'same' {same[0].Length}x{same[1].Length} from ({same[0].Begin}, {same[1].Begin})");
     }
