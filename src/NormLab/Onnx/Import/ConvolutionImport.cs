@@ -8,37 +8,37 @@ internal static class ConvolutionImport
 {
     internal static void Conv(OnnxImporter im, NodeProto node)
     {
-        var x = Image(im, node);
-        var weight = im.Constant(node, 1);
-        if (node.Int("group", 1) != 1) throw OnnxOperators.Unsupported(node, $"group = {node.Int("group", 1)}; only group 1 imports");
-        if (weight.Rank != 4) throw OnnxOperators.Unsupported(node, $"a weight of rank {weight.Rank}; only 2-D convolutions import");
-        Size2 kernel = (weight.Shape[2], weight.Shape[3]);
-        Size2 strides = Pair(node, "strides"), dilations = Pair(node, "dilations");
-        var bias = im.OptionalConstant(node, 2);
+        var (x, weight, bias, kernel, strides, dilations) = Window(im, node, "convolutions");
         var conv = new Conv2D(weight.Shape[0], kernel, strides, Padding(node, x, kernel, strides, dilations), dilations, useBias: bias != null);
-        var y = im.Apply(conv, x);
         // ONNX's weight is (out, in, kh, kw); NormLab's kernel is (kh, kw, in, out).
-        var nhwcKernel = ConvolutionExport.Permute(weight, [2, 3, 1, 0]);
-        conv.SetWeights(bias == null ? [nhwcKernel] : [nhwcKernel, bias]);
-        im.Set(node.Output[0], y);
+        Connect(im, node, conv, x, ConvolutionExport.Permute(weight, [2, 3, 1, 0]), bias);
     }
 
     /// <summary>ConvTranspose as Conv2DTranspose, when its padding and output size are Keras's "valid" or "same".</summary>
     internal static void ConvTranspose(OnnxImporter im, NodeProto node)
     {
+        var (x, weight, bias, kernel, strides, dilations) = Window(im, node, "transposed convolutions");
+        var (padding, outputPadding) = TransposedPadding(node, x, kernel, strides, dilations);
+        var conv = new Conv2DTranspose(weight.Shape[1], kernel, strides, padding, dilations, outputPadding, useBias: bias != null);
+        // ONNX's weight is (in, out, kh, kw); NormLab's kernel is (kh, kw, out, in).
+        Connect(im, node, conv, x, ConvolutionExport.Permute(weight, [2, 3, 1, 0]), bias);
+    }
+
+    /// <summary>The image, weight, bias and window of a Conv or ConvTranspose node (group 1, 2-D only).</summary>
+    private static (ImportedValue X, Tensor Weight, Tensor? Bias, Size2 Kernel, Size2 Strides, Size2 Dilations) Window(OnnxImporter im, NodeProto node, string what)
+    {
         var x = Image(im, node);
         var weight = im.Constant(node, 1);
         if (node.Int("group", 1) != 1) throw OnnxOperators.Unsupported(node, $"group = {node.Int("group", 1)}; only group 1 imports");
-        if (weight.Rank != 4) throw OnnxOperators.Unsupported(node, $"a weight of rank {weight.Rank}; only 2-D transposed convolutions import");
-        Size2 kernel = (weight.Shape[2], weight.Shape[3]);
-        Size2 strides = Pair(node, "strides"), dilations = Pair(node, "dilations");
-        var bias = im.OptionalConstant(node, 2);
-        var (padding, outputPadding) = TransposedPadding(node, x, kernel, strides, dilations);
-        var conv = new Conv2DTranspose(weight.Shape[1], kernel, strides, padding, dilations, outputPadding, useBias: bias != null);
-        var y = im.Apply(conv, x);
-        // ONNX's weight is (in, out, kh, kw); NormLab's kernel is (kh, kw, out, in).
-        var nhwcKernel = ConvolutionExport.Permute(weight, [2, 3, 1, 0]);
-        conv.SetWeights(bias == null ? [nhwcKernel] : [nhwcKernel, bias]);
+        if (weight.Rank != 4) throw OnnxOperators.Unsupported(node, $"a weight of rank {weight.Rank}; only 2-D {what} import");
+        return (x, weight, im.OptionalConstant(node, 2), (weight.Shape[2], weight.Shape[3]), Pair(node, "strides"), Pair(node, "dilations"));
+    }
+
+    /// <summary>Applies the layer to x, gives it the channels-last kernel and the bias, and records the node's output.</summary>
+    private static void Connect(OnnxImporter im, NodeProto node, Layer layer, ImportedValue x, Tensor kernel, Tensor? bias)
+    {
+        var y = im.Apply(layer, x);
+        layer.SetWeights(bias == null ? [kernel] : [kernel, bias]);
         im.Set(node.Output[0], y);
     }
 
