@@ -9,7 +9,16 @@ internal enum Placement { Before, After, Post, Pre, Sandwich }
 /// <summary>The networks `normlab compare` trains, each with a normalization slot after every hidden layer.</summary>
 internal static class Architectures
 {
-    internal static readonly string[] Names = ["cnn", "mlp", "rnn", "vit", "transformer"];
+    internal static readonly string[] Names = ["cnn", "mlp", "rnn", "vit", "transformer", "resnet", "plain-mlp", "plain-cnn"];
+
+    /// <summary>The plain (non-residual) deep nets whose number of normalized hidden layers --depths sets.</summary>
+    internal static bool HasDepth(string arch) => arch is "plain-mlp" or "plain-cnn";
+
+    /// <summary>The deepest plain net --depths accepts: deeper ones take hours per epoch on a CPU.</summary>
+    internal const int MaxDepth = 100;
+
+    /// <summary>The depths a plain net is trained at when --depths is not given.</summary>
+    internal static readonly IReadOnlyList<int> DefaultDepths = [2, 8];
 
     /// <summary>Whether the placement matters for the architecture (the RNN has no activation between its LSTMs).</summary>
     internal static bool HasPlacement(string arch) => arch != "rnn";
@@ -28,12 +37,16 @@ internal static class Architectures
         return images.Reshape(n, h, w);
     }
 
-    /// <summary>Builds the network for one normalization; <paramref name="imageShape"/> is (h, w, c).</summary>
-    internal static Model Build(string arch, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes)
+    /// <summary>Builds the network for one normalization; <paramref name="imageShape"/> is (h, w, c). <paramref name="depth"/>
+    /// is the number of normalized hidden layers of plain-mlp and plain-cnn (which need it) and must be null for the others.</summary>
+    internal static Model Build(string arch, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes, int? depth = null)
     {
+        if (HasDepth(arch) != depth.HasValue)
+            throw new ArgumentException(depth.HasValue ? $"--depths applies to --arch plain-mlp and plain-cnn, not --arch {arch}." : $"--arch {arch} needs a depth (--depths).");
         if (IsTransformer(arch)) return TransformerModels.Build(arch, norm, placement, imageShape, classes);
         if (placement is not (Placement.Before or Placement.After))
             throw new ArgumentException($"--placement {placement.ToString().ToLowerInvariant()} is for --arch vit and transformer; --arch {arch} takes before or after.");
+        if (arch == "resnet") return ResNetModel.Build(norm, placement, imageShape, classes);
         var layers = new List<Layer>();
         int slot = 0;
         void Normalized(Layer hidden, int rank, int channels, string activation)
@@ -71,6 +84,20 @@ internal static class Architectures
                 layers.Add(new Flatten(inputShape: imageShape, name: "flatten"));
                 Normalized(new Dense(256, useBias: bias, name: "dense_1"), 2, 256, "relu");
                 Normalized(new Dense(128, useBias: bias, name: "dense_2"), 2, 128, "relu");
+                layers.Add(new Dense(classes, activation: "softmax", name: "output"));
+                break;
+            // Plain deep nets (He et al.'s "plain" baseline): depth normalized hidden layers and the output, no shortcuts.
+            case "plain-mlp":
+                layers.Add(new Flatten(inputShape: imageShape, name: "flatten"));
+                for (int i = 1; i <= depth; i++) Normalized(new Dense(64, useBias: bias, name: $"dense_{i}"), 2, 64, "relu");
+                layers.Add(new Dense(classes, activation: "softmax", name: "output"));
+                break;
+            case "plain-cnn":
+                // The first convolution halves the image (stride 2), so that deep stacks stay cheap.
+                for (int i = 1; i <= depth; i++)
+                    Normalized(i == 1 ? new Conv2D(16, (3, 3), strides: (2, 2), padding: "same", useBias: bias, inputShape: imageShape, name: "conv_1")
+                        : new Conv2D(16, (3, 3), padding: "same", useBias: bias, name: $"conv_{i}"), 4, 16, "relu");
+                layers.Add(new Flatten(name: "flatten"));
                 layers.Add(new Dense(classes, activation: "softmax", name: "output"));
                 break;
             case "rnn":
