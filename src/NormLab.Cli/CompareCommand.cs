@@ -10,7 +10,8 @@ namespace NormLab.Cli;
 internal static class CompareCommand
 {
     internal const string Usage =
-        "normlab compare [--arch cnn|mlp|rnn|vit|transformer] [--norms none,batch,layer,group] [--batch-sizes 8,64] [--placement before[,after]]\n" +
+        "normlab compare [--arch cnn|mlp|rnn|vit|transformer|resnet|plain-mlp|plain-cnn] [--norms none,batch,layer,group] [--batch-sizes 8,64] [--placement before[,after]]\n" +
+        "                [--depths 2,8]   (plain-mlp, plain-cnn: the numbers of normalized hidden layers)\n" +
         "                [--qk-norm layer,rms,l2]   (vit, transformer: --placement post,pre,sandwich; --norms layer,rms,dyt,scale,batch,none)\n" +
         "                [--epochs 1] [--seeds 1] [--seed 42] [--data DIR|subset|full] [--train-samples N] [--test-samples N]\n" +
         "                [--target-accuracy 0.85] [--learning-rate 0.001] [--threads N] [--out report.html] [--json results.json]\n" +
@@ -40,6 +41,7 @@ internal static class CompareCommand
                 options.List("qk-norm", [])),
             BatchSizes = options.IntList("batch-sizes", [8, 64]),
             Placements = options.List("placement", [Architectures.DefaultPlacement(arch)]).Select(ParsePlacement).Distinct().ToList(),
+            Depths = Depths(options, arch),
             Epochs = options.Int("epochs", 1, min: 1),
             Seeds = options.Int("seeds", 1, min: 1),
             FirstSeed = options.Int("seed", 42),
@@ -128,12 +130,29 @@ internal static class CompareCommand
     private static List<(string, string)> Digest(CompareSettings settings, ImageDataset dataset) =>
     [
         ("--arch", settings.Arch), ("--norms", string.Join(",", settings.Norms)), ("--batch-sizes", string.Join(",", settings.BatchSizes)),
-        ("--placement", string.Join(",", settings.Placements)), ("--epochs", $"{settings.Epochs}"), ("--seeds", $"{settings.Seeds}"),
+        ("--placement", string.Join(",", settings.Placements)), ("--depths", string.Join(",", settings.Depths)), ("--epochs", $"{settings.Epochs}"), ("--seeds", $"{settings.Seeds}"),
         ("--seed", $"{settings.FirstSeed}"), ("--target-accuracy", settings.TargetAccuracy.ToString("R", CultureInfo.InvariantCulture)),
         ("--learning-rate", settings.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
         ("--train-samples", $"{settings.TrainSamples}"), ("--test-samples", $"{settings.TestSamples}"),
         ("the training images (--data)", Shapes.Format(dataset.TrainImages.Dims)), ("the test images (--data)", Shapes.Format(dataset.TestImages.Dims)),
     ];
+
+    /// <summary>`--depths` for the plain nets (default <see cref="Architectures.DefaultDepths"/>); an error for the other architectures.</summary>
+    internal static IReadOnlyList<int> Depths(Options options, string arch)
+    {
+        if (!Architectures.HasDepth(arch))
+        {
+            if (options.Has("depths"))
+                throw new ArgumentException($"--depths applies to --arch plain-mlp and plain-cnn (whose depth it sets), not --arch {arch}; received '--depths {options.String("depths", "")}'.");
+            return [];
+        }
+        var depths = options.IntList("depths", Architectures.DefaultDepths);
+        if (depths.FirstOrDefault(d => d > Architectures.MaxDepth) is int deep and > 0)
+            throw new ArgumentException($"--depths must list depths from 1 to {Architectures.MaxDepth}, received {deep}.");
+        if (depths.GroupBy(d => d).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"--depths lists {twice.Key} twice ('{string.Join(",", depths)}').");
+        return depths;
+    }
 
     private static Placement ParsePlacement(string text) => text.ToLowerInvariant() switch
     {
@@ -153,18 +172,20 @@ internal static class CompareCommand
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"{result.Settings.Arch}: {result.TrainSamples:N0} training / {result.TestSamples:N0} test images, {result.Settings.Epochs} epoch(s)" +
                 (result.Settings.Seeds > 1 ? "; mean ± 95% CI over the trained runs" : ""));
-        table.AddColumns("norm", "place", "batch", "trained", "test acc %", "train loss",
-            $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s/epoch", "cpu s/epoch", "params");
         var cells = result.Cells;
+        bool depths = cells.Any(c => c.Depth != null);
+        table.AddColumns(["norm", "place", "batch", .. depths ? ["depth"] : Array.Empty<string>(), "trained", "test acc %", "train loss",
+            $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s/epoch", "cpu s/epoch", "params"]);
         foreach (var c in cells)
         {
-            bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement).Max(o => o.TestAccuracy.Mean);
+            bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement && o.Depth == c.Depth).Max(o => o.TestAccuracy.Mean);
             string acc = S(c.TestAccuracy, "F2", 100);
             string trained = $"{c.Trained}/{c.Runs}";
-            table.AddRow(NormalizationCatalog.Get(c.Norm).Display, c.Placement, c.BatchSize.ToString(CultureInfo.InvariantCulture),
+            table.AddRow([NormalizationCatalog.Get(c.Norm).Display, c.Placement, c.BatchSize.ToString(CultureInfo.InvariantCulture),
+                .. depths ? [$"{c.Depth}"] : Array.Empty<string>(),
                 c.Trained < c.Runs ? $"[red]{trained}[/]" : trained, best ? $"[green bold]{acc}[/]" : acc, S(c.FinalTrainLoss, "F4"),
                 c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Trained ? $" ({c.ReachedTarget}/{c.Trained})" : ""),
-                S(c.SecondsPerEpoch, "F1"), S(c.CpuSecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture));
+                S(c.SecondsPerEpoch, "F1"), S(c.CpuSecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture)]);
         }
         return table;
     }

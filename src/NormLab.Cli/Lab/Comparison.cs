@@ -13,6 +13,9 @@ internal sealed record CompareSettings
     public IReadOnlyList<string> Norms { get; init; } = ["none", "batch", "layer", "group"];
     public IReadOnlyList<int> BatchSizes { get; init; } = [8, 64];
     public IReadOnlyList<Placement> Placements { get; init; } = [Placement.Before];
+    /// <summary>`--depths`: the numbers of normalized hidden layers of plain-mlp and plain-cnn; empty for the other
+    /// architectures (and in files written before it existed).</summary>
+    public IReadOnlyList<int> Depths { get; init; } = [];
     public int Epochs { get; init; } = 1;
     public int Seeds { get; init; } = 1;
     public int FirstSeed { get; init; } = 42;
@@ -55,6 +58,9 @@ internal sealed record RunResult(string Norm, string Placement, int BatchSize, i
     public List<MixingReport> Mixing { get; } = new();
     /// <summary>Whether the loss became NaN or infinite.</summary>
     public bool Diverged { get; set; }
+    /// <summary>The number of normalized hidden layers (plain-mlp, plain-cnn); null (and not written) for the architectures of fixed depth.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Depth { get; init; }
 
     public double TestAccuracy => EpochTestAccuracy.Count > 0 ? EpochTestAccuracy[^1] : double.NaN;
     public double FinalTrainLoss => EpochLoss.Count > 0 ? EpochLoss[^1] : double.NaN;
@@ -96,7 +102,12 @@ internal readonly record struct Stat(double Mean, double Std, int Count)
 /// (<see cref="Trained"/> of <see cref="Runs"/>); <see cref="NotTrained"/> says what became of the others.</summary>
 internal sealed record CellSummary(string Norm, string Placement, int BatchSize, int Parameters,
     Stat TestAccuracy, Stat FinalTrainLoss, Stat SecondsPerEpoch, Stat CpuSecondsPerEpoch, Stat EpochsToTarget, int ReachedTarget, int Runs,
-    double[] MeanTestAccuracyPerEpoch, double[] MeanLossPerEpoch, int Trained, IReadOnlyList<string> NotTrained);
+    double[] MeanTestAccuracyPerEpoch, double[] MeanLossPerEpoch, int Trained, IReadOnlyList<string> NotTrained)
+{
+    /// <summary>The depth of the cell's runs (plain-mlp, plain-cnn); null (and not written) for the architectures of fixed depth.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Depth { get; init; }
+}
 
 /// <summary>Everything a comparison measured.</summary>
 internal sealed record ComparisonResult(CompareSettings Settings, string Dataset, int TrainSamples, int TestSamples,
@@ -108,6 +119,12 @@ internal sealed record ComparisonResult(CompareSettings Settings, string Dataset
     /// <summary>The `normlab study` this comparison answers (its name), or null for `normlab compare`.</summary>
     public string? Study { get; init; }
 
+    /// <summary>The depths measured, in increasing order; one null when the architecture has no depth axis.</summary>
+    public List<int?> Depths => Runs.Select(r => r.Depth).Distinct().Order().ToList();
+
+    /// <summary>The same comparison restricted to the runs of one depth, for the parts of the report that compare at one depth.</summary>
+    public ComparisonResult AtDepth(int? depth) => this with { Runs = Runs.Where(r => r.Depth == depth).ToList() };
+
     /// <summary>How <paramref name="run"/> ended, by <see cref="RunClassification"/>.</summary>
     public RunStatus StatusOf(RunResult run) => RunClassification.Classify(run, Classes, Settings.Epochs);
 
@@ -115,10 +132,10 @@ internal sealed record ComparisonResult(CompareSettings Settings, string Dataset
     public List<string> NotTrained => Runs.Select(r => (r, status: StatusOf(r))).Where(x => x.status != RunStatus.Trained)
         .Select(x => $"{NormalizationCatalog.Get(x.r.Norm).Display} {x.r.Placement} b={x.r.BatchSize} seed {x.r.Seed} ({RunClassification.Reason(x.r, x.status)})").ToList();
 
-    /// <summary>One summary per (normalization, placement, batch size), in the order they were asked for;
+    /// <summary>One summary per (normalization, placement, batch size, depth), in the order they were asked for;
     /// the means are over the trained runs only.</summary>
     public List<CellSummary> Cells => Runs
-        .GroupBy(r => (r.Norm, r.Placement, r.BatchSize))
+        .GroupBy(r => (r.Norm, r.Placement, r.BatchSize, r.Depth))
         .Select(g =>
         {
             var all = g.ToList();
@@ -132,7 +149,7 @@ internal sealed record ComparisonResult(CompareSettings Settings, string Dataset
             return new CellSummary(g.Key.Norm, g.Key.Placement, g.Key.BatchSize, all[0].Parameters,
                 Stat.Of(runs.Select(r => r.TestAccuracy)), Stat.Of(runs.Select(r => r.FinalTrainLoss)),
                 Stat.Of(runs.Select(r => r.SecondsPerEpoch)), Stat.Of(runs.Select(r => r.CpuSecondsPerEpoch)), Stat.Of(reached), reached.Count, all.Count,
-                Mean(r => r.EpochTestAccuracy), Mean(r => r.EpochLoss), runs.Count, notTrained);
+                Mean(r => r.EpochTestAccuracy), Mean(r => r.EpochLoss), runs.Count, notTrained) { Depth = g.Key.Depth };
         }).ToList();
 }
 
@@ -169,12 +186,14 @@ internal static class Comparison
             throw new ArgumentException($"--distributed over {settings.Replicas} ranks needs every --batch-sizes value (the global batch) >= {settings.Replicas}, received {settings.BatchSizes.Min()}.");
 
         // Fail on a bad combination before the first hour of training, not after.
+        var depths = DepthsOf(settings);
         foreach (var norm in norms)
             foreach (var placement in placements)
-                Architectures.Build(settings.Arch, norm, placement, imageShape, classes);
+                foreach (var depth in depths)
+                    Architectures.Build(settings.Arch, norm, placement, imageShape, classes, depth);
 
-        var jobs = (from placement in placements from norm in norms from batch in settings.BatchSizes
-                    from seed in Enumerable.Range(settings.FirstSeed, settings.Seeds) select (placement, norm, batch, seed)).ToList();
+        var jobs = (from placement in placements from norm in norms from batch in settings.BatchSizes from depth in depths
+                    from seed in Enumerable.Range(settings.FirstSeed, settings.Seeds) select (placement, norm, batch, depth, seed)).ToList();
         var started = DateTime.UtcNow;
         var total = Stopwatch.StartNew();
         var runs = new List<RunResult>();
@@ -182,29 +201,30 @@ internal static class Comparison
             { Classes = classes, Study = study };
         for (int i = 0; i < jobs.Count; i++)
         {
-            var (placement, norm, batch, seed) = jobs[i];
+            var (placement, norm, batch, depth, seed) = jobs[i];
             string placementName = Architectures.HasPlacement(settings.Arch) ? placement.ToString().ToLowerInvariant() : "between";
-            var measured = previous?.FirstOrDefault(r => r.Norm == norm.Key && r.Placement == placementName && r.BatchSize == batch && r.Seed == seed);
+            string label = $"{norm.Display} {placementName} b={batch}{(depth == null ? "" : $" depth={depth}")} seed={seed}";
+            var measured = previous?.FirstOrDefault(r => r.Norm == norm.Key && r.Placement == placementName && r.BatchSize == batch && r.Depth == depth && r.Seed == seed);
             if (measured != null)
             {
                 runs.Add(measured);
-                progress.RunStarted(i, jobs.Count, $"{norm.Display} {placementName} b={batch} seed={seed} (measured before)", 1, 1);
+                progress.RunStarted(i, jobs.Count, $"{label} (measured before)", 1, 1);
                 progress.RunFinished(i, measured);
                 continue;
             }
             // Without a normalization the placement changes nothing: train once, list it under each placement.
-            var same = norm.Key == "none" ? runs.FirstOrDefault(r => r.Norm == "none" && r.BatchSize == batch && r.Seed == seed) : null;
+            var same = norm.Key == "none" ? runs.FirstOrDefault(r => r.Norm == "none" && r.BatchSize == batch && r.Depth == depth && r.Seed == seed) : null;
             if (same != null)
             {
                 var copy = same.WithPlacement(placementName);
                 runs.Add(copy);
-                progress.RunStarted(i, jobs.Count, $"{norm.Display} {placementName} b={batch} seed={seed} (same as {same.Placement})", 1, 1);
+                progress.RunStarted(i, jobs.Count, $"{label} (same as {same.Placement})", 1, 1);
                 progress.RunFinished(i, copy);
                 continue;
             }
             int steps = Steps(trainX.Dim(0), batch, settings);
-            progress.RunStarted(i, jobs.Count, $"{norm.Display} {placementName} b={batch} seed={seed}", steps, settings.Epochs);
-            var result = TrainOne(settings, norm, placement, placementName, batch, seed, imageShape, classes,
+            progress.RunStarted(i, jobs.Count, label, steps, settings.Epochs);
+            var result = TrainOne(settings, norm, placement, placementName, batch, depth, seed, imageShape, classes,
                 trainX, sliced.TrainLabels, testX, sliced.TestLabels, () => progress.StepDone(i));
             runs.Add(result);
             progress.RunFinished(i, result);
@@ -212,6 +232,10 @@ internal static class Comparison
         }
         return Result();
     }
+
+    /// <summary>The depths to train at: each of --depths, or one null for the architectures of fixed depth.</summary>
+    internal static IReadOnlyList<int?> DepthsOf(CompareSettings settings) =>
+        settings.Depths.Count == 0 ? [null] : settings.Depths.Select(d => (int?)d).ToList();
 
     /// <summary>The seed of the data order of seed <paramref name="seed"/>'s runs: apart from the initialization's stream.</summary>
     internal static int DataOrderSeed(int seed) => unchecked(seed * 31 + 17);
@@ -229,15 +253,15 @@ internal static class Comparison
     private static int FitBatch(int samples, int batch) => Math.Max(1, Math.Min(batch, samples));
 
     /// <summary>The model of one run, compiled as every run trains it (Adam, sparse cross-entropy, accuracy).</summary>
-    internal static Model Compiled(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes)
+    internal static Model Compiled(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes, int? depth = null)
     {
-        var model = Architectures.Build(settings.Arch, norm, placement, imageShape, classes);
+        var model = Architectures.Build(settings.Arch, norm, placement, imageShape, classes, depth);
         model.Compile(optimizer: new Optimizers.Adam(learningRate: settings.LearningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
         return model;
     }
 
     private static RunResult TrainOne(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, string placementName,
-        int batch, int seed, int[] imageShape, int classes, Tensor x, Tensor y, Tensor testX, Tensor testY, Action stepDone)
+        int batch, int? depth, int seed, int[] imageShape, int classes, Tensor x, Tensor y, Tensor testX, Tensor testY, Action stepDone)
     {
         // Paired seeds: seed k gives every configuration the same initial draws for the layers they share (the
         // initializers draw in layer order and the normalizations draw nothing, except spectral normalization's
@@ -245,9 +269,9 @@ internal static class Comparison
         // order whatever the model drew (for the cnn and mlp, which draw nothing while training), so per-seed
         // differences compare like with like.
         NormLabRandom.SetSeed(seed);
-        var model = Compiled(settings, norm, placement, imageShape, classes);
+        var model = Compiled(settings, norm, placement, imageShape, classes, depth);
         NormLabRandom.SetSeed(DataOrderSeed(seed));
-        var result = new RunResult(norm.Key, placementName, batch, seed, model.CountParams());
+        var result = new RunResult(norm.Key, placementName, batch, seed, model.CountParams()) { Depth = depth };
         int steps = Steps(x.Dim(0), batch, settings), window = Math.Max(1, steps / 20);
         var clock = new Stopwatch();
         var process = Process.GetCurrentProcess();

@@ -16,9 +16,17 @@ internal static class Findings
 
     /// <summary>
     /// The findings: which runs trained, then each comparison with its paired t-test over the seeds (a difference
-    /// is called real only when p &lt; 0.05, "within noise" otherwise, not judged with one seed).
+    /// is called real only when p &lt; 0.05, "within noise" otherwise, not judged with one seed). With a depth
+    /// axis, the findings of each depth on their own, each starting "Depth N: ".
     /// </summary>
     internal static List<string> Compute(ComparisonResult result)
+    {
+        var depths = result.Depths;
+        if (!depths.Any(d => d != null)) return AtOneDepth(result);
+        return depths.SelectMany(d => AtOneDepth(result.AtDepth(d)).Select(f => $"Depth {d}: {f}")).ToList();
+    }
+
+    private static List<string> AtOneDepth(ComparisonResult result)
     {
         var findings = new List<string>();
         var notTrained = result.NotTrained;

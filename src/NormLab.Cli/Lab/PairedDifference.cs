@@ -33,8 +33,9 @@ internal sealed record PairedDifference(Interval Difference, double PValue)
     /// <summary>Test accuracy in percentage points, the measure of most findings.</summary>
     internal static PairedDifference OfAccuracy(ComparisonResult result, CellSummary a, CellSummary b) => Of(result, a, b, r => 100 * r.TestAccuracy);
 
-    private static Dictionary<int, RunResult> TrainedBySeed(ComparisonResult result, CellSummary cell) => result.Runs
-        .Where(r => r.Norm == cell.Norm && r.Placement == cell.Placement && r.BatchSize == cell.BatchSize && result.StatusOf(r) == RunStatus.Trained)
+    /// <summary>The trained runs of <paramref name="cell"/>, by seed.</summary>
+    internal static Dictionary<int, RunResult> TrainedBySeed(ComparisonResult result, CellSummary cell) => result.Runs
+        .Where(r => r.Norm == cell.Norm && r.Placement == cell.Placement && r.BatchSize == cell.BatchSize && r.Depth == cell.Depth && result.StatusOf(r) == RunStatus.Trained)
         .GroupBy(r => r.Seed).ToDictionary(g => g.Key, g => g.First());
 
     /// <summary>

@@ -107,6 +107,7 @@ internal static class ResultsJson
             "\"settings\" needs an arch and non-empty norms, batch_sizes and placements");
         foreach (var norm in s.Norms) NormalizationCatalog.Get(norm ?? "");
         Require(s.BatchSizes.All(b => b > 0), "settings.batch_sizes must be positive");
+        Require(s.Depths != null && s.Depths.All(d => d > 0), "settings.depths must be positive");
         Require(s.Epochs > 0 && s.Seeds > 0 && s.Replicas > 0, "settings.epochs, seeds and replicas must be positive");
         Require(s.TargetAccuracy is >= 0 and <= 1, "settings.target_accuracy must be in [0, 1]");
     }
@@ -115,8 +116,10 @@ internal static class ResultsJson
     {
         string where = $"runs[{index}]";
         var run = new RunResult(r["norm"]!.GetValue<string>(), r["placement"]!.GetValue<string>(), r["batch_size"]!.GetValue<int>(),
-            r["seed"]!.GetValue<int>(), r["parameters"]!.GetValue<int>()) { Diverged = r["diverged"]?.GetValue<bool>() ?? false };
+            r["seed"]!.GetValue<int>(), r["parameters"]!.GetValue<int>()) { Diverged = r["diverged"]?.GetValue<bool>() ?? false, Depth = r["depth"]?.GetValue<int>() };
         Require(settings.Norms.Contains(run.Norm) && settings.BatchSizes.Contains(run.BatchSize), $"{where} has a norm or batch size its settings do not list");
+        // Files written before --depths have neither; a depth must be one of the settings' depths, and each run of a depth axis has one.
+        Require(run.Depth is { } d ? settings.Depths.Contains(d) : settings.Depths.Count == 0, $"{where}.depth must be one of settings.depths");
         // The names Comparison writes: a Placement in lower case, or "between" for the rnn.
         var placements = Enum.GetNames<Placement>().Select(p => p.ToLowerInvariant()).Append("between").ToList();
         Require(placements.Contains(run.Placement), $"{where}.placement must be one of {string.Join(", ", placements)}");

@@ -13,8 +13,8 @@ internal static class TimeEstimate
     /// <summary>The training steps timed per configuration (after as many for warming up).</summary>
     private const int TimedSteps = 4;
 
-    /// <param name="skip">Whether a (normalization key, placement, batch size, seed) run is already measured (a resumed study).</param>
-    internal static (double Seconds, int Runs) Of(CompareSettings settings, ImageDataset data, Func<string, string, int, int, bool> skip)
+    /// <param name="skip">Whether a (normalization key, placement, batch size, depth, seed) run is already measured (a resumed study).</param>
+    internal static (double Seconds, int Runs) Of(CompareSettings settings, ImageDataset data, Func<string, string, int, int?, int, bool> skip)
     {
         NormLabConfig.Threads = settings.Threads;
         var sliced = data.Take(settings.TrainSamples, settings.TestSamples);
@@ -28,14 +28,15 @@ internal static class TimeEstimate
         foreach (var placement in placements)
             foreach (var norm in settings.Norms.Select(NormalizationCatalog.Get))
                 foreach (int batch in settings.BatchSizes)
+                foreach (var depth in Comparison.DepthsOf(settings))
                 {
                     string placementName = Architectures.HasPlacement(settings.Arch) ? placement.ToString().ToLowerInvariant() : "between";
                     // Without a normalization, Comparison trains once for every placement.
                     if (norm.Key == "none" && placement != placements[0]) continue;
-                    int toRun = seeds.Count(seed => !skip(norm.Key, placementName, batch, seed));
+                    int toRun = seeds.Count(seed => !skip(norm.Key, placementName, batch, depth, seed));
                     if (toRun == 0) continue;
                     int size = Math.Max(1, Math.Min(batch, train)), steps = (train + size - 1) / size;
-                    var (step, evaluation) = Time(settings, norm, placement, imageShape, classes,
+                    var (step, evaluation) = Time(settings, norm, placement, depth, imageShape, classes,
                         data.Take(Math.Min(train, TimedSteps * size), Math.Min(256, test)), size);
                     seconds += toRun * settings.Epochs * (steps * step + evaluation * test / Math.Min(256.0, test));
                     runs += toRun;
@@ -43,10 +44,10 @@ internal static class TimeEstimate
         return (seconds, runs);
     }
 
-    private static (double Step, double Evaluation) Time(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement,
+    private static (double Step, double Evaluation) Time(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, int? depth,
         int[] imageShape, int classes, ImageDataset sample, int batch)
     {
-        var model = Comparison.Compiled(settings, norm, placement, imageShape, classes);
+        var model = Comparison.Compiled(settings, norm, placement, imageShape, classes, depth);
         var x = Architectures.Shape(settings.Arch, sample.TrainImages);
         int samples = x.Dim(0);
         model.Fit(x, sample.TrainLabels, epochs: 1, batchSize: batch, verbose: 0);   // warm-up: first-call allocations and JIT
