@@ -7,7 +7,7 @@ namespace NormLab.Cli;
 internal static class StudyCommand
 {
     internal static string Usage =>
-        "normlab study NAME [--seeds N] [--epochs N] [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--threads N]\n" +
+        "normlab study NAME [--seeds N] [--epochs N] [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--threads N] [--depths 2,4 (depth)]\n" +
         "                [--json study-NAME.json] [--out study-NAME.html] [--dry-run]   studies: " + string.Join(", ", Studies.All.Select(s => s.Name)) +
         " (normlab study NAME --help)";
 
@@ -38,6 +38,7 @@ internal static class StudyCommand
             TrainSamples = options.OptionalInt("train-samples", min: 1) ?? study.Settings.TrainSamples,
             TestSamples = options.OptionalInt("test-samples", min: 1) ?? study.Settings.TestSamples,
             Threads = options.Int("threads", Environment.ProcessorCount, min: 1),
+            Depths = options.Has("depths") ? CompareCommand.Depths(options, study.Settings.Arch) : study.Settings.Depths,
         };
         string data = options.String("data", study.Data);
         string json = options.String("json", $"study-{study.Name}.json");
@@ -53,7 +54,7 @@ internal static class StudyCommand
         int train = Math.Min(settings.TrainSamples ?? int.MaxValue, dataset.TrainImages.Dim(0)), test = Math.Min(settings.TestSamples ?? int.MaxValue, dataset.TestImages.Dim(0));
         AnsiConsole.MarkupLine($"setup: {Markup.Escape(Study.Setup(settings, dataset.Source, train, test))}");
         var (seconds, runs) = TimeEstimate.Of(settings, dataset,
-            (norm, placement, batch, seed) => previous.Any(r => r.Norm == norm && r.Placement == placement && r.BatchSize == batch && r.Seed == seed));
+            (norm, placement, batch, depth, seed) => previous.Any(r => r.Norm == norm && r.Placement == placement && r.BatchSize == batch && r.Depth == depth && r.Seed == seed));
         AnsiConsole.MarkupLine($"estimated time: [bold]{Duration(seconds)}[/] for {runs} run(s) to train on {settings.Threads} thread(s)" +
             (previous.Count > 0 ? $" ({previous.Count} run(s) already in {Markup.Escape(json)} are kept)" : "") + " (from timing a few training steps of each configuration; more if the machine is busier)");
         if (dryRun) return 0;
@@ -73,7 +74,8 @@ internal static class StudyCommand
             : e.Epochs != settings.Epochs ? $"it trained {e.Epochs} epoch(s), this {settings.Epochs} (--epochs)"
             : e.TrainSamples != settings.TrainSamples || e.TestSamples != settings.TestSamples ? "its --train-samples or --test-samples differ"
             : e.FirstSeed != settings.FirstSeed || e.Arch != settings.Arch || e.LearningRate != settings.LearningRate || !e.Norms.SequenceEqual(settings.Norms)
-              || !e.BatchSizes.SequenceEqual(settings.BatchSizes) || !e.Placements.SequenceEqual(settings.Placements) ? "it was written by another version of the study"
+              || !e.BatchSizes.SequenceEqual(settings.BatchSizes) || !e.Placements.SequenceEqual(settings.Placements) || !e.Depths.SequenceEqual(settings.Depths)
+              ? "it was written by another version of the study"
             : null;
         if (differs != null)
             throw new ArgumentException($"--json {json} cannot be resumed: {differs}. Delete it or pass another --json.");

@@ -18,7 +18,7 @@ internal sealed record Study(string Name, string Question, CompareSettings Setti
     /// <summary>The setup in one sentence, from the (possibly overridden) settings.</summary>
     internal static string Setup(CompareSettings s, string data, int trainSamples, int testSamples) =>
         $"--arch {s.Arch}: {string.Join(", ", s.Norms.Select(n => NormalizationCatalog.Get(n).Display))} " +
-        $"at batch size {string.Join(", ", s.BatchSizes)}, normalization {string.Join(" and ", s.Placements.Select(p => p.ToString().ToLowerInvariant()))} the activation; " +
+        $"at batch size {string.Join(", ", s.BatchSizes)}{(s.Depths.Count > 0 ? $", depth {string.Join(", ", s.Depths)} (normalized hidden layers)" : "")}, normalization {string.Join(" and ", s.Placements.Select(p => p.ToString().ToLowerInvariant()))} the activation; " +
         $"{s.Seeds} paired seed(s) from {s.FirstSeed} (seed k gives every configuration the same data order and initial weights), {s.Epochs} epoch(s) of Adam " +
         $"(learning rate {s.LearningRate.ToString(CultureInfo.InvariantCulture)}) on {trainSamples:N0} training images of {data}, tested on {testSamples:N0}.";
 }
@@ -50,6 +50,18 @@ internal static class Studies
             "What it does not show: whether the answer holds for other architectures (residual networks, transformers, where placement is a different " +
             "question), other normalizations, longer training or a learning rate tuned per placement; a difference within noise is not evidence that " +
             "the placements are equal, only that this many seeds cannot tell them apart."),
+        new("depth",
+            "Does normalization matter more in deeper networks?",
+            new CompareSettings
+            {
+                Arch = "plain-cnn", Norms = ["none", "batch", "layer", "group"], BatchSizes = [64], Placements = [Placement.Before], Depths = [2, 4, 8, 16, 20],
+                Epochs = 4, Seeds = 5, TrainSamples = 10000, TestSamples = 2000,
+            },
+            "subset", DepthAnswer.Of,
+            "What it does not show: why a deep plain network without normalization trains worse (vanishing or exploding signals, a learning " +
+            "rate too high or too low for its depth, or an initialization that a scheme such as Fixup or a tuned one would fix), whether " +
+            "shortcuts (--arch resnet) remove the need, or how the gap behaves at hundreds of layers, with longer training or on larger " +
+            "images and datasets; a slope within noise is not evidence that the gap is constant, only that this many seeds cannot tell."),
     ];
 
     internal static Study Get(string name) => All.FirstOrDefault(s => s.Name == name)
