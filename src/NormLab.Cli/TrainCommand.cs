@@ -10,7 +10,7 @@ namespace NormLab.Cli;
 internal static class TrainCommand
 {
     internal const string Usage =
-        "normlab train [--arch cnn|mlp|rnn|vit|transformer] [--norm batch] [--placement before|after|post|pre|sandwich] [--epochs 3] [--batch-size 32]\n" +
+        "normlab train [--arch cnn|mlp|rnn|vit|transformer|resnet|plain-mlp|plain-cnn] [--depth 8 (plain-*)] [--norm batch] [--placement before|after|post|pre|sandwich] [--epochs 3] [--batch-size 32]\n" +
         "              [--data DIR|subset|full] [--train-samples N] [--test-samples N] [--learning-rate 0.001] [--lr-decay 1] [--seed 42] [--threads N] [--out model.normlab]\n" +
         "              [--distributed]   data-parallel over MPI: mpirun -np K normlab train --distributed";
 
@@ -27,6 +27,8 @@ internal static class TrainCommand
             "sandwich" => Placement.Sandwich,
             var other => throw new ArgumentException($"--placement takes before or after (post, pre or sandwich for --arch vit and transformer), received '{other}'."),
         };
+        // The plain nets' number of normalized hidden layers; the other architectures have a fixed depth.
+        int? depth = Architectures.HasDepth(arch) || options.Has("depth") ? options.Int("depth", 8, min: 1) : null;
         int epochs = options.Int("epochs", 3, min: 1);
         int batchSize = options.Int("batch-size", 32, min: 1);
         int? trainSamples = options.OptionalInt("train-samples", min: 1) ?? options.OptionalInt("samples", min: 1);
@@ -52,7 +54,7 @@ internal static class TrainCommand
         if (distributed)
             SettingsDigest.RequireSame(Communicator.World,
             [
-                ("--arch", arch), ("--norm", norm.Key), ("--placement", $"{placement}"), ("--epochs", $"{epochs}"), ("--batch-size", $"{batchSize}"),
+                ("--arch", arch), ("--norm", norm.Key), ("--placement", $"{placement}"), ("--depth", $"{depth}"), ("--epochs", $"{epochs}"), ("--batch-size", $"{batchSize}"),
                 ("--learning-rate", learningRate.ToString("R", CultureInfo.InvariantCulture)), ("--lr-decay", decay.ToString("R", CultureInfo.InvariantCulture)),
                 ("--seed", $"{seed}"), ("the training images (--data, --train-samples)", Shapes.Format(dataset.TrainImages.Dims)),
                 ("the test images (--data, --test-samples)", Shapes.Format(dataset.TestImages.Dims)),
@@ -61,7 +63,7 @@ internal static class TrainCommand
         var x = Architectures.Shape(arch, dataset.TrainImages);
         var testX = Architectures.Shape(arch, dataset.TestImages);
         int classes = (int)dataset.TrainLabels.ToArray().Max() + 1;
-        var model = Architectures.Build(arch, norm, placement, dataset.TrainImages.Shape[1..], classes);
+        var model = Architectures.Build(arch, norm, placement, dataset.TrainImages.Shape[1..], classes, depth);
         var adam = new Optimizers.Adam(learningRate: learningRate);
         model.Compile(optimizer: adam, loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
         // --lr-decay d: the learning rate of epoch e (from 0) is learningRate · d^e.

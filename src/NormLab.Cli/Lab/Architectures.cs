@@ -42,7 +42,8 @@ internal static class Architectures
     internal static Model Build(string arch, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes, int? depth = null)
     {
         if (HasDepth(arch) != depth.HasValue)
-            throw new ArgumentException(depth.HasValue ? $"--depths applies to --arch plain-mlp and plain-cnn, not --arch {arch}." : $"--arch {arch} needs a depth (--depths).");
+            throw new ArgumentException(depth.HasValue ? $"a depth (compare --depths, train --depth) applies to --arch plain-mlp and plain-cnn, not --arch {arch}."
+                : $"--arch {arch} needs a depth (compare --depths, train --depth).");
         if (IsTransformer(arch)) return TransformerModels.Build(arch, norm, placement, imageShape, classes);
         if (placement is not (Placement.Before or Placement.After))
             throw new ArgumentException($"--placement {placement.ToString().ToLowerInvariant()} is for --arch vit and transformer; --arch {arch} takes before or after.");
