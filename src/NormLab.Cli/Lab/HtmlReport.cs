@@ -110,81 +110,81 @@ internal static class HtmlReport
         bool seeds = s.Seeds > 1;
         int? depth = cells.Select(c => c.Depth).FirstOrDefault();
         string at = depth == null ? "" : $", depth {depth}", id = depth == null ? "" : $"-d{depth}";
-            var trained = result.Runs.Where(r => result.StatusOf(r) == RunStatus.Trained).ToList();
-            html.Append($"<h2>Training curves{at}</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch; trained runs only.</p>");
-            foreach (var placement in placements)
-                foreach (int batch in batches)
+
+        var trained = result.Runs.Where(r => result.StatusOf(r) == RunStatus.Trained).ToList();
+        html.Append($"<h2>Training curves{at}</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch; trained runs only.</p>");
+        foreach (var placement in placements)
+            foreach (int batch in batches)
+            {
+                string where = $"batch {batch}" + (placements.Count > 1 || placement != "before" ? $", {placement} activation" : "") + at;
+                var runsAt = norms.Select(n => (norm: n, runs: trained.Where(r => r.Norm == n && r.Placement == placement && r.BatchSize == batch).ToList()))
+                    .Where(g => g.runs.Count > 0).ToList();
+                var lossSeries = runsAt.Select(g => new LineSeries(Display(g.norm), colorOf(g.norm), MeanCurve(g.runs))).ToList();
+                var accSeries = runsAt.Select(g => new LineSeries(Display(g.norm), colorOf(g.norm),
+                    Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => ((double)(e + 1), 100 * Mean(g.runs, r => r.EpochTestAccuracy, e))).ToList(),
+                    seeds ? Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => 100 * HalfWidth(g.runs, r => r.EpochTestAccuracy, e)).ToList() : null)).ToList();
+                html.Append("<div class=\"row\">");
+                html.Append(Line($"loss-{placement}-b{batch}{id}", $"Training loss, {where}", "epoch", "training loss (cross-entropy)", lossSeries, xRange: (0, s.Epochs)));
+                if (s.Epochs > 1)
+                    html.Append(Line($"accuracy-{placement}-b{batch}{id}", $"Test accuracy per epoch, {where}", "epoch", "test accuracy (%)", accSeries,
+                        integerX: true, xRange: (1, s.Epochs)));
+                else
                 {
-                    string where = $"batch {batch}" + (placements.Count > 1 || placement != "before" ? $", {placement} activation" : "") + at;
-                    var runsAt = norms.Select(n => (norm: n, runs: trained.Where(r => r.Norm == n && r.Placement == placement && r.BatchSize == batch).ToList()))
-                        .Where(g => g.runs.Count > 0).ToList();
-                    var lossSeries = runsAt.Select(g => new LineSeries(Display(g.norm), colorOf(g.norm), MeanCurve(g.runs))).ToList();
-                    var accSeries = runsAt.Select(g => new LineSeries(Display(g.norm), colorOf(g.norm),
-                        Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => ((double)(e + 1), 100 * Mean(g.runs, r => r.EpochTestAccuracy, e))).ToList(),
-                        seeds ? Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => 100 * HalfWidth(g.runs, r => r.EpochTestAccuracy, e)).ToList() : null)).ToList();
-                    html.Append("<div class=\"row\">");
-                    html.Append(Line($"loss-{placement}-b{batch}{id}", $"Training loss, {where}", "epoch", "training loss (cross-entropy)", lossSeries, xRange: (0, s.Epochs)));
-                    if (s.Epochs > 1)
-                        html.Append(Line($"accuracy-{placement}-b{batch}{id}", $"Test accuracy per epoch, {where}", "epoch", "test accuracy (%)", accSeries,
-                            integerX: true, xRange: (1, s.Epochs)));
-                    else
-                    {
-                        // One epoch gives one point per line: bars read better.
-                        // A run that diverged in its first epoch has no point: NaN, drawn as a missing bar.
-                        double First(LineSeries a) => a.Points.Count > 0 ? a.Points[0].Y : double.NaN;
-                        var finals = accSeries.Select(First).Where(double.IsFinite).ToList();
-                        html.Append(Bars($"accuracy-{placement}-b{batch}{id}", $"Test accuracy after 1 epoch, {where}", "normalization", "test accuracy (%)",
-                            ["after epoch 1"], accSeries.Select(a => new BarSeries(a.Name, a.Color, [First(a)], a.Errors)).ToList(),
-                            finals.Count == 0 ? null : (Math.Max(0, Math.Floor(finals.Min() / 5) * 5 - 5), Math.Min(100, Math.Ceiling(finals.Max() / 5) * 5))));
-                    }
-                    html.Append("</div>");
-                }
-
-            html.Append($"<h2>Test accuracy against batch size{at}</h2><p class=\"note\">The shape of Figure 1 of Wu and He's Group Normalization paper: batch statistics get noisy as the batch shrinks.</p><div class=\"row\">");
-            foreach (var placement in placements)
-            {
-                var series = norms.Select(n => (n, at: batches.Select(b => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)).ToList()))
-                    .Where(g => g.at.Any(c => c != null))
-                    .Select(g => new LineSeries(Display(g.n), colorOf(g.n),
-                        g.at.Select((c, i) => ((double)batches[i], c == null ? double.NaN : 100 * c.TestAccuracy.Mean)).ToList(),
-                        seeds ? g.at.Select(c => c == null ? 0 : 100 * Finite(c.TestAccuracy.HalfWidth)).ToList() : null)).ToList();
-                html.Append(Line($"batch-size-{placement}{id}", $"Test accuracy by batch size, {s.Epochs} epoch(s)" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
-                    "batch size (log2 scale)", "test accuracy (%)", series, log2X: true));
-            }
-            html.Append("</div>");
-
-            html.Append($"<h2>Cost{at}</h2><p class=\"note\">Wall-clock time grows when other programs share the machine; CPU time (all threads of this process) does not, so it is the fairer comparison of what each normalization costs.</p><div class=\"row\">");
-            foreach (var placement in placements)
-            {
-                var present = norms.Where(n => cells.Any(c => c.Norm == n && c.Placement == placement)).ToList();
-                var bars = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
-                    present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Mean ?? double.NaN).ToList(),
-                    seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.HalfWidth ?? 0).Select(Finite).ToList() : null)).ToList();
-                html.Append(Bars($"time-{placement}{id}", "Training time per epoch" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
-                    "normalization", "seconds per epoch (wall clock)", present.Select(Display).ToList(), bars));
-                var cpu = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
-                    present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.CpuSecondsPerEpoch.Mean ?? double.NaN).ToList())).ToList();
-                if (cpu.Any(b => b.Values.Any(double.IsFinite)))
-                    html.Append(Bars($"cpu-{placement}{id}", "CPU time per epoch" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
-                        "normalization", "CPU seconds per epoch (all threads)", present.Select(Display).ToList(), cpu));
-            }
-            html.Append("</div>");
-
-            if (placements.Count > 1)
-            {
-                html.Append($"<h2>Before or after the activation?{at}</h2><div class=\"row\">");
-                var present = norms.Where(n => n != "none").ToList();
-                foreach (int batch in batches)
-                {
-                    var bars = placements.Select((p, i) => new BarSeries(p, Palette[(i + 3) % Palette.Length],
-                        present.Select(n => 100 * (cells.FirstOrDefault(c => c.Norm == n && c.Placement == p && c.BatchSize == batch)?.TestAccuracy.Mean ?? double.NaN)).ToList())).ToList();
-                    var values = bars.SelectMany(b => b.Values).Where(double.IsFinite).ToList();
-                    html.Append(Bars($"placement-b{batch}{id}", $"Test accuracy, norm before vs after activation, batch {batch}{at}", "normalization", "test accuracy (%)",
-                        present.Select(Display).ToList(), bars, values.Count == 0 ? null : (Math.Floor(values.Min() / 5) * 5 - 5, Math.Min(100, Math.Ceiling(values.Max() / 5) * 5))));
+                    // One epoch gives one point per line: bars read better.
+                    // A run that diverged in its first epoch has no point: NaN, drawn as a missing bar.
+                    double First(LineSeries a) => a.Points.Count > 0 ? a.Points[0].Y : double.NaN;
+                    var finals = accSeries.Select(First).Where(double.IsFinite).ToList();
+                    html.Append(Bars($"accuracy-{placement}-b{batch}{id}", $"Test accuracy after 1 epoch, {where}", "normalization", "test accuracy (%)",
+                        ["after epoch 1"], accSeries.Select(a => new BarSeries(a.Name, a.Color, [First(a)], a.Errors)).ToList(),
+                        finals.Count == 0 ? null : (Math.Max(0, Math.Floor(finals.Min() / 5) * 5 - 5), Math.Min(100, Math.Ceiling(finals.Max() / 5) * 5))));
                 }
                 html.Append("</div>");
             }
 
+        html.Append($"<h2>Test accuracy against batch size{at}</h2><p class=\"note\">The shape of Figure 1 of Wu and He's Group Normalization paper: batch statistics get noisy as the batch shrinks.</p><div class=\"row\">");
+        foreach (var placement in placements)
+        {
+            var series = norms.Select(n => (n, at: batches.Select(b => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)).ToList()))
+                .Where(g => g.at.Any(c => c != null))
+                .Select(g => new LineSeries(Display(g.n), colorOf(g.n),
+                    g.at.Select((c, i) => ((double)batches[i], c == null ? double.NaN : 100 * c.TestAccuracy.Mean)).ToList(),
+                    seeds ? g.at.Select(c => c == null ? 0 : 100 * Finite(c.TestAccuracy.HalfWidth)).ToList() : null)).ToList();
+            html.Append(Line($"batch-size-{placement}{id}", $"Test accuracy by batch size, {s.Epochs} epoch(s)" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
+                "batch size (log2 scale)", "test accuracy (%)", series, log2X: true));
+        }
+        html.Append("</div>");
+
+        html.Append($"<h2>Cost{at}</h2><p class=\"note\">Wall-clock time grows when other programs share the machine; CPU time (all threads of this process) does not, so it is the fairer comparison of what each normalization costs.</p><div class=\"row\">");
+        foreach (var placement in placements)
+        {
+            var present = norms.Where(n => cells.Any(c => c.Norm == n && c.Placement == placement)).ToList();
+            var bars = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
+                present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Mean ?? double.NaN).ToList(),
+                seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.HalfWidth ?? 0).Select(Finite).ToList() : null)).ToList();
+            html.Append(Bars($"time-{placement}{id}", "Training time per epoch" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
+                "normalization", "seconds per epoch (wall clock)", present.Select(Display).ToList(), bars));
+            var cpu = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
+                present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.CpuSecondsPerEpoch.Mean ?? double.NaN).ToList())).ToList();
+            if (cpu.Any(b => b.Values.Any(double.IsFinite)))
+                html.Append(Bars($"cpu-{placement}{id}", "CPU time per epoch" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
+                    "normalization", "CPU seconds per epoch (all threads)", present.Select(Display).ToList(), cpu));
+        }
+        html.Append("</div>");
+
+        if (placements.Count > 1)
+        {
+            html.Append($"<h2>Before or after the activation?{at}</h2><div class=\"row\">");
+            var present = norms.Where(n => n != "none").ToList();
+            foreach (int batch in batches)
+            {
+                var bars = placements.Select((p, i) => new BarSeries(p, Palette[(i + 3) % Palette.Length],
+                    present.Select(n => 100 * (cells.FirstOrDefault(c => c.Norm == n && c.Placement == p && c.BatchSize == batch)?.TestAccuracy.Mean ?? double.NaN)).ToList())).ToList();
+                var values = bars.SelectMany(b => b.Values).Where(double.IsFinite).ToList();
+                html.Append(Bars($"placement-b{batch}{id}", $"Test accuracy, norm before vs after activation, batch {batch}{at}", "normalization", "test accuracy (%)",
+                    present.Select(Display).ToList(), bars, values.Count == 0 ? null : (Math.Floor(values.Min() / 5) * 5 - 5, Math.Min(100, Math.Ceiling(values.Max() / 5) * 5))));
+            }
+            html.Append("</div>");
+        }
     }
 
     /// <summary>
