@@ -91,6 +91,24 @@ internal static class Tape
         }
     }
 
+    /// <summary>
+    /// Disposes every tensor that a recorded operation produced on the way to <paramref name="roots"/>, stopping
+    /// at <paramref name="boundary"/> (tensors the caller owns). For a training step whose graph nobody outside
+    /// can see once it is done: its activations' memory goes to the next step's outputs.
+    /// </summary>
+    internal static void ReleaseGraph(IEnumerable<Tensor> roots, IEnumerable<Tensor?> boundary)
+    {
+        var seen = new HashSet<Tensor>(boundary.OfType<Tensor>(), ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Tensor>(roots);
+        while (stack.Count > 0)
+        {
+            var tensor = stack.Pop();
+            if (!seen.Add(tensor) || tensor.GradFn is not { } node) continue;
+            foreach (var input in node.Inputs) stack.Push(input);
+            tensor.Dispose();
+        }
+    }
+
     /// <summary>Inputs before outputs; iterative so that long recurrent chains do not overflow the stack.</summary>
     private static List<Tensor> TopologicalOrder(Tensor root)
     {

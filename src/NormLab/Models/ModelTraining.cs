@@ -267,6 +267,8 @@ public partial class Model
             for (int i = 0; i < heads.Count; i++) (yb[i], predictions[i]) = replicas.Gather(yb[i], predictions[i], counts);
         }
         using (Tape.NoGrad()) UpdateMetrics(yb, predictions);
+        // Nothing of the step's graph is seen outside it: its memory goes to the next step's activations.
+        Tape.ReleaseGraph([total, .. predictions], [.. xb, .. yb, sampleWeight]);
         return (stepLoss, outputLosses);
     }
 
