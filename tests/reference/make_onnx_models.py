@@ -101,8 +101,7 @@ class MlpBlock(torch.nn.Module):
 class TransformerMlp(torch.nn.Module):
     """Two pre-norm MLP blocks, a final LayerNorm, the mean over time and a Linear head. At opset 13
     PyTorch writes LayerNorm as ReduceMean, Sub, Pow, Add, Sqrt, Div, Mul, Add and GELU as Div, Erf,
-    Add, Mul, Mul. nn.TransformerEncoderLayer's attention exports as run-time shape arithmetic (Shape,
-    Gather, Slice, Cast) and batched products of two computed tensors, which do not import."""
+    Add, Mul, Mul (transformer covers the attention)."""
 
     def __init__(self):
         super().__init__()
@@ -118,14 +117,38 @@ def transformer_mlp():
     return TransformerMlp(), (4, 5, 8)
 
 
+class TransformerEncoder(torch.nn.Module):
+    """A Linear embedding, nn.TransformerEncoderLayer (4 heads, no dropout), the mean over time and a Linear
+    head. PyTorch exports the attention as run-time shape arithmetic (Shape, Gather, Div, Mul, Unsqueeze,
+    Concat) feeding Reshapes that merge the batch with the heads, Transposes, Slices of the joint q/k/v
+    projection and MatMuls of two computed tensors; at opset 17 LayerNorm is a LayerNormalization node."""
+
+    def __init__(self, norm_first):
+        super().__init__()
+        self.embed = torch.nn.Linear(6, 16)
+        self.encoder = torch.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True, norm_first=norm_first)
+        self.head = torch.nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.embed(x)).mean(dim=1))
+
+
+def transformer():
+    return TransformerEncoder(norm_first=False), (4, 5, 6)
+
+
+def transformer_norm_first():
+    return TransformerEncoder(norm_first=True), (4, 5, 6)
+
+
 def group_norm():
     return torch.nn.GroupNorm(2, 6), (4, 6, 3, 3)
 
 
-def torch_export(model, x):
+def torch_export(model, x, opset=13):
     buffer = io.BytesIO()
     # PRESERVE keeps BatchNormalization as its own node (EVAL folds it into the convolution).
-    torch.onnx.export(model, x, buffer, opset_version=13, input_names=["x"], output_names=["y"],
+    torch.onnx.export(model, x, buffer, opset_version=opset, input_names=["x"], output_names=["y"],
                       dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, training=torch.onnx.TrainingMode.PRESERVE)
     onnx.checker.check_model(onnx.load_from_string(buffer.getvalue()))
     return buffer.getvalue()
@@ -175,7 +198,12 @@ def gelu_graph(model, x):
     return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 20)]).SerializeToString()
 
 
-EXPORTS = {"group_norm": group_norm_graph, "group_norm_per_group": group_norm_graph, "gelu": gelu_graph}
+def opset_17(model, x):
+    return torch_export(model, x, opset=17)
+
+
+EXPORTS = {"group_norm": group_norm_graph, "group_norm_per_group": group_norm_graph, "gelu": gelu_graph,
+           "transformer": opset_17, "transformer_norm_first": opset_17}
 
 
 def padded_cnn():
@@ -206,7 +234,8 @@ def main():
     for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp),
                        ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp),
                        ("group_norm", group_norm), ("gelu", gelu),
-                       ("group_norm_per_group", group_norm_per_group), ("padded_cnn", padded_cnn)]:
+                       ("group_norm_per_group", group_norm_per_group), ("padded_cnn", padded_cnn),
+                       ("transformer", transformer), ("transformer_norm_first", transformer_norm_first)]:
         torch.manual_seed(23)
         model, shape = make()
         with torch.no_grad():

@@ -11,7 +11,7 @@ namespace NormLab.Tests.Onnx;
 /// </summary>
 public class OnnxImportTorchTests
 {
-    public static TheoryData<string> TorchCases() => new(["cnn", "resnet", "sequence_mlp", "lstm", "gru", "transformer_mlp", "group_norm", "group_norm_per_group", "gelu", "padded_cnn"]);
+    public static TheoryData<string> TorchCases() => new(["cnn", "resnet", "sequence_mlp", "lstm", "gru", "transformer_mlp", "group_norm", "group_norm_per_group", "gelu", "padded_cnn", "transformer", "transformer_norm_first"]);
 
     /// <summary>
     /// Output only: an LSTM with biases. PyTorch has two bias vectors (b_ih, b_hh) where the imported
@@ -52,6 +52,7 @@ public class OnnxImportTorchTests
     [InlineData("lstm_bias")]
     [InlineData("gru")]
     [InlineData("transformer_mlp")]
+    [InlineData("transformer")]
     public void ImportedModelSavesAndLoads(string name)
     {
         var (model, fixture) = Load(name);

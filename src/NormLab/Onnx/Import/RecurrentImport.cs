@@ -59,13 +59,13 @@ internal static class RecurrentImport
         var x = im.Value(node, 0);
         long layout = node.Int("layout", 0);
         int batchAxis = layout == 0 ? 1 : 0;
-        if (x.Rank != 3 || x.BatchAxis != batchAxis)
+        if (x.Rank != 3 || x.BatchAxis != batchAxis || x.Axes[batchAxis].Length != 1)
             throw OnnxOperators.Unsupported(node, $"layout {layout} wants the batch at ONNX axis {batchAxis} of a rank-3 input, received rank {x.Rank} with the batch at axis {x.BatchAxis} " +
                 "(a model's input is batch first, so layout 0 takes a sequence that a Transpose made time-major)");
         if (im.OptionalConstant(node, 4) is Tensor lengths && lengths.ToArray().Any(l => l != x.Symbol.Shape[0]))
             throw OnnxOperators.Unsupported(node, $"sequence_lens [{string.Join(", ", lengths.ToArray())}] shorter than the {x.Symbol.Shape[0]} steps");
         RequireZero(im, node, 5, "initial_h");
-        return batchAxis == 0 ? im.ToOnnxLayout(x) : x;
+        return im.Held(x, batchAxis == 0 ? [0, 1, 2] : [1, 0, 2]);
     }
 
     /// <summary>The hidden size (attribute, or from R's shape), checked against W's rows.</summary>
@@ -115,11 +115,11 @@ internal static class RecurrentImport
         bool timeMajor = node.Int("layout", 0) == 0;
         int steps = sequence.Symbol.Shape[0];
         if (node.Output.Count > 0 && node.Output[0].Length > 0)
-            im.Set(node.Output[0], im.Apply(new OnnxReshape([steps, 1, units]), sequence) with { BatchAxis = timeMajor ? 2 : 0 });
+            im.Set(node.Output[0], im.Apply(new OnnxReshape([steps, 1, units]), sequence, ImportedValue.Singles(timeMajor ? [1, 2, 0, 3] : [0, 1, 2, 3])));
         if (node.Output.Count > 1 && node.Output[1].Length > 0)
         {
             var last = im.Apply(new OnnxGather(1, -1), sequence);
-            im.Set(node.Output[1], im.Apply(new OnnxReshape([1, units]), last) with { BatchAxis = timeMajor ? 1 : 0 });
+            im.Set(node.Output[1], im.Apply(new OnnxReshape([1, units]), last, ImportedValue.Singles(timeMajor ? [1, 0, 2] : [0, 1, 2])));
         }
     }
 }
