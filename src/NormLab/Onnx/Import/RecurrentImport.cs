@@ -19,7 +19,6 @@ internal static class RecurrentImport
         RequireZero(im, node, 6, "initial_c");
         RequireZero(im, node, 7, "P (peepholes)");
         int units = Units(im, node, 4, directions);
-        bool useBias = node.Input.Count > 3 && node.Input[3].Length > 0;
         const string onnxOrder = "iofc", kerasOrder = "ifco";
         // Keras's LSTM has one bias, the sum of ONNX's input and recurrent biases.
         var weights = Enumerable.Range(0, directions).SelectMany(d =>
@@ -29,7 +28,7 @@ internal static class RecurrentImport
                 ? [.. kernels, Ops.Reshape(Kernel(Ops.Reshape(Ops.Add(wb, rb), [1, 4 * units, 1]), 0, onnxOrder, kerasOrder), [4 * units])]
                 : kernels;
         }).ToList();
-        SetOutputs(im, node, Run(im, x, new LSTM(units, useBias: useBias, returnSequences: true), directions, weights), units, directions);
+        SetOutputs(im, node, Run(im, x, new LSTM(units, useBias: im.OptionalConstant(node, 3) != null, returnSequences: true), directions, weights), units, directions);
     }
 
     /// <summary>GRU with linear_before_reset = 1 (PyTorch's form), which is Keras's reset_after GRU; its bias is (input bias; recurrent bias).</summary>
@@ -39,13 +38,12 @@ internal static class RecurrentImport
         if (node.Int("linear_before_reset", 0) == 0)
             throw OnnxOperators.Unsupported(node, "linear_before_reset = 0 (the reset gate before the recurrent product, Keras's reset_after = false, which NormLab's GRU does not have)");
         int units = Units(im, node, 3, directions);
-        bool useBias = node.Input.Count > 3 && node.Input[3].Length > 0;
         var weights = Enumerable.Range(0, directions).SelectMany(d =>
         {
             Tensor[] kernels = [Kernel(im.Constant(node, 1), d, "zrh", "zrh"), Kernel(im.Constant(node, 2), d, "zrh", "zrh")];
             return Biases(im, node, 3 * units, d) is (var wb, var rb) ? [.. kernels, Ops.Stack([wb, rb], 0)] : kernels;
         }).ToList();
-        SetOutputs(im, node, Run(im, x, new GRU(units, useBias: useBias, returnSequences: true), directions, weights), units, directions);
+        SetOutputs(im, node, Run(im, x, new GRU(units, useBias: im.OptionalConstant(node, 3) != null, returnSequences: true), directions, weights), units, directions);
     }
 
     /// <summary>
