@@ -85,6 +85,39 @@ def gru():
     return LastStep(torch.nn.GRU(3, 6, batch_first=True), 4, 6, ["h0"]), (4, 5, 3)
 
 
+class BidirectionalRnn(torch.nn.Module):
+    """A bidirectional LSTM or GRU over (batch, time, features), then a Linear layer on every step of its
+    output or, with `final`, on the two directions' final states h_n[-2] and h_n[-1] concatenated. A
+    time-major RNN (batch_first=False) gets the input transposed. Zero states as buffers (see LastStep)."""
+
+    def __init__(self, rnn, batch, states, final=False):
+        super().__init__()
+        self.rnn = rnn
+        for name in states:
+            self.register_buffer(name, torch.zeros(2, batch, rnn.hidden_size))
+        self.states = states
+        self.final = final
+        self.head = torch.nn.Linear(2 * rnn.hidden_size, 2)
+
+    def forward(self, x):
+        state = tuple(getattr(self, name) for name in self.states)
+        y, h = self.rnn(x if self.rnn.batch_first else x.transpose(0, 1), state if len(state) > 1 else state[0])
+        if self.final:
+            h = h[0] if isinstance(h, tuple) else h
+            return self.head(torch.cat([h[-2], h[-1]], dim=1))
+        return self.head(y if self.rnn.batch_first else y.transpose(0, 1))
+
+
+def lstm_bidirectional():
+    """Without biases, as lstm: the output of every step."""
+    return BidirectionalRnn(torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True, bias=False), 4, ["h0", "c0"]), (4, 5, 3)
+
+
+def gru_bidirectional():
+    """Time-major, the final states: torch exports Gather of Y_h along the directions and Concat."""
+    return BidirectionalRnn(torch.nn.GRU(3, 4, bidirectional=True), 4, ["h0"], final=True), (4, 5, 3)
+
+
 class MlpBlock(torch.nn.Module):
     """A transformer encoder block without the attention: x + Linear(GELU(Linear(LayerNorm(x))))."""
 
@@ -235,7 +268,8 @@ def main():
                        ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp),
                        ("group_norm", group_norm), ("gelu", gelu),
                        ("group_norm_per_group", group_norm_per_group), ("padded_cnn", padded_cnn),
-                       ("transformer", transformer), ("transformer_norm_first", transformer_norm_first)]:
+                       ("transformer", transformer), ("transformer_norm_first", transformer_norm_first),
+                       ("lstm_bidirectional", lstm_bidirectional), ("gru_bidirectional", gru_bidirectional)]:
         torch.manual_seed(23)
         model, shape = make()
         with torch.no_grad():
