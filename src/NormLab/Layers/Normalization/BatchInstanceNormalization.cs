@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using NormLab.Constraints;
 using NormLab.Distributed;
+using NormLab.Kernels;
 using NormLab.Saving;
 
 namespace NormLab.Layers;
@@ -113,7 +114,7 @@ public sealed class BatchInstanceNormalization : Layer
         var sync = batch && Synchronized ? SyncBatchStatistics.Current : null;
         if (batch)
         {
-            (mb, vb) = Ops.PoolOverSamples(mi, vi, v.N, v.C);
+            (mb, vb) = InstancePooling.OverSamples(mi, vi, v.N, v.C);
             // Equal group sizes: the pooled biased variance is the channel's, over N * spatial values.
             if (sync != null) n = sync.Merge((long)v.N * v.Spatial, mb, vb);
         }
