@@ -38,7 +38,7 @@ namespace NormLab.Layers;
 /// <example><code>var bin = new BatchInstanceNormalization();
 /// var y = bin.Call(images, training: true);
 /// double[] gate = bin.Rho;</code></example>
-public sealed class BatchInstanceNormalization : Layer
+public sealed class BatchInstanceNormalization : NormalizationLayer
 {
     private int axis, rank;
 
@@ -51,13 +51,10 @@ public sealed class BatchInstanceNormalization : Layer
     /// <param name="name">The layer's name.</param>
     public BatchInstanceNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool synchronized = false,
         int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, trainable: true, inputShape, name)
     {
-        NormChecks.Momentum(Describe(), momentum);
-        NormChecks.Epsilon(Describe(), epsilon);
+        Momentum = CheckedMomentum(momentum);
         Axis = axis;
-        Momentum = momentum;
-        Epsilon = epsilon;
         Synchronized = synchronized;
     }
 
@@ -65,8 +62,6 @@ public sealed class BatchInstanceNormalization : Layer
     public int Axis { get; }
     /// <summary>Weight of the old value in the moving averages.</summary>
     public double Momentum { get; }
-    /// <summary>Added to both variances.</summary>
-    public double Epsilon { get; }
     /// <summary>Whether distributed training computes the BN branch's batch statistics over every replica (see the remarks).</summary>
     public bool Synchronized { get; }
 
@@ -147,7 +142,6 @@ public sealed class BatchInstanceNormalization : Layer
         var config = base.GetConfig();
         config["axis"] = Axis;
         config["momentum"] = Momentum;
-        config["epsilon"] = Epsilon;
         config["synchronized"] = Synchronized;
         return config;
     }
