@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace NormLab.Layers;
 
 /// <summary>
-/// The base of the normalization layers that divide by a standard deviation or a root mean square: the
-/// <c>epsilon</c> added under the square root, checked alike in every layer (positive and finite, the
+/// The base of the normalization layers that divide by a standard deviation, a root mean square or a norm: the
+/// <c>epsilon</c> that keeps the divisor away from zero, checked alike in every layer (positive and finite, the
 /// message naming the layer), and its config key. <see cref="AffineNormalizationLayer"/> adds gamma and beta.
 /// </summary>
 public abstract class NormalizationLayer : Layer
@@ -17,7 +17,8 @@ public abstract class NormalizationLayer : Layer
         Trainable = trainable;
     }
 
-    /// <summary>Added to the variance (the mean square, in the RMS-style layers) inside the square root.</summary>
+    /// <summary>What keeps the divisor away from zero: added to the variance (the mean square, in the RMS-style
+    /// layers) inside the square root; in <see cref="ScaleNorm"/>, the floor of the norm.</summary>
     public double Epsilon { get; }
 
     /// <summary><paramref name="momentum"/> once checked to be in [0, 1] (Keras's range: the weight of the old
