@@ -16,17 +16,16 @@ internal static class BatchInstanceKernel
     internal static void Coefficients(int N, int C, double[] mi, double[] si, double[] mb, double[] sb,
         float[] gamma, float[] beta, float[] rho, float[] mh, float[] a, float[] sh)
     {
-        var body = new CoefficientsBody(C, mi, si, mb, sb, gamma, beta, rho, mh, a, sh);
+        var body = new CoefficientsBody(mi, si, mb, sb, gamma, beta, rho, mh, a, sh);
         ChannelLoop.Run(ref body, N, C);
     }
 
-    private readonly struct CoefficientsBody(int C, double[] mi, double[] si, double[] mb, double[] sb,
+    private readonly struct CoefficientsBody(double[] mi, double[] si, double[] mb, double[] sb,
         float[] G, float[] Bt, float[] R, float[] mh, float[] a, float[] sh) : IChannelBody
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<T>(int n, int c) where T : struct, ILanes<T>
+        public void Run<T>(int n, int c, int j) where T : struct, ILanes<T>
         {
-            int j = n * C + c;
             var m = T.Load(ref mi[j]); var sj = T.Load(ref si[j]); var sbc = T.Load(ref sb[c]);
             var g = T.Load(ref G[c]); var r = T.Load(ref R[c]); var one = T.Create(1);
             var hi = T.RoundToFloat(m);
@@ -45,17 +44,16 @@ internal static class BatchInstanceKernel
     internal static void Sums(int N, int C, double[] A, double[] B, float[] mh, double[] mi, double[] mb, double[] si,
         double[] Di, double[] SA, double[] SB, double[] SI)
     {
-        var body = new SumsBody(C, A, B, mh, mi, mb, si, Di, SA, SB, SI);
+        var body = new SumsBody(A, B, mh, mi, mb, si, Di, SA, SB, SI);
         ChannelLoop.Run(ref body, N, C);
     }
 
-    private readonly struct SumsBody(int C, double[] A, double[] B, float[] mh, double[] mi, double[] mb, double[] si,
+    private readonly struct SumsBody(double[] A, double[] B, float[] mh, double[] mi, double[] mb, double[] si,
         double[] Di, double[] SA, double[] SB, double[] SI) : IChannelBody
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<T>(int n, int c) where T : struct, ILanes<T>
+        public void Run<T>(int n, int c, int j) where T : struct, ILanes<T>
         {
-            int j = n * C + c;
             var a = T.Load(ref A[j]); var b = T.Load(ref B[j]); var hi = T.Load(ref mh[j]);
             var d = b + (hi - T.Load(ref mi[j])) * a;
             T.Store(d, ref Di[j]);
@@ -100,17 +98,16 @@ internal static class BatchInstanceKernel
             qBn[c] = -rc * g * sb[c] * sb[c] * sb[c] * SB[c] / count;
             rBn[c] = -rc * g * sb[c] * SA[c] / count;
         }
-        var body = new InputBody(C, kIn, qBn, rBn, A, Di, mh, mi, mb, si, q, r);
+        var body = new InputBody(kIn, qBn, rBn, A, Di, mh, mi, mb, si, q, r);
         ChannelLoop.Run(ref body, N, C);
     }
 
-    private readonly struct InputBody(int C, double[] kIn, double[] qBn, double[] rBn,
+    private readonly struct InputBody(double[] kIn, double[] qBn, double[] rBn,
         double[] A, double[] Di, float[] mh, double[] mi, double[] mb, double[] si, float[] q, float[] r) : IChannelBody
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<T>(int n, int c) where T : struct, ILanes<T>
+        public void Run<T>(int n, int c, int j) where T : struct, ILanes<T>
         {
-            int j = n * C + c;
             var k = T.Load(ref kIn[c]); var sj = T.Load(ref si[j]); var qb = T.Load(ref qBn[c]);
             var hi = T.Load(ref mh[j]);
             var qIn = k * sj * sj * sj * T.Load(ref Di[j]);

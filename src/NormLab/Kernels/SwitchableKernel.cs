@@ -22,18 +22,17 @@ internal static class SwitchableKernel
         double[] ml, double[] vl, double[] mi, double[] vi, double[] mb, double[] vb, float[] gamma, float[] beta,
         double[] mu, double[] s, float[] mh, float[] a, float[] sh)
     {
-        var body = new CoefficientsBody(C, w[0], w[1], w.Length > 2 ? w[2] : 0, v[0], v[1], v.Length > 2 ? v[2] : 0, epsilon, ml, vl, mi, vi, mb, vb, gamma, beta, mu, s, mh, a, sh);
+        var body = new CoefficientsBody(w[0], w[1], w.Length > 2 ? w[2] : 0, v[0], v[1], v.Length > 2 ? v[2] : 0, epsilon, ml, vl, mi, vi, mb, vb, gamma, beta, mu, s, mh, a, sh);
         ChannelLoop.Run(ref body, N, C);
     }
 
-    private readonly struct CoefficientsBody(int C, double w0, double w1, double w2, double v0, double v1, double v2, double epsilon,
+    private readonly struct CoefficientsBody(double w0, double w1, double w2, double v0, double v1, double v2, double epsilon,
         double[] ml, double[] vl, double[] mi, double[] vi, double[] mb, double[] vb, float[] G, float[] Bt,
         double[] mu, double[] s, float[] mh, float[] a, float[] sh) : IChannelBody
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<T>(int n, int c) where T : struct, ILanes<T>
+        public void Run<T>(int n, int c, int j) where T : struct, ILanes<T>
         {
-            int j = n * C + c;
             var m = T.Create(w0) * T.Load(ref mi[j]) + T.Create(w1 * ml[n]) + T.Create(w2) * T.Load(ref mb[c]);
             var variance = T.Create(v0) * T.Load(ref vi[j]) + T.Create(v1 * vl[n] + epsilon) + T.Create(v2) * T.Load(ref vb[c]);
             var sj = T.Create(1) / T.Sqrt(variance);
@@ -58,7 +57,7 @@ internal static class SwitchableKernel
         double[] A, double[] B, double[] mu, float[] mh, double[] s, float[] gamma, double[] mi, double[] vi, double[] ml, double[] vl,
         double[] gm, double[] gv, double[] smL, double[] svL, double[] smB, double[] svB, double[] dgamma, double[] dbeta)
     {
-        var body = new StatisticGradientsBody(C, A, B, mu, mh, s, gamma, gm, gv, smB, svB, dgamma, dbeta);
+        var body = new StatisticGradientsBody(A, B, mu, mh, s, gamma, gm, gv, smB, svB, dgamma, dbeta);
         ChannelLoop.Run(ref body, N, C);
         for (int n = 0; n < N; n++)
         {
@@ -69,13 +68,12 @@ internal static class SwitchableKernel
             TensorPrimitives.Dot<double>(smL, ml), TensorPrimitives.Dot<double>(svL, vl));
     }
 
-    private readonly struct StatisticGradientsBody(int C, double[] A, double[] B, double[] mu, float[] mh, double[] s, float[] G,
+    private readonly struct StatisticGradientsBody(double[] A, double[] B, double[] mu, float[] mh, double[] s, float[] G,
         double[] gm, double[] gv, double[] smB, double[] svB, double[] dgamma, double[] dbeta) : IChannelBody
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<T>(int n, int c) where T : struct, ILanes<T>
+        public void Run<T>(int n, int c, int j) where T : struct, ILanes<T>
         {
-            int j = n * C + c;
             var sj = T.Load(ref s[j]); var a = T.Load(ref A[j]); var g = T.Load(ref G[c]);
             var D = T.Load(ref B[j]) - (T.Load(ref mu[j]) - T.Load(ref mh[j])) * a;
             T.Store(T.Load(ref dgamma[c]) + sj * D, ref dgamma[c]);
@@ -108,19 +106,18 @@ internal static class SwitchableKernel
             {
                 bv[c] = v[2] * svB[c] * invN; bm[c] = w[2] * smB[c] * invN; bd[c] = 2 * v[2] * svB[c] * invN;
             }
-        var body = new InputBody(C, w[0], w[1], v[0], v[1], invC, invHW, 2 * bessel * invHW,
+        var body = new InputBody(w[0], w[1], v[0], v[1], invC, invHW, 2 * bessel * invHW,
             gm, gv, smL, svL, mi, ml, mh, s, gamma, bv, bm, bd, batchGradient ? mb! : bd, p, q, r);
         ChannelLoop.Run(ref body, N, C);
     }
 
-    private readonly struct InputBody(int C, double w0, double w1, double v0, double v1, double invC, double invHW, double k2,
+    private readonly struct InputBody(double w0, double w1, double v0, double v1, double invC, double invHW, double k2,
         double[] gm, double[] gv, double[] smL, double[] svL, double[] mi, double[] ml, float[] mh, double[] s, float[] G,
         double[] bv, double[] bm, double[] bd, double[] bmean, float[] p, float[] q, float[] r) : IChannelBody
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<T>(int n, int c) where T : struct, ILanes<T>
+        public void Run<T>(int n, int c, int j) where T : struct, ILanes<T>
         {
-            int j = n * C + c;
             var mij = T.Load(ref mi[j]);
             var gvi = T.Create(v0) * T.Load(ref gv[j]) + T.Create(v1 * svL[n] * invC) + T.Load(ref bv[c]);
             var gmi = T.Create(w0) * T.Load(ref gm[j]) + T.Create(w1 * smL[n] * invC) + T.Create(2 * v1 * svL[n] * invC) * (mij - T.Create(ml[n]))
