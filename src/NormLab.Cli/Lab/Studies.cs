@@ -18,9 +18,10 @@ internal sealed record Study(string Name, string Question, CompareSettings Setti
     /// <summary>The setup in one sentence, from the (possibly overridden) settings.</summary>
     internal static string Setup(CompareSettings s, string data, int trainSamples, int testSamples) =>
         $"--arch {s.Arch}: {string.Join(", ", s.Norms.Select(n => NormalizationCatalog.Get(n).Display))} " +
-        $"at batch size {string.Join(", ", s.BatchSizes)}, normalization {string.Join(" and ", s.Placements.Select(p => p.ToString().ToLowerInvariant()))} the activation; " +
-        $"{s.Seeds} paired seed(s) from {s.FirstSeed} (seed k gives every configuration the same data order and initial weights), {s.Epochs} epoch(s) of Adam " +
-        $"(learning rate {s.LearningRate.ToString(CultureInfo.InvariantCulture)}) on {trainSamples:N0} training images of {data}, tested on {testSamples:N0}.";
+        $"at batch size {string.Join(", ", s.BatchSizes)}, " + (Architectures.IsTransformer(s.Arch) ? "" : "normalization ") +
+        string.Join(" and ", s.Placements.Select(p => p.ToString().ToLowerInvariant())) + (Architectures.IsTransformer(s.Arch) ? "-norm residual blocks; " : " the activation; ") +
+        $"{s.Seeds} paired seed(s) from {s.FirstSeed} (seed k gives every configuration the same data order and initial weights), {s.Epochs} epoch(s) of " +
+        $"{OptimizerChoice.Describe(s)} on {trainSamples:N0} training images of {data}, tested on {testSamples:N0}.";
 }
 
 /// <summary>The studies `normlab study NAME` runs.</summary>
