@@ -56,7 +56,7 @@ internal static class Studies
             new CompareSettings
             {
                 Arch = "cnn", Norms = ["none", "batch", "group", "layer"], BatchSizes = [64], Placements = [Placement.Before],
-                Optimizers = ["sgd", "adam"], LearningRates = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1], Epochs = 2, Seeds = 3, TrainSamples = 4000, TestSamples = 1000,
+                Optimizers = ["sgd", "adam"], LearningRates = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1], Epochs = 2, Seeds = 3, TrainSamples = 8000, TestSamples = 1000,
             },
             "subset", LearningRateAnswers.LearningRate,
             "What it does not show: the best learning rate of each normalization between the measured ones (they are a decade apart), whether a " +
@@ -68,7 +68,7 @@ internal static class Studies
             new CompareSettings
             {
                 Arch = "vit", Norms = ["layer", "rms", "dyt", "none"], BatchSizes = [64], Placements = [Placement.Pre, Placement.Post],
-                Optimizers = ["adam"], LearningRates = [1e-3, 3e-3, 1e-2], Epochs = 3, Seeds = 3, TrainSamples = 8000, TestSamples = 1000,
+                Optimizers = ["adam"], LearningRates = [1e-3, 3e-3, 1e-2], Epochs = 3, Seeds = 3, TrainSamples = 6000, TestSamples = 1000,
             },
             "subset", LearningRateAnswers.Transformer,
             "What it does not show: what a warmup would change (every run here starts at its full learning rate, which is the point: post-LN is said to " +
