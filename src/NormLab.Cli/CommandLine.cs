@@ -10,7 +10,7 @@ internal static class CommandLine
     private static readonly Dictionary<string, (string summary, string usage, Func<Options, int> run)> Commands = new()
     {
         ["compare"] = ("train one model per normalization and compare them: terminal table, report.html, results.json", CompareCommand.Usage, CompareCommand.Run),
-        ["study"] = ("run a fixed comparison that answers one question (batch-size, placement), resumable: normlab study NAME", StudyCommand.Usage, StudyCommand.Run),
+        ["study"] = ("run a fixed comparison that answers one question (batch-size, placement, learning-rate, transformer), resumable: normlab study NAME", StudyCommand.Usage, StudyCommand.Run),
         ["report"] = ("render report.html (and the table) again from a --json file, also a partial one", ReportCommand.Usage, ReportCommand.Run),
         ["train"] = ("train one model chosen by flags, with a progress bar, and save it", TrainCommand.Usage, TrainCommand.Run),
         ["evaluate"] = ("evaluate a saved model on a dataset: normlab evaluate MODEL [--data DIR]", EvaluateCommand.Usage, EvaluateCommand.Run),
