@@ -104,8 +104,8 @@ internal static class CommandLine
         Console.WriteLine();
         Console.WriteLine("With no command, normlab runs a quick comparison (none, batch, layer, group at batch sizes 8 and 64, one epoch)");
         Console.WriteLine("on the shipped Fashion-MNIST subset and writes report.html. It is a smoke test with one seed: it cannot say which");
-        Console.WriteLine("normalization is better. For that, normlab study batch-size or normlab study placement (paired seeds, 95% intervals,");
-        Console.WriteLine("a paired t-test per comparison; normlab study NAME --help).");
+        Console.WriteLine("normalization is better. For that, a study: normlab study batch-size, placement, learning-rate or transformer");
+        Console.WriteLine("(paired seeds, 95% intervals, a paired t-test per comparison; normlab study --help lists them all).");
         Console.WriteLine();
         foreach (var (_, (_, usage, _)) in Commands) Console.WriteLine(usage);
     }
