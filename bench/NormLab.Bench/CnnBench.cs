@@ -59,31 +59,20 @@ internal static class CnnBench
         Console.WriteLine($"{"workload",-22} {"NormLab ms",11} {"PyTorch ms",11} {"ratio",7} {"best-of",8}  PyTorch format");
         foreach (var w in Workloads)
         {
-            double ours = Median(mine[w]);
+            double ours = BenchResults.Median(mine[w]);
             if (theirs[w].Count == 0)
             {
                 Console.WriteLine($"{Label(w),-22} {ours,11:F3} {"-",11} {"-",7} {"-",8}");
                 continue;
             }
-            var (format, best) = theirs[w].Select(kv => (kv.Key, Median(kv.Value))).MinBy(t => t.Item2);
+            var (format, best) = theirs[w].Select(kv => (kv.Key, BenchResults.Median(kv.Value))).MinBy(t => t.Item2);
             double bestOfRatio = mine[w].Min() / theirs[w][format].Min();
             Console.WriteLine($"{Label(w),-22} {ours,11:F3} {best,11:F3} {ours / best,7:F2} {bestOfRatio,8:F2}  {format}");
         }
         Console.WriteLine($"(medians of {rounds * RepsPerRound} repetitions per side; ratio = NormLab / PyTorch, <= 1.0 means NormLab is as fast or faster;");
         Console.WriteLine(" best-of = the same ratio on each side's fastest repetition, steadier when the machine is busy)");
-        if (LoadAverage() is double load && load > Environment.ProcessorCount)
+        if (BenchResults.LoadAverage() is double load && load > Environment.ProcessorCount)
             Console.WriteLine($"warning: load average {load:F1} on {Environment.ProcessorCount} processors; other processes shared the CPU, so timings are noisy.");
-    }
-
-    /// <summary>The one-minute load average on Linux, else null.</summary>
-    internal static double? LoadAverage()
-    {
-        try
-        {
-            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-            return double.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
     }
 
     private static string Label(string workload) => workload switch
@@ -93,13 +82,6 @@ internal static class CnnBench
         "infer_b256" => "inference, batch 256",
         _ => workload,
     };
-
-    internal static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
 
     /// <summary>The README's CNN, compiled as the README does, with fixed random data.</summary>
     private sealed class NormLabSide

@@ -70,13 +70,13 @@ internal static class ConvLayersBench
         };
         foreach (var c in cases)
         {
-            double ours = CnnBench.Median(mine[c.Key]);
+            double ours = BenchResults.Median(mine[c.Key]);
             if (theirs[c.Key].Count == 0)
             {
                 table.Add($"| {c.Label,-50} | {ours,10:F2} | {"-",10} | {"-",6} | {"-",7} | - |");
                 continue;
             }
-            var (format, best) = theirs[c.Key].Select(kv => (kv.Key, CnnBench.Median(kv.Value))).MinBy(t => t.Item2);
+            var (format, best) = theirs[c.Key].Select(kv => (kv.Key, BenchResults.Median(kv.Value))).MinBy(t => t.Item2);
             double bestOf = mine[c.Key].Min() / theirs[c.Key][format].Min();
             table.Add($"| {c.Label,-50} | {ours,10:F2} | {best,10:F2} | {ours / best,6:F2} | {bestOf,7:F2} | {format} |");
         }
@@ -85,11 +85,12 @@ internal static class ConvLayersBench
             $"(medians of {rounds * RepsPerRound} repetitions per side; ratio = NormLab / PyTorch, <= 1.0 means NormLab is as fast or faster;",
             " best-of = the same ratio on each side's fastest repetition, steadier when the machine is busy)",
         };
-        if (CnnBench.LoadAverage() is double load && load > Environment.ProcessorCount)
+        if (BenchResults.LoadAverage() is double load && load > Environment.ProcessorCount)
             notes.Add($"warning: load average {load:F1} on {Environment.ProcessorCount} processors; other processes shared the CPU, so timings are noisy.");
         Console.WriteLine();
         table.Concat(notes).ToList().ForEach(Console.WriteLine);
-        WriteResults(cpu ? "conv-layers-cpu" : "conv-layers", header, table, notes);
+        BenchResults.WriteMarkdown(cpu ? "conv-layers-cpu" : "conv-layers",
+            $"dotnet run -c Release --project bench/NormLab.Bench -- conv-layers {string.Join(' ', args)}", header, table, notes);
     }
 
     /// <summary>One layer, its input and a ones seed; <see cref="Time"/> is one forward + backward in milliseconds.</summary>
@@ -116,54 +117,4 @@ internal static class ConvLayersBench
         }
     }
 
-    /// <summary>Writes bench/results/&lt;stem&gt;-&lt;UTC date&gt;.md (atomically) when a bench/ folder is found above the current directory.</summary>
-    private static void WriteResults(string stem, List<string> header, List<string> table, List<string> notes)
-    {
-        var bench = FindBenchFolder();
-        if (bench == null)
-        {
-            Console.WriteLine("(no bench/ folder above the current directory: results file not written)");
-            return;
-        }
-        var now = DateTime.UtcNow;
-        var text = new StringBuilder()
-            .AppendLine($"# {stem}, {now:yyyy-MM-dd HH:mm} UTC")
-            .AppendLine()
-            .AppendLine($"- commit: {Git("rev-parse --short HEAD")}")
-            .AppendLine($"- machine: {Environment.ProcessorCount} processors, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}")
-            .AppendLine($"- load average at the end: {(CnnBench.LoadAverage() is double l ? l.ToString("F1", CultureInfo.InvariantCulture) : "unknown")}")
-            .AppendLine($"- command: dotnet run -c Release --project bench/NormLab.Bench -- conv-layers {string.Join(' ', Environment.GetCommandLineArgs().Skip(2))}")
-            .AppendLine();
-        foreach (var line in header) text.AppendLine($"{line}  ");
-        text.AppendLine();
-        foreach (var line in table) text.AppendLine(line);
-        text.AppendLine();
-        foreach (var line in notes) text.AppendLine(line);
-        var folder = Path.Combine(bench, "results");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, $"{stem}-{now:yyyy-MM-dd}.md");
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, text.ToString());
-        File.Move(temporary, path, overwrite: true);
-        Console.WriteLine($"results written to {path}");
-    }
-
-    private static string? FindBenchFolder()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "bench", "conv_layers_torch.py"))) return Path.Combine(dir.FullName, "bench");
-        return null;
-    }
-
-    private static string Git(string arguments)
-    {
-        try
-        {
-            using var git = Process.Start(new ProcessStartInfo("git", arguments) { RedirectStandardOutput = true, UseShellExecute = false })!;
-            var output = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit();
-            return git.ExitCode == 0 ? output : "unknown";
-        }
-        catch (System.ComponentModel.Win32Exception) { return "unknown (git not found)"; }
-    }
 }

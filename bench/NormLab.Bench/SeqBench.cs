@@ -29,8 +29,8 @@ internal static class SeqBench
         var rows = new List<object>();
         foreach (var (name, times) in ours)
         {
-            double mine = Median(times);
-            double? other = theirs?[name] is { } t ? Median(t) : null;
+            double mine = BenchResults.Median(times);
+            double? other = theirs?[name] is { } t ? BenchResults.Median(t) : null;
             double? ratio = other is double o ? mine / o : null;
             double? bestOf = theirs?[name] is { } tt ? times.Min() / tt.Min() : null;
             Console.WriteLine($"{Label(name),-44} {mine,11:F3} {other?.ToString("F3") ?? "-",11} {ratio?.ToString("F2") ?? "-",7} {bestOf?.ToString("F2") ?? "-",8}");
@@ -110,59 +110,20 @@ internal static class SeqBench
         catch (System.ComponentModel.Win32Exception e) { return ($"not measured ({python}: {e.Message})", null); }
     }
 
-    /// <summary>Writes the table with where and when it was measured, atomically (temporary file, then rename).</summary>
-    private static void WriteResults(List<object> rows, string torch, int reps)
-    {
-        var root = FindRoot();
-        if (root == null) return;
-        var folder = Path.Combine(root, "bench", "results");
-        Directory.CreateDirectory(folder);
-        var now = DateTime.UtcNow;
-        var path = Path.Combine(folder, $"seq-{now:yyyy-MM-dd}.json");
-        var result = new
+    /// <summary>Writes the table with where and when it was measured to bench/results/seq-&lt;date&gt;.json.</summary>
+    private static void WriteResults(List<object> rows, string torch, int reps) =>
+        BenchResults.Write("seq", "json", root => JsonSerializer.Serialize(new
         {
             bench = "seq",
-            date = now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            commit = Git(root, "rev-parse --short HEAD"),
-            machine = $"{Environment.ProcessorCount} processors, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
-            load_average = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : null,
+            date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            commit = BenchResults.Commit(root),
+            machine = BenchResults.Machine(),
+            load_average = BenchResults.LoadAverage(),
             normlab_threads = KernelThreads.Max,
             pytorch = torch,
             repetitions = reps,
             rows,
-        };
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-        File.Move(temporary, path, overwrite: true);
-        Console.WriteLine($"results: {path}");
-    }
+        }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 
-    private static string? Git(string root, string arguments)
-    {
-        try
-        {
-            using var git = Process.Start(new ProcessStartInfo("git", arguments) { WorkingDirectory = root, RedirectStandardOutput = true, UseShellExecute = false })!;
-            var output = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit();
-            return git.ExitCode == 0 ? output : null;
-        }
-        catch (System.ComponentModel.Win32Exception) { return null; }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static string? FindScript() => FindRoot() is { } root ? Path.Combine(root, "bench", "seq_torch.py") : null;
-
-    /// <summary>The repository root: the first folder above the current directory that holds bench/seq_torch.py.</summary>
-    private static string? FindRoot()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "bench", "seq_torch.py"))) return dir.FullName;
-        return null;
-    }
+    private static string? FindScript() => BenchResults.RepositoryRoot() is { } root ? Path.Combine(root, "bench", "seq_torch.py") : null;
 }

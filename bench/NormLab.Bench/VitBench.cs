@@ -39,16 +39,16 @@ internal static class VitBench
             ours.Add(sw.Elapsed.TotalMilliseconds / StepsPerFit);
         }
         var (torch, theirs) = MeasureTorch(reps * StepsPerFit);
-        double mine = Median(ours);
-        double? other = theirs == null ? null : Median(theirs);
+        double mine = BenchResults.Median(ours);
+        double? other = theirs == null ? null : BenchResults.Median(theirs);
         Console.WriteLine($"ViT (pre-LN, 4 blocks, dim 64) train step, batch {Batch}: NormLab {mine:F1} ms (KernelThreads.Max = {KernelThreads.Max}), " +
             $"PyTorch {other?.ToString("F1", CultureInfo.InvariantCulture) ?? "-"} ms ({torch}), ratio {(other is double o ? (mine / o).ToString("F2", CultureInfo.InvariantCulture) : "-")}");
         Write(new
         {
             bench = "vit",
             date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            machine = $"{Environment.ProcessorCount} processors, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
-            load_average = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : null,
+            machine = BenchResults.Machine(),
+            load_average = BenchResults.LoadAverage(),
             normlab_threads = KernelThreads.Max,
             pytorch = torch,
             normlab_ms = mine,
@@ -70,7 +70,7 @@ internal static class VitBench
 
     private static (string Description, List<double>? Times) MeasureTorch(int reps)
     {
-        var script = Path.Combine(Root() ?? ".", "bench", "vit_torch.py");
+        var script = Path.Combine(BenchResults.RepositoryRoot() ?? ".", "bench", "vit_torch.py");
         var info = new ProcessStartInfo("/usr/bin/python3", [script, "--reps", reps.ToString(CultureInfo.InvariantCulture)])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // As bench seq: spinning OpenMP threads make PyTorch's steps several times slower on a loaded machine.
@@ -90,28 +90,7 @@ internal static class VitBench
         catch (System.ComponentModel.Win32Exception e) { return ($"not measured ({e.Message})", null); }
     }
 
-    /// <summary>bench/results/vit-&lt;date&gt;.json, written atomically (temporary file, then rename).</summary>
-    private static void Write(object result)
-    {
-        if (Root() is not { } root) return;
-        var path = Path.Combine(root, "bench", "results", $"vit-{DateTime.UtcNow:yyyy-MM-dd}.json");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(path + ".tmp", path, overwrite: true);
-        Console.WriteLine($"results: {path}");
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    /// <summary>The repository root: the first folder above the current directory that holds bench/vit_torch.py.</summary>
-    private static string? Root()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "bench", "vit_torch.py"))) return dir.FullName;
-        return null;
-    }
+    /// <summary>bench/results/vit-&lt;date&gt;.json.</summary>
+    private static void Write(object result) =>
+        BenchResults.Write("vit", "json", _ => JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
 }

@@ -10,7 +10,7 @@ internal static class CommandLine
     private static readonly Dictionary<string, (string summary, string usage, Func<Options, int> run)> Commands = new()
     {
         ["compare"] = ("train one model per normalization and compare them: terminal table, report.html, results.json", CompareCommand.Usage, CompareCommand.Run),
-        ["study"] = ("run a fixed comparison that answers one question (batch-size, placement, depth), resumable: normlab study NAME", StudyCommand.Usage, StudyCommand.Run),
+        ["study"] = ("run a fixed comparison that answers one question (batch-size, placement, learning-rate, transformer, depth), resumable: normlab study NAME", StudyCommand.Usage, StudyCommand.Run),
         ["report"] = ("render report.html (and the table) again from a --json file, also a partial one", ReportCommand.Usage, ReportCommand.Run),
         ["train"] = ("train one model chosen by flags, with a progress bar, and save it", TrainCommand.Usage, TrainCommand.Run),
         ["evaluate"] = ("evaluate a saved model on a dataset: normlab evaluate MODEL [--data DIR]", EvaluateCommand.Usage, EvaluateCommand.Run),
@@ -104,8 +104,8 @@ internal static class CommandLine
         Console.WriteLine();
         Console.WriteLine("With no command, normlab runs a quick comparison (none, batch, layer, group at batch sizes 8 and 64, one epoch)");
         Console.WriteLine("on the shipped Fashion-MNIST subset and writes report.html. It is a smoke test with one seed: it cannot say which");
-        Console.WriteLine("normalization is better. For that, normlab study batch-size or normlab study placement (paired seeds, 95% intervals,");
-        Console.WriteLine("a paired t-test per comparison; normlab study NAME --help).");
+        Console.WriteLine("normalization is better. For that, a study: normlab study batch-size, placement, learning-rate, transformer or depth");
+        Console.WriteLine("(paired seeds, 95% intervals, a paired t-test per comparison; normlab study --help lists them all).");
         Console.WriteLine();
         foreach (var (_, (_, usage, _)) in Commands) Console.WriteLine(usage);
     }

@@ -14,7 +14,7 @@ internal static class CompareCommand
         "                [--depths 2,8]   (plain-mlp, plain-cnn: the numbers of normalized hidden layers)\n" +
         "                [--qk-norm layer,rms,l2]   (vit, transformer: --placement post,pre,sandwich; --norms layer,rms,dyt,scale,batch,none)\n" +
         "                [--epochs 1] [--seeds 1] [--seed 42] [--data DIR|subset|full] [--train-samples N] [--test-samples N]\n" +
-        "                [--target-accuracy 0.85] [--learning-rate 0.001] [--threads N] [--out report.html] [--json results.json]\n" +
+        "                [--target-accuracy 0.85] [--learning-rates 0.001[,0.01,...]] [--optimizer adam[,sgd]] [--threads N] [--out report.html] [--json results.json]\n" +
         "                [--distributed]   data-parallel over MPI, local vs synchronized BN: mpirun -np K normlab compare --distributed";
 
     /// <summary>What `normlab` with no arguments runs: a few minutes on 2 cores on the shipped subset.</summary>
@@ -46,7 +46,8 @@ internal static class CompareCommand
             Seeds = options.Int("seeds", 1, min: 1),
             FirstSeed = options.Int("seed", 42),
             TargetAccuracy = options.Double("target-accuracy", 0.85, 0, 1),
-            LearningRate = options.Double("learning-rate", 1e-3, 0),
+            LearningRates = LearningRates(options),
+            Optimizers = options.List("optimizer", ["adam"]).Select(OptimizerChoice.Check).Distinct().ToList(),
             TrainSamples = options.OptionalInt("train-samples", min: 1),
             TestSamples = options.OptionalInt("test-samples", min: 1),
             Threads = options.Int("threads", Math.Max(1, Environment.ProcessorCount / replicas), min: 1),
@@ -71,6 +72,7 @@ internal static class CompareCommand
             return 0;
         }
         AnsiConsole.MarkupLine($"[bold]normlab compare[/] --arch {settings.Arch}: {string.Join(", ", settings.Norms)} × batch {string.Join(", ", settings.BatchSizes)}" +
+            (settings.SweepsTraining ? $" × {string.Join(", ", settings.Optimizers)} × learning rate {string.Join(", ", settings.LearningRates.Select(OptimizerChoice.Format))}" : "") +
             $" × {string.Join(", ", settings.Placements).ToLowerInvariant()} × {settings.Seeds} seed(s), {settings.Epochs} epoch(s), {settings.Threads} thread(s)" +
             (distributed ? $" per rank, data-parallel over {replicas} rank(s) (global batches; per replica {string.Join(", ", settings.BatchSizes.Select(settings.PerReplica))})" : ""));
         AnsiConsole.MarkupLine($"data: [blue]{Markup.Escape(dataset.Source)}[/] ({Math.Min(settings.TrainSamples ?? int.MaxValue, dataset.TrainImages.Dim(0)):N0} training, " +
@@ -132,7 +134,8 @@ internal static class CompareCommand
         ("--arch", settings.Arch), ("--norms", string.Join(",", settings.Norms)), ("--batch-sizes", string.Join(",", settings.BatchSizes)),
         ("--placement", string.Join(",", settings.Placements)), ("--depths", string.Join(",", settings.Depths)), ("--epochs", $"{settings.Epochs}"), ("--seeds", $"{settings.Seeds}"),
         ("--seed", $"{settings.FirstSeed}"), ("--target-accuracy", settings.TargetAccuracy.ToString("R", CultureInfo.InvariantCulture)),
-        ("--learning-rate", settings.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+        ("--learning-rates", string.Join(",", settings.LearningRates.Select(r => r.ToString("R", CultureInfo.InvariantCulture)))),
+        ("--optimizer", string.Join(",", settings.Optimizers)),
         ("--train-samples", $"{settings.TrainSamples}"), ("--test-samples", $"{settings.TestSamples}"),
         ("the training images (--data)", Shapes.Format(dataset.TrainImages.Dims)), ("the test images (--data)", Shapes.Format(dataset.TestImages.Dims)),
     ];
@@ -152,6 +155,14 @@ internal static class CompareCommand
         if (depths.GroupBy(d => d).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"--depths lists {twice.Key} twice ('{string.Join(",", depths)}').");
         return depths;
+    }
+
+    /// <summary>`--learning-rates 1e-3,1e-2` (the axis) or `--learning-rate 1e-3` (one value, as before the axis), not both.</summary>
+    private static IReadOnlyList<double> LearningRates(Options options)
+    {
+        if (options.Has("learning-rate") && options.Has("learning-rates"))
+            throw new ArgumentException("give --learning-rate (one value) or --learning-rates (a list), not both.");
+        return options.PositiveList(options.Has("learning-rate") ? "learning-rate" : "learning-rates", [1e-3]);
     }
 
     private static Placement ParsePlacement(string text) => text.ToLowerInvariant() switch
@@ -174,15 +185,19 @@ internal static class CompareCommand
                 (result.Settings.Seeds > 1 ? "; mean ± 95% CI over the trained runs" : ""));
         var cells = result.Cells;
         bool depths = cells.Any(c => c.Depth != null);
-        table.AddColumns(["norm", "place", "batch", .. depths ? ["depth"] : Array.Empty<string>(), "trained", "test acc %", "train loss",
+        // The optimizer and learning rate columns only when they vary.
+        bool training = result.Settings.SweepsTraining;
+        table.AddColumns(["norm", "place", "batch", .. depths ? ["depth"] : Array.Empty<string>(), .. training ? new[] { "optimizer", "lr" } : [], "trained", "test acc %", "train loss",
             $"epochs to {result.Settings.TargetAccuracy * 100:0.#}%", "s/epoch", "cpu s/epoch", "params"]);
         foreach (var c in cells)
         {
-            bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement && o.Depth == c.Depth).Max(o => o.TestAccuracy.Mean);
+            bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement && o.Depth == c.Depth
+                && o.Optimizer == c.Optimizer && o.LearningRate == c.LearningRate).Max(o => o.TestAccuracy.Mean);
             string acc = S(c.TestAccuracy, "F2", 100);
             string trained = $"{c.Trained}/{c.Runs}";
             table.AddRow([NormalizationCatalog.Get(c.Norm).Display, c.Placement, c.BatchSize.ToString(CultureInfo.InvariantCulture),
                 .. depths ? [$"{c.Depth}"] : Array.Empty<string>(),
+                .. training ? new[] { Markup.Escape(OptimizerChoice.Display(c.Optimizer)), OptimizerChoice.Format(c.LearningRate) } : [],
                 c.Trained < c.Runs ? $"[red]{trained}[/]" : trained, best ? $"[green bold]{acc}[/]" : acc, S(c.FinalTrainLoss, "F4"),
                 c.ReachedTarget == 0 ? "—" : S(c.EpochsToTarget, "0.#") + (c.ReachedTarget < c.Trained ? $" ({c.ReachedTarget}/{c.Trained})" : ""),
                 S(c.SecondsPerEpoch, "F1"), S(c.CpuSecondsPerEpoch, "F1"), c.Parameters.ToString("N0", CultureInfo.InvariantCulture)]);

@@ -71,6 +71,12 @@ internal sealed class Options
             int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min
                 ? v : throw new ArgumentException($"--{name} must list integers >= {min}, received '{text}'.")).ToList();
 
+    /// <summary>A comma-separated list of positive, finite numbers (learning rates), duplicates dropped.</summary>
+    internal IReadOnlyList<double> PositiveList(string name, IReadOnlyList<double> fallback) =>
+        List(name, fallback.Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToList()).Select(text =>
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v > 0
+                ? v : throw new ArgumentException($"--{name} must list positive numbers, received '{text}'.")).Distinct().ToList();
+
     internal bool Has(string name) => values.ContainsKey(name);
 
     private string? positional;

@@ -54,7 +54,7 @@ internal static class StudyCommand
         int train = Math.Min(settings.TrainSamples ?? int.MaxValue, dataset.TrainImages.Dim(0)), test = Math.Min(settings.TestSamples ?? int.MaxValue, dataset.TestImages.Dim(0));
         AnsiConsole.MarkupLine($"setup: {Markup.Escape(Study.Setup(settings, dataset.Source, train, test))}");
         var (seconds, runs) = TimeEstimate.Of(settings, dataset,
-            (norm, placement, batch, depth, seed) => previous.Any(r => r.Norm == norm && r.Placement == placement && r.BatchSize == batch && r.Depth == depth && r.Seed == seed));
+            key => previous.Any(r => r.Key == key));
         AnsiConsole.MarkupLine($"estimated time: [bold]{Duration(seconds)}[/] for {runs} run(s) to train on {settings.Threads} thread(s)" +
             (previous.Count > 0 ? $" ({previous.Count} run(s) already in {Markup.Escape(json)} are kept)" : "") + " (from timing a few training steps of each configuration; more if the machine is busier)");
         if (dryRun) return 0;
@@ -73,9 +73,9 @@ internal static class StudyCommand
             : e.Seeds > settings.Seeds ? $"it holds {e.Seeds} seeds and --seeds {settings.Seeds} would drop some (pass --seeds {e.Seeds} or more)"
             : e.Epochs != settings.Epochs ? $"it trained {e.Epochs} epoch(s), this {settings.Epochs} (--epochs)"
             : e.TrainSamples != settings.TrainSamples || e.TestSamples != settings.TestSamples ? "its --train-samples or --test-samples differ"
-            : e.FirstSeed != settings.FirstSeed || e.Arch != settings.Arch || e.LearningRate != settings.LearningRate || !e.Norms.SequenceEqual(settings.Norms)
-              || !e.BatchSizes.SequenceEqual(settings.BatchSizes) || !e.Placements.SequenceEqual(settings.Placements) || !e.Depths.SequenceEqual(settings.Depths)
-              ? "it was written by another version of the study"
+            : e.FirstSeed != settings.FirstSeed || e.Arch != settings.Arch || !e.LearningRates.SequenceEqual(settings.LearningRates)
+              || !e.Optimizers.SequenceEqual(settings.Optimizers) || !e.Norms.SequenceEqual(settings.Norms) || !e.BatchSizes.SequenceEqual(settings.BatchSizes)
+              || !e.Placements.SequenceEqual(settings.Placements) || !e.Depths.SequenceEqual(settings.Depths) ? "it was written by another version of the study"
             : null;
         if (differs != null)
             throw new ArgumentException($"--json {json} cannot be resumed: {differs}. Delete it or pass another --json.");

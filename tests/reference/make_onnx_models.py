@@ -85,6 +85,39 @@ def gru():
     return LastStep(torch.nn.GRU(3, 6, batch_first=True), 4, 6, ["h0"]), (4, 5, 3)
 
 
+class BidirectionalRnn(torch.nn.Module):
+    """A bidirectional LSTM or GRU over (batch, time, features), then a Linear layer on every step of its
+    output or, with `final`, on the two directions' final states h_n[-2] and h_n[-1] concatenated. A
+    time-major RNN (batch_first=False) gets the input transposed. Zero states as buffers (see LastStep)."""
+
+    def __init__(self, rnn, batch, states, final=False):
+        super().__init__()
+        self.rnn = rnn
+        for name in states:
+            self.register_buffer(name, torch.zeros(2, batch, rnn.hidden_size))
+        self.states = states
+        self.final = final
+        self.head = torch.nn.Linear(2 * rnn.hidden_size, 2)
+
+    def forward(self, x):
+        state = tuple(getattr(self, name) for name in self.states)
+        y, h = self.rnn(x if self.rnn.batch_first else x.transpose(0, 1), state if len(state) > 1 else state[0])
+        if self.final:
+            h = h[0] if isinstance(h, tuple) else h
+            return self.head(torch.cat([h[-2], h[-1]], dim=1))
+        return self.head(y if self.rnn.batch_first else y.transpose(0, 1))
+
+
+def lstm_bidirectional():
+    """Without biases, as lstm: the output of every step."""
+    return BidirectionalRnn(torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True, bias=False), 4, ["h0", "c0"]), (4, 5, 3)
+
+
+def gru_bidirectional():
+    """Time-major, the final states: torch exports Gather of Y_h along the directions and Concat."""
+    return BidirectionalRnn(torch.nn.GRU(3, 4, bidirectional=True), 4, ["h0"], final=True), (4, 5, 3)
+
+
 class MlpBlock(torch.nn.Module):
     """A transformer encoder block without the attention: x + Linear(GELU(Linear(LayerNorm(x))))."""
 
@@ -101,8 +134,7 @@ class MlpBlock(torch.nn.Module):
 class TransformerMlp(torch.nn.Module):
     """Two pre-norm MLP blocks, a final LayerNorm, the mean over time and a Linear head. At opset 13
     PyTorch writes LayerNorm as ReduceMean, Sub, Pow, Add, Sqrt, Div, Mul, Add and GELU as Div, Erf,
-    Add, Mul, Mul. nn.TransformerEncoderLayer's attention exports as run-time shape arithmetic (Shape,
-    Gather, Slice, Cast) and batched products of two computed tensors, which do not import."""
+    Add, Mul, Mul (transformer covers the attention)."""
 
     def __init__(self):
         super().__init__()
@@ -118,14 +150,38 @@ def transformer_mlp():
     return TransformerMlp(), (4, 5, 8)
 
 
+class TransformerEncoder(torch.nn.Module):
+    """A Linear embedding, nn.TransformerEncoderLayer (4 heads, no dropout), the mean over time and a Linear
+    head. PyTorch exports the attention as run-time shape arithmetic (Shape, Gather, Div, Mul, Unsqueeze,
+    Concat) feeding Reshapes that merge the batch with the heads, Transposes, Slices of the joint q/k/v
+    projection and MatMuls of two computed tensors; at opset 17 LayerNorm is a LayerNormalization node."""
+
+    def __init__(self, norm_first):
+        super().__init__()
+        self.embed = torch.nn.Linear(6, 16)
+        self.encoder = torch.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True, norm_first=norm_first)
+        self.head = torch.nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.embed(x)).mean(dim=1))
+
+
+def transformer():
+    return TransformerEncoder(norm_first=False), (4, 5, 6)
+
+
+def transformer_norm_first():
+    return TransformerEncoder(norm_first=True), (4, 5, 6)
+
+
 def group_norm():
     return torch.nn.GroupNorm(2, 6), (4, 6, 3, 3)
 
 
-def torch_export(model, x):
+def torch_export(model, x, opset=13):
     buffer = io.BytesIO()
     # PRESERVE keeps BatchNormalization as its own node (EVAL folds it into the convolution).
-    torch.onnx.export(model, x, buffer, opset_version=13, input_names=["x"], output_names=["y"],
+    torch.onnx.export(model, x, buffer, opset_version=opset, input_names=["x"], output_names=["y"],
                       dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, training=torch.onnx.TrainingMode.PRESERVE)
     onnx.checker.check_model(onnx.load_from_string(buffer.getvalue()))
     return buffer.getvalue()
@@ -175,7 +231,12 @@ def gelu_graph(model, x):
     return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 20)]).SerializeToString()
 
 
-EXPORTS = {"group_norm": group_norm_graph, "group_norm_per_group": group_norm_graph, "gelu": gelu_graph}
+def opset_17(model, x):
+    return torch_export(model, x, opset=17)
+
+
+EXPORTS = {"group_norm": group_norm_graph, "group_norm_per_group": group_norm_graph, "gelu": gelu_graph,
+           "transformer": opset_17, "transformer_norm_first": opset_17}
 
 
 def padded_cnn():
@@ -206,7 +267,9 @@ def main():
     for case, make in [("cnn", cnn), ("resnet", resnet), ("sequence_mlp", sequence_mlp),
                        ("lstm", lstm), ("lstm_bias", lstm_bias), ("gru", gru), ("transformer_mlp", transformer_mlp),
                        ("group_norm", group_norm), ("gelu", gelu),
-                       ("group_norm_per_group", group_norm_per_group), ("padded_cnn", padded_cnn)]:
+                       ("group_norm_per_group", group_norm_per_group), ("padded_cnn", padded_cnn),
+                       ("transformer", transformer), ("transformer_norm_first", transformer_norm_first),
+                       ("lstm_bidirectional", lstm_bidirectional), ("gru_bidirectional", gru_bidirectional)]:
         torch.manual_seed(23)
         model, shape = make()
         with torch.no_grad():

@@ -6,7 +6,7 @@ using NormLab.Layers;
 
 namespace NormLab.Cli.Lab;
 
-/// <summary>What `normlab compare` runs: every combination of normalization, placement, batch size and seed.</summary>
+/// <summary>What `normlab compare` runs: every combination of normalization, placement, batch size, depth, optimizer, learning rate and seed.</summary>
 internal sealed record CompareSettings
 {
     public string Arch { get; init; } = "cnn";
@@ -20,7 +20,10 @@ internal sealed record CompareSettings
     public int Seeds { get; init; } = 1;
     public int FirstSeed { get; init; } = 42;
     public double TargetAccuracy { get; init; } = 0.85;
-    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>`--learning-rates` (or one `--learning-rate`): each run trains at one of them, seed k paired across them.</summary>
+    public IReadOnlyList<double> LearningRates { get; init; } = [1e-3];
+    /// <summary>`--optimizer`: the <see cref="OptimizerChoice"/> names each run trains with (Adam unless told).</summary>
+    public IReadOnlyList<string> Optimizers { get; init; } = ["adam"];
     public int? TrainSamples { get; init; }
     public int? TestSamples { get; init; }
     public int Threads { get; init; } = Environment.ProcessorCount;
@@ -34,11 +37,23 @@ internal sealed record CompareSettings
     internal string PerReplica(int batch) =>
         batch % Replicas == 0 ? (batch / Replicas).ToString(System.Globalization.CultureInfo.InvariantCulture)
             : $"{batch / Replicas}–{batch / Replicas + 1}";
+
+    /// <summary>Whether the runs differ in optimizer or learning rate (the tables then show both).</summary>
+    internal bool SweepsTraining => LearningRates.Count > 1 || Optimizers.Count > 1;
 }
 
-/// <summary>One training run: one normalization, placement, batch size and seed.</summary>
+/// <summary>What identifies a run: a resumed study keeps a measured run with the same key instead of training it again.</summary>
+internal readonly record struct RunKey(string Norm, string Placement, int BatchSize, int? Depth, string Optimizer, double LearningRate, int Seed);
+
+/// <summary>One training run: one normalization, placement, batch size, depth, optimizer, learning rate and seed.</summary>
 internal sealed record RunResult(string Norm, string Placement, int BatchSize, int Seed, int Parameters)
 {
+    /// <summary>The <see cref="OptimizerChoice"/> name it trained with ("adam" in files written before the optimizer was recorded).</summary>
+    public string Optimizer { get; init; } = "adam";
+    /// <summary>The learning rate it trained at (the settings' one in files written before it was recorded per run).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Test loss before the first step: the ℓ0 of <see cref="LearningRateSweep.Sensitivity"/>; NaN in older files.</summary>
+    public double InitialTestLoss { get; set; } = double.NaN;
     /// <summary>Mean training loss over each epoch (Keras's "loss").</summary>
     public List<double> EpochLoss { get; } = new();
     /// <summary>Training accuracy over each epoch.</summary>
@@ -66,6 +81,11 @@ internal sealed record RunResult(string Norm, string Placement, int BatchSize, i
     public double FinalTrainLoss => EpochLoss.Count > 0 ? EpochLoss[^1] : double.NaN;
     public double SecondsPerEpoch => EpochSeconds.Count > 0 ? EpochSeconds.Average() : double.NaN;
     public double CpuSecondsPerEpoch => EpochCpuSeconds.Count > 0 ? EpochCpuSeconds.Average() : double.NaN;
+    /// <summary>Test loss after the last epoch; NaN before the first.</summary>
+    public double FinalTestLoss => EpochTestLoss.Count > 0 ? EpochTestLoss[^1] : double.NaN;
+
+    /// <summary>The run's identity.</summary>
+    internal RunKey Key => new(Norm, Placement, BatchSize, Depth, Optimizer, LearningRate, Seed);
 
     /// <summary>A copy listed under another placement (for the run without normalization, which has none).</summary>
     internal RunResult WithPlacement(string placement)
@@ -98,15 +118,22 @@ internal readonly record struct Stat(double Mean, double Std, int Count)
     }
 }
 
-/// <summary>The seeds of one (normalization, placement, batch size) cell, summarized over its trained runs
+/// <summary>The seeds of one (normalization, placement, batch size, depth, optimizer, learning rate) cell, summarized over its trained runs
 /// (<see cref="Trained"/> of <see cref="Runs"/>); <see cref="NotTrained"/> says what became of the others.</summary>
-internal sealed record CellSummary(string Norm, string Placement, int BatchSize, int Parameters,
+internal sealed record CellSummary(string Norm, string Placement, int BatchSize, string Optimizer, double LearningRate, int Parameters,
     Stat TestAccuracy, Stat FinalTrainLoss, Stat SecondsPerEpoch, Stat CpuSecondsPerEpoch, Stat EpochsToTarget, int ReachedTarget, int Runs,
     double[] MeanTestAccuracyPerEpoch, double[] MeanLossPerEpoch, int Trained, IReadOnlyList<string> NotTrained)
 {
     /// <summary>The depth of the cell's runs (plain-mlp, plain-cnn); null (and not written) for the architectures of fixed depth.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? Depth { get; init; }
+
+    /// <summary>Whether <paramref name="run"/> is one of this cell's seeds.</summary>
+    internal bool Holds(RunResult run) => run.Norm == Norm && run.Placement == Placement && run.BatchSize == BatchSize
+        && run.Depth == Depth && run.Optimizer == Optimizer && run.LearningRate == LearningRate;
+
+    /// <summary>"Adam at learning rate 0.001": what the cell trained with.</summary>
+    internal string Training => OptimizerChoice.Label(Optimizer, LearningRate);
 }
 
 /// <summary>Everything a comparison measured.</summary>
@@ -128,14 +155,17 @@ internal sealed record ComparisonResult(CompareSettings Settings, string Dataset
     /// <summary>How <paramref name="run"/> ended, by <see cref="RunClassification"/>.</summary>
     public RunStatus StatusOf(RunResult run) => RunClassification.Classify(run, Classes, Settings.Epochs);
 
-    /// <summary>The runs that did not train, each as "BatchNorm before b=2 seed 42 (collapsed to chance level: ...)".</summary>
+    /// <summary>The runs that did not train, each as "BatchNorm before b=2 seed 42 (collapsed to chance level: ...)",
+    /// with the optimizer and learning rate ("BatchNorm before b=2 SGD lr=0.1 seed 42 (...)") when they vary.</summary>
     public List<string> NotTrained => Runs.Select(r => (r, status: StatusOf(r))).Where(x => x.status != RunStatus.Trained)
-        .Select(x => $"{NormalizationCatalog.Get(x.r.Norm).Display} {x.r.Placement} b={x.r.BatchSize} seed {x.r.Seed} ({RunClassification.Reason(x.r, x.status)})").ToList();
+        .Select(x => $"{NormalizationCatalog.Get(x.r.Norm).Display} {x.r.Placement} b={x.r.BatchSize}" +
+            (Settings.SweepsTraining ? $" {OptimizerChoice.Display(x.r.Optimizer)} lr={OptimizerChoice.Format(x.r.LearningRate)}" : "") +
+            $" seed {x.r.Seed} ({RunClassification.Reason(x.r, x.status)})").ToList();
 
-    /// <summary>One summary per (normalization, placement, batch size, depth), in the order they were asked for;
-    /// the means are over the trained runs only.</summary>
+    /// <summary>One summary per (normalization, placement, batch size, depth, optimizer, learning rate), in the order they
+    /// were asked for; the means are over the trained runs only.</summary>
     public List<CellSummary> Cells => Runs
-        .GroupBy(r => (r.Norm, r.Placement, r.BatchSize, r.Depth))
+        .GroupBy(r => (r.Norm, r.Placement, r.BatchSize, r.Depth, r.Optimizer, r.LearningRate))
         .Select(g =>
         {
             var all = g.ToList();
@@ -146,7 +176,7 @@ internal sealed record ComparisonResult(CompareSettings Settings, string Dataset
             double[] Mean(Func<RunResult, List<double>> pick) => Enumerable.Range(0, epochs)
                 .Select(e => Stat.Of(runs.Where(r => pick(r).Count > e).Select(r => pick(r)[e])).Mean).ToArray();
             var reached = runs.Select(r => r.EpochsTo(Settings.TargetAccuracy)).Where(e => e != null).Select(e => (double)e!.Value).ToList();
-            return new CellSummary(g.Key.Norm, g.Key.Placement, g.Key.BatchSize, all[0].Parameters,
+            return new CellSummary(g.Key.Norm, g.Key.Placement, g.Key.BatchSize, g.Key.Optimizer, g.Key.LearningRate, all[0].Parameters,
                 Stat.Of(runs.Select(r => r.TestAccuracy)), Stat.Of(runs.Select(r => r.FinalTrainLoss)),
                 Stat.Of(runs.Select(r => r.SecondsPerEpoch)), Stat.Of(runs.Select(r => r.CpuSecondsPerEpoch)), Stat.Of(reached), reached.Count, all.Count,
                 Mean(r => r.EpochTestAccuracy), Mean(r => r.EpochLoss), runs.Count, notTrained) { Depth = g.Key.Depth };
@@ -161,14 +191,14 @@ internal interface ICompareProgress
     void RunFinished(int index, RunResult result) { }
 }
 
-/// <summary>Trains one model per (normalization, placement, batch size, seed) on one dataset and records every number.</summary>
+/// <summary>Trains one model per (normalization, placement, batch size, depth, optimizer, learning rate, seed) on one dataset and records every number.</summary>
 internal static class Comparison
 {
     private sealed class Silent : ICompareProgress { }
 
     /// <param name="checkpoint">Called after every run with the results so far (to save them as they come).</param>
-    /// <param name="previous">Runs measured before (a resumed study): a job with the same normalization, placement,
-    /// batch size and seed is taken from here instead of trained again.</param>
+    /// <param name="previous">Runs measured before (a resumed study): a job with the same <see cref="RunKey"/>
+    /// is taken from here instead of trained again.</param>
     /// <param name="study">The name of the `normlab study` this comparison answers, recorded in the result.</param>
     internal static ComparisonResult Run(CompareSettings settings, ImageDataset data, ICompareProgress? progress = null,
         Action<ComparisonResult>? checkpoint = null, IReadOnlyList<RunResult>? previous = null, string? study = null)
@@ -192,8 +222,9 @@ internal static class Comparison
                 foreach (var depth in depths)
                     Architectures.Build(settings.Arch, norm, placement, imageShape, classes, depth);
 
-        var jobs = (from placement in placements from norm in norms from batch in settings.BatchSizes from depth in depths
-                    from seed in Enumerable.Range(settings.FirstSeed, settings.Seeds) select (placement, norm, batch, depth, seed)).ToList();
+        var jobs = (from placement in placements from optimizer in settings.Optimizers from norm in norms from batch in settings.BatchSizes
+                    from depth in depths from rate in settings.LearningRates from seed in Enumerable.Range(settings.FirstSeed, settings.Seeds)
+                    select (placement, optimizer, norm, batch, depth, rate, seed)).ToList();
         var started = DateTime.UtcNow;
         var total = Stopwatch.StartNew();
         var runs = new List<RunResult>();
@@ -201,10 +232,12 @@ internal static class Comparison
             { Classes = classes, Study = study };
         for (int i = 0; i < jobs.Count; i++)
         {
-            var (placement, norm, batch, depth, seed) = jobs[i];
-            string placementName = Architectures.HasPlacement(settings.Arch) ? placement.ToString().ToLowerInvariant() : "between";
-            string label = $"{norm.Display} {placementName} b={batch}{(depth == null ? "" : $" depth={depth}")} seed={seed}";
-            var measured = previous?.FirstOrDefault(r => r.Norm == norm.Key && r.Placement == placementName && r.BatchSize == batch && r.Depth == depth && r.Seed == seed);
+            var (placement, optimizer, norm, batch, depth, rate, seed) = jobs[i];
+            string placementName = PlacementName(settings.Arch, placement);
+            var key = new RunKey(norm.Key, placementName, batch, depth, optimizer, rate, seed);
+            string label = $"{norm.Display} {placementName} b={batch}{(depth == null ? "" : $" depth={depth}")}" +
+                (settings.SweepsTraining ? $" {OptimizerChoice.Display(optimizer)} lr={OptimizerChoice.Format(rate)}" : "") + $" seed={seed}";
+            var measured = previous?.FirstOrDefault(r => r.Key == key);
             if (measured != null)
             {
                 runs.Add(measured);
@@ -213,7 +246,7 @@ internal static class Comparison
                 continue;
             }
             // Without a normalization the placement changes nothing: train once, list it under each placement.
-            var same = norm.Key == "none" ? runs.FirstOrDefault(r => r.Norm == "none" && r.BatchSize == batch && r.Depth == depth && r.Seed == seed) : null;
+            var same = norm.Key == "none" ? runs.FirstOrDefault(r => r.Key == key with { Placement = r.Placement }) : null;
             if (same != null)
             {
                 var copy = same.WithPlacement(placementName);
@@ -224,7 +257,7 @@ internal static class Comparison
             }
             int steps = Steps(trainX.Dim(0), batch, settings);
             progress.RunStarted(i, jobs.Count, label, steps, settings.Epochs);
-            var result = TrainOne(settings, norm, placement, placementName, batch, depth, seed, imageShape, classes,
+            var result = TrainOne(settings, key, norm, placement, imageShape, classes,
                 trainX, sliced.TrainLabels, testX, sliced.TestLabels, () => progress.StepDone(i));
             runs.Add(result);
             progress.RunFinished(i, result);
@@ -236,6 +269,10 @@ internal static class Comparison
     /// <summary>The depths to train at: each of --depths, or one null for the architectures of fixed depth.</summary>
     internal static IReadOnlyList<int?> DepthsOf(CompareSettings settings) =>
         settings.Depths.Count == 0 ? [null] : settings.Depths.Select(d => (int?)d).ToList();
+
+    /// <summary>The placement as runs record it: a <see cref="Placement"/> in lower case, or "between" for the rnn.</summary>
+    internal static string PlacementName(string arch, Placement placement) =>
+        Architectures.HasPlacement(arch) ? placement.ToString().ToLowerInvariant() : "between";
 
     /// <summary>The seed of the data order of seed <paramref name="seed"/>'s runs: apart from the initialization's stream.</summary>
     internal static int DataOrderSeed(int seed) => unchecked(seed * 31 + 17);
@@ -252,26 +289,32 @@ internal static class Comparison
     /// <summary>As in Keras, a batch larger than the data is one batch of all of it (and the step count cannot overflow).</summary>
     private static int FitBatch(int samples, int batch) => Math.Max(1, Math.Min(batch, samples));
 
-    /// <summary>The model of one run, compiled as every run trains it (Adam, sparse cross-entropy, accuracy).</summary>
-    internal static Model Compiled(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes, int? depth = null)
+    /// <summary>The model of one run, compiled as every run trains it (its optimizer and learning rate, sparse cross-entropy, accuracy).</summary>
+    internal static Model Compiled(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, int[] imageShape, int classes,
+        string optimizer, double learningRate, int? depth = null)
     {
         var model = Architectures.Build(settings.Arch, norm, placement, imageShape, classes, depth);
-        model.Compile(optimizer: new Optimizers.Adam(learningRate: settings.LearningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        model.Compile(optimizer: OptimizerChoice.Create(optimizer, learningRate), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
         return model;
     }
 
-    private static RunResult TrainOne(CompareSettings settings, NormalizationCatalog.Entry norm, Placement placement, string placementName,
-        int batch, int? depth, int seed, int[] imageShape, int classes, Tensor x, Tensor y, Tensor testX, Tensor testY, Action stepDone)
+    private static RunResult TrainOne(CompareSettings settings, RunKey key, NormalizationCatalog.Entry norm, Placement placement,
+        int[] imageShape, int classes, Tensor x, Tensor y, Tensor testX, Tensor testY, Action stepDone)
     {
+        int batch = key.BatchSize, seed = key.Seed;
         // Paired seeds: seed k gives every configuration the same initial draws for the layers they share (the
         // initializers draw in layer order and the normalizations draw nothing, except spectral normalization's
         // power-iteration vector, which shifts the draws after it), and, reseeded after building, the same data
         // order whatever the model drew (for the cnn and mlp, which draw nothing while training), so per-seed
         // differences compare like with like.
         NormLabRandom.SetSeed(seed);
-        var model = Compiled(settings, norm, placement, imageShape, classes, depth);
+        var model = Compiled(settings, norm, placement, imageShape, classes, key.Optimizer, key.LearningRate, key.Depth);
+        var result = new RunResult(norm.Key, key.Placement, batch, seed, model.CountParams())
+            { Depth = key.Depth, Optimizer = key.Optimizer, LearningRate = key.LearningRate };
+        // ℓ0 of the learning-rate sensitivity: the untrained model's test loss, the same at every learning rate of a seed.
+        if (!settings.Distributed || Communicator.World.IsRoot)
+            result.InitialTestLoss = model.Evaluate(testX, testY, batchSize: 256)["loss"];
         NormLabRandom.SetSeed(DataOrderSeed(seed));
-        var result = new RunResult(norm.Key, placementName, batch, seed, model.CountParams()) { Depth = depth };
         int steps = Steps(x.Dim(0), batch, settings), window = Math.Max(1, steps / 20);
         var clock = new Stopwatch();
         var process = Process.GetCurrentProcess();

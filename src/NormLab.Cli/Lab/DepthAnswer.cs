@@ -2,7 +2,7 @@ namespace NormLab.Cli.Lab;
 
 /// <summary>
 /// The result of `normlab study depth` ("Does normalization matter more in deeper networks?"), computed from the runs:
-/// per depth each normalization against none, paired by seed; per normalization how many runs trained at each depth; and
+/// per depth (and per placement, batch size, optimizer and learning rate when it measures several) each normalization against none, paired by seed; per normalization how many runs trained at each depth; and
 /// whether the paired gap grows with depth, as the slope of each seed's gap against depth with its 95% interval over seeds.
 /// </summary>
 internal static class DepthAnswer
@@ -16,10 +16,12 @@ internal static class DepthAnswer
         var cells = result.Cells.Where(c => c.Depth != null).ToList();
         var depths = cells.Select(c => c.Depth!.Value).Distinct().Order().ToList();
         if (depths.Count == 0) return ["No depth was measured yet: nothing to answer."];
-        foreach (var group in cells.GroupBy(c => (c.Placement, c.BatchSize)))
+        bool several = cells.Select(c => (c.Placement, c.BatchSize, c.Optimizer, c.LearningRate)).Distinct().Count() > 1;
+        foreach (var group in cells.GroupBy(c => (c.Placement, c.BatchSize, c.Optimizer, c.LearningRate)))
         {
             // Said once per setting only when the study measures several.
-            string where = cells.Select(c => (c.Placement, c.BatchSize)).Distinct().Count() > 1 ? $" (batch size {group.Key.BatchSize}, {group.Key.Placement} the activation)" : "";
+            string where = several ? $" (batch size {group.Key.BatchSize}, {group.Key.Placement} the activation" +
+                (result.Settings.SweepsTraining ? $", {group.First().Training})" : ")") : "";
             var none = group.Where(c => c.Norm == "none").ToDictionary(c => c.Depth!.Value);
             foreach (var norm in result.Settings.Norms.Where(n => n != "none"))
             {

@@ -4,7 +4,7 @@ using static NormLab.Cli.Lab.SvgChart;
 namespace NormLab.Cli.Lab;
 
 /// <summary>
-/// The report's "Test accuracy against depth" section (--depths): per placement and batch size, one line per
+/// The report's "Test accuracy against depth" section (--depths): per placement, batch size, optimizer and learning rate, one line per
 /// normalization through its mean test accuracy at each depth, with the 95% interval as error bars.
 /// </summary>
 internal static class DepthSection
@@ -19,15 +19,17 @@ internal static class DepthSection
             .Append(seeds ? "means over the trained runs with their 95% t-interval; the paired differences against no normalization are in the result and the findings."
                 : "one seed, so no error bars.")
             .Append("</p><div class=\"row\">");
-        foreach (var group in cells.GroupBy(c => (c.Placement, c.BatchSize)))
+        bool training = result.Settings.SweepsTraining;
+        foreach (var group in cells.GroupBy(c => (c.Placement, c.BatchSize, c.Optimizer, c.LearningRate)))
         {
             var series = group.GroupBy(c => c.Norm).Select(g => new LineSeries(NormalizationCatalog.Get(g.Key).Display, colorOf(g.Key),
                     depths.Select(d => ((double)d, 100 * (g.FirstOrDefault(c => c.Depth == d)?.TestAccuracy.Mean ?? double.NaN))).ToList(),
                     seeds ? depths.Select(d => g.FirstOrDefault(c => c.Depth == d)?.TestAccuracy.HalfWidth ?? double.NaN)
                         .Select(h => double.IsFinite(h) ? 100 * h : 0).ToList() : null))
                 .ToList();
-            html.Append(Line($"depth-{group.Key.Placement}-b{group.Key.BatchSize}",
-                $"Test accuracy by depth, batch {group.Key.BatchSize}, {group.Key.Placement} activation, {result.Settings.Epochs} epoch(s)",
+            var (placement, batch, optimizer, rate) = group.Key;
+            html.Append(Line($"depth-{placement}-b{batch}{(training ? OptimizerChoice.Id(optimizer, rate) : "")}",
+                $"Test accuracy by depth, batch {batch}, {placement} activation{(training ? ", " + group.First().Training : "")}, {result.Settings.Epochs} epoch(s)",
                 "depth (normalized hidden layers)", "test accuracy (%)", series, integerX: true));
         }
         html.Append("</div>");

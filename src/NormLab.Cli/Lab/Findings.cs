@@ -44,9 +44,55 @@ internal static class Findings
         var batches = cells.Select(c => c.BatchSize).Distinct().Order().ToList();
         var placements = cells.Select(c => c.Placement).Distinct().ToList();
 
+        var recipes = cells.Select(c => (c.Optimizer, c.LearningRate)).Distinct().ToList();
+        foreach (var (optimizer, rate) in recipes)
+            CompareNorms(result, cells.Where(c => c.Optimizer == optimizer && c.LearningRate == rate).ToList(),
+                recipes.Count > 1 ? OptimizerChoice.Label(optimizer, rate) : null, findings);
+
+        // Cost at the largest batch size: CPU seconds per epoch (robust to other load on the machine) when measured,
+        // else wall-clock seconds, relative to no normalization (or to the fastest).
+        // The learning rate does not change the cost of a step: the first optimizer and learning rate stand for all.
+        var timing = cells.Where(c => c.BatchSize == batches[^1] && c.Placement == placements[0] && c.Optimizer == recipes[0].Optimizer && c.LearningRate == recipes[0].LearningRate).ToList();
+        bool cpu = timing.All(c => double.IsFinite(c.CpuSecondsPerEpoch.Mean));
+        double Cost(CellSummary c) => cpu ? c.CpuSecondsPerEpoch.Mean : c.SecondsPerEpoch.Mean;
+        timing = timing.OrderBy(Cost).ToList();
+        if (timing.Count > 1)
+        {
+            var reference = timing.FirstOrDefault(c => c.Norm == "none") ?? timing[0];
+            var slowest = timing[^1];
+            var fastest = timing[0];
+            string unit = cpu ? " CPU s" : " s";
+            string F(double s) => s.ToString("F1", CultureInfo.InvariantCulture) + unit;
+            string cost = slowest == reference
+                ? $"every normalization cost less than {Display(reference.Norm)} here, so their cost is within the measurement noise"
+                : $"{((Cost(slowest) / Cost(reference) - 1) * 100).ToString("+0;-0;0", CultureInfo.InvariantCulture)}% against {Display(reference.Norm)}";
+            findings.Add($"At batch size {batches[^1]}, {Display(fastest.Norm)} was cheapest ({F(Cost(fastest))} per epoch) and {Display(slowest.Norm)} most expensive ({F(Cost(slowest))}; {cost}).");
+        }
+
+        double target = result.Settings.TargetAccuracy;
+        var reached = cells.Where(c => c.ReachedTarget > 0).OrderBy(c => c.EpochsToTarget.Mean).ThenByDescending(c => c.TestAccuracy.Mean).ToList();
+        findings.Add(reached.Count == 0
+            ? $"No configuration reached the target test accuracy of {Pct(target)} within {result.Settings.Epochs} epoch(s)."
+            : $"{reached.Count} of {cells.Count} configurations reached {Pct(target)} test accuracy; first was {Display(reached[0].Norm)} at batch size {reached[0].BatchSize}" +
+              (recipes.Count > 1 ? $" with {reached[0].Training}" : "") + " " +
+              $"after {reached[0].EpochsToTarget.Mean.ToString("0.#", CultureInfo.InvariantCulture)} epoch(s).");
+
+        findings.AddRange(LocalVsSynchronized(result));
+        findings.AddRange(LearningRateSweep.Findings(result));
+        return findings;
+    }
+
+    /// <summary>The findings among cells of one optimizer and learning rate (<paramref name="training"/> names them when several were run):
+    /// the best normalization per placement and batch size, the batch-size sensitivity and the placement effect.</summary>
+    private static void CompareNorms(ComparisonResult result, List<CellSummary> cells, string? training, List<string> findings)
+    {
+        var batches = cells.Select(c => c.BatchSize).Distinct().Order().ToList();
+        var placements = cells.Select(c => c.Placement).Distinct().ToList();
+
         foreach (var placement in placements)
         {
-            string where = placements.Count > 1 ? $" ({PlacementPhrase(placement)})" : "";
+            var parts = new[] { placements.Count > 1 ? PlacementPhrase(placement) : null, training }.OfType<string>().ToList();
+            string where = parts.Count > 0 ? $" ({string.Join("; ", parts)})" : "";
             foreach (int batch in batches.Count > 1 ? new[] { batches[0], batches[^1] } : new[] { batches[0] })
             {
                 var at = cells.Where(c => c.Placement == placement && c.BatchSize == batch).OrderByDescending(c => c.TestAccuracy.Mean).ToList();
@@ -86,25 +132,6 @@ internal static class Findings
             }
         }
 
-        // Cost at the largest batch size: CPU seconds per epoch (robust to other load on the machine) when measured,
-        // else wall-clock seconds, relative to no normalization (or to the fastest).
-        var timing = cells.Where(c => c.BatchSize == batches[^1] && c.Placement == placements[0]).ToList();
-        bool cpu = timing.All(c => double.IsFinite(c.CpuSecondsPerEpoch.Mean));
-        double Cost(CellSummary c) => cpu ? c.CpuSecondsPerEpoch.Mean : c.SecondsPerEpoch.Mean;
-        timing = timing.OrderBy(Cost).ToList();
-        if (timing.Count > 1)
-        {
-            var reference = timing.FirstOrDefault(c => c.Norm == "none") ?? timing[0];
-            var slowest = timing[^1];
-            var fastest = timing[0];
-            string unit = cpu ? " CPU s" : " s";
-            string F(double s) => s.ToString("F1", CultureInfo.InvariantCulture) + unit;
-            string cost = slowest == reference
-                ? $"every normalization cost less than {Display(reference.Norm)} here, so their cost is within the measurement noise"
-                : $"{((Cost(slowest) / Cost(reference) - 1) * 100).ToString("+0;-0;0", CultureInfo.InvariantCulture)}% against {Display(reference.Norm)}";
-            findings.Add($"At batch size {batches[^1]}, {Display(fastest.Norm)} was cheapest ({F(Cost(fastest))} per epoch) and {Display(slowest.Norm)} most expensive ({F(Cost(slowest))}; {cost}).");
-        }
-
         if (placements.Count > 1)
         {
             var effects = cells.GroupBy(c => (c.Norm, c.BatchSize)).Where(g => g.Count() == 2 && g.Key.Norm != "none")
@@ -122,20 +149,11 @@ internal static class Findings
                 var largest = effects.MaxBy(e => Math.Abs(e.delta));
                 string judged = result.Settings.Seeds == 1 ? "with one seed, none of them can be judged"
                     : $"{realWins} of them real by the paired t-test, {realLosses} real the other way, the rest within noise";
-                findings.Add($"{Capitalized(PlacementPhrase(placements[0]))} had the higher mean test accuracy than {PlacementPhrase(placements[1])} in {wins} of {effects.Count} comparisons " +
+                findings.Add($"{(training == null ? "" : $"With {training}, ")}{Capitalized(PlacementPhrase(placements[0]))} had the higher mean test accuracy than {PlacementPhrase(placements[1])} in {wins} of {effects.Count} comparisons " +
                     $"({judged}); the largest difference was {Display(largest.Norm)} at batch size {largest.BatchSize} ({Pts(largest.delta)} for {placements[0]}: {largest.test.Verdict()}).");
             }
         }
 
-        double target = result.Settings.TargetAccuracy;
-        var reached = cells.Where(c => c.ReachedTarget > 0).OrderBy(c => c.EpochsToTarget.Mean).ThenByDescending(c => c.TestAccuracy.Mean).ToList();
-        findings.Add(reached.Count == 0
-            ? $"No configuration reached the target test accuracy of {Pct(target)} within {result.Settings.Epochs} epoch(s)."
-            : $"{reached.Count} of {cells.Count} configurations reached {Pct(target)} test accuracy; first was {Display(reached[0].Norm)} at batch size {reached[0].BatchSize} " +
-              $"after {reached[0].EpochsToTarget.Mean.ToString("0.#", CultureInfo.InvariantCulture)} epoch(s).");
-
-        findings.AddRange(LocalVsSynchronized(result));
-        return findings;
     }
 
     /// <summary>Local ("batch") and synchronized ("batch-sync") batch norm measured at the same global batch and placement.</summary>

@@ -31,7 +31,7 @@ internal static class HtmlReport
         html.Append(study == null ? $"<h1>NormLab: which normalization for a {Esc(s.Arch.ToUpperInvariant())}?</h1>" : $"<h1>NormLab study {Esc(study.Name)}</h1>");
         html.Append("<p class=\"meta\">")
             .Append($"{result.TrainSamples:N0} training and {result.TestSamples:N0} test images of shape {string.Join("×", result.InputShape)} from <code>{Esc(result.Dataset)}</code>; ")
-            .Append($"{s.Epochs} epoch(s), Adam (learning rate {s.LearningRate.ToString(CultureInfo.InvariantCulture)}), {s.Seeds} seed(s) from {s.FirstSeed}, {s.Threads} thread(s)" + (s.Distributed ? $" per rank, data-parallel over {s.Replicas} MPI rank(s), batch sizes are global batches" : "") + "; ")
+            .Append($"{s.Epochs} epoch(s), {Esc(OptimizerChoice.Describe(s))}, {s.Seeds} seed(s) from {s.FirstSeed}, {s.Threads} thread(s)" + (s.Distributed ? $" per rank, data-parallel over {s.Replicas} MPI rank(s), batch sizes are global batches" : "") + "; ")
             .Append($"{result.Runs.Count} runs in {result.TotalSeconds / 60:F1} minutes, started {result.StartedUtc:yyyy-MM-dd HH:mm} UTC.")
             .Append(seeds ? " Values are means over the trained runs ± the half-width of their 95% t-interval." : "").Append("</p>");
 
@@ -59,14 +59,17 @@ internal static class HtmlReport
             html.Append("</ul>");
         }
 
-        html.Append("<h2>Summary</h2><table><thead><tr><th>normalization</th><th>placement</th><th>batch size</th>").Append(depths ? "<th>depth</th>" : "").Append("<th>runs trained</th><th>test accuracy %</th>")
+        html.Append("<h2>Summary</h2><table><thead><tr><th>normalization</th><th>placement</th><th>batch size</th>").Append(depths ? "<th>depth</th>" : "")
+            .Append(s.SweepsTraining ? "<th>optimizer</th><th>learning rate</th>" : "").Append("<th>runs trained</th><th>test accuracy %</th>")
             .Append($"<th>final training loss</th><th>epochs to {s.TargetAccuracy * 100:0.#}%</th><th>seconds / epoch</th><th>CPU seconds / epoch</th><th>parameters</th></tr></thead><tbody>");
         string Stat(Stat st, Func<double, string> f) => !double.IsFinite(st.Mean) ? "—" : f(st.Mean) + (double.IsFinite(st.HalfWidth) ? " ± " + f(st.HalfWidth) : "");
         foreach (var c in cells)
         {
-            bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement && o.Depth == c.Depth).Max(o => o.TestAccuracy.Mean);
+            bool best = c.TestAccuracy.Mean >= cells.Where(o => o.BatchSize == c.BatchSize && o.Placement == c.Placement && o.Depth == c.Depth
+                && o.Optimizer == c.Optimizer && o.LearningRate == c.LearningRate).Max(o => o.TestAccuracy.Mean);
             html.Append($"<tr><td><span class=\"swatch\" style=\"background:{ColorOf(c.Norm)}\"></span>{Esc(Display(c.Norm))}</td><td>{c.Placement}</td><td>{c.BatchSize}</td>")
                 .Append(depths ? $"<td class=\"num\">{c.Depth}</td>" : "")
+                .Append(s.SweepsTraining ? $"<td>{Esc(OptimizerChoice.Display(c.Optimizer))}</td><td class=\"num\">{OptimizerChoice.Format(c.LearningRate)}</td>" : "")
                 .Append($"<td class=\"num{(c.Trained < c.Runs ? " failed" : "")}\">{c.Trained} of {c.Runs}</td>")
                 .Append($"<td class=\"num{(best ? " best" : "")}\">{Stat(c.TestAccuracy, Pct)}</td>")
                 .Append($"<td class=\"num\">{Stat(c.FinalTrainLoss, v => v.ToString("F4", CultureInfo.InvariantCulture))}</td>")
@@ -78,6 +81,7 @@ internal static class HtmlReport
 
         SyncSection(html, result, ColorOf);
         TransformerSection.Append(html, result);
+        if (!Architectures.IsTransformer(s.Arch)) LearningRateSection.Append(html, result);
 
         DepthSection.Append(html, result, ColorOf);
         // Without a depth axis one pass over all the cells; with one, the same charts for each depth on its own.
@@ -100,7 +104,8 @@ internal static class HtmlReport
     }
 
     /// <summary>The training curves, accuracy against batch size, cost and placement charts of the cells of one depth
-    /// (of every cell without a depth axis), titled ", depth N" when there is one.</summary>
+    /// (of every cell without a depth axis), titled ", depth N" when there is one, and within it for each optimizer and
+    /// learning rate, titled by it when there are several.</summary>
     private static void Charts(StringBuilder html, ComparisonResult result, IReadOnlyList<string> norms, Func<string, string> colorOf)
     {
         var s = result.Settings;
@@ -109,24 +114,32 @@ internal static class HtmlReport
         var placements = cells.Select(c => c.Placement).Distinct().ToList();
         bool seeds = s.Seeds > 1;
         int? depth = cells.Select(c => c.Depth).FirstOrDefault();
-        string at = depth == null ? "" : $", depth {depth}", id = depth == null ? "" : $"-d{depth}";
+        string at = depth == null ? "" : $", depth {depth}", depthId = depth == null ? "" : $"-d{depth}";
+        // Each optimizer and learning rate gets its own charts; their titles and ids name it when there are several.
+        var recipes = cells.Select(c => (c.Optimizer, c.LearningRate)).Distinct().ToList();
+        bool In(CellSummary c, (string Optimizer, double LearningRate) r) => c.Optimizer == r.Optimizer && c.LearningRate == r.LearningRate;
+        string Title((string Optimizer, double LearningRate) r) => (recipes.Count > 1 ? ", " + OptimizerChoice.Label(r.Optimizer, r.LearningRate) : "") + at;
+        string Id((string Optimizer, double LearningRate) r) => (recipes.Count > 1 ? OptimizerChoice.Id(r.Optimizer, r.LearningRate) : "") + depthId;
 
         var trained = result.Runs.Where(r => result.StatusOf(r) == RunStatus.Trained).ToList();
         html.Append($"<h2>Training curves{at}</h2><p class=\"note\">Training loss is the mean over windows of about 1/20 epoch; test accuracy is measured after each epoch; trained runs only.</p>");
         foreach (var placement in placements)
             foreach (int batch in batches)
+            foreach (var recipe in recipes)
             {
-                string where = $"batch {batch}" + (placements.Count > 1 || placement != "before" ? $", {placement} activation" : "") + at;
-                var runsAt = norms.Select(n => (norm: n, runs: trained.Where(r => r.Norm == n && r.Placement == placement && r.BatchSize == batch).ToList()))
+                string where = $"batch {batch}" + (placements.Count > 1 || placement != "before" ? $", {placement} activation" : "") + Title(recipe);
+                string id = $"{placement}-b{batch}{Id(recipe)}";
+                var runsAt = norms.Select(n => (norm: n, runs: trained.Where(r => r.Norm == n && r.Placement == placement && r.BatchSize == batch
+                        && r.Optimizer == recipe.Optimizer && r.LearningRate == recipe.LearningRate).ToList()))
                     .Where(g => g.runs.Count > 0).ToList();
                 var lossSeries = runsAt.Select(g => new LineSeries(Display(g.norm), colorOf(g.norm), MeanCurve(g.runs))).ToList();
                 var accSeries = runsAt.Select(g => new LineSeries(Display(g.norm), colorOf(g.norm),
                     Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => ((double)(e + 1), 100 * Mean(g.runs, r => r.EpochTestAccuracy, e))).ToList(),
                     seeds ? Enumerable.Range(0, g.runs.Max(r => r.EpochTestAccuracy.Count)).Select(e => 100 * HalfWidth(g.runs, r => r.EpochTestAccuracy, e)).ToList() : null)).ToList();
                 html.Append("<div class=\"row\">");
-                html.Append(Line($"loss-{placement}-b{batch}{id}", $"Training loss, {where}", "epoch", "training loss (cross-entropy)", lossSeries, xRange: (0, s.Epochs)));
+                html.Append(Line($"loss-{id}", $"Training loss, {where}", "epoch", "training loss (cross-entropy)", lossSeries, xRange: (0, s.Epochs)));
                 if (s.Epochs > 1)
-                    html.Append(Line($"accuracy-{placement}-b{batch}{id}", $"Test accuracy per epoch, {where}", "epoch", "test accuracy (%)", accSeries,
+                    html.Append(Line($"accuracy-{id}", $"Test accuracy per epoch, {where}", "epoch", "test accuracy (%)", accSeries,
                         integerX: true, xRange: (1, s.Epochs)));
                 else
                 {
@@ -134,39 +147,47 @@ internal static class HtmlReport
                     // A run that diverged in its first epoch has no point: NaN, drawn as a missing bar.
                     double First(LineSeries a) => a.Points.Count > 0 ? a.Points[0].Y : double.NaN;
                     var finals = accSeries.Select(First).Where(double.IsFinite).ToList();
-                    html.Append(Bars($"accuracy-{placement}-b{batch}{id}", $"Test accuracy after 1 epoch, {where}", "normalization", "test accuracy (%)",
+                    html.Append(Bars($"accuracy-{id}", $"Test accuracy after 1 epoch, {where}", "normalization", "test accuracy (%)",
                         ["after epoch 1"], accSeries.Select(a => new BarSeries(a.Name, a.Color, [First(a)], a.Errors)).ToList(),
                         finals.Count == 0 ? null : (Math.Max(0, Math.Floor(finals.Min() / 5) * 5 - 5), Math.Min(100, Math.Ceiling(finals.Max() / 5) * 5))));
                 }
                 html.Append("</div>");
             }
 
-        html.Append($"<h2>Test accuracy against batch size{at}</h2><p class=\"note\">The shape of Figure 1 of Wu and He's Group Normalization paper: batch statistics get noisy as the batch shrinks.</p><div class=\"row\">");
-        foreach (var placement in placements)
+        // A sweep of learning rates at one batch size has nothing to show here.
+        if (batches.Count > 1 || recipes.Count == 1)
         {
-            var series = norms.Select(n => (n, at: batches.Select(b => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)).ToList()))
-                .Where(g => g.at.Any(c => c != null))
-                .Select(g => new LineSeries(Display(g.n), colorOf(g.n),
-                    g.at.Select((c, i) => ((double)batches[i], c == null ? double.NaN : 100 * c.TestAccuracy.Mean)).ToList(),
-                    seeds ? g.at.Select(c => c == null ? 0 : 100 * Finite(c.TestAccuracy.HalfWidth)).ToList() : null)).ToList();
-            html.Append(Line($"batch-size-{placement}{id}", $"Test accuracy by batch size, {s.Epochs} epoch(s)" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
-                "batch size (log2 scale)", "test accuracy (%)", series, log2X: true));
+            html.Append($"<h2>Test accuracy against batch size{at}</h2><p class=\"note\">The shape of Figure 1 of Wu and He's Group Normalization paper: batch statistics get noisy as the batch shrinks.</p><div class=\"row\">");
+            foreach (var placement in placements)
+            foreach (var recipe in recipes)
+            {
+                var series = norms.Select(n => (n, at: batches.Select(b => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b && In(c, recipe))).ToList()))
+                    .Where(g => g.at.Any(c => c != null))
+                    .Select(g => new LineSeries(Display(g.n), colorOf(g.n),
+                        g.at.Select((c, i) => ((double)batches[i], c == null ? double.NaN : 100 * c.TestAccuracy.Mean)).ToList(),
+                        seeds ? g.at.Select(c => c == null ? 0 : 100 * Finite(c.TestAccuracy.HalfWidth)).ToList() : null)).ToList();
+                html.Append(Line($"batch-size-{placement}{Id(recipe)}",
+                    $"Test accuracy by batch size, {s.Epochs} epoch(s)" + (placements.Count > 1 ? $", {placement} activation" : "") + Title(recipe),
+                    "batch size (log2 scale)", "test accuracy (%)", series, logBase: 2));
+            }
+            html.Append("</div>");
         }
-        html.Append("</div>");
 
-        html.Append($"<h2>Cost{at}</h2><p class=\"note\">Wall-clock time grows when other programs share the machine; CPU time (all threads of this process) does not, so it is the fairer comparison of what each normalization costs.</p><div class=\"row\">");
+        html.Append($"<h2>Cost{at}</h2><p class=\"note\">Wall-clock time grows when other programs share the machine; CPU time (all threads of this process) does not, so it is the fairer comparison of what each normalization costs.")
+            .Append(recipes.Count > 1 ? $" The learning rate does not change the cost of a step: shown for {Esc(OptimizerChoice.Label(recipes[0].Optimizer, recipes[0].LearningRate))}." : "").Append("</p><div class=\"row\">");
+        var costCells = cells.Where(c => In(c, recipes[0])).ToList();
         foreach (var placement in placements)
         {
-            var present = norms.Where(n => cells.Any(c => c.Norm == n && c.Placement == placement)).ToList();
+            var present = norms.Where(n => costCells.Any(c => c.Norm == n && c.Placement == placement)).ToList();
             var bars = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
-                present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Mean ?? double.NaN).ToList(),
-                seeds ? present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.HalfWidth ?? 0).Select(Finite).ToList() : null)).ToList();
-            html.Append(Bars($"time-{placement}{id}", "Training time per epoch" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
+                present.Select(n => costCells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.Mean ?? double.NaN).ToList(),
+                seeds ? present.Select(n => costCells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.SecondsPerEpoch.HalfWidth ?? 0).Select(Finite).ToList() : null)).ToList();
+            html.Append(Bars($"time-{placement}{depthId}", "Training time per epoch" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
                 "normalization", "seconds per epoch (wall clock)", present.Select(Display).ToList(), bars));
             var cpu = batches.Select((b, i) => new BarSeries($"batch {b}", Palette[(i + 5) % Palette.Length],
-                present.Select(n => cells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.CpuSecondsPerEpoch.Mean ?? double.NaN).ToList())).ToList();
+                present.Select(n => costCells.FirstOrDefault(c => c.Norm == n && c.Placement == placement && c.BatchSize == b)?.CpuSecondsPerEpoch.Mean ?? double.NaN).ToList())).ToList();
             if (cpu.Any(b => b.Values.Any(double.IsFinite)))
-                html.Append(Bars($"cpu-{placement}{id}", "CPU time per epoch" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
+                html.Append(Bars($"cpu-{placement}{depthId}", "CPU time per epoch" + (placements.Count > 1 ? $", {placement} activation" : "") + at,
                     "normalization", "CPU seconds per epoch (all threads)", present.Select(Display).ToList(), cpu));
         }
         html.Append("</div>");
@@ -176,11 +197,12 @@ internal static class HtmlReport
             html.Append($"<h2>Before or after the activation?{at}</h2><div class=\"row\">");
             var present = norms.Where(n => n != "none").ToList();
             foreach (int batch in batches)
+            foreach (var recipe in recipes)
             {
                 var bars = placements.Select((p, i) => new BarSeries(p, Palette[(i + 3) % Palette.Length],
-                    present.Select(n => 100 * (cells.FirstOrDefault(c => c.Norm == n && c.Placement == p && c.BatchSize == batch)?.TestAccuracy.Mean ?? double.NaN)).ToList())).ToList();
+                    present.Select(n => 100 * (cells.FirstOrDefault(c => c.Norm == n && c.Placement == p && c.BatchSize == batch && In(c, recipe))?.TestAccuracy.Mean ?? double.NaN)).ToList())).ToList();
                 var values = bars.SelectMany(b => b.Values).Where(double.IsFinite).ToList();
-                html.Append(Bars($"placement-b{batch}{id}", $"Test accuracy, norm before vs after activation, batch {batch}{at}", "normalization", "test accuracy (%)",
+                html.Append(Bars($"placement-b{batch}{Id(recipe)}", $"Test accuracy, norm before vs after activation, batch {batch}{Title(recipe)}", "normalization", "test accuracy (%)",
                     present.Select(Display).ToList(), bars, values.Count == 0 ? null : (Math.Floor(values.Min() / 5) * 5 - 5, Math.Min(100, Math.Ceiling(values.Max() / 5) * 5))));
             }
             html.Append("</div>");

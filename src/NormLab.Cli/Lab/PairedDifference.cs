@@ -35,17 +35,20 @@ internal sealed record PairedDifference(Interval Difference, double PValue)
 
     /// <summary>The trained runs of <paramref name="cell"/>, by seed.</summary>
     internal static Dictionary<int, RunResult> TrainedBySeed(ComparisonResult result, CellSummary cell) => result.Runs
-        .Where(r => r.Norm == cell.Norm && r.Placement == cell.Placement && r.BatchSize == cell.BatchSize && r.Depth == cell.Depth && result.StatusOf(r) == RunStatus.Trained)
+        .Where(r => cell.Holds(r) && result.StatusOf(r) == RunStatus.Trained)
         .GroupBy(r => r.Seed).ToDictionary(g => g.Key, g => g.First());
 
     /// <summary>
     /// "a real difference (paired over 3 seeds: +2.1 points, 95% CI [+0.4, +3.8], p = 0.031)", "within noise (...)",
     /// "not judged, one seed" (the findings say once why), or "not comparable" without a common trained seed.
     /// </summary>
-    internal string Verdict(string unit = "points")
+    /// <param name="unit">The unit of the measure.</param>
+    /// <param name="decimals">The decimals of the difference and its interval.</param>
+    internal string Verdict(string unit = "points", int decimals = 1)
     {
         if (Pairs == 0) return "not comparable: no seed trained in both";
-        string F(double v) => v.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture);
+        string digits = "0." + new string('0', decimals);
+        string F(double v) => v.ToString($"+{digits};-{digits};{digits}", CultureInfo.InvariantCulture);
         if (Pairs == 1) return "not judged, one seed";
         string numbers = $"paired over {Pairs} seeds: {F(Difference.Mean)} {unit}, 95% CI [{F(Difference.Low)}, {F(Difference.High)}], p = {P(PValue)}";
         return Real ? $"a real difference ({numbers})" : $"within noise ({numbers})";

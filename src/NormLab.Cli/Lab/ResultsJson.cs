@@ -51,6 +51,8 @@ internal static class ResultsJson
             }).ToArray()),
             ["summary"] = JsonSerializer.SerializeToNode(result.Cells, Options),
             ["findings"] = new JsonArray(Findings.Compute(result).Select(f => (JsonNode)f).ToArray()),
+            // The numbers of the learning-rate charts are the summary's; these are the sweeps' sensitivities and failures.
+            ["learning_rate_sweeps"] = JsonSerializer.SerializeToNode(LearningRateSweep.Of(result), Options),
             ["scope"] = Scope.Of(result),
         };
         if (result.Study != null)
@@ -80,6 +82,9 @@ internal static class ResultsJson
             var root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new FormatException("the file is not a JSON object");
             if (root["normlab_compare"] == null) throw new FormatException("no \"normlab_compare\" key");
             var settings = root["settings"].Deserialize<CompareSettings>(Options) ?? throw new FormatException("no \"settings\"");
+            // Files written before the learning-rate axis hold one "learning_rate".
+            if (root["settings"]!["learning_rates"] == null && root["settings"]!["learning_rate"] is { } single)
+                settings = settings with { LearningRates = [single.GetValue<double>()] };
             CheckSettings(settings);
             var runs = Array(root, "runs").Select((n, i) => ReadRun(n as JsonObject ?? throw new FormatException($"runs[{i}] is not an object"), i, settings)).ToList();
             var inputShape = Array(root, "input_shape").Select(v => v!.GetValue<int>()).ToArray();
@@ -110,14 +115,26 @@ internal static class ResultsJson
         Require(s.Depths != null && s.Depths.All(d => d > 0), "settings.depths must be positive");
         Require(s.Epochs > 0 && s.Seeds > 0 && s.Replicas > 0, "settings.epochs, seeds and replicas must be positive");
         Require(s.TargetAccuracy is >= 0 and <= 1, "settings.target_accuracy must be in [0, 1]");
+        Require(s.LearningRates is { Count: > 0 } && s.LearningRates.All(r => double.IsFinite(r) && r > 0), "settings.learning_rates must list positive numbers");
+        Require(s.Optimizers is { Count: > 0 }, "settings.optimizers must not be empty");
+        foreach (var optimizer in s.Optimizers) OptimizerChoice.Check(optimizer ?? "");
     }
 
     private static RunResult ReadRun(JsonObject r, int index, CompareSettings settings)
     {
         string where = $"runs[{index}]";
         var run = new RunResult(r["norm"]!.GetValue<string>(), r["placement"]!.GetValue<string>(), r["batch_size"]!.GetValue<int>(),
-            r["seed"]!.GetValue<int>(), r["parameters"]!.GetValue<int>()) { Diverged = r["diverged"]?.GetValue<bool>() ?? false, Depth = r["depth"]?.GetValue<int>() };
-        Require(settings.Norms.Contains(run.Norm) && settings.BatchSizes.Contains(run.BatchSize), $"{where} has a norm or batch size its settings do not list");
+            r["seed"]!.GetValue<int>(), r["parameters"]!.GetValue<int>())
+        {
+            Diverged = r["diverged"]?.GetValue<bool>() ?? false,
+            // Older files: every run trained with the settings' one optimizer and learning rate, its loss at initialization unrecorded.
+            Optimizer = r["optimizer"]?.GetValue<string>() ?? settings.Optimizers[0],
+            LearningRate = r["learning_rate"]?.GetValue<double>() ?? settings.LearningRates[0],
+            InitialTestLoss = r["initial_test_loss"]?.GetValue<double>() ?? double.NaN,
+            Depth = r["depth"]?.GetValue<int>(),
+        };
+        Require(settings.Norms.Contains(run.Norm) && settings.BatchSizes.Contains(run.BatchSize) && settings.Optimizers.Contains(run.Optimizer)
+            && settings.LearningRates.Contains(run.LearningRate), $"{where} has a norm, batch size, optimizer or learning rate its settings do not list");
         // Files written before --depths have neither; a depth must be one of the settings' depths, and each run of a depth axis has one.
         Require(run.Depth is { } d ? settings.Depths.Contains(d) : settings.Depths.Count == 0, $"{where}.depth must be one of settings.depths");
         // The names Comparison writes: a Placement in lower case, or "between" for the rnn.

@@ -15,6 +15,6 @@ internal static class Scope
             : $"with {s.Seeds} seeds only differences larger than the seed-to-seed noise are called real, and smaller real ones go unseen";
         return $"What a run of this size ({size}) can show: that each configuration trains or fails, how far it got and what it costs per epoch. " +
             $"It cannot show which normalization is better: {noise}, and a model this briefly trained is far from converged, so early differences need not last. " +
-            "For a measured answer with its uncertainty, run normlab study batch-size or normlab study placement (normlab study --help).";
+            "For a measured answer with its uncertainty, run a study: normlab study batch-size, placement, learning-rate, transformer or depth (normlab study --help lists them all).";
     }
 }

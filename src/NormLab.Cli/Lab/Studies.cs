@@ -18,9 +18,11 @@ internal sealed record Study(string Name, string Question, CompareSettings Setti
     /// <summary>The setup in one sentence, from the (possibly overridden) settings.</summary>
     internal static string Setup(CompareSettings s, string data, int trainSamples, int testSamples) =>
         $"--arch {s.Arch}: {string.Join(", ", s.Norms.Select(n => NormalizationCatalog.Get(n).Display))} " +
-        $"at batch size {string.Join(", ", s.BatchSizes)}{(s.Depths.Count > 0 ? $", depth {string.Join(", ", s.Depths)} (normalized hidden layers)" : "")}, normalization {string.Join(" and ", s.Placements.Select(p => p.ToString().ToLowerInvariant()))} the activation; " +
-        $"{s.Seeds} paired seed(s) from {s.FirstSeed} (seed k gives every configuration the same data order and initial weights), {s.Epochs} epoch(s) of Adam " +
-        $"(learning rate {s.LearningRate.ToString(CultureInfo.InvariantCulture)}) on {trainSamples:N0} training images of {data}, tested on {testSamples:N0}.";
+        $"at batch size {string.Join(", ", s.BatchSizes)}{(s.Depths.Count > 0 ? $", depth {string.Join(", ", s.Depths)} (normalized hidden layers)" : "")}, " +
+        (Architectures.IsTransformer(s.Arch) ? "" : "normalization ") +
+        string.Join(" and ", s.Placements.Select(p => p.ToString().ToLowerInvariant())) + (Architectures.IsTransformer(s.Arch) ? "-norm residual blocks; " : " the activation; ") +
+        $"{s.Seeds} paired seed(s) from {s.FirstSeed} (seed k gives every configuration the same data order and initial weights), {s.Epochs} epoch(s) of " +
+        $"{OptimizerChoice.Describe(s)} on {trainSamples:N0} training images of {data}, tested on {testSamples:N0}.";
 }
 
 /// <summary>The studies `normlab study NAME` runs.</summary>
@@ -50,6 +52,29 @@ internal static class Studies
             "What it does not show: whether the answer holds for other architectures (residual networks, transformers, where placement is a different " +
             "question), other normalizations, longer training or a learning rate tuned per placement; a difference within noise is not evidence that " +
             "the placements are equal, only that this many seeds cannot tell them apart."),
+        new("learning-rate",
+            "Does batch norm let a network train at higher learning rates than no normalization, group norm or layer norm, with SGD and with Adam?",
+            new CompareSettings
+            {
+                Arch = "cnn", Norms = ["none", "batch", "group", "layer"], BatchSizes = [64], Placements = [Placement.Before],
+                Optimizers = ["sgd", "adam"], LearningRates = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1], Epochs = 2, Seeds = 3, TrainSamples = 8000, TestSamples = 1000,
+            },
+            "subset", LearningRateAnswers.LearningRate,
+            "What it does not show: the best learning rate of each normalization between the measured ones (they are a decade apart), whether a " +
+            "warmup or a decaying schedule would let the others catch up, or how the limits move with longer training, other batch sizes, deeper " +
+            "networks (where Bjorck et al. tie batch norm's benefit to large learning rates) or other data than this small CNN on Fashion-MNIST. " +
+            "A run that trains is not a good run: compare the accuracies too."),
+        new("transformer",
+            "Which normalization for a transformer, and which tolerates high learning rates without warmup?",
+            new CompareSettings
+            {
+                Arch = "vit", Norms = ["layer", "rms", "dyt", "none"], BatchSizes = [64], Placements = [Placement.Pre, Placement.Post],
+                Optimizers = ["adam"], LearningRates = [1e-3, 3e-3, 1e-2], Epochs = 3, Seeds = 3, TrainSamples = 6000, TestSamples = 1000,
+            },
+            "subset", LearningRateAnswers.Transformer,
+            "What it does not show: what a warmup would change (every run here starts at its full learning rate, which is the point: post-LN is said to " +
+            "need warmup, pre-LN and DyT not), anything about deep or large transformers, where these instabilities are worse (4 blocks of dimension 64 " +
+            "on 28×28 images is tiny), language models, or longer training; a difference within noise is not evidence of equality."),
         new("depth",
             "Does normalization matter more in deeper networks?",
             new CompareSettings

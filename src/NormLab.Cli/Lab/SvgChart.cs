@@ -11,7 +11,7 @@ internal sealed record LineSeries(string Name, string Color, IReadOnlyList<(doub
 internal sealed record BarSeries(string Name, string Color, IReadOnlyList<double> Values, IReadOnlyList<double>? Errors = null);
 
 /// <summary>
-/// Small, dependency-free SVG charts for the report: line charts (linear or log2 x) and grouped bar charts,
+/// Small, dependency-free SVG charts for the report: line charts (linear, log2 or log10 x) and grouped bar charts,
 /// each with a title, axis labels, tick numbers and a legend. Each chart is an &lt;svg class="chart" data-chart="ID"&gt;
 /// and each series a &lt;g class="series" data-series="NAME"&gt;, so tests and scripts can find them.
 /// </summary>
@@ -25,10 +25,11 @@ internal static class SvgChart
         ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
     internal static string Line(string id, string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series,
-        bool log2X = false, bool integerX = false, (double min, double max)? xRange = null, (double min, double max)? yRange = null)
+        int logBase = 0, bool integerX = false, (double min, double max)? xRange = null, (double min, double max)? yRange = null)
     {
         var points = series.SelectMany(s => s.Points.Select((p, i) => (p.X, p.Y, e: s.Errors?[i] ?? 0))).Where(p => double.IsFinite(p.Y)).ToList();
-        double Tx(double x) => log2X ? Math.Log2(x) : x;
+        // logBase 2 or 10: x on a log scale, with a tick at each power of the base.
+        double Tx(double x) => logBase switch { 2 => Math.Log2(x), 10 => Math.Log10(x), _ => x };
         var (x0, x1) = xRange ?? (points.Count == 0 ? (0, 1) : (points.Min(p => Tx(p.X)), points.Max(p => Tx(p.X))));
         if (x1 - x0 < 1e-12) { x0 -= 1; x1 += 1; }
         var (y0, y1) = yRange ?? (points.Count == 0 ? (0, 1) : (points.Min(p => p.Y - p.e), points.Max(p => p.Y + p.e)));
@@ -36,8 +37,8 @@ internal static class SvgChart
         if (yRange == null) (y0, y1) = (yTicks[0], yTicks[^1]);
         double Px(double x) => Left + (Tx(x) - x0) / (x1 - x0) * PlotWidth;
         double Py(double y) => Top + PlotHeight - (y - y0) / (y1 - y0) * PlotHeight;
-        var xTicks = log2X
-            ? Enumerable.Range((int)Math.Ceiling(x0 - 1e-9), (int)Math.Floor(x1 + 1e-9) - (int)Math.Ceiling(x0 - 1e-9) + 1).Select(k => Math.Pow(2, k)).ToList()
+        var xTicks = logBase > 0
+            ? Enumerable.Range((int)Math.Ceiling(x0 - 1e-9), (int)Math.Floor(x1 + 1e-9) - (int)Math.Ceiling(x0 - 1e-9) + 1).Select(k => Math.Pow(logBase, k)).ToList()
             : integerX ? NiceTicks(x0, x1, 8).Where(t => Math.Abs(t - Math.Round(t)) < 1e-9).ToList() : NiceTicks(x0, x1, 8);
 
         var svg = Begin(id, title);
@@ -50,7 +51,7 @@ internal static class SvgChart
         foreach (double t in xTicks.Where(t => Tx(t) >= x0 - 1e-9 && Tx(t) <= x1 + 1e-9))
         {
             svg.Append($"<line class=\"grid\" x1=\"{F(Px(t))}\" x2=\"{F(Px(t))}\" y1=\"{Top}\" y2=\"{Top + PlotHeight}\"/>");
-            svg.Append($"<text class=\"tick\" x=\"{F(Px(t))}\" y=\"{Top + PlotHeight + 18}\" text-anchor=\"middle\">{Number(t, xTicks)}</text>");
+            svg.Append($"<text class=\"tick\" x=\"{F(Px(t))}\" y=\"{Top + PlotHeight + 18}\" text-anchor=\"middle\">{(logBase > 0 ? t.ToString("G4", CultureInfo.InvariantCulture) : Number(t, xTicks))}</text>");
         }
         foreach (var s in series)
         {

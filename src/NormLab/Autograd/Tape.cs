@@ -35,6 +35,12 @@ internal static class Tape
         return output;
     }
 
+    /// <summary>
+    /// Walks the graph from <paramref name="root"/> in reverse order, accumulating each leaf's gradient into
+    /// its <see cref="Tensor.Grad"/>. The gradients of intermediate tensors are never visible outside this
+    /// walk, so each is disposed as soon as no pending gradient and no leaf holds it: its memory goes to the
+    /// next rule's output while still in cache, and a user's loop gets that without calling Dispose.
+    /// </summary>
     internal static void Backward(Tensor root, Tensor seed)
     {
         if (root.IsDisposed)
@@ -43,26 +49,63 @@ internal static class Tape
             throw new InvalidOperationException("Tensor.Backward: this tensor does not require a gradient (no input with RequiresGrad = true was used to compute it).");
         var order = TopologicalOrder(root);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
+        var pending = new PendingGradients(seed);
         using var _ = NoGrad();
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var tensor = order[i];
             if (!grads.Remove(tensor, out var grad)) continue;
+            pending.Leave(grad);
             if (tensor.GradFn == null)
             {
+                pending.Keep(grad);
                 tensor.Grad = tensor.Grad == null ? grad : Accumulate(tensor.Grad, grad);
                 continue;
             }
             var inputs = tensor.GradFn.Inputs;
             var inputGrads = tensor.GradFn.Backward(grad);
+            var replaced = new List<Tensor> { grad };
             for (int k = 0; k < inputs.Length; k++)
             {
                 var g = inputGrads[k];
                 if (g == null || !inputs[k].RequiresGrad) continue;
                 if (!Shapes.Equal(g.Dims, inputs[k].Dims))
                     throw new InvalidOperationException($"Autograd: a backward rule produced a gradient of shape {Shapes.Format(g.Dims)} for an input of shape {Shapes.Format(inputs[k].Dims)}.");
-                grads[inputs[k]] = grads.TryGetValue(inputs[k], out var existing) ? Accumulate(existing, g) : g;
+                if (grads.TryGetValue(inputs[k], out var existing))
+                {
+                    var sum = Accumulate(existing, g);
+                    pending.Leave(existing);
+                    pending.Hold(sum);
+                    grads[inputs[k]] = sum;
+                    replaced.Add(existing);
+                    replaced.Add(g);
+                }
+                else
+                {
+                    pending.Hold(g);
+                    grads[inputs[k]] = g;
+                }
             }
+            // Only now: one tensor may be the gradient of several inputs, or the incoming one handed through.
+            foreach (var t in replaced) pending.ReleaseIfUnused(t);
+        }
+    }
+
+    /// <summary>
+    /// Disposes every tensor that a recorded operation produced on the way to <paramref name="roots"/>, stopping
+    /// at <paramref name="boundary"/> (tensors the caller owns). For a training step whose graph nobody outside
+    /// can see once it is done: its activations' memory goes to the next step's outputs.
+    /// </summary>
+    internal static void ReleaseGraph(IEnumerable<Tensor> roots, IEnumerable<Tensor?> boundary)
+    {
+        var seen = new HashSet<Tensor>(boundary.OfType<Tensor>(), ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Tensor>(roots);
+        while (stack.Count > 0)
+        {
+            var tensor = stack.Pop();
+            if (!seen.Add(tensor) || tensor.GradFn is not { } node) continue;
+            foreach (var input in node.Inputs) stack.Push(input);
+            tensor.Dispose();
         }
     }
 

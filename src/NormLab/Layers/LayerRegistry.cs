@@ -60,6 +60,8 @@ internal static class LayerRegistry
         ["OnnxUnaryOperation"] = Onnx.Import.OnnxUnaryOperation.FromConfig,
         ["OnnxReduceMean"] = Onnx.Import.OnnxReduceMean.FromConfig,
         ["OnnxGather"] = Onnx.Import.OnnxGather.FromConfig,
+        ["OnnxMatMul"] = Onnx.Import.OnnxMatMul.FromConfig,
+        ["OnnxSlice"] = Onnx.Import.OnnxSlice.FromConfig,
         // Activation layers (issue 20).
         ["ReLU"] = ReLU.FromConfig,
         ["LeakyReLU"] = LeakyReLU.FromConfig,

@@ -7,11 +7,12 @@ internal static class Batches
     internal static Tensor Rows(Tensor x, int start, int count)
     {
         int width = x.Size / x.Dims[0];
-        var data = new float[count * width];
-        Array.Copy(x.Data, start * width, data, 0, data.Length);
         var shape = x.Shape;
         shape[0] = count;
-        return new Tensor(data, shape);
+        // Pooled: the loops dispose their batches, so the next batch reuses this memory.
+        var rows = Tensor.Uninitialized(shape);
+        Array.Copy(x.Data, start * width, rows.Data, 0, count * width);
+        return rows;
     }
 
     /// <summary>Rows [start, start + count) of each array.</summary>
@@ -21,10 +22,10 @@ internal static class Batches
     internal static Tensor Gather(Tensor x, int[] order, int start, int count)
     {
         int width = x.Size / x.Dims[0];
-        var data = new float[count * width];
-        for (int i = 0; i < count; i++) Array.Copy(x.Data, order[start + i] * width, data, i * width, width);
         var shape = x.Shape;
         shape[0] = count;
-        return new Tensor(data, shape);
+        var rows = Tensor.Uninitialized(shape);
+        for (int i = 0; i < count; i++) Array.Copy(x.Data, order[start + i] * width, rows.Data, i * width, width);
+        return rows;
     }
 }

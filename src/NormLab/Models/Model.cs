@@ -172,10 +172,15 @@ public partial class Model : Layer
         CheckInputs(inputs);
         var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < inputs.Count; i++) values[graphInputs![i]] = inputs[i];
+        // Uses still ahead of each value; the model's inputs and outputs are never released.
+        var uses = new Dictionary<SymbolicTensor, int>(ReferenceEqualityComparer.Instance);
+        foreach (var s in graphNodes.SelectMany(n => n.Inputs).Concat(graphOutputs!).Concat(graphInputs!)) uses[s] = uses.GetValueOrDefault(s) + 1;
         foreach (var node in graphNodes)
         {
             var outputs = node.Layer.CallOnList(node.Inputs.Select(i => values[i]).ToList(), node.Training ?? training);
             for (int i = 0; i < outputs.Length; i++) values[node.Outputs[i]] = outputs[i];
+            foreach (var input in node.Inputs)
+                if (--uses[input] == 0) Intermediates.Release(values[input], values.Where(kv => uses.GetValueOrDefault(kv.Key) > 0).Select(kv => kv.Value));
         }
         return graphOutputs!.Select(o => values[o]).ToArray();
     }

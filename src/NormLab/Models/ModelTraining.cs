@@ -267,6 +267,8 @@ public partial class Model
             for (int i = 0; i < heads.Count; i++) (yb[i], predictions[i]) = replicas.Gather(yb[i], predictions[i], counts);
         }
         using (Tape.NoGrad()) UpdateMetrics(yb, predictions);
+        // Nothing of the step's graph is seen outside it: its memory goes to the next step's activations.
+        Tape.ReleaseGraph([total, .. predictions], [.. xb, .. yb, sampleWeight]);
         return (stepLoss, outputLosses);
     }
 
@@ -357,10 +359,11 @@ public partial class Model
         batchSize = Math.Min(batchSize, n);
         var batches = Enumerable.Range(0, (n + batchSize - 1) / batchSize)
             .Select(i => Batches.Rows(x, i * batchSize, Math.Min(batchSize, n - i * batchSize)));
-        return PredictLoop(batches, steps, new CallbackList(this, callbacks));
+        return PredictLoop(batches, steps, new CallbackList(this, callbacks), ownsBatches: true);
     }
 
-    private Tensor[] PredictLoop(IEnumerable<Tensor[]> batches, int? steps, CallbackList callbacks)
+    /// <summary>The outputs of the model on each batch, concatenated; <paramref name="ownsBatches"/>: the batches are copies this loop may release.</summary>
+    private Tensor[] PredictLoop(IEnumerable<Tensor[]> batches, int? steps, CallbackList callbacks, bool ownsBatches = false)
     {
         using var _ = Tape.NoGrad();
         callbacks.OnPredictBegin();
@@ -369,13 +372,16 @@ public partial class Model
         {
             callbacks.OnPredictBatchBegin(parts.Count);
             var outputs = CallOnList(xb, training: false);
+            if (ownsBatches) foreach (var input in xb) Intermediates.Release(input, outputs);
             callbacks.OnPredictBatchEnd(parts.Count, outputs[0]);
             parts.Add(outputs);
         }
         if (parts.Count == 0) throw new ArgumentException($"Model '{Name}': Predict received no batches (the data is empty).");
         callbacks.OnPredictEnd();
-        return Enumerable.Range(0, parts[0].Length)
-            .Select(o => parts.Count == 1 ? parts[0][o] : Ops.Concat(parts.Select(p => p[o]).ToList(), 0)).ToArray();
+        if (parts.Count == 1) return parts[0];
+        var result = Enumerable.Range(0, parts[0].Length).Select(o => Ops.Concat(parts.Select(p => p[o]).ToList(), 0)).ToArray();
+        foreach (var part in parts.SelectMany(p => p)) Intermediates.Release(part, result);
+        return result;
     }
 
     private static void PrintResults(Dictionary<string, double> logs, int verbose)

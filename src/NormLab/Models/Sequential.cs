@@ -70,7 +70,13 @@ public sealed class Sequential : Model
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        foreach (var layer in Layers) x = layer.Call(x, training);
+        var input = x;
+        foreach (var layer in Layers)
+        {
+            var next = layer.Call(x, training);
+            if (!ReferenceEquals(x, input)) Intermediates.Release(x, [next]);
+            x = next;
+        }
         return x;
     }
 

@@ -13,16 +13,15 @@ internal static class AttentionExport
     internal static OnnxValue MultiHeadAttention(OnnxGraph g, Layer layer, IReadOnlyList<OnnxValue> inputs)
     {
         var mha = (MultiHeadAttention)layer;
-        if (mha.QkNorm is string qkNorm)
-            throw new NotSupportedException($"ExportOnnx: layer '{layer.Name}' normalizes queries and keys (qkNorm '{qkNorm}'), which does not export yet.");
         var query = g.Layout(inputs[0], channelsFirst: false);
         var value = inputs.Count > 1 ? g.Layout(inputs[1], channelsFirst: false) : query;
         var key = inputs.Count > 2 ? g.Layout(inputs[2], channelsFirst: false) : value;
         int heads = mha.NumHeads;
-        var q = Heads(g, layer, "query", query.Name, [0, 2, 1, 3]);
-        var kTransposed = Heads(g, layer, "key", key.Name, [0, 2, 3, 1]);
-        var v = Heads(g, layer, "value", value.Name, [0, 2, 1, 3]);
-        var scaled = g.Node("Mul", layer.Name, [q, g.Scalar(layer.Name + "/scale", 1 / Math.Sqrt(mha.KeyDim))]);
+        var q = g.Node("Transpose", layer.Name, [QkNormalize(g, mha, "query", Heads(g, layer, "query", query.Name))], Attr("perm", [0, 2, 1, 3]));
+        var kTransposed = g.Node("Transpose", layer.Name, [QkNormalize(g, mha, "key", Heads(g, layer, "key", key.Name))], Attr("perm", [0, 2, 3, 1]));
+        var v = g.Node("Transpose", layer.Name, [Heads(g, layer, "value", value.Name)], Attr("perm", [0, 2, 1, 3]));
+        // "l2" replaces 1/sqrt(keyDim) by the learned scale, already applied to the queries.
+        var scaled = mha.QkNorm == "l2" ? q : g.Node("Mul", layer.Name, [q, g.Scalar(layer.Name + "/scale", 1 / Math.Sqrt(mha.KeyDim))]);
         var probabilities = g.Node("Softmax", layer.Name, [g.Node("MatMul", layer.Name, [scaled, kTransposed])], Attr("axis", -1));
         var attended = g.Node("Transpose", layer.Name, [g.Node("MatMul", layer.Name, [probabilities, v])], Attr("perm", [0, 2, 1, 3]));
         var merged = g.Node("Reshape", layer.Name, [attended, g.Int64s(layer.Name + "/merge", 0, 0, heads * mha.ValueDim)]);
@@ -56,15 +55,42 @@ internal static class AttentionExport
         return x with { Name = g.Node("Add", block.Name, [x.Name, y.Name]) };
     }
 
-    /// <summary>x (batch, time, features) projected by a (features, heads, depth) kernel and split into heads, then permuted.</summary>
-    private static string Heads(OnnxGraph g, Layer layer, string name, string x, int[] permutation)
+    /// <summary>
+    /// The layer's qkNorm of queries or keys (batch, time, heads, depth) over depth: LayerNorm or RMSNorm with the
+    /// <paramref name="name"/>_norm weights shared by the heads, or for "l2" g·x / max(‖x‖₂, epsilon) with g the
+    /// learned qk_scale for the queries and 1 for the keys; x unchanged without qkNorm.
+    /// </summary>
+    private static string QkNormalize(OnnxGraph g, MultiHeadAttention mha, string name, string x)
+    {
+        string hint = $"{mha.Name}/{name}_norm";
+        const double epsilon = Layers.MultiHeadAttention.QkEpsilon;
+        string Weight(string weight) => g.Initializer($"{hint}/{weight}", OnnxLayers.RequiredWeight(mha, $"{name}_norm/{weight}"));
+        switch (mha.QkNorm)
+        {
+            case "layer" when g.Opset >= 17:
+                return g.Node("LayerNormalization", hint, [x, Weight("gamma"), Weight("beta")], Attr("axis", -1), Attr("epsilon", epsilon));
+            case "layer":
+                var standardized = NormalizationExport.Standardize(g, hint, x, [3], epsilon, center: true);
+                return g.Node("Add", hint, [g.Node("Mul", hint, [standardized, Weight("gamma")]), Weight("beta")]);
+            case "rms":
+                return g.Node("Mul", hint, [NormalizationExport.RootMeanSquare(g, hint, x, [3], epsilon), Weight("scale")]);
+            case "l2":
+                var norm = g.Node("Sqrt", hint, [g.ReduceSum(hint, g.Node("Mul", hint, [x, x]), 3)]);
+                var unit = g.Node("Div", hint, [x, g.Node("Max", hint, [norm, g.Scalar(hint + "/epsilon", epsilon)])]);
+                return name == "query" ? g.Node("Mul", hint, [unit, g.Initializer(hint + "/qk_scale", OnnxLayers.RequiredWeight(mha, "qk_scale"))]) : unit;
+            default:
+                return x;
+        }
+    }
+
+    /// <summary>x (batch, time, features) projected by a (features, heads, depth) kernel and split into (batch, time, heads, depth).</summary>
+    private static string Heads(OnnxGraph g, Layer layer, string name, string x)
     {
         var kernel = OnnxLayers.RequiredWeight(layer, name + "/kernel");
         int features = kernel.Dims[0], heads = kernel.Dims[1], depth = kernel.Dims[2];
         var projected = g.Node("MatMul", layer.Name, [x, g.Initializer($"{layer.Name}/{name}/kernel", kernel.ToArray(), features, heads * depth)]);
         if (OnnxLayers.Weight(layer, name + "/bias") is Tensor bias)
             projected = g.Node("Add", layer.Name, [projected, g.Initializer($"{layer.Name}/{name}/bias", bias.ToArray(), heads * depth)]);
-        var split = g.Node("Reshape", layer.Name, [projected, g.Int64s($"{layer.Name}/{name}/heads", 0, 0, heads, depth)]);
-        return g.Node("Transpose", layer.Name, [split], Attr("perm", permutation));
+        return g.Node("Reshape", layer.Name, [projected, g.Int64s($"{layer.Name}/{name}/heads", 0, 0, heads, depth)]);
     }
 }

@@ -49,8 +49,7 @@ internal static class NormalizationExport
     {
         var rms = (RMSNormalization)layer;
         var x = g.Layout(inputs[0], channelsFirst: false);
-        var meanSquare = g.ReduceMean(layer.Name, g.Node("Mul", layer.Name, [x.Name, x.Name]), rms.Axis);
-        var y = g.Node("Div", layer.Name, [x.Name, g.Node("Sqrt", layer.Name, [g.Node("Add", layer.Name, [meanSquare, g.Scalar(layer.Name + "/epsilon", rms.Epsilon)])])]);
+        var y = RootMeanSquare(g, layer.Name, x.Name, rms.Axis, rms.Epsilon);
         return x with { Name = ScaleAndShift(g, layer, y, Broadcast(x, rms.Axis), gammaName: "scale") };
     }
 
@@ -89,12 +88,19 @@ internal static class NormalizationExport
     }
 
     /// <summary>(x - mean) / sqrt(var + eps) over <paramref name="axes"/>, or x / sqrt(var + eps) when not centred; two passes.</summary>
-    private static string Standardize(OnnxGraph g, string hint, string x, int[] axes, double epsilon, bool center)
+    internal static string Standardize(OnnxGraph g, string hint, string x, int[] axes, double epsilon, bool center)
     {
         var centred = g.Node("Sub", hint, [x, g.ReduceMean(hint, x, axes)]);
         var variance = g.ReduceMean(hint, g.Node("Mul", hint, [centred, centred]), axes);
         var std = g.Node("Sqrt", hint, [g.Node("Add", hint, [variance, g.Scalar(hint + "/epsilon", epsilon)])]);
         return g.Node("Div", hint, [center ? centred : x, std]);
+    }
+
+    /// <summary>x / sqrt(mean(x²) + eps) over <paramref name="axes"/> (RMSNorm before its scale).</summary>
+    internal static string RootMeanSquare(OnnxGraph g, string hint, string x, int[] axes, double epsilon)
+    {
+        var meanSquare = g.ReduceMean(hint, g.Node("Mul", hint, [x, x]), axes);
+        return g.Node("Div", hint, [x, g.Node("Sqrt", hint, [g.Node("Add", hint, [meanSquare, g.Scalar(hint + "/epsilon", epsilon)])])]);
     }
 
     /// <summary>y * gamma + beta with whichever of the two the layer has, both given the broadcastable <paramref name="shape"/>.</summary>

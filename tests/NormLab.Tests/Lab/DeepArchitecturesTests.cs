@@ -67,7 +67,7 @@ public sealed class DeepArchitecturesTests
     public void ResNetTrainsAFewStepsAndSavesAndLoads()
     {
         NormLabRandom.SetSeed(3);
-        var model = Comparison.Compiled(new CompareSettings { Arch = "resnet" }, NormalizationCatalog.Get("group"), Placement.Before, [28, 28, 1], 10);
+        var model = Comparison.Compiled(new CompareSettings { Arch = "resnet" }, NormalizationCatalog.Get("group"), Placement.Before, [28, 28, 1], 10, "adam", 1e-3);
         var x = Tensor.Rand(8, 28, 28, 1);
         var y = Tensor.FromArray([0f, 1, 2, 3, 4, 5, 6, 7], 8);
         var before = model.Predict(x).ToArray();

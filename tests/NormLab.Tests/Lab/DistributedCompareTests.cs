@@ -127,7 +127,7 @@ public sealed class DistributedCompareTests(ITestOutputHelper output) : IDisposa
         Assert.Contains("4 (2/replica)", report);
     }
 
-    private const string Small = "--arch mlp --data subset --train-samples 32 --test-samples 16 --norms batch,batch-sync --batch-sizes 4,8 --epochs 1 --learning-rate 0.001 --threads 1";
+    private const string Small = "--arch mlp --data subset --train-samples 32 --test-samples 16 --norms batch,batch-sync --batch-sizes 4,8 --epochs 1 --learning-rates 0.001 --threads 1";
 
     [MpiFact]
     public void ARankThatFailsOutsideFitEndsTheWholeJobWithinSeconds()
@@ -161,7 +161,7 @@ public sealed class DistributedCompareTests(ITestOutputHelper output) : IDisposa
 
     [MpiTheory]
     [InlineData("--epochs", "2")]
-    [InlineData("--learning-rate", "0.01")]
+    [InlineData("--learning-rates", "0.001,0.01")]
     [InlineData("--train-samples", "24")]
     public void RanksStartedWithDifferentSettingsAreRefusedNamingTheSetting(string setting, string rank1Value)
     {

@@ -6,10 +6,10 @@ namespace NormLab.Tests.Lab;
 /// <summary>Seed k gives every configuration the same initial weights where the shapes allow, which the paired comparisons rely on.</summary>
 public sealed class PairedSeedsTests
 {
-    private static float[] Weights(string norm, Placement placement, string layer, int seed)
+    private static float[] Weights(string norm, Placement placement, string layer, int seed, string optimizer = "adam", double learningRate = 1e-3)
     {
         NormLabRandom.SetSeed(seed);
-        var model = Comparison.Compiled(new CompareSettings(), NormalizationCatalog.Get(norm), placement, [28, 28, 1], 10);
+        var model = Comparison.Compiled(new CompareSettings(), NormalizationCatalog.Get(norm), placement, [28, 28, 1], 10, optimizer, learningRate);
         return model.GetLayer(layer).GetWeights()[0].ToArray();
     }
 
@@ -22,6 +22,8 @@ public sealed class PairedSeedsTests
             foreach (string norm in new[] { "batch", "layer", "group", "instance" })
                 foreach (var placement in new[] { Placement.Before, Placement.After })
                     Assert.Equal(reference, Weights(norm, placement, layer, 42));
+            // Seed k pairs across learning rates and optimizers too: they change the steps, not the start.
+            Assert.Equal(reference, Weights("batch", Placement.Before, layer, 42, "sgd", 0.1));
             Assert.NotEqual(reference, Weights("none", Placement.Before, layer, 43));
         }
     }

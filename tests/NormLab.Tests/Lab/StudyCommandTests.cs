@@ -124,6 +124,50 @@ public sealed class StudyCommandTests : IDisposable
     }
 
     [Fact]
+    public void TransformerStudyDryRunPrintsItsSetupAndEstimate()
+    {
+        var (code, output) = Run([.. Tiny("transformer", 64, seeds: 1), "--dry-run"]);
+        Assert.True(code == 0, output);
+        output = output.ReplaceLineEndings(" ");
+        Assert.Contains("which tolerates high learning rates without warmup?", output);
+        Assert.Contains("--arch vit: LayerNorm, RMSNorm, DyT, None at batch size 64, pre and post-norm residual blocks", output);
+        Assert.Contains("Adam at learning rates 0.001, 0.003, 0.01", output);
+        // 3 normalizations × 2 placements + None once, × 3 learning rates.
+        Assert.Matches(@"estimated time: \d+ s for 21 run\(s\) to train", output);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void LearningRateStudyAnswersPerOptimizerAndNormalizationAndResumesWithoutTraining()
+    {
+        var (code, output) = Run(Tiny("learning-rate", 64, seeds: 1, name: "lr"));
+        Assert.True(code == 0, output);
+        Assert.Matches(@"estimated time: \d+ s for 40 run\(s\)", output.ReplaceLineEndings(" "));
+        var root = Json("lr");
+        var runs = root["runs"]!.AsArray();
+        Assert.Equal(4 * 2 * 5, runs.Count);   // none, batch, group, layer × sgd, adam × 5 learning rates
+        var statements = root["study"]!["result"]!.AsArray().Select(s => s!.GetValue<string>()).ToList();
+        foreach (var optimizer in new[] { "SGD (momentum 0.9)", "Adam" })
+            foreach (var norm in new[] { "None", "BatchNorm", "GroupNorm", "LayerNorm" })
+                Assert.Single(statements, s => s.StartsWith($"{norm} (before, batch 64, {optimizer}): ", StringComparison.Ordinal) && s.Contains("LR sensitivity"));
+        // With one seed nothing is judged against None.
+        Assert.DoesNotContain(statements, s => s.Contains("a real difference", StringComparison.Ordinal) || s.Contains("within noise", StringComparison.Ordinal));
+        Assert.Equal(8, root["learning_rate_sweeps"]!.AsArray().Count);
+        var report = WebUtility.HtmlDecode(File.ReadAllText(Path.Combine(dir, "lr.html")));
+        Assert.Contains("data-chart=\"learning-rate-before-b64-sgd\"", report);
+        Assert.Contains("data-chart=\"learning-rate-before-b64-adam\"", report);
+        Assert.All(statements, s => Assert.Contains(s, report));
+
+        // Run again: every run is kept, none trains.
+        var before = runs.Select(r => r!.ToJsonString()).ToList();
+        (code, output) = Run(Tiny("learning-rate", 64, seeds: 1, name: "lr"));
+        Assert.True(code == 0, output);
+        Assert.Contains("estimated time: 0 s for 0 run(s) to train", output);
+        Assert.Contains("40 run(s) already in", output);
+        Assert.Equal(before, Json("lr")["runs"]!.AsArray().Select(r => r!.ToJsonString()));
+    }
+
+    [Fact]
     public void HelpAndBadArgumentsNameTheStudyOrTheOption()
     {
         var (code, output) = Run("study", "batch-size", "--help");
@@ -138,7 +182,7 @@ public sealed class StudyCommandTests : IDisposable
         Assert.Contains("normlab study batch-size", output);
         (code, output) = Run("study", "nosuch");
         Assert.Equal(2, code);
-        Assert.Contains("unknown study 'nosuch'; expected one of batch-size, placement", output);
+        Assert.Contains("unknown study 'nosuch'; expected one of batch-size, placement, learning-rate, transformer", output);
         (code, output) = Run("study");
         Assert.Equal(2, code);
         Assert.Contains("study needs a name", output);

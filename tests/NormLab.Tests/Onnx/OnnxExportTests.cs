@@ -12,8 +12,8 @@ namespace NormLab.Tests.Onnx;
 /// </summary>
 public class OnnxExportTests
 {
-    /// <summary>A model and the input shape (batch first) it is exported for.</summary>
-    public sealed record Case(string Name, Func<Model> Create, int[] InputShape, bool Indices = false)
+    /// <summary>A model, the input shape (batch first) and the opset it is exported for.</summary>
+    public sealed record Case(string Name, Func<Model> Create, int[] InputShape, bool Indices = false, int Opset = 17)
     {
         public override string ToString() => Name;
     }
@@ -77,6 +77,10 @@ public class OnnxExportTests
             new TimeDistributed(new Flatten()), new GRU(3)]), [2, 3, 4, 4, 2]),
         new("multi_head_self_attention", () => new Sequential([new MultiHeadAttention(numHeads: 2, keyDim: 3), new LayerNormalization(),
             new MultiHeadAttention(numHeads: 3, keyDim: 2, valueDim: 4, useBias: false, outputShape: 5)]), [2, 6, 4]),
+        new("attention_qk_norms", () => new Sequential([new MultiHeadAttention(numHeads: 2, keyDim: 3, qkNorm: "layer"),
+            new MultiHeadAttention(numHeads: 2, keyDim: 4, qkNorm: "rms"), new MultiHeadAttention(numHeads: 3, keyDim: 2, valueDim: 3, qkNorm: "l2")]), [2, 5, 4]),
+        // Below opset 17 the "layer" qkNorm is built from primitives instead of LayerNormalization.
+        new("attention_qk_layer_norm_opset13", () => new Sequential([new MultiHeadAttention(numHeads: 2, keyDim: 3, qkNorm: "layer")]), [2, 5, 4], Opset: 13),
         new("conv1d_causal_grouped", () => new Sequential([new Conv1D(4, 3, padding: "causal", dilationRate: 2), new Conv1D(6, 2, padding: "same", groups: 2, activation: "relu"),
             new MaxPooling1D(2), new AveragePooling1D(2, padding: "same"), new GlobalAveragePooling1D()]), [2, 11, 2]),
         new("depthwise_separable", () => new Sequential([new DepthwiseConv2D(3, padding: "same", depthMultiplier: 2), new SeparableConv2D(4, (2, 2), strides: 2),
@@ -108,7 +112,7 @@ public class OnnxExportTests
         var path = Temp(c.Name);
         try
         {
-            model.ExportOnnx(path);
+            model.ExportOnnx(path, c.Opset);
             var actual = Run(path, x);
             AssertClose(expected, actual, c.Name);
             // Another batch size through the same file: the batch dimension is free.
@@ -128,7 +132,7 @@ public class OnnxExportTests
             {
                 var (model, _) = Build(c);
                 var path = Temp(c.Name);
-                model.ExportOnnx(path);
+                model.ExportOnnx(path, c.Opset);
                 paths.Add(path);
             }
             var (exit, output) = OnnxChecker.Check(paths);

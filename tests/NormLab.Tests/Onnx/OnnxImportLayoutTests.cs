@@ -48,6 +48,17 @@ public class OnnxImportLayoutTests
         Assert.Contains("initial_h", error.Message);
     }
 
+    [Fact]
+    public void ConstantThatDependsOnTheBatchSizeIsRefusedOutsideReshape()
+    {
+        var g = Graph([-1, 3, 4]);
+        var ones = g.Node("ConstantOfShape", "ones", [g.Node("Shape", "shape", ["x"])]);
+        Output(g, g.Node("Add", "plus_ones", ["x", ones]), [-1, 3, 4]);
+        var error = Assert.Throws<NotSupportedException>(() => Import(g));
+        Assert.Contains("(Add)", error.Message);
+        Assert.Contains("depends on the batch size", error.Message);
+    }
+
     private static OnnxGraph Graph(int[] input)
     {
         var g = new OnnxGraph(13);

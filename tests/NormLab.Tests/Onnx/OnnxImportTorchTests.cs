@@ -11,7 +11,8 @@ namespace NormLab.Tests.Onnx;
 /// </summary>
 public class OnnxImportTorchTests
 {
-    public static TheoryData<string> TorchCases() => new(["cnn", "resnet", "sequence_mlp", "lstm", "gru", "transformer_mlp", "group_norm", "group_norm_per_group", "gelu", "padded_cnn"]);
+    public static TheoryData<string> TorchCases() => new(["cnn", "resnet", "sequence_mlp", "lstm", "gru", "transformer_mlp", "group_norm", "group_norm_per_group", "gelu", "padded_cnn", "transformer", "transformer_norm_first",
+        "lstm_bidirectional", "gru_bidirectional"]);
 
     /// <summary>
     /// Output only: an LSTM with biases. PyTorch has two bias vectors (b_ih, b_hh) where the imported
@@ -52,6 +53,9 @@ public class OnnxImportTorchTests
     [InlineData("lstm_bias")]
     [InlineData("gru")]
     [InlineData("transformer_mlp")]
+    [InlineData("transformer")]
+    [InlineData("lstm_bidirectional")]
+    [InlineData("gru_bidirectional")]
     public void ImportedModelSavesAndLoads(string name)
     {
         var (model, fixture) = Load(name);

@@ -27,7 +27,7 @@ public sealed class MultiHeadAttention : AttentionLayer
 {
     private readonly Initializer kernelInitializer, biasInitializer;
     internal static readonly string[] QkNorms = ["layer", "rms", "l2"];
-    private const double QkEpsilon = 1e-5;
+    internal const double QkEpsilon = 1e-5;
     private Tensor? queryKernel, queryBias, keyKernel, keyBias, valueKernel, valueBias, outputKernel, outputBias;
     private Tensor? queryNormScale, queryNormOffset, keyNormScale, keyNormOffset, qkScale;
 

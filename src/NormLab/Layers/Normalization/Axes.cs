@@ -41,6 +41,12 @@ public readonly struct Axes
     /// <inheritdoc/>
     public override string ToString() => IsNone ? "None" : IsList ? "[" + string.Join(", ", Values) + "]" : Values[0].ToString();
 
+    /// <summary><paramref name="axes"/>, unless it is <see cref="None"/>, which the per-sample layers refuse
+    /// (as Keras, naming <paramref name="layer"/>).</summary>
+    internal static Axes RequireNotNone(Axes axes, string layer) => axes.IsNone
+        ? throw new ArgumentException($"{layer}: Expected an int or a list/tuple of ints for the argument 'axis', but received: None")
+        : axes;
+
     internal JsonNode? ToJson() => IsNone ? null : IsList ? new JsonArray(Values.Select(v => (JsonNode)v).ToArray()) : JsonValue.Create(Values[0]);
 
     internal static Axes FromJson(JsonNode? node, bool nullIsNone)

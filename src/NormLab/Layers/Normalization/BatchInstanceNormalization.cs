@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using NormLab.Constraints;
 using NormLab.Distributed;
+using NormLab.Kernels;
 using NormLab.Saving;
 
 namespace NormLab.Layers;
@@ -37,7 +38,7 @@ namespace NormLab.Layers;
 /// <example><code>var bin = new BatchInstanceNormalization();
 /// var y = bin.Call(images, training: true);
 /// double[] gate = bin.Rho;</code></example>
-public sealed class BatchInstanceNormalization : Layer
+public sealed class BatchInstanceNormalization : NormalizationLayer
 {
     private int axis, rank;
 
@@ -50,13 +51,10 @@ public sealed class BatchInstanceNormalization : Layer
     /// <param name="name">The layer's name.</param>
     public BatchInstanceNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool synchronized = false,
         int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, trainable: true, inputShape, name)
     {
-        NormChecks.Momentum(Describe(), momentum);
-        NormChecks.Epsilon(Describe(), epsilon);
+        Momentum = CheckedMomentum(momentum);
         Axis = axis;
-        Momentum = momentum;
-        Epsilon = epsilon;
         Synchronized = synchronized;
     }
 
@@ -64,8 +62,6 @@ public sealed class BatchInstanceNormalization : Layer
     public int Axis { get; }
     /// <summary>Weight of the old value in the moving averages.</summary>
     public double Momentum { get; }
-    /// <summary>Added to both variances.</summary>
-    public double Epsilon { get; }
     /// <summary>Whether distributed training computes the BN branch's batch statistics over every replica (see the remarks).</summary>
     public bool Synchronized { get; }
 
@@ -113,7 +109,7 @@ public sealed class BatchInstanceNormalization : Layer
         var sync = batch && Synchronized ? SyncBatchStatistics.Current : null;
         if (batch)
         {
-            (mb, vb) = Ops.PoolOverSamples(mi, vi, v.N, v.C);
+            (mb, vb) = InstancePooling.OverSamples(mi, vi, v.N, v.C);
             // Equal group sizes: the pooled biased variance is the channel's, over N * spatial values.
             if (sync != null) n = sync.Merge((long)v.N * v.Spatial, mb, vb);
         }
@@ -146,7 +142,6 @@ public sealed class BatchInstanceNormalization : Layer
         var config = base.GetConfig();
         config["axis"] = Axis;
         config["momentum"] = Momentum;
-        config["epsilon"] = Epsilon;
         config["synchronized"] = Synchronized;
         return config;
     }

@@ -36,10 +36,9 @@ namespace NormLab.Layers;
 /// </remarks>
 /// <example><code>var bn = new BatchNormalization(momentum: 0.9);
 /// var y = bn.Call(x, training: true);</code></example>
-public sealed class BatchNormalization : Layer
+public sealed class BatchNormalization : AffineNormalizationLayer
 {
     private static readonly string[] ClippingKeys = ["rmax", "rmin", "dmax"];
-    private readonly GammaAndBeta affine;
     private readonly Initializer movingMeanInitializer, movingVarianceInitializer;
     private readonly Dictionary<string, double>? renormClipping;
     private int axis = -1, channels, rank;
@@ -73,23 +72,18 @@ public sealed class BatchNormalization : Layer
         Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
         bool renorm = false, IDictionary<string, double>? renormClipping = null, double renormMomentum = 0.99,
         bool synchronized = false, bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, center, scale,
+            GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint),
+            trainable, inputShape, name)
     {
-        NormChecks.Epsilon(Describe(), epsilon);
-        NormChecks.Momentum(Describe(), momentum);
-        if (renorm) NormChecks.Momentum(Describe(), renormMomentum);
+        Momentum = CheckedMomentum(momentum);
+        if (renorm) CheckedMomentum(renormMomentum);
         Axis = axis;
-        Momentum = momentum;
-        Epsilon = epsilon;
-        Center = center;
-        Scale = scale;
-        affine = GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
         this.movingMeanInitializer = movingMeanInitializer ?? "zeros";
         this.movingVarianceInitializer = movingVarianceInitializer ?? "ones";
         Renorm = renorm;
         RenormMomentum = renormMomentum;
         Synchronized = synchronized;
-        Trainable = trainable;
         if (renormClipping != null) this.renormClipping = new Dictionary<string, double>(renormClipping);
         if (renorm && renormClipping != null)
         {
@@ -110,12 +104,6 @@ public sealed class BatchNormalization : Layer
     public int Axis { get; }
     /// <summary>Weight of the old value in the moving averages.</summary>
     public double Momentum { get; }
-    /// <summary>Added to the variance inside the square root.</summary>
-    public double Epsilon { get; }
-    /// <summary>Whether beta exists.</summary>
-    public bool Center { get; }
-    /// <summary>Whether gamma exists.</summary>
-    public bool Scale { get; }
     /// <summary>Whether batch renormalization is used in training.</summary>
     public bool Renorm { get; }
     /// <summary>Momentum of renorm_mean and renorm_stddev.</summary>
@@ -123,10 +111,6 @@ public sealed class BatchNormalization : Layer
     /// <summary>Whether distributed training computes the batch statistics over every replica (see the remarks).</summary>
     public bool Synchronized { get; }
 
-    /// <summary>gamma (null when <c>scale: false</c> or before build).</summary>
-    public Tensor? Gamma { get; private set; }
-    /// <summary>beta (null when <c>center: false</c> or before build).</summary>
-    public Tensor? Beta { get; private set; }
     /// <summary>The moving mean (null before build).</summary>
     public Tensor? MovingMean { get; private set; }
     /// <summary>The moving variance (null before build).</summary>
@@ -145,8 +129,7 @@ public sealed class BatchNormalization : Layer
         axis = NormViews.ResolveAxis(Describe(), Axis, inputShape);
         channels = inputShape[axis];
         int[] shape = [channels];
-        if (Scale) Gamma = AddWeight(affine.Gamma, shape);
-        if (Center) Beta = AddWeight(affine.Beta, shape);
+        AddGammaAndBeta(shape);
         MovingMean = AddWeight("moving_mean", shape, movingMeanInitializer, trainable: false);
         MovingVariance = AddWeight("moving_variance", shape, movingVarianceInitializer, trainable: false);
         if (Renorm)
@@ -233,10 +216,6 @@ public sealed class BatchNormalization : Layer
         var config = base.GetConfig();
         config["axis"] = Axis;
         config["momentum"] = Momentum;
-        config["epsilon"] = Epsilon;
-        config["center"] = Center;
-        config["scale"] = Scale;
-        affine.WriteTo(config);
         config["moving_mean_initializer"] = movingMeanInitializer.GetConfig();
         config["moving_variance_initializer"] = movingVarianceInitializer.GetConfig();
         config["synchronized"] = Synchronized;

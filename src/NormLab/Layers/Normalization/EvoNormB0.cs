@@ -22,7 +22,7 @@ namespace NormLab.Layers;
 /// channel in the batch.</para>
 /// </remarks>
 /// <example><code>var evo = new EvoNormB0(momentum: 0.9);</code></example>
-public sealed class EvoNormB0 : Layer
+public sealed class EvoNormB0 : NormalizationLayer
 {
     private int channels, rank;
 
@@ -35,20 +35,14 @@ public sealed class EvoNormB0 : Layer
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     public EvoNormB0(double momentum = 0.9, double epsilon = 1e-5, bool initZero = false,
         bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, trainable, inputShape, name)
     {
-        NormChecks.Epsilon(Describe(), epsilon);
-        NormChecks.Momentum(Describe(), momentum);
-        Momentum = momentum;
-        Epsilon = epsilon;
+        Momentum = CheckedMomentum(momentum);
         InitZero = initZero;
-        Trainable = trainable;
     }
 
     /// <summary>Weight of the old value in the moving variance.</summary>
     public double Momentum { get; }
-    /// <summary>Added to both variances inside the square roots.</summary>
-    public double Epsilon { get; }
     /// <summary>Whether gamma starts at 0 (last norm of a residual block).</summary>
     public bool InitZero { get; }
     /// <summary>gamma, per channel.</summary>
@@ -114,7 +108,6 @@ public sealed class EvoNormB0 : Layer
     {
         var config = base.GetConfig();
         config["momentum"] = Momentum;
-        config["epsilon"] = Epsilon;
         config["init_zero"] = InitZero;
         return config;
     }

@@ -19,7 +19,7 @@ namespace NormLab.Layers;
 /// (otherwise its variance is 0 by definition and the build throws).</para>
 /// </remarks>
 /// <example><code>var evo = new EvoNormS0(groups: 8);</code></example>
-public sealed class EvoNormS0 : Layer
+public sealed class EvoNormS0 : NormalizationLayer
 {
     private int channels, rank;
 
@@ -33,21 +33,16 @@ public sealed class EvoNormS0 : Layer
     /// <exception cref="ArgumentException">When <paramref name="groups"/> is below 1 or <paramref name="epsilon"/> is not positive and finite.</exception>
     public EvoNormS0(int groups = 32, double epsilon = 1e-5, bool initZero = false,
         bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, trainable, inputShape, name)
     {
         if (groups < 1)
             throw new ArgumentException($"{Describe()}: groups must be a positive integer. Received: groups={groups}");
-        NormChecks.Epsilon(Describe(), epsilon);
         Groups = groups;
-        Epsilon = epsilon;
         InitZero = initZero;
-        Trainable = trainable;
     }
 
     /// <summary>The number of groups (as given until build, then the one used).</summary>
     public int Groups { get; private set; }
-    /// <summary>Added to the group variance inside the square root.</summary>
-    public double Epsilon { get; }
     /// <summary>Whether gamma starts at 0.</summary>
     public bool InitZero { get; }
     /// <summary>gamma, per channel.</summary>
@@ -96,7 +91,6 @@ public sealed class EvoNormS0 : Layer
     {
         var config = base.GetConfig();
         config["groups"] = Groups;
-        config["epsilon"] = Epsilon;
         config["init_zero"] = InitZero;
         return config;
     }

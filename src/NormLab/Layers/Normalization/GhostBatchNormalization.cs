@@ -33,9 +33,8 @@ namespace NormLab.Layers;
 /// <c>false</c>, each rank's moving statistics follow its own ghost batches and drift apart.</para>
 /// </remarks>
 /// <example><code>var gbn = new GhostBatchNormalization(virtualBatchSize: 32);</code></example>
-public sealed class GhostBatchNormalization : Layer
+public sealed class GhostBatchNormalization : AffineNormalizationLayer
 {
-    private readonly Initializer betaInitializer, gammaInitializer;
     private int axis, channels, rank;
 
     /// <summary>Creates the layer.</summary>
@@ -55,22 +54,15 @@ public sealed class GhostBatchNormalization : Layer
     public GhostBatchNormalization(int virtualBatchSize, int axis = -1, double momentum = 0.99, double epsilon = 1e-3,
         bool center = true, bool scale = true, Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         bool synchronized = false, bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, center, scale, GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, null, null, null, null),
+            trainable, inputShape, name)
     {
         if (virtualBatchSize < 1)
             throw new ArgumentException($"{Describe()}: virtualBatchSize must be a positive integer. Received: virtualBatchSize={virtualBatchSize}");
-        NormChecks.Epsilon(Describe(), epsilon);
-        NormChecks.Momentum(Describe(), momentum);
+        Momentum = CheckedMomentum(momentum);
         VirtualBatchSize = virtualBatchSize;
         Axis = axis;
-        Momentum = momentum;
-        Epsilon = epsilon;
-        Center = center;
-        Scale = scale;
-        this.betaInitializer = betaInitializer ?? "zeros";
-        this.gammaInitializer = gammaInitializer ?? "ones";
         Synchronized = synchronized;
-        Trainable = trainable;
     }
 
     /// <summary>Samples per ghost batch.</summary>
@@ -79,18 +71,8 @@ public sealed class GhostBatchNormalization : Layer
     public int Axis { get; }
     /// <summary>Weight of the old value in the moving averages.</summary>
     public double Momentum { get; }
-    /// <summary>Added to the variance inside the square root.</summary>
-    public double Epsilon { get; }
     /// <summary>Whether distributed training averages the moving statistics across replicas (the ghost batches stay local; see the remarks).</summary>
     public bool Synchronized { get; }
-    /// <summary>Whether beta exists.</summary>
-    public bool Center { get; }
-    /// <summary>Whether gamma exists.</summary>
-    public bool Scale { get; }
-    /// <summary>gamma (null when absent).</summary>
-    public Tensor? Gamma { get; private set; }
-    /// <summary>beta (null when absent).</summary>
-    public Tensor? Beta { get; private set; }
     /// <summary>The moving mean.</summary>
     public Tensor? MovingMean { get; private set; }
     /// <summary>The moving (biased) variance.</summary>
@@ -104,8 +86,7 @@ public sealed class GhostBatchNormalization : Layer
             throw new ArgumentException($"{Describe()}: expected input of rank >= 2 (batch, ..., channels). Received input shape {Shapes.Format(inputShape)}.");
         axis = NormViews.ResolveFeatureAxis(Describe(), Axis, inputShape);
         channels = inputShape[axis];
-        if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer);
-        if (Center) Beta = AddWeight("beta", [channels], betaInitializer);
+        AddGammaAndBeta([channels]);
         MovingMean = AddWeight("moving_mean", [channels], "zeros", trainable: false);
         MovingVariance = AddWeight("moving_variance", [channels], "ones", trainable: false);
     }
@@ -151,11 +132,6 @@ public sealed class GhostBatchNormalization : Layer
         config["virtual_batch_size"] = VirtualBatchSize;
         config["axis"] = Axis;
         config["momentum"] = Momentum;
-        config["epsilon"] = Epsilon;
-        config["center"] = Center;
-        config["scale"] = Scale;
-        config["beta_initializer"] = betaInitializer.GetConfig();
-        config["gamma_initializer"] = gammaInitializer.GetConfig();
         config["synchronized"] = Synchronized;
         return config;
     }

@@ -14,9 +14,8 @@ namespace NormLab.Layers;
 /// </summary>
 /// <remarks>NaN or infinity in a group makes that group's output NaN; the layer has no state.</remarks>
 /// <example><code>new GroupNormalization(groups: 4)</code></example>
-public sealed class GroupNormalization : Layer
+public sealed class GroupNormalization : AffineNormalizationLayer
 {
-    private readonly GammaAndBeta affine;
     private int axis, channels, rank;
 
     /// <summary>Creates the layer; arguments and defaults follow keras.layers.GroupNormalization.</summary>
@@ -40,34 +39,20 @@ public sealed class GroupNormalization : Layer
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
         Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
         bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, center, scale,
+            GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint),
+            trainable, inputShape, name)
     {
         if (groups <= 0 && groups != -1)
             throw new ArgumentException($"{Describe()}: Received an invalid value for argument `groups`, expected a positive integer (or `-1` for instance normalization). Received: groups={groups}");
-        NormChecks.Epsilon(Describe(), epsilon);
         Groups = groups;
         Axis = axis;
-        Epsilon = epsilon;
-        Center = center;
-        Scale = scale;
-        affine = GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
-        Trainable = trainable;
     }
 
     /// <summary>The number of groups (-1 until build replaces it by the channel count).</summary>
     public int Groups { get; private set; }
     /// <summary>The channel axis.</summary>
     public int Axis { get; }
-    /// <summary>Added to the variance inside the square root.</summary>
-    public double Epsilon { get; }
-    /// <summary>Whether beta exists.</summary>
-    public bool Center { get; }
-    /// <summary>Whether gamma exists.</summary>
-    public bool Scale { get; }
-    /// <summary>gamma (null when absent).</summary>
-    public Tensor? Gamma { get; private set; }
-    /// <summary>beta (null when absent).</summary>
-    public Tensor? Beta { get; private set; }
 
     /// <inheritdoc/>
     protected override void BuildCore(int[] inputShape)
@@ -83,8 +68,7 @@ public sealed class GroupNormalization : Layer
         if (channels % groups != 0)
             throw new ArgumentException($"{Describe()}: Number of groups ({groups}) must be a multiple of the number of channels ({channels}).");
         Groups = groups;
-        if (Scale) Gamma = AddWeight(affine.Gamma, [channels]);
-        if (Center) Beta = AddWeight(affine.Beta, [channels]);
+        AddGammaAndBeta([channels]);
     }
 
     /// <inheritdoc/>
@@ -107,10 +91,6 @@ public sealed class GroupNormalization : Layer
         var config = base.GetConfig();
         config["groups"] = Groups;
         config["axis"] = Axis;
-        config["epsilon"] = Epsilon;
-        config["center"] = Center;
-        config["scale"] = Scale;
-        affine.WriteTo(config);
         return config;
     }
 

@@ -29,9 +29,8 @@ namespace NormLab.Layers;
 /// be 0 and the output constant; PyTorch raises the same in training).</para>
 /// </remarks>
 /// <example><code>var norm = new InstanceNormalization(trackRunningStats: true, momentum: 0.9);</code></example>
-public sealed class InstanceNormalization : Layer
+public sealed class InstanceNormalization : AffineNormalizationLayer
 {
-    private readonly Initializer betaInitializer, gammaInitializer;
     private int axis, channels, rank;
 
     /// <summary>Creates the layer.</summary>
@@ -50,37 +49,20 @@ public sealed class InstanceNormalization : Layer
         bool trackRunningStats = false, double momentum = 0.99,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, center, scale, GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, null, null, null, null),
+            trainable, inputShape, name)
     {
-        NormChecks.Epsilon(Describe(), epsilon);
-        NormChecks.Momentum(Describe(), momentum);
+        Momentum = CheckedMomentum(momentum);
         Axis = axis;
-        Epsilon = epsilon;
-        Center = center;
-        Scale = scale;
         TrackRunningStats = trackRunningStats;
-        Momentum = momentum;
-        this.betaInitializer = betaInitializer ?? "zeros";
-        this.gammaInitializer = gammaInitializer ?? "ones";
-        Trainable = trainable;
     }
 
     /// <summary>The channel axis (as given).</summary>
     public int Axis { get; }
-    /// <summary>Added to the variance inside the square root.</summary>
-    public double Epsilon { get; }
-    /// <summary>Whether beta exists.</summary>
-    public bool Center { get; }
-    /// <summary>Whether gamma exists.</summary>
-    public bool Scale { get; }
     /// <summary>Whether running statistics are kept and used at inference.</summary>
     public bool TrackRunningStats { get; }
     /// <summary>Weight of the old value in the running statistics.</summary>
     public double Momentum { get; }
-    /// <summary>gamma (null when absent).</summary>
-    public Tensor? Gamma { get; private set; }
-    /// <summary>beta (null when absent).</summary>
-    public Tensor? Beta { get; private set; }
     /// <summary>Running mean of the instance means (trackRunningStats only).</summary>
     public Tensor? MovingMean { get; private set; }
     /// <summary>Running mean of the unbiased instance variances (trackRunningStats only).</summary>
@@ -94,8 +76,7 @@ public sealed class InstanceNormalization : Layer
             throw new ArgumentException($"{Describe()}: expected input of rank >= 3 (batch, spatial..., channels); instance statistics are undefined without a spatial axis. Received input shape {Shapes.Format(inputShape)}.");
         axis = NormViews.ResolveFeatureAxis(Describe(), Axis, inputShape);
         channels = inputShape[axis];
-        if (Scale) Gamma = AddWeight("gamma", [channels], gammaInitializer);
-        if (Center) Beta = AddWeight("beta", [channels], betaInitializer);
+        AddGammaAndBeta([channels]);
         if (TrackRunningStats)
         {
             MovingMean = AddWeight("moving_mean", [channels], "zeros", trainable: false);
@@ -143,13 +124,8 @@ public sealed class InstanceNormalization : Layer
     {
         var config = base.GetConfig();
         config["axis"] = Axis;
-        config["epsilon"] = Epsilon;
-        config["center"] = Center;
-        config["scale"] = Scale;
         config["track_running_stats"] = TrackRunningStats;
         config["momentum"] = Momentum;
-        config["beta_initializer"] = betaInitializer.GetConfig();
-        config["gamma_initializer"] = gammaInitializer.GetConfig();
         return config;
     }
 

@@ -17,12 +17,11 @@ namespace NormLab.Layers;
 /// NaN or infinity in a sample makes that sample's output NaN; there is no state to corrupt.
 /// </remarks>
 /// <example><code>new LayerNormalization(axis: new[] { 1, 2 })</code></example>
-public sealed class LayerNormalization : Layer
+public sealed class LayerNormalization : AffineNormalizationLayer
 {
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
-    private readonly GammaAndBeta affine;
     private readonly Axes axisArg;
     private int[]? axes;
     private int[]? builtDims;
@@ -48,36 +47,20 @@ public sealed class LayerNormalization : Layer
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
         Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
         bool rmsScaling = false, bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, center, scale,
+            GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint),
+            trainable, inputShape, name)
     {
-        if (axis.IsNone)
-            throw new ArgumentException($"{Describe()}: Expected an int or a list/tuple of ints for the argument 'axis', but received: None");
-        NormChecks.Epsilon(Describe(), epsilon);
-        axisArg = axis;
-        Epsilon = epsilon;
-        Center = center;
-        Scale = scale;
+        axisArg = Axes.RequireNotNone(axis, Describe());
         RmsScaling = rmsScaling;
-        affine = GammaAndBeta.WithDefaults(betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
-        Trainable = trainable;
         if (rmsScaling)
             Console.Error.WriteLine("Warning: You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the input by the variance, not the root mean square. To correctly use RMS Normalization, please use `keras.layers.RMSNormalization` instead.");
     }
 
     /// <summary>The normalized axes: as given before build, sorted and non-negative after.</summary>
     public int[] Axis => axes != null ? (int[])axes.Clone() : axisArg.Values;
-    /// <summary>Added to the variance inside the square root.</summary>
-    public double Epsilon { get; }
-    /// <summary>Whether beta exists (and is used).</summary>
-    public bool Center { get; }
-    /// <summary>Whether gamma exists.</summary>
-    public bool Scale { get; }
     /// <summary>The deprecated Keras rms_scaling flag.</summary>
     public bool RmsScaling { get; }
-    /// <summary>gamma (null when absent).</summary>
-    public Tensor? Gamma { get; private set; }
-    /// <summary>beta (null when absent).</summary>
-    public Tensor? Beta { get; private set; }
 
     /// <inheritdoc/>
     protected override void BuildCore(int[] inputShape)
@@ -85,9 +68,7 @@ public sealed class LayerNormalization : Layer
         axes = NormViews.CanonicalAxes(axisArg.Values, inputShape.Length, Describe());
         NormViews.RequireExtent(Describe(), inputShape, axes);
         builtDims = (int[])inputShape.Clone();
-        int[] shape = axes.Select(a => inputShape[a]).ToArray();
-        if (Scale || RmsScaling) Gamma = AddWeight(affine.Gamma, shape);
-        if (Center && !RmsScaling) Beta = AddWeight(affine.Beta, shape);
+        AddGammaAndBeta(axes.Select(a => inputShape[a]).ToArray(), gammaAnyway: RmsScaling, noBeta: RmsScaling);
     }
 
     /// <inheritdoc/>
@@ -109,11 +90,7 @@ public sealed class LayerNormalization : Layer
     {
         var config = base.GetConfig();
         config["axis"] = axes != null ? new JsonArray(axes.Select(a => (JsonNode)a).ToArray()) : axisArg.ToJson();
-        config["epsilon"] = Epsilon;
-        config["center"] = Center;
-        config["scale"] = Scale;
         config["rms_scaling"] = RmsScaling;
-        affine.WriteTo(config);
         return config;
     }
 

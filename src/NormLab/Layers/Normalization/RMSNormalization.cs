@@ -9,7 +9,7 @@ namespace NormLab.Layers;
 /// <c>scale</c> over the normalized axes. Same in training and inference; no state.
 /// </summary>
 /// <example><code>new RMSNormalization(epsilon: 1e-6)</code></example>
-public sealed class RMSNormalization : Layer
+public sealed class RMSNormalization : NormalizationLayer
 {
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
@@ -26,20 +26,13 @@ public sealed class RMSNormalization : Layer
     /// <param name="name">Optional layer name; a unique one from the class name when null.</param>
     /// <exception cref="ArgumentException">When <paramref name="axis"/> is none or <paramref name="epsilon"/> is not positive and finite.</exception>
     public RMSNormalization(Axes axis = default, double epsilon = 1e-6, bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, trainable, inputShape, name)
     {
-        if (axis.IsNone)
-            throw new ArgumentException($"{Describe()}: Expected an int or a list/tuple of ints for the argument 'axis', but received: None");
-        NormChecks.Epsilon(Describe(), epsilon);
-        axisArg = axis;
-        Epsilon = epsilon;
-        Trainable = trainable;
+        axisArg = Axes.RequireNotNone(axis, Describe());
     }
 
     /// <summary>The normalized axes.</summary>
     public int[] Axis => axes != null ? (int[])axes.Clone() : axisArg.Values;
-    /// <summary>Added to the mean square.</summary>
-    public double Epsilon { get; }
     /// <summary>The learned scale (null before build).</summary>
     public Tensor? Scale { get; private set; }
 
@@ -67,7 +60,6 @@ public sealed class RMSNormalization : Layer
     {
         var config = base.GetConfig();
         config["axis"] = axisArg.ToJson();
-        config["epsilon"] = Epsilon;
         return config;
     }
 

@@ -11,7 +11,7 @@ namespace NormLab.Layers;
 /// </summary>
 /// <remarks>Weight: <c>scale</c> (shape (1)). The norm is accumulated in double precision.</remarks>
 /// <example><code>new ScaleNorm(epsilon: 1e-5)</code></example>
-public sealed class ScaleNorm : Layer
+public sealed class ScaleNorm : NormalizationLayer
 {
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
@@ -25,16 +25,10 @@ public sealed class ScaleNorm : Layer
     /// <param name="name">The layer's name; "scale_norm", ... when omitted.</param>
     /// <exception cref="ArgumentException">When <paramref name="epsilon"/> is not positive and finite.</exception>
     public ScaleNorm(double epsilon = 1e-5, bool trainable = true, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, trainable, inputShape, name)
     {
-        if (!(epsilon > 0) || double.IsInfinity(epsilon))
-            throw new ArgumentException($"{Describe()}: epsilon must be > 0 and finite, received {epsilon}.");
-        Epsilon = epsilon;
-        Trainable = trainable;
     }
 
-    /// <summary>The floor of the norm.</summary>
-    public double Epsilon { get; }
     /// <summary>The learned scalar g (shape (1); null before build).</summary>
     public Tensor? Scale { get; private set; }
 
@@ -67,7 +61,6 @@ public sealed class ScaleNorm : Layer
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["epsilon"] = Epsilon;
         return config;
     }
 

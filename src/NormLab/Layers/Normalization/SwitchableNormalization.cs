@@ -47,7 +47,7 @@ namespace NormLab.Layers;
 /// <example><code>var sn = new SwitchableNormalization();
 /// var y = sn.Call(x, training: true);
 /// double[] w = sn.MeanWeights; // [IN, LN, BN]</code></example>
-public sealed class SwitchableNormalization : Layer
+public sealed class SwitchableNormalization : NormalizationLayer
 {
     private int axis, rank;
 
@@ -61,13 +61,10 @@ public sealed class SwitchableNormalization : Layer
     /// <param name="name">The layer's name.</param>
     public SwitchableNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool useBatchStatistics = true,
         bool synchronized = false, int[]? inputShape = null, string? name = null)
-        : base(name, inputShape)
+        : base(epsilon, trainable: true, inputShape, name)
     {
-        NormChecks.Momentum(Describe(), momentum);
-        NormChecks.Epsilon(Describe(), epsilon);
+        Momentum = CheckedMomentum(momentum);
         Axis = axis;
-        Momentum = momentum;
-        Epsilon = epsilon;
         UseBatchStatistics = useBatchStatistics;
         Synchronized = synchronized;
     }
@@ -76,8 +73,6 @@ public sealed class SwitchableNormalization : Layer
     public int Axis { get; }
     /// <summary>Weight of the old value in the moving averages.</summary>
     public double Momentum { get; }
-    /// <summary>Added to the mixed variance.</summary>
-    public double Epsilon { get; }
     /// <summary>Whether the BN branch exists.</summary>
     public bool UseBatchStatistics { get; }
     /// <summary>Whether distributed training computes the BN branch's batch statistics over every replica (see the remarks).</summary>
@@ -156,7 +151,6 @@ public sealed class SwitchableNormalization : Layer
         var config = base.GetConfig();
         config["axis"] = Axis;
         config["momentum"] = Momentum;
-        config["epsilon"] = Epsilon;
         config["use_batch_statistics"] = UseBatchStatistics;
         config["synchronized"] = Synchronized;
         return config;

@@ -116,7 +116,7 @@ internal static class ConvolutionImport
     {
         var x = Image(im, node);
         var pooled = im.Apply(new GlobalAveragePooling2D(), x);
-        im.Set(node.Output[0], im.Apply(new OnnxReshape([1, 1, x.Symbol.Shape[^1]]), pooled, channelsLast: true));
+        im.Set(node.Output[0], im.Apply(new OnnxReshape([1, 1, x.Symbol.Shape[^1]]), pooled, ImportedValue.ChannelsLastAxes(4)));
     }
 
     /// <summary>The node's 4-D input, channels last.</summary>

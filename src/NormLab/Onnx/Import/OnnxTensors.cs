@@ -24,6 +24,14 @@ internal static class OnnxTensors
         return Tensor.FromArray(values, shape);
     }
 
+    /// <summary>Whether ONNX type <paramref name="type"/> holds integers (Div then truncates).</summary>
+    internal static bool IsInteger(TensorProto.Types.DataType type) => type is TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Int32
+        or TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Uint64 or TensorProto.Types.DataType.Uint32
+        or TensorProto.Types.DataType.Uint16 or TensorProto.Types.DataType.Uint8;
+
+    /// <summary>Whether the tensor holds integers.</summary>
+    internal static bool IsInteger(TensorProto proto) => IsInteger((TensorProto.Types.DataType)proto.DataType);
+
     /// <summary>A constant's values as integers (shapes, axes, pads).</summary>
     /// <remarks>Held as floats, int64's extremes (Slice's "to the end") round past long's range, so they saturate.</remarks>
     internal static long[] ToLongs(Tensor t) => t.ToArray().Select(v => v >= 9.2e18f ? long.MaxValue : v <= -9.2e18f ? long.MinValue : (long)v).ToArray();

@@ -2,8 +2,6 @@ using System.Numerics.Tensors;
 using NormLab.Autograd;
 using NormLab.Distributed;
 using NormLab.Kernels;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace NormLab;
 
@@ -19,54 +17,6 @@ public static partial class Ops
         var mean = Uninit<double>(N * C); var variance = Uninit<double>(N * C);
         Kernels.Moments.Compute(x.Data, N, O, C, I, mean, variance);
         return (mean, variance);
-    }
-
-    /// <summary>
-    /// Per-channel batch statistics from per-(n, c) ones with equal group sizes, in the stable
-    /// "law of total variance" form: <c>mb[c] = mean_n mi</c>, <c>vb[c] = mean_n vi + mean_n (mi - mb)^2</c>.
-    /// (Algebraically equal to <c>mean_n(vi + mi^2) - mb^2</c>, without its cancellation when |mean| is large.)
-    /// </summary>
-    internal static (double[] mean, double[] variance) PoolOverSamples(double[] mi, double[] vi, int N, int C)
-    {
-        // Scalar math: mb[c] = mean over n of mi[n, c]; vb[c] = mean over n of vi[n, c] + (mi[n, c] - mb[c])²
-        // (vectorized across channels: with a few samples these loops cost as much as a data pass).
-        var mb = new double[C]; var vb = new double[C]; var d = new double[C];
-        for (int n = 0; n < N; n++) TensorPrimitives.Add(mb, mi.AsSpan(n * C, C), mb);
-        TensorPrimitives.Divide(mb, N, mb);
-        for (int n = 0; n < N; n++)
-        {
-            TensorPrimitives.Subtract(mi.AsSpan(n * C, C), mb, d);
-            TensorPrimitives.FusedMultiplyAdd(d, d, vb, vb);
-            TensorPrimitives.Add(vb, vi.AsSpan(n * C, C), vb);
-        }
-        TensorPrimitives.Divide(vb, N, vb);
-        return (mb, vb);
-    }
-
-    /// <summary>Per-sample statistics from per-(n, c) ones (the same stable form over channels).</summary>
-    internal static (double[] mean, double[] variance) PoolOverChannels(double[] mi, double[] vi, int N, int C)
-    {
-        // Scalar math: ml[n] = mean over c of mi[n, c]; vl[n] = mean over c of vi[n, c] + (mi[n, c] - ml[n])²
-        var ml = new double[N]; var vl = new double[N]; var d = new double[C];
-        for (int n = 0; n < N; n++)
-        {
-            var m = mi.AsSpan(n * C, C);
-            ml[n] = TensorPrimitives.Sum<double>(m) / C;
-            TensorPrimitives.Subtract(m, ml[n], d);
-            vl[n] = (TensorPrimitives.Sum<double>(vi.AsSpan(n * C, C)) + TensorPrimitives.SumOfSquares<double>(d)) / C;
-        }
-        return (ml, vl);
-    }
-
-    /// <summary><c>1 / sqrt(variance + epsilon)</c> per entry, vectorized: a scalar square root and division per
-    /// (sample, channel) cost BIN on (32, 20, 128) more than its data pass.</summary>
-    private static double[] InverseStd(double[] variance, double epsilon)
-    {
-        var s = Uninit<double>(variance.Length);
-        TensorPrimitives.Add(variance, epsilon, s);
-        TensorPrimitives.Sqrt(s, s);
-        TensorPrimitives.Reciprocal(s, s);
-        return s;
     }
 
     /// <summary>
@@ -93,39 +43,11 @@ public static partial class Ops
     {
         int NC = N * C;
         double HW = (double)O * I, M = N * HW;
-        var si = InverseStd(vi, epsilon); var sb = InverseStd(vb, epsilon);
-        float[] G = gamma.Data, Bt = beta.Data, R = rho.Data;
+        var si = InstancePooling.InverseStd(vi, epsilon); var sb = InstancePooling.InverseStd(vb, epsilon);
+        float[] G = gamma.Data, R = rho.Data;
         // Every entry is written below.
         var mh = Uninit<float>(NC); var a = Uninit<float>(NC); var sh = Uninit<float>(NC);
-        int cv = Avx.IsSupported ? C - C % 4 : 0;
-        var one = Vector256.Create(1.0);
-        for (int n = 0; n < N; n++)
-        {
-            int j0 = n * C;
-            // Scalar math: the loop below, four channels at a time (the same operations in the same order).
-            for (int c = 0; c < cv; c += 4)
-            {
-                int j = j0 + c;
-                var m = Vector256.LoadUnsafe(ref mi[j]); var sj = Vector256.LoadUnsafe(ref si[j]);
-                var sbc = Vector256.LoadUnsafe(ref sb[c]);
-                var g = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref G[c]));
-                var r = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref R[c]));
-                var hi = Avx.ConvertToVector128Single(m);
-                var hd = Avx.ConvertToVector256Double(hi);
-                hi.StoreUnsafe(ref mh[j]);
-                Avx.ConvertToVector128Single(g * (r * sbc + (one - r) * sj)).StoreUnsafe(ref a[j]);
-                var shift = g * r * sbc * (hd - Vector256.LoadUnsafe(ref mb[c])) + g * (one - r) * sj * (hd - m)
-                    + Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref Bt[c]));
-                Avx.ConvertToVector128Single(shift).StoreUnsafe(ref sh[j]);
-            }
-            for (int c = cv, j = j0 + cv; c < C; c++, j++)
-            {
-                mh[j] = (float)mi[j];
-                double g = G[c], r = R[c];
-                a[j] = (float)(g * (r * sb[c] + (1 - r) * si[j]));
-                sh[j] = (float)(g * r * sb[c] * (mh[j] - mb[c]) + g * (1 - r) * si[j] * (mh[j] - mi[j]) + Bt[c]);
-            }
-        }
+        BatchInstanceKernel.Coefficients(N, C, mi, si, mb, sb, G, beta.Data, R, mh, a, sh);
         var y = Tensor.Uninitialized(x.Dims);
         Normalize.Affine(x.Data, y.Data, N, O, C, I, mh, a, sh, y.RecycledArray);
         return Tape.Record(y, [x, gamma, beta, rho], dy =>
@@ -134,37 +56,8 @@ public static partial class Ops
             SampleChannelNorm.Sums(x.Data, dy.Data, N, O, C, I, mh, A, Bm);
             var SA = new double[C]; var SB = new double[C]; var SI = new double[C];
             var Di = Uninit<double>(NC);
-            for (int n = 0; n < N; n++)
-            {
-                int j0 = n * C;
-                // Scalar math: the loop below, four channels at a time (the same operations in the same order).
-                for (int c = 0; c < cv; c += 4)
-                {
-                    int j = j0 + c;
-                    var a = Vector256.LoadUnsafe(ref A[j]); var bj = Vector256.LoadUnsafe(ref Bm[j]);
-                    var hd = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref mh[j]));
-                    var d = bj + (hd - Vector256.LoadUnsafe(ref mi[j])) * a;
-                    d.StoreUnsafe(ref Di[j]);
-                    (Vector256.LoadUnsafe(ref SA[c]) + a).StoreUnsafe(ref SA[c]);
-                    (Vector256.LoadUnsafe(ref SB[c]) + (bj + (hd - Vector256.LoadUnsafe(ref mb[c])) * a)).StoreUnsafe(ref SB[c]);
-                    (Vector256.LoadUnsafe(ref SI[c]) + Vector256.LoadUnsafe(ref si[j]) * d).StoreUnsafe(ref SI[c]);
-                }
-                for (int c = cv, j = j0 + cv; c < C; c++, j++)
-                {
-                    Di[j] = Bm[j] + (mh[j] - mi[j]) * A[j];
-                    SA[c] += A[j];
-                    SB[c] += Bm[j] + (mh[j] - mb[c]) * A[j];
-                    SI[c] += si[j] * Di[j];
-                }
-            }
-            var dgamma = new float[C]; var dbeta = new float[C]; var drho = new float[C];
-            for (int c = 0; c < C; c++)
-            {
-                double r = R[c];
-                dgamma[c] = (float)(r * sb[c] * SB[c] + (1 - r) * SI[c]);
-                dbeta[c] = (float)SA[c];
-                drho[c] = (float)(G[c] * (sb[c] * SB[c] - SI[c]));
-            }
+            BatchInstanceKernel.Sums(N, C, A, Bm, mh, mi, mb, si, Di, SA, SB, SI);
+            var (dgamma, dbeta, drho) = BatchInstanceKernel.ParameterGradients(C, G, R, sb, SA, SB, SI);
             Tensor? dx = null;
             if (x.RequiresGrad)
             {
@@ -174,40 +67,8 @@ public static partial class Ops
                     SA = (double[])SA.Clone(); SB = (double[])SB.Clone();
                     Mg = crossReplica(SA, SB);
                 }
-                // Per channel: the instance terms' factor kIn and the whole batch terms (no division per (n, c)).
-                var kIn = new double[C]; var qBn = new double[C]; var rBn = new double[C];
-                for (int c = 0; c < C; c++)
-                {
-                    double g = G[c], r = R[c];
-                    kIn[c] = -(1 - r) * g / HW;
-                    if (!batchStats) continue;
-                    qBn[c] = -r * g * sb[c] * sb[c] * sb[c] * SB[c] / Mg;
-                    rBn[c] = -r * g * sb[c] * SA[c] / Mg;
-                }
                 var q = Uninit<float>(NC); var rr = Uninit<float>(NC);
-                for (int n = 0; n < N; n++)
-                {
-                    int j0 = n * C;
-                    // Scalar math: the loop below, four channels at a time (the same operations in the same order).
-                    for (int c = 0; c < cv; c += 4)
-                    {
-                        int j = j0 + c;
-                        var k = Vector256.LoadUnsafe(ref kIn[c]); var sj = Vector256.LoadUnsafe(ref si[j]);
-                        var qb = Vector256.LoadUnsafe(ref qBn[c]);
-                        var hd = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref mh[j]));
-                        var qIn = k * sj * sj * sj * Vector256.LoadUnsafe(ref Di[j]);
-                        Avx.ConvertToVector128Single(qIn + qb).StoreUnsafe(ref q[j]);
-                        var r0 = k * sj * Vector256.LoadUnsafe(ref A[j]) + qIn * (hd - Vector256.LoadUnsafe(ref mi[j]))
-                            + Vector256.LoadUnsafe(ref rBn[c]) + qb * (hd - Vector256.LoadUnsafe(ref mb[c]));
-                        Avx.ConvertToVector128Single(r0).StoreUnsafe(ref rr[j]);
-                    }
-                    for (int c = cv, j = j0 + cv; c < C; c++, j++)
-                    {
-                        double qIn = kIn[c] * si[j] * si[j] * si[j] * Di[j];
-                        q[j] = (float)(qIn + qBn[c]);
-                        rr[j] = (float)(kIn[c] * si[j] * A[j] + qIn * (mh[j] - mi[j]) + rBn[c] + qBn[c] * (mh[j] - mb[c]));
-                    }
-                }
+                BatchInstanceKernel.InputCoefficients(N, C, HW, Mg, batchStats, G, R, sb, SA, SB, A, Di, mh, mi, mb, si, q, rr);
                 dx = Tensor.Uninitialized(x.Dims);
                 SampleChannelNorm.Apply(x.Data, dy.Data, dx.Data, N, O, C, I, mh, a, q, rr);
             }
@@ -247,7 +108,7 @@ public static partial class Ops
         int NC = N * C, K = meanLogits.Size;
         bool useBn = K == 3;
         double HW = (double)O * I;
-        var (ml, vl) = PoolOverChannels(mi, vi, N, C);
+        var (ml, vl) = InstancePooling.OverChannels(mi, vi, N, C);
         double[]? mb = null, vb = null;
         batchMean = batchVar = null;
         long samples = N;
@@ -255,7 +116,7 @@ public static partial class Ops
         {
             if (batchStats)
             {
-                (mb, vb) = PoolOverSamples(mi, vi, N, C);
+                (mb, vb) = InstancePooling.OverSamples(mi, vi, N, C);
                 batchMean = mb; batchVar = vb;
                 if (sync != null) samples = sync.Merge(N, mb, vb);
             }
@@ -263,114 +124,30 @@ public static partial class Ops
         }
         var w = SoftmaxD(meanLogits.Data); var v = SoftmaxD(varLogits.Data);
         var mu = Uninit<double>(NC); var s = Uninit<double>(NC);
-        double w0 = w[0], w1 = w[1], w2 = useBn ? w[2] : 0, v0 = v[0], v1 = v[1], v2 = useBn ? v[2] : 0;
-        float[] G = gamma.Data, Bt = beta.Data;
-        var bnMean = mb; var bnVar = vb;
         var zeros = useBn ? null : new double[C];
-        double[] mbz = mb ?? zeros!, vbz = vb ?? zeros!;
         var fmh = Uninit<float>(NC); var fa = Uninit<float>(NC); var fsh = Uninit<float>(NC);
-        {
-            // One pass per (n, c): mixed mean and variance, s = 1 / sqrt(var + eps) and the affine coefficients
-            // of the slice (as Normalize.ChannelForward: a = (float)s * gamma, the mean's float rounding in the shift).
-            int cv = Avx.IsSupported ? C - C % 4 : 0;
-            var vw0 = Vector256.Create(w0); var vw2 = Vector256.Create(w2); var vv0 = Vector256.Create(v0); var vv2 = Vector256.Create(v2);
-            var one = Vector256.Create(1.0);
-            for (int n = 0; n < N; n++)
-            {
-                double lm = w1 * ml[n], lv = v1 * vl[n] + epsilon;
-                var vlm = Vector256.Create(lm); var vlv = Vector256.Create(lv);
-                int j0 = n * C;
-                // Scalar math: the loop below, four channels at a time.
-                for (int c = 0; c < cv; c += 4)
-                {
-                    int j = j0 + c;
-                    var m = vw0 * Vector256.LoadUnsafe(ref mi[j]) + vlm + vw2 * Vector256.LoadUnsafe(ref mbz[c]);
-                    var va = vv0 * Vector256.LoadUnsafe(ref vi[j]) + vlv + vv2 * Vector256.LoadUnsafe(ref vbz[c]);
-                    var sj = one / Vector256.Sqrt(va);
-                    m.StoreUnsafe(ref mu[j]); sj.StoreUnsafe(ref s[j]);
-                    var hi = Avx.ConvertToVector128Single(m);
-                    var ac = Avx.ConvertToVector256Double(Avx.ConvertToVector128Single(sj)) * Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref G[c]));
-                    hi.StoreUnsafe(ref fmh[j]);
-                    Avx.ConvertToVector128Single(ac).StoreUnsafe(ref fa[j]);
-                    Avx.ConvertToVector128Single(Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref Bt[c])) - (m - Avx.ConvertToVector256Double(hi)) * ac).StoreUnsafe(ref fsh[j]);
-                }
-                for (int c = cv, j = j0 + cv; c < C; c++, j++)
-                {
-                    double m = w0 * mi[j] + lm + w2 * mbz[c];
-                    double sj = 1 / Math.Sqrt(v0 * vi[j] + lv + v2 * vbz[c]);
-                    mu[j] = m; s[j] = sj;
-                    float hi = (float)m;
-                    double ac = (double)(float)sj * G[c];
-                    fmh[j] = hi; fa[j] = (float)ac; fsh[j] = (float)(Bt[c] - (m - hi) * ac);
-                }
-            }
-            var yv = Tensor.Uninitialized(x.Dims);
-            Normalize.Affine(x.Data, yv.Data, N, O, C, I, fmh, fa, fsh, yv.RecycledArray);
-            return Record(yv);
-        }
-        Tensor Record(Tensor y) => Tape.Record(y, [x, gamma, beta, meanLogits, varLogits], dy =>
+        SwitchableKernel.Coefficients(N, C, w, v, epsilon, ml, vl, mi, vi, mb ?? zeros!, vb ?? zeros!, gamma.Data, beta.Data, mu, s, fmh, fa, fsh);
+        var y = Tensor.Uninitialized(x.Dims);
+        Normalize.Affine(x.Data, y.Data, N, O, C, I, fmh, fa, fsh, y.RecycledArray);
+        var bnMean = mb; var bnVar = vb;
+        return Tape.Record(y, [x, gamma, beta, meanLogits, varLogits], dy =>
         {
             var mh = Uninit<float>(NC);
-            for (int j = 0; j < NC; j++) mh[j] = (float)mi[j];
+            TensorPrimitives.ConvertTruncating<double, float>(mi, mh);
             var A = Uninit<double>(NC); var Bm = Uninit<double>(NC);
             SampleChannelNorm.Sums(x.Data, dy.Data, N, O, C, I, mh, A, Bm);
             var gm = Uninit<double>(NC); var gv = Uninit<double>(NC);
             var dgamma = new double[C]; var dbeta = new double[C];
             var smL = new double[N]; var svL = new double[N];
             var smB = new double[C]; var svB = new double[C];
-            // Per (n, c): gm = dL/dmu, gv = dL/dvar; sums over c (LN), over n (BN) and the logit gradients'
-            // dot products in locals (g_LN = sum_n ml smL, g_BN = sum_c mb smB, folded after the loop).
-            double gwm0 = 0, gwv0 = 0, gwm1 = 0, gwv1 = 0;
-            var Gd = new double[C];
-            for (int c = 0; c < C; c++) Gd[c] = G[c];
-            int cv = Avx.IsSupported ? C - C % 4 : 0;
-            var vgwm0 = Vector256<double>.Zero; var vgwv0 = Vector256<double>.Zero;
-            var half = Vector256.Create(-0.5);
-            for (int n = 0; n < N; n++)
-            {
-                int j0 = n * C;
-                var vsm = Vector256<double>.Zero; var vsv = Vector256<double>.Zero;
-                // Scalar math: the loop below, four channels at a time.
-                for (int c = 0; c < cv; c += 4)
-                {
-                    int j = j0 + c;
-                    var sj = Vector256.LoadUnsafe(ref s[j]); var a = Vector256.LoadUnsafe(ref A[j]);
-                    var D = Vector256.LoadUnsafe(ref Bm[j]) - (Vector256.LoadUnsafe(ref mu[j]) - Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref mh[j]))) * a;
-                    var g = Vector256.LoadUnsafe(ref Gd[c]);
-                    (Vector256.LoadUnsafe(ref dgamma[c]) + sj * D).StoreUnsafe(ref dgamma[c]);
-                    (Vector256.LoadUnsafe(ref dbeta[c]) + a).StoreUnsafe(ref dbeta[c]);
-                    var m_ = -(sj * g * a); var v_ = half * sj * sj * sj * g * D;
-                    m_.StoreUnsafe(ref gm[j]); v_.StoreUnsafe(ref gv[j]);
-                    vgwm0 += m_ * Vector256.LoadUnsafe(ref mi[j]); vgwv0 += v_ * Vector256.LoadUnsafe(ref vi[j]);
-                    vsm += m_; vsv += v_;
-                    (Vector256.LoadUnsafe(ref smB[c]) + m_).StoreUnsafe(ref smB[c]);
-                    (Vector256.LoadUnsafe(ref svB[c]) + v_).StoreUnsafe(ref svB[c]);
-                }
-                double sm = Vector256.Sum(vsm), sv = Vector256.Sum(vsv);
-                for (int c = cv, j = j0 + cv; c < C; c++, j++)
-                {
-                    double sj = s[j], a = A[j];
-                    double D = Bm[j] - (mu[j] - mh[j]) * a;
-                    dgamma[c] += sj * D;
-                    dbeta[c] += a;
-                    double m_ = -(sj * Gd[c] * a), v_ = -0.5 * sj * sj * sj * Gd[c] * D;
-                    gm[j] = m_; gv[j] = v_;
-                    gwm0 += m_ * mi[j]; gwv0 += v_ * vi[j];
-                    sm += m_; sv += v_;
-                    smB[c] += m_; svB[c] += v_;
-                }
-                smL[n] = sm; svL[n] = sv;
-                gwm1 += sm * ml[n]; gwv1 += sv * vl[n];
-            }
-            gwm0 += Vector256.Sum(vgwm0); gwv0 += Vector256.Sum(vgwv0);
+            var (gwm0, gwv0, gwm1, gwv1) = SwitchableKernel.StatisticGradients(N, C, A, Bm, mu, mh, s, gamma.Data, mi, vi, ml, vl,
+                gm, gv, smL, svL, smB, svB, dgamma, dbeta);
             var gwm = new double[K]; var gwv = new double[K];
             gwm[0] = gwm0; gwm[1] = gwm1; gwv[0] = gwv0; gwv[1] = gwv1;
             if (useBn)
             {
                 // smB/svB are still local here (the sync allreduce below replaces them).
-                double m2 = 0, v2s = 0;
-                for (int c = 0; c < C; c++) { m2 += smB[c] * bnMean![c]; v2s += svB[c] * bnVar![c]; }
-                gwm[2] = m2; gwv[2] = v2s;
+                gwm[2] = TensorPrimitives.Dot<double>(smB, bnMean!); gwv[2] = TensorPrimitives.Dot<double>(svB, bnVar!);
             }
             Tensor? dx = null;
             if (x.RequiresGrad)
@@ -378,56 +155,15 @@ public static partial class Ops
                 bool bnGrad = useBn && batchStats;
                 double Nb = N;
                 if (bnGrad && sync != null) Nb = sync.BackwardSums(samples)(smB, svB);
-                // Reciprocals hoisted: a division per (n, c) costs more than the rest of the loop.
-                double invC = 1.0 / C, invN = 1.0 / Nb, invHW = 1.0 / HW, k2 = 2 * bessel * invHW;
-                // Per-channel BN terms: Gvi += bv[c], Gmi += bm[c] + bd[c] (mi - mb[c]).
-                var bv = new double[C]; var bm = new double[C]; var bd = new double[C];
-                if (bnGrad)
-                    for (int c = 0; c < C; c++)
-                    {
-                        bv[c] = v2 * svB[c] * invN; bm[c] = w2 * smB[c] * invN; bd[c] = 2 * v2 * svB[c] * invN;
-                    }
                 var p = Uninit<float>(NC); var q = Uninit<float>(NC); var r = Uninit<float>(NC);
-                var bmean = bnGrad ? bnMean! : bd; // bd is all zeros without the BN gradient
-                var vw0 = Vector256.Create(w0); var vv0 = Vector256.Create(v0); var vk2 = Vector256.Create(k2); var vih = Vector256.Create(invHW);
-                for (int n = 0; n < N; n++)
-                {
-                    double lv = v1 * svL[n] * invC, lm = w1 * smL[n] * invC, ld = 2 * v1 * svL[n] * invC, mln = ml[n];
-                    var vlv = Vector256.Create(lv); var vlm = Vector256.Create(lm); var vld = Vector256.Create(ld); var vml = Vector256.Create(mln);
-                    int j0 = n * C;
-                    // Scalar math: the loop below, four channels at a time.
-                    for (int c = 0; c < cv; c += 4)
-                    {
-                        int j = j0 + c;
-                        var mij = Vector256.LoadUnsafe(ref mi[j]);
-                        var gvi = vv0 * Vector256.LoadUnsafe(ref gv[j]) + vlv + Vector256.LoadUnsafe(ref bv[c]);
-                        var gmi = vw0 * Vector256.LoadUnsafe(ref gm[j]) + vlm + vld * (mij - vml) + Vector256.LoadUnsafe(ref bm[c])
-                            + Vector256.LoadUnsafe(ref bd[c]) * (mij - Vector256.LoadUnsafe(ref bmean[c]));
-                        var qq = vk2 * gvi;
-                        var mhj = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref mh[j]));
-                        Avx.ConvertToVector128Single(Vector256.LoadUnsafe(ref Gd[c]) * Vector256.LoadUnsafe(ref s[j])).StoreUnsafe(ref p[j]);
-                        Avx.ConvertToVector128Single(qq).StoreUnsafe(ref q[j]);
-                        Avx.ConvertToVector128Single(gmi * vih + qq * (mhj - mij)).StoreUnsafe(ref r[j]);
-                    }
-                    for (int c = cv, j = j0 + cv; c < C; c++, j++)
-                    {
-                        double mij = mi[j];
-                        double gvi = v0 * gv[j] + lv + bv[c];
-                        double gmi = w0 * gm[j] + lm + ld * (mij - mln) + bm[c] + bd[c] * (mij - bmean[c]);
-                        double qq = k2 * gvi;
-                        p[j] = (float)(G[c] * s[j]);
-                        q[j] = (float)qq;
-                        r[j] = (float)(gmi * invHW + qq * (mh[j] - mij));
-                    }
-                }
+                SwitchableKernel.InputCoefficients(N, C, HW, bessel, w, v, bnGrad, Nb, smB, svB, bnMean,
+                    gm, gv, smL, svL, mi, ml, mh, s, gamma.Data, p, q, r);
                 dx = Tensor.Uninitialized(x.Dims);
                 SampleChannelNorm.Apply(x.Data, dy.Data, dx.Data, N, O, C, I, mh, p, q, r);
             }
-            var dgf = new float[C]; var dbf = new float[C];
-            for (int c = 0; c < C; c++) { dgf[c] = (float)dgamma[c]; dbf[c] = (float)dbeta[c]; }
             return [dx,
-                new Tensor(dgf, gamma.Shape),
-                new Tensor(dbf, beta.Shape),
+                new Tensor(ToFloat(dgamma), gamma.Shape),
+                new Tensor(ToFloat(dbeta), beta.Shape),
                 new Tensor(SoftmaxBackward(w, gwm), meanLogits.Shape),
                 new Tensor(SoftmaxBackward(v, gwv), varLogits.Shape)];
         });
@@ -436,6 +172,14 @@ public static partial class Ops
     /// <summary>A per-(sample, channel) buffer that the code fills completely before reading it: no
     /// zeroing (SwitchableNorm allocates a dozen of them per call; zeroing was 8% of its time).</summary>
     private static T[] Uninit<T>(int length) => GC.AllocateUninitializedArray<T>(length);
+
+    /// <summary>Each entry rounded to float (gradients summed in double).</summary>
+    private static float[] ToFloat(double[] values)
+    {
+        var f = new float[values.Length];
+        TensorPrimitives.ConvertTruncating<double, float>(values, f);
+        return f;
+    }
 
     /// <summary>Softmax in double of a small logit vector.</summary>
     internal static double[] SoftmaxD(float[] logits)
@@ -482,7 +226,7 @@ public static partial class Ops
                 dx = Tensor.Uninitialized(x.Dims);
                 SampleChannelNorm.Apply(x.Data, dy.Data, dx.Data, 1, O, C, I, mh, one, zero, r);
             }
-            return [dx, new Tensor(A.Select(z => (float)z).ToArray(), beta.Shape)];
+            return [dx, new Tensor(ToFloat(A), beta.Shape)];
         });
     }
 
@@ -510,7 +254,7 @@ public static partial class Ops
                     dv[i] = (float)(g.Data[o] / norms[o] * (dw.Data[i] - v.Data[i] / norms[o] * dg[o]));
                 }
             }
-            return [dv == null ? null : new Tensor(dv, v.Shape), new Tensor(dg.Select(z => (float)z).ToArray(), g.Shape)];
+            return [dv == null ? null : new Tensor(dv, v.Shape), new Tensor(ToFloat(dg), g.Shape)];
         });
     }
 }
