@@ -8,18 +8,8 @@ namespace NormLab.Tests.Autograd;
 /// memory is reused within the same walk; the seed, the leaves' gradients and every value the walk still
 /// needs stay intact.
 /// </summary>
-public class GradientReleaseTests : IDisposable
+public class GradientReleaseTests : EmptyPoolTests
 {
-    private readonly long savedLimit = NormLabConfig.TensorPoolBytes;
-
-    public GradientReleaseTests()
-    {
-        NormLabConfig.TensorPoolBytes = 0;
-        NormLabConfig.TensorPoolBytes = savedLimit;
-    }
-
-    public void Dispose() => NormLabConfig.TensorPoolBytes = savedLimit;
-
     private static float[] InputGradient(Func<Tensor, Tensor> f, Tensor x, Tensor? seed = null)
     {
         x.Grad = null;
@@ -50,7 +40,7 @@ public class GradientReleaseTests : IDisposable
 
         NormLabConfig.TensorPoolBytes = 0; // nothing pooled: every gradient is fresh memory
         var fresh = InputGradient(f, x, seed);
-        NormLabConfig.TensorPoolBytes = savedLimit;
+        NormLabConfig.TensorPoolBytes = SavedLimit;
         var pooled = InputGradient(f, x, seed);
         Assert.True(TensorPool.PooledBytes > 0, "backward should hand the intermediate gradients' memory to the pool");
         var again = InputGradient(f, x, seed);

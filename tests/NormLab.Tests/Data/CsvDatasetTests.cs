@@ -3,12 +3,8 @@ using Xunit;
 
 namespace NormLab.Tests.Data;
 
-public sealed class CsvDatasetTests : IDisposable
+public sealed class CsvDatasetTests() : TemporaryFolderTests("normlab-csv-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-csv-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     private string Write(string text)
     {
         var path = Path.Combine(dir, "data.csv");

@@ -4,12 +4,8 @@ using Xunit;
 
 namespace NormLab.Tests.Data;
 
-public sealed class IdxTests : IDisposable
+public sealed class IdxTests() : TemporaryFolderTests("normlab-idx-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-idx-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     private static byte[] Pixels(int n) => Enumerable.Range(0, n).Select(i => (byte)(i * 7)).ToArray();
 
     /// <summary>A tiny MNIST-layout directory: 5 training and 3 test images of 4x3 pixels.</summary>

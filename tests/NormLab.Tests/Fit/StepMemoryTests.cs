@@ -7,18 +7,8 @@ namespace NormLab.Tests.Fit;
 /// A training step hands its graph's memory (activations and gradients) to the next step, so Fit and
 /// TrainOnBatch are fast without the user disposing anything; what the user owns is never released.
 /// </summary>
-public class StepMemoryTests : IDisposable
+public class StepMemoryTests : EmptyPoolTests
 {
-    private readonly long savedLimit = NormLabConfig.TensorPoolBytes;
-
-    public StepMemoryTests()
-    {
-        NormLabConfig.TensorPoolBytes = 0;
-        NormLabConfig.TensorPoolBytes = savedLimit;
-    }
-
-    public void Dispose() => NormLabConfig.TensorPoolBytes = savedLimit;
-
     private static Sequential Cnn()
     {
         NormLabRandom.SetSeed(5);
@@ -44,7 +34,7 @@ public class StepMemoryTests : IDisposable
         var expected = reference.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0)["loss"];
         var expectedWeights = reference.GetWeights().Select(w => w.ToArray()).ToArray();
 
-        NormLabConfig.TensorPoolBytes = savedLimit;
+        NormLabConfig.TensorPoolBytes = SavedLimit;
         var model = Cnn();
         var losses = model.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0)["loss"];
         Assert.True(TensorPool.PooledBytes > 0, "the last step's activations should be in the pool");

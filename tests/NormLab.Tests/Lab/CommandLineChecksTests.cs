@@ -10,12 +10,8 @@ namespace NormLab.Tests.Lab;
 /// --version, survives a damaged results file and a diverging run, and never exits 0 with a NaN model.
 /// </summary>
 [Collection("console")]
-public sealed class CommandLineChecksTests : IDisposable
+public sealed class CommandLineChecksTests() : TemporaryFolderTests("normlab-cli-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     private static readonly string[] Tiny = ["--arch", "mlp", "--data", "subset", "--train-samples", "16", "--test-samples", "8", "--threads", "1"];
 
     /// <summary>Runs the command with stdout and stderr captured; an exception escaping it fails the test.</summary>

@@ -8,12 +8,8 @@ namespace NormLab.Tests.Lab;
 
 /// <summary>`normlab compare`, `train` and `evaluate` on a tiny slice of the shipped Fashion-MNIST subset.</summary>
 [Collection("console")]
-public sealed class CompareEndToEndTests : IDisposable
+public sealed class CompareEndToEndTests() : TemporaryFolderTests("normlab-lab-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-lab-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     [Fact]
     public void CompareWritesJsonWithEveryRunAndOneChartPerSeries()
     {

@@ -10,12 +10,8 @@ namespace NormLab.Tests.Lab;
 /// and the report keep the depths and the learning rates apart, the JSON keeps both, and a tiny comparison trains each.
 /// </summary>
 [Collection("console")]
-public sealed class DepthAndLearningRateTests : IDisposable
+public sealed class DepthAndLearningRateTests() : TemporaryFolderTests("normlab-depth-lr-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-depth-lr-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     /// <summary>None and BatchNorm at depths 2 and 4, Adam at 0.001 and 0.01, seeds 42 and 43: a different accuracy for each
     /// (norm, depth, rate), so that mixing two cells shows in their means.</summary>
     private static ComparisonResult Result()

@@ -7,12 +7,8 @@ namespace NormLab.Tests.Lab;
 
 /// <summary>The depth axis (--depths) and `normlab study depth`: its answer on constructed results, the JSON, the options, a tiny run.</summary>
 [Collection("console")]
-public sealed class DepthStudyTests : IDisposable
+public sealed class DepthStudyTests() : TemporaryFolderTests("normlab-depth-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-depth-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     /// <summary>A depth study's result with one run per (norm, depth, seed) of the given test accuracies (at most 0.1: collapsed).</summary>
     private static ComparisonResult Result(params (string Norm, int Depth, double[] Accuracy)[] cells)
     {

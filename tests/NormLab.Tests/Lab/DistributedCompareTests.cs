@@ -10,12 +10,8 @@ namespace NormLab.Tests.Lab;
 
 /// <summary>`normlab compare --distributed`: local ("batch") against synchronized ("batch-sync") batch norm across replicas.</summary>
 [Collection("console")]
-public sealed class DistributedCompareTests(ITestOutputHelper output) : IDisposable
+public sealed class DistributedCompareTests(ITestOutputHelper output) : TemporaryFolderTests("normlab-cmpdist-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-cmpdist-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     /// <summary>A hand-made distributed comparison over 2 replicas: synchronized ahead at global batch 4, level at 32.</summary>
     private static ComparisonResult Fake(bool distributed)
     {

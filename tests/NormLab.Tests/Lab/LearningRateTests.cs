@@ -10,12 +10,8 @@ namespace NormLab.Tests.Lab;
 /// it, the LR sensitivity of Wortsman et al. on hand-computed values, and a tiny sweep end to end.
 /// </summary>
 [Collection("console")]
-public sealed class LearningRateTests : IDisposable
+public sealed class LearningRateTests() : TemporaryFolderTests("normlab-lr-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-lr-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     private static (int code, string output) Run(params string[] args) => CommandLineChecksTests.Run(args);
 
     [Theory]

@@ -5,12 +5,8 @@ namespace NormLab.Tests.Lab;
 
 /// `normlab export` and `normlab import`: a saved model goes to ONNX and back with the same predictions.
 [Collection("console")]
-public sealed class OnnxCommandTests : IDisposable
+public sealed class OnnxCommandTests() : TemporaryFolderTests("normlab-onnx-cli-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-onnx-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     [Fact]
     public void ExportThenImportKeepsThePredictions()
     {

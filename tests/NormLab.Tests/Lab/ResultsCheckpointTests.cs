@@ -9,12 +9,8 @@ namespace NormLab.Tests.Lab;
 /// `compare --json` rewrites its results after every run; a kill, a full disk or a failing write must leave
 /// the previous checkpoint (every finished run) or the new one, never a truncated file.
 /// </summary>
-public sealed class ResultsCheckpointTests : IDisposable
+public sealed class ResultsCheckpointTests() : TemporaryFolderTests("normlab-checkpoint-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-checkpoint-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     [Fact]
     public void KillsDuringCheckpointsAlwaysLeaveValidJsonWithEveryFinishedRun()
     {

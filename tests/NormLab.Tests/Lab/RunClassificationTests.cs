@@ -5,12 +5,8 @@ using Xunit;
 namespace NormLab.Tests.Lab;
 
 /// <summary>The rule that sorts runs into trained, diverged, collapsed and stopped, on hand-made histories.</summary>
-public sealed class RunClassificationTests : IDisposable
+public sealed class RunClassificationTests() : TemporaryFolderTests("normlab-status-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-status-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     /// <summary>A run with one (loss, training accuracy, test accuracy) per epoch.</summary>
     internal static RunResult History(string norm, int batch, int seed, params (double Loss, double Train, double Test)[] epochs)
     {

@@ -7,12 +7,8 @@ namespace NormLab.Tests.Lab;
 
 /// <summary>`normlab study NAME` at a tiny size (a few hundred images, one epoch, two seeds): the JSON, the report's statements, resuming.</summary>
 [Collection("console")]
-public sealed class StudyCommandTests : IDisposable
+public sealed class StudyCommandTests() : TemporaryFolderTests("normlab-study-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-study-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     private static (int code, string output) Run(params string[] args) => CommandLineChecksTests.Run(args);
 
     private string[] Tiny(string study, int trainSamples, int seeds, string name = "s") =>

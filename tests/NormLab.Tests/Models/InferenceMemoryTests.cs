@@ -7,18 +7,8 @@ namespace NormLab.Tests.Models;
 /// Under no recording (Predict, Evaluate) the values between layers are released once their consumers have
 /// run: the results are those of fresh memory, and what a later layer or the caller still reads is kept.
 /// </summary>
-public class InferenceMemoryTests : IDisposable
+public class InferenceMemoryTests : EmptyPoolTests
 {
-    private readonly long savedLimit = NormLabConfig.TensorPoolBytes;
-
-    public InferenceMemoryTests()
-    {
-        NormLabConfig.TensorPoolBytes = 0;
-        NormLabConfig.TensorPoolBytes = savedLimit;
-    }
-
-    public void Dispose() => NormLabConfig.TensorPoolBytes = savedLimit;
-
     private static Sequential SequentialModel()
     {
         NormLabRandom.SetSeed(11);
@@ -60,7 +50,7 @@ public class InferenceMemoryTests : IDisposable
         var expected = reference.Predict(x, batchSize: 16).ToArray();
         var expectedLoss = reference.Evaluate(x, y, batchSize: 16)["loss"];
 
-        NormLabConfig.TensorPoolBytes = savedLimit;
+        NormLabConfig.TensorPoolBytes = SavedLimit;
         var model = Build();
         for (int round = 0; round < 3; round++)
         {

@@ -12,12 +12,8 @@ namespace NormLab.Tests.Saving;
 /// once with a FormatException naming the layer (it took 18 s and 4.2 GB before), and so do a format version
 /// from the future and a value of the wrong kind in a layer's config.
 /// </summary>
-public sealed class ModelLoadLimitsTests : IDisposable
+public sealed class ModelLoadLimitsTests() : TemporaryFolderTests("normlab-load-")
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("normlab-load-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     /// <summary>A small saved model whose config.json is then changed by <paramref name="edit"/>.</summary>
     private string SavedWithConfig(Action<JsonObject> edit)
     {

@@ -9,21 +9,8 @@ namespace NormLab.Tests.Tensors;
 /// output of the same size only when nothing can still read it, and a recycled output holds exactly
 /// the values a fresh one would.
 /// </summary>
-public class TensorDisposeTests : IDisposable
+public class TensorDisposeTests : EmptyPoolTests
 {
-    private readonly long savedLimit = NormLabConfig.TensorPoolBytes;
-
-    public TensorDisposeTests() => EmptyPool();
-
-    public void Dispose() => NormLabConfig.TensorPoolBytes = savedLimit;
-
-    /// <summary>Releases whatever earlier tests left in the pool, so each test starts from fresh arrays.</summary>
-    private void EmptyPool()
-    {
-        NormLabConfig.TensorPoolBytes = 0;
-        NormLabConfig.TensorPoolBytes = savedLimit;
-    }
-
     private static LayerNormalization BuiltNorm(int[] shape)
     {
         var norm = new LayerNormalization();
