@@ -50,6 +50,7 @@ internal static class Tape
         var order = TopologicalOrder(root);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
         var pending = new PendingGradients(seed);
+        var replaced = new List<Tensor>();
         using var _ = NoGrad();
         for (int i = order.Count - 1; i >= 0; i--)
         {
@@ -64,7 +65,8 @@ internal static class Tape
             }
             var inputs = tensor.GradFn.Inputs;
             var inputGrads = tensor.GradFn.Backward(grad);
-            var replaced = new List<Tensor> { grad };
+            replaced.Clear();
+            replaced.Add(grad);
             for (int k = 0; k < inputs.Length; k++)
             {
                 var g = inputGrads[k];
@@ -137,9 +139,9 @@ internal static class Tape
     /// <summary>Adds <paramref name="addend"/> into a fresh tensor (gradients may be shared by reference).</summary>
     private static Tensor Accumulate(Tensor existing, Tensor addend)
     {
-        var sum = new float[existing.Size];
-        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, addend.Data, sum);
-        return new Tensor(sum, existing.Shape);
+        var sum = Tensor.Uninitialized(existing.Dims);
+        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, addend.Data, sum.Data);
+        return sum;
     }
 
     private sealed class Scope : IDisposable
