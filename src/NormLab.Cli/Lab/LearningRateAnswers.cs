@@ -28,14 +28,14 @@ internal static class LearningRateAnswers
     {
         var sweeps = LearningRateSweep.Of(result);
         if (sweeps.Count == 0) return ["Fewer than two learning rates were measured: nothing to answer yet."];
-        var answer = new List<string>();
-        foreach (var sweep in sweeps)
-        {
-            var none = sweep.Sibling(sweeps, "none");
-            answer.Add(sweep.Describe(none) + (none == null || none == sweep ? "" : AccuracyAgainst(result, sweep, none)));
-        }
-        return answer;
+        return AgainstReference(result, sweeps, "none");
     }
+
+    /// <summary>Each sweep described against the sweep of <paramref name="referenceNorm"/> with the same placement, batch size and optimizer.</summary>
+    private static List<string> AgainstReference(ComparisonResult result, List<LearningRateSweep> sweeps, string referenceNorm) =>
+        sweeps.Select(sweep => sweep.Sibling(sweeps, referenceNorm) is var reference && reference != null && reference != sweep
+            ? sweep.Describe(reference) + AccuracyAgainst(result, sweep, reference)
+            : sweep.Describe(reference)).ToList();
 
     /// <summary>
     /// Per placement and normalization: its sweep against LayerNorm's (the reference of both placements); then per
@@ -46,12 +46,7 @@ internal static class LearningRateAnswers
     {
         var sweeps = LearningRateSweep.Of(result);
         if (sweeps.Count == 0) return ["Fewer than two learning rates were measured: nothing to answer yet."];
-        var answer = new List<string>();
-        foreach (var sweep in sweeps)
-        {
-            var layer = sweep.Sibling(sweeps, "layer");
-            answer.Add(sweep.Describe(layer) + (layer == null || layer == sweep ? "" : AccuracyAgainst(result, sweep, layer)));
-        }
+        var answer = AgainstReference(result, sweeps, "layer");
         foreach (var pre in sweeps.Where(s => s.Placement == "pre" && s.Norm != "none"))
         {
             if (sweeps.FirstOrDefault(s => s.Norm == pre.Norm && s.Placement == "post" && s.BatchSize == pre.BatchSize && s.Optimizer == pre.Optimizer) is not { } post) continue;
