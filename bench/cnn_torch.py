@@ -12,14 +12,13 @@ Modes:
   cnn_torch.py --serve    used by the C# bench: prints {"ready": ...} after the warm-up, then for each
                           line "round" on stdin times one round and prints one JSON line; "quit" exits.
 """
-import json
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import torch_serve
 
 THREADS = 2
 WORKLOADS = ("train_b32", "infer_b1", "infer_b256")
@@ -75,44 +74,13 @@ class Setup:
         return self._infer(self.x256)
 
 
-def time_ms(fn, inner):
-    start = time.perf_counter()
-    for _ in range(inner):
-        fn()
-    return (time.perf_counter() - start) * 1e3 / inner
-
-
-def one_round(setups, reps):
-    """{workload: {format: [ms, ...]}} for `reps` repetitions of every workload and format."""
-    result = {w: {f: [] for f in FORMATS} for w in WORKLOADS}
-    for w in WORKLOADS:
-        for _ in range(reps):
-            for f in FORMATS:  # alternate formats so noise hits both
-                result[w][f].append(time_ms(getattr(setups[f], w), INNER[w]))
-    return result
-
-
 def main():
     torch.set_num_threads(THREADS)
     reps = 2
     if "--reps" in sys.argv:
         reps = int(sys.argv[sys.argv.index("--reps") + 1])
     setups = {f: Setup(f) for f in FORMATS}
-    for _ in range(3):  # warm-up: allocator, oneDNN primitive caches
-        one_round(setups, 1)
-    header = {"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}
-    if "--serve" in sys.argv:
-        print(json.dumps(header), flush=True)
-        for line in sys.stdin:
-            command = line.strip()
-            if command == "quit":
-                break
-            if command == "round":
-                print(json.dumps(one_round(setups, reps)), flush=True)
-        return
-    rounds = [one_round(setups, reps) for _ in range(5)]
-    summary = {w: {f: statistics.median(t for r in rounds for t in r[w][f]) for f in FORMATS} for w in WORKLOADS}
-    print(json.dumps({**header, "median_ms": summary}, indent=2))
+    torch_serve.run({w: {f: getattr(setups[f], w) for f in FORMATS} for w in WORKLOADS}, reps, INNER)
 
 
 if __name__ == "__main__":

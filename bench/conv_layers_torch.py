@@ -16,13 +16,13 @@ Modes:
   conv_layers_torch.py --serve  used by the C# bench: prints {"ready": ...} after the warm-up, then for each
                                 line "round" on stdin times one round and prints one JSON line; "quit" exits.
 """
-import json
-import statistics
 import sys
 import time
 
 import torch
 import torch.nn as nn
+
+import torch_serve
 
 THREADS = 2
 WORKLOADS = ("conv1d", "depthwise2d", "transpose2d")
@@ -60,41 +60,11 @@ class Setup:
 CLOCK = time.thread_time if "--cpu" in sys.argv else time.perf_counter
 
 
-def time_ms(fn):
-    start = CLOCK()
-    fn()
-    return (CLOCK() - start) * 1e3
-
-
-def one_round(setups, reps):
-    """{workload: {format: [ms, ...]}} for `reps` repetitions of every workload and format."""
-    result = {w: {f: [] for f in FORMATS} for w in WORKLOADS}
-    for w in WORKLOADS:
-        for _ in range(reps):
-            for f in FORMATS:  # alternate formats so noise hits both
-                result[w][f].append(time_ms(lambda: setups[f].run(w)))
-    return result
-
-
 def main():
     torch.set_num_threads(1 if "--cpu" in sys.argv else THREADS)
-    reps = 3
     setups = {f: Setup(f) for f in FORMATS}
-    for _ in range(3):  # warm-up: allocator, oneDNN primitive caches
-        one_round(setups, 1)
-    header = {"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}
-    if "--serve" in sys.argv:
-        print(json.dumps(header), flush=True)
-        for line in sys.stdin:
-            command = line.strip()
-            if command == "quit":
-                break
-            if command == "round":
-                print(json.dumps(one_round(setups, reps)), flush=True)
-        return
-    rounds = [one_round(setups, reps) for _ in range(5)]
-    summary = {w: {f: statistics.median(t for r in rounds for t in r[w][f]) for f in FORMATS} for w in WORKLOADS}
-    print(json.dumps({**header, "median_ms": summary}, indent=2))
+    calls = {w: {f: (lambda f=f, w=w: setups[f].run(w)) for f in FORMATS} for w in WORKLOADS}
+    torch_serve.run(calls, 3, clock=CLOCK)
 
 
 if __name__ == "__main__":

@@ -19,14 +19,13 @@ Modes:
   user_loop_torch.py --serve  prints {"ready": ...} after the warm-up, then for each line "round" on stdin
                               times one round and prints one JSON line; "quit" exits.
 """
-import json
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import torch_serve
 
 THREADS = 2
 # Calls per timed repetition: batch-1 inference is too short to time one call at a time.
@@ -116,44 +115,12 @@ def workloads():
     return result
 
 
-def time_ms(fn, inner):
-    start = time.perf_counter()
-    for _ in range(inner):
-        fn()
-    return (time.perf_counter() - start) * 1e3 / inner
-
-
-def one_round(setups, reps):
-    """{workload: {format: [ms, ...]}} for `reps` repetitions of every workload and format."""
-    result = {w: {f: [] for f in formats} for w, formats in setups.items()}
-    for w, formats in setups.items():
-        for _ in range(reps):
-            for f, fn in formats.items():  # alternate formats so noise hits both
-                result[w][f].append(time_ms(fn, INNER.get(w, 1)))
-    return result
-
-
 def main():
     torch.set_num_threads(THREADS)
     reps = 3
     if "--reps" in sys.argv:
         reps = int(sys.argv[sys.argv.index("--reps") + 1])
-    setups = workloads()
-    for _ in range(3):  # warm-up: allocator, oneDNN primitive caches
-        one_round(setups, 1)
-    header = {"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}
-    if "--serve" in sys.argv:
-        print(json.dumps(header), flush=True)
-        for line in sys.stdin:
-            command = line.strip()
-            if command == "quit":
-                break
-            if command == "round":
-                print(json.dumps(one_round(setups, reps)), flush=True)
-        return
-    rounds = [one_round(setups, reps) for _ in range(3)]
-    summary = {w: {f: statistics.median(t for r in rounds for t in r[w][f]) for f in rounds[0][w]} for w in setups}
-    print(json.dumps({**header, "median_ms": summary}, indent=2))
+    torch_serve.run(workloads(), reps, INNER, standalone_rounds=3)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using NormLab.Kernels;
 using NormLab.Layers;
 
@@ -18,10 +17,6 @@ namespace NormLab.Bench;
 /// </summary>
 internal static class ConvLayersBench
 {
-    private static readonly string[] Workloads = ["conv1d", "depthwise2d", "transpose2d"];
-
-    private const int RepsPerRound = 3;
-
     /// <summary>Entry point for the `conv-layers` subcommand.</summary>
     internal static void Run(string[] args)
     {
@@ -46,49 +41,8 @@ internal static class ConvLayersBench
         };
         header.ForEach(Console.WriteLine);
 
-        var warmUp = Stopwatch.StartNew();
-        while (warmUp.Elapsed.TotalSeconds < 3) foreach (var c in cases) c.Time();
-        var mine = Workloads.ToDictionary(w => w, _ => new List<double>());
-        var theirs = Workloads.ToDictionary(w => w, _ => new Dictionary<string, List<double>>());
-        for (int round = 0; round < rounds; round++)
-        {
-            foreach (var c in cases)
-                for (int r = 0; r < RepsPerRound; r++) mine[c.Key].Add(c.Time());
-            if (torch == null) continue;
-            foreach (var (w, formats) in torch.Round())
-                foreach (var (format, times) in formats)
-                {
-                    if (!theirs[w].TryGetValue(format, out var list)) theirs[w][format] = list = new();
-                    list.AddRange(times);
-                }
-        }
-
-        var table = new List<string>
-        {
-            $"| {"forward + backward",-50} | {"NormLab ms",10} | {"PyTorch ms",10} | {"ratio",6} | {"best-of",7} | PyTorch format |",
-            $"|{new string('-', 52)}|{new string('-', 12)}|{new string('-', 12)}|{new string('-', 8)}|{new string('-', 9)}|----------------|",
-        };
-        foreach (var c in cases)
-        {
-            double ours = BenchResults.Median(mine[c.Key]);
-            if (theirs[c.Key].Count == 0)
-            {
-                table.Add($"| {c.Label,-50} | {ours,10:F2} | {"-",10} | {"-",6} | {"-",7} | - |");
-                continue;
-            }
-            var (format, best) = theirs[c.Key].Select(kv => (kv.Key, BenchResults.Median(kv.Value))).MinBy(t => t.Item2);
-            double bestOf = mine[c.Key].Min() / theirs[c.Key][format].Min();
-            table.Add($"| {c.Label,-50} | {ours,10:F2} | {best,10:F2} | {ours / best,6:F2} | {bestOf,7:F2} | {format} |");
-        }
-        var notes = new List<string>
-        {
-            $"(medians of {rounds * RepsPerRound} repetitions per side; ratio = NormLab / PyTorch, <= 1.0 means NormLab is as fast or faster;",
-            " best-of = the same ratio on each side's fastest repetition, steadier when the machine is busy)",
-        };
-        if (BenchResults.LoadAverage() is double load && load > Environment.ProcessorCount)
-            notes.Add($"warning: load average {load:F1} on {Environment.ProcessorCount} processors; other processes shared the CPU, so timings are noisy.");
-        Console.WriteLine();
-        table.Concat(notes).ToList().ForEach(Console.WriteLine);
+        var (table, notes) = SideBySide.Run(cases.Select(c => new Workload(c.Key, c.Label, c.Time)).ToList(), torch, rounds,
+            warmUpSeconds: 3, "forward + backward", "F2");
         BenchResults.WriteMarkdown(cpu ? "conv-layers-cpu" : "conv-layers",
             $"dotnet run -c Release --project bench/NormLab.Bench -- conv-layers {string.Join(' ', args)}", header, table, notes);
     }

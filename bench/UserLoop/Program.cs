@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using NormLab;
 using NormLab.Bench;
@@ -12,7 +11,6 @@ using NormLab.Layers;
 int rounds = 5;
 int at = Array.IndexOf(args, "--rounds");
 if (at >= 0 && at + 1 < args.Length) rounds = int.Parse(args[at + 1], CultureInfo.InvariantCulture);
-const int RepsPerRound = 3;
 NormLabConfig.Threads = 2;
 
 var gc = AppContext.GetData("System.GC.RegionSize") != null ? "NormLabGcSettings" : "default-gc";
@@ -28,47 +26,6 @@ var header = new List<string>
 };
 header.ForEach(Console.WriteLine);
 
-var warmUp = Stopwatch.StartNew();
-while (warmUp.Elapsed.TotalSeconds < 5) foreach (var w in workloads) w.Time();
-var mine = workloads.ToDictionary(w => w.Key, _ => new List<double>());
-var theirs = workloads.ToDictionary(w => w.Key, _ => new Dictionary<string, List<double>>());
-for (int round = 0; round < rounds; round++)
-{
-    foreach (var w in workloads)
-        for (int r = 0; r < RepsPerRound; r++) mine[w.Key].Add(w.Time());
-    if (torch == null) continue;
-    foreach (var (key, formats) in torch.Round())
-        foreach (var (format, times) in formats)
-        {
-            if (!theirs[key].TryGetValue(format, out var list)) theirs[key][format] = list = new();
-            list.AddRange(times);
-        }
-}
-
-var table = new List<string>
-{
-    $"| {"workload",-48} | {"NormLab ms",10} | {"PyTorch ms",10} | {"ratio",6} | {"best-of",7} | PyTorch format |",
-    $"|{new string('-', 50)}|{new string('-', 12)}|{new string('-', 12)}|{new string('-', 8)}|{new string('-', 9)}|----------------|",
-};
-foreach (var w in workloads)
-{
-    double ours = BenchResults.Median(mine[w.Key]);
-    if (theirs[w.Key].Count == 0)
-    {
-        table.Add($"| {w.Label,-48} | {ours,10:F3} | {"-",10} | {"-",6} | {"-",7} | - |");
-        continue;
-    }
-    var (format, best) = theirs[w.Key].Select(kv => (kv.Key, BenchResults.Median(kv.Value))).MinBy(t => t.Item2);
-    double bestOf = mine[w.Key].Min() / theirs[w.Key][format].Min();
-    table.Add($"| {w.Label,-48} | {ours,10:F3} | {best,10:F3} | {ours / best,6:F2} | {bestOf,7:F2} | {format} |");
-}
-var notes = new List<string>
-{
-    $"(medians of {rounds * RepsPerRound} repetitions per side; ratio = NormLab / PyTorch, <= 1.0 means NormLab is as fast or faster;",
-    " best-of = the same ratio on each side's fastest repetition, steadier when the machine is busy)",
-};
-if (BenchResults.LoadAverage() is double load && load > Environment.ProcessorCount)
-    notes.Add($"warning: load average {load:F1} on {Environment.ProcessorCount} processors; other processes shared the CPU, so timings are noisy.");
-Console.WriteLine();
-table.Concat(notes).ToList().ForEach(Console.WriteLine);
+var (table, notes) = SideBySide.Run(workloads, torch, rounds,
+    warmUpSeconds: 5, "workload", "F3");
 BenchResults.WriteMarkdown($"user-loop-{gc}", $"bash bench/user-loop.sh {string.Join(' ', args)}", header, table, notes);
